@@ -1,0 +1,4 @@
+export { Switch } from './switch.js';
+export { Bridge } from './bridge.js';
+export { NodeswitchError } from './errors.js';
+export type * from './types.js';

@@ -1,0 +1,68 @@
+// Public shapes of the switch's API (import { Switch } from 'nodeswitch').
+
+export type PortType = 'afpacket' | 'tap' | 'mem';
+
+export interface BridgeOptions {
+  /** Seconds a learned MAC stays without being seen again (default 300). */
+  macAging?: number;
+  /** Most MAC entries kept; the oldest is evicted when full (default 8192). */
+  macTableSize?: number;
+}
+
+export interface PortOptions {
+  /** afpacket: an existing netdev; tap: a TAP device the switch creates; mem: in-memory (tests). */
+  type?: PortType;
+  /** OpenFlow port number; allocated from 1 when not given. */
+  ofport?: number;
+}
+
+export interface PortInfo {
+  name: string;
+  type: PortType;
+  ofport: number;
+}
+
+export interface PortStats {
+  name: string;
+  ofport: number;
+  type: PortType;
+  up: boolean;
+  ifindex: number;
+  rxPackets: number;
+  rxBytes: number;
+  rxDropped: number;
+  rxErrors: number;
+  txPackets: number;
+  txBytes: number;
+  txDropped: number;
+  txErrors: number;
+  /** Times the port's netdev went away under the switch. */
+  linkDowns: number;
+}
+
+export interface FdbEntry {
+  port: string;
+  ofport: number;
+  vlan: number;
+  mac: string;
+  /** Seconds since the MAC was last seen. */
+  age: number;
+}
+
+export interface BridgeStats {
+  lookups: number;
+  hits: number;
+  learned: number;
+  moved: number;
+  flooded: number;
+  evicted: number;
+  aged: number;
+  macEntries: number;
+  dropped: {
+    runt: number;
+    badSource: number;
+    samePort: number;
+    portDown: number;
+  };
+  parseErrors: number;
+}
