@@ -1,0 +1,29 @@
+{
+  "targets": [
+    {
+      "target_name": "nodeswitch",
+      "sources": [
+        "native/core/checksum.cc",
+        "native/parse/flow_key.cc",
+        "native/table/mac_table.cc",
+        "native/port/af_packet_port.cc",
+        "native/port/tap_port.cc",
+        "native/port/mem_port.cc",
+        "native/port/port_monitor.cc",
+        "native/dp/command_queue.cc",
+        "native/dp/normal.cc",
+        "native/dp/datapath.cc",
+        "native/addon/flow_key_js.cc",
+        "native/addon/datapath_js.cc",
+        "native/addon/init.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
+      "cflags": ["-O2"],
+      "conditions": [["OS!='linux'", {"type": "none"}]]
+    }
+  ]
+}

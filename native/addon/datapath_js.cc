@@ -1,0 +1,347 @@
+#include "addon/datapath_js.h"
+
+#include <cstdio>
+#include <string>
+
+namespace nodeswitch {
+
+namespace {
+
+uint32_t get_u32(const Napi::Object& o, const char* key, uint32_t min, uint32_t max) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= min && d <= max) || d != double(uint32_t(d))) {
+    throw Napi::RangeError::New(o.Env(), std::string(key) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  return uint32_t(d);
+}
+
+uint16_t get_ofport(const Napi::CallbackInfo& info, size_t i) {
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), "ofport must be a number");
+  double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!(d >= 1 && d <= 0xfeff) || d != double(uint32_t(d))) throw Napi::RangeError::New(info.Env(), "ofport out of range");
+  return uint16_t(d);
+}
+
+std::string mac_text(const MacAddr& m) {
+  char buf[18];
+  snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m.b[0], m.b[1], m.b[2], m.b[3], m.b[4], m.b[5]);
+  return buf;
+}
+
+JsValueBuilder undefined_result() {
+  return [](Napi::Env env) -> Napi::Value { return env.Undefined(); };
+}
+
+}  // namespace
+
+Napi::Function DatapathJs::Define(Napi::Env env) {
+  return DefineClass(env, "Datapath",
+                     {
+                         InstanceMethod("addPort", &DatapathJs::JsAddPort),
+                         InstanceMethod("deletePort", &DatapathJs::JsDeletePort),
+                         InstanceMethod("configure", &DatapathJs::JsConfigure),
+                         InstanceMethod("fdb", &DatapathJs::JsFdb),
+                         InstanceMethod("fdbFlush", &DatapathJs::JsFdbFlush),
+                         InstanceMethod("portStats", &DatapathJs::JsPortStats),
+                         InstanceMethod("stats", &DatapathJs::JsStats),
+                         InstanceMethod("inject", &DatapathJs::JsInject),
+                         InstanceMethod("drain", &DatapathJs::JsDrain),
+                         InstanceMethod("close", &DatapathJs::JsClose),
+                     });
+}
+
+// new Datapath(name, {macAging, macTableSize}, onEvents)
+DatapathJs::DatapathJs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DatapathJs>(info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString() || !info[1].IsObject() || !info[2].IsFunction()) {
+    throw Napi::TypeError::New(env, "Datapath(name, {macAging, macTableSize}, onEvents)");
+  }
+  std::string name = info[0].As<Napi::String>();
+  Napi::Object config = info[1].As<Napi::Object>();
+  uint32_t aging = get_u32(config, "macAging", 1, 1u << 30);
+  uint32_t size = get_u32(config, "macTableSize", 1, 1u << 24);
+  tsfn_ = Napi::ThreadSafeFunction::New(env, info[2].As<Napi::Function>(), "nodeswitch-datapath", 0, 1);
+  tsfn_.Unref(env);  // only outstanding commands keep the process alive
+  try {
+    datapath_ = std::make_unique<Datapath>(name, aging, size, [this] {
+      tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function on_events) { Deliver(env, on_events); });
+    });
+  } catch (const std::exception& e) {
+    tsfn_.Release();
+    released_ = true;
+    throw Napi::Error::New(env, e.what());
+  }
+  napi_add_env_cleanup_hook(env, &DatapathJs::CleanupHook, this);
+}
+
+DatapathJs::~DatapathJs() {
+  napi_remove_env_cleanup_hook(Env(), &DatapathJs::CleanupHook, this);
+  CleanupHook(this);
+}
+
+void DatapathJs::CleanupHook(void* arg) {
+  auto* self = static_cast<DatapathJs*>(arg);
+  if (self->datapath_) {
+    self->datapath_->stop_now();
+    self->datapath_.reset();
+  }
+  if (!self->released_) {
+    self->released_ = true;
+    self->tsfn_.Release();
+  }
+}
+
+void DatapathJs::CheckOpen(Napi::Env env) const {
+  if (!datapath_ || closing_) throw Napi::Error::New(env, "the datapath is closed");
+}
+
+Napi::Value DatapathJs::Post(Napi::Env env, std::unique_ptr<Command> cmd) {
+  napi_deferred deferred;
+  napi_value promise;
+  NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &deferred, &promise), Napi::Value());
+  cmd->deferred = deferred;
+  if (outstanding_++ == 0) tsfn_.Ref(env);
+  datapath_->post(std::move(cmd));
+  return Napi::Value(env, promise);
+}
+
+// JS thread: resolve what the datapath finished, pass port events on.
+void DatapathJs::Deliver(Napi::Env env, Napi::Function on_events) {
+  if (!datapath_) return;
+  bool stopped = false;
+  for (auto& cmd : datapath_->take_done()) {
+    if (cmd->stop) stopped = true;
+    if (!cmd->deferred) continue;
+    Napi::HandleScope scope(env);
+    auto deferred = static_cast<napi_deferred>(cmd->deferred);
+    if (!cmd->error.empty()) {
+      napi_reject_deferred(env, deferred, Napi::Error::New(env, cmd->error).Value());
+    } else {
+      Napi::Value v = cmd->result ? cmd->result(env) : env.Undefined();
+      napi_resolve_deferred(env, deferred, v);
+    }
+    outstanding_--;
+  }
+  std::vector<PortEvent> events = datapath_->take_events();
+  if (!events.empty() && !stopped) {
+    Napi::HandleScope scope(env);
+    Napi::Array arr = Napi::Array::New(env, events.size());
+    for (size_t i = 0; i < events.size(); i++) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("type", events[i].up ? "portUp" : "portDown");
+      o.Set("ofport", events[i].ofport);
+      o.Set("reason", events[i].reason);
+      arr.Set(i, o);
+    }
+    on_events.Call({arr});
+  }
+  if (stopped) {
+    datapath_->join();
+    datapath_.reset();
+  }
+  if (outstanding_ == 0 && !released_) tsfn_.Unref(env);
+  if (stopped && !released_) {
+    released_ = true;
+    tsfn_.Release();
+  }
+}
+
+// addPort({name, type: 'afpacket'|'tap'|'mem', ofport}) → {ifindex}
+Napi::Value DatapathJs::JsAddPort(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "addPort({name, type, ofport})");
+  Napi::Object spec = info[0].As<Napi::Object>();
+  if (!spec.Get("name").IsString() || !spec.Get("type").IsString()) throw Napi::TypeError::New(env, "port name and type must be strings");
+  std::string name = spec.Get("name").As<Napi::String>();
+  std::string type_text = spec.Get("type").As<Napi::String>();
+  uint16_t ofport = uint16_t(get_u32(spec, "ofport", 1, 0xfeff));
+  PortType type;
+  if (type_text == "afpacket") type = PortType::kAfPacket;
+  else if (type_text == "tap") type = PortType::kTap;
+  else if (type_text == "mem") type = PortType::kMem;
+  else throw Napi::TypeError::New(env, "unknown port type " + type_text);
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [name, type, ofport](Datapath& dp) -> JsValueBuilder {
+    dp.add_port(name, type, ofport);
+    int ifindex = dp.ifindex_of(ofport);
+    return [ifindex](Napi::Env env) -> Napi::Value {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("ifindex", ifindex);
+      return o;
+    };
+  };
+  return Post(env, std::move(cmd));
+}
+
+Napi::Value DatapathJs::JsDeletePort(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  uint16_t ofport = get_ofport(info, 0);
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [ofport](Datapath& dp) -> JsValueBuilder {
+    dp.delete_port(ofport);
+    return undefined_result();
+  };
+  return Post(info.Env(), std::move(cmd));
+}
+
+Napi::Value DatapathJs::JsConfigure(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "configure({macAging, macTableSize})");
+  Napi::Object config = info[0].As<Napi::Object>();
+  uint32_t aging = get_u32(config, "macAging", 1, 1u << 30);
+  uint32_t size = get_u32(config, "macTableSize", 1, 1u << 24);
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [aging, size](Datapath& dp) -> JsValueBuilder {
+    dp.configure(aging, size);
+    return undefined_result();
+  };
+  return Post(env, std::move(cmd));
+}
+
+Napi::Value DatapathJs::JsFdb(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [](Datapath& dp) -> JsValueBuilder {
+    std::vector<FdbSnapshot> entries = dp.fdb();
+    return [entries](Napi::Env env) -> Napi::Value {
+      Napi::Array arr = Napi::Array::New(env, entries.size());
+      for (size_t i = 0; i < entries.size(); i++) {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("mac", mac_text(entries[i].mac));
+        o.Set("vlan", entries[i].vlan);
+        o.Set("ofport", entries[i].ofport);
+        o.Set("age", entries[i].age);
+        arr.Set(i, o);
+      }
+      return arr;
+    };
+  };
+  return Post(info.Env(), std::move(cmd));
+}
+
+Napi::Value DatapathJs::JsFdbFlush(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [](Datapath& dp) -> JsValueBuilder {
+    dp.fdb_flush();
+    return undefined_result();
+  };
+  return Post(info.Env(), std::move(cmd));
+}
+
+Napi::Value DatapathJs::JsPortStats(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [](Datapath& dp) -> JsValueBuilder {
+    std::vector<PortSnapshot> ports = dp.port_stats();
+    return [ports](Napi::Env env) -> Napi::Value {
+      Napi::Array arr = Napi::Array::New(env, ports.size());
+      for (size_t i = 0; i < ports.size(); i++) {
+        const PortCounters& c = ports[i].counters;
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("ofport", ports[i].ofport);
+        o.Set("up", ports[i].up);
+        o.Set("ifindex", ports[i].ifindex);
+        o.Set("rxPackets", double(c.rx_packets));
+        o.Set("rxBytes", double(c.rx_bytes));
+        o.Set("rxDropped", double(c.rx_dropped));
+        o.Set("rxErrors", double(c.rx_errors));
+        o.Set("txPackets", double(c.tx_packets));
+        o.Set("txBytes", double(c.tx_bytes));
+        o.Set("txDropped", double(c.tx_dropped));
+        o.Set("txErrors", double(c.tx_errors));
+        o.Set("linkDowns", double(c.link_downs));
+        arr.Set(i, o);
+      }
+      return arr;
+    };
+  };
+  return Post(info.Env(), std::move(cmd));
+}
+
+Napi::Value DatapathJs::JsStats(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [](Datapath& dp) -> JsValueBuilder {
+    BridgeCounters c = dp.bridge_stats();
+    uint32_t entries = dp.mac_entries();
+    return [c, entries](Napi::Env env) -> Napi::Value {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("lookups", double(c.lookups));
+      o.Set("hits", double(c.hits));
+      o.Set("learned", double(c.learned));
+      o.Set("moved", double(c.moved));
+      o.Set("flooded", double(c.flooded));
+      o.Set("evicted", double(c.evicted));
+      o.Set("aged", double(c.aged));
+      o.Set("macEntries", entries);
+      o.Set("dropRunt", double(c.drop_runt));
+      o.Set("dropBadSrc", double(c.drop_bad_src));
+      o.Set("dropSamePort", double(c.drop_same_port));
+      o.Set("dropPortDown", double(c.drop_port_down));
+      o.Set("parseErrors", double(c.parse_errors));
+      return o;
+    };
+  };
+  return Post(info.Env(), std::move(cmd));
+}
+
+// inject(ofport, Buffer[]): frames arrive on a mem port; resolves once forwarded.
+Napi::Value DatapathJs::JsInject(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  uint16_t ofport = get_ofport(info, 0);
+  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "inject(ofport, frames[])");
+  Napi::Array arr = info[1].As<Napi::Array>();
+  std::vector<std::vector<uint8_t>> frames;
+  frames.reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsBuffer()) throw Napi::TypeError::New(env, "frames must be Buffers");
+    auto b = v.As<Napi::Buffer<uint8_t>>();
+    frames.emplace_back(b.Data(), b.Data() + b.Length());
+  }
+  auto cmd = std::make_unique<Command>();
+  auto shared = std::make_shared<std::vector<std::vector<uint8_t>>>(std::move(frames));
+  cmd->apply = [ofport, shared](Datapath& dp) -> JsValueBuilder {
+    dp.inject(ofport, std::move(*shared));
+    return undefined_result();
+  };
+  return Post(env, std::move(cmd));
+}
+
+Napi::Value DatapathJs::JsDrain(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  uint16_t ofport = get_ofport(info, 0);
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [ofport](Datapath& dp) -> JsValueBuilder {
+    auto frames = std::make_shared<std::vector<std::vector<uint8_t>>>(dp.drain(ofport));
+    return [frames](Napi::Env env) -> Napi::Value {
+      Napi::Array arr = Napi::Array::New(env, frames->size());
+      for (size_t i = 0; i < frames->size(); i++) {
+        arr.Set(i, Napi::Buffer<uint8_t>::Copy(env, (*frames)[i].data(), (*frames)[i].size()));
+      }
+      return arr;
+    };
+  };
+  return Post(info.Env(), std::move(cmd));
+}
+
+Napi::Value DatapathJs::JsClose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  closing_ = true;
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [](Datapath& dp) -> JsValueBuilder {
+    dp.close_all_ports();
+    return undefined_result();
+  };
+  cmd->stop = true;
+  return Post(env, std::move(cmd));
+}
+
+}  // namespace nodeswitch

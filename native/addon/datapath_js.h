@@ -1,0 +1,44 @@
+// JS face of one Datapath: each method checks and converts its arguments, posts one
+// command to the datapath thread and returns a promise. One thread-safe function
+// carries everything back (finished commands, port events) in batches.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+
+#include "dp/datapath.h"
+
+namespace nodeswitch {
+
+class DatapathJs : public Napi::ObjectWrap<DatapathJs> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit DatapathJs(const Napi::CallbackInfo& info);
+  ~DatapathJs() override;
+
+ private:
+  Napi::Value JsAddPort(const Napi::CallbackInfo& info);
+  Napi::Value JsDeletePort(const Napi::CallbackInfo& info);
+  Napi::Value JsConfigure(const Napi::CallbackInfo& info);
+  Napi::Value JsFdb(const Napi::CallbackInfo& info);
+  Napi::Value JsFdbFlush(const Napi::CallbackInfo& info);
+  Napi::Value JsPortStats(const Napi::CallbackInfo& info);
+  Napi::Value JsStats(const Napi::CallbackInfo& info);
+  Napi::Value JsInject(const Napi::CallbackInfo& info);
+  Napi::Value JsDrain(const Napi::CallbackInfo& info);
+  Napi::Value JsClose(const Napi::CallbackInfo& info);
+
+  Napi::Value Post(Napi::Env env, std::unique_ptr<Command> cmd);
+  void Deliver(Napi::Env env, Napi::Function on_events);
+  void CheckOpen(Napi::Env env) const;
+  static void CleanupHook(void* self);
+
+  std::unique_ptr<Datapath> datapath_;
+  Napi::ThreadSafeFunction tsfn_;
+  uint32_t outstanding_ = 0;  // commands posted and not yet answered
+  bool closing_ = false;
+  bool released_ = false;
+};
+
+}  // namespace nodeswitch

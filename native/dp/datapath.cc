@@ -1,0 +1,392 @@
+#include "dp/datapath.h"
+
+#include <net/if.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "core/checksum.h"
+#include "dp/normal.h"
+#include "parse/flow_key.h"
+#include "port/af_packet_port.h"
+#include "port/mem_port.h"
+#include "port/tap_port.h"
+
+namespace nodeswitch {
+
+namespace {
+
+// epoll user data for the two non-port fds; ports use their slot index.
+constexpr uint32_t kWakeTag = 0xffff0001;
+constexpr uint32_t kMonitorTag = 0xffff0002;
+
+// Upper bound on idle sleep: aging and counter polling run at least this often.
+constexpr int kIdleWaitMs = 1000;
+
+}  // namespace
+
+Datapath::Datapath(std::string name, uint32_t mac_aging, uint32_t mac_table_size, std::function<void()> notify)
+    : name_(std::move(name)), mac_aging_(mac_aging), macs_(mac_table_size), notify_(std::move(notify)) {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) throw std::runtime_error(std::string("epoll_create1: ") + strerror(errno));
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u32 = kWakeTag;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, commands_.wake_fd(), &ev);
+  ev.data.u32 = kMonitorTag;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, monitor_.fd(), &ev);
+  now_ = last_housekeeping_ = now_seconds();
+  thread_ = std::thread([this] { run(); });
+}
+
+Datapath::~Datapath() {
+  stop_now();
+  close(epoll_fd_);
+}
+
+void Datapath::stop_now() {
+  if (!thread_.joinable()) return;
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [](Datapath& dp) -> JsValueBuilder {
+    dp.close_all_ports();
+    return nullptr;
+  };
+  cmd->stop = true;
+  post(std::move(cmd));
+  thread_.join();
+}
+
+void Datapath::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+uint32_t Datapath::now_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return uint32_t(ts.tv_sec);
+}
+
+// ---- the loop ---------------------------------------------------------------
+
+void Datapath::run() {
+  while (!stopping_) {
+    bool busy = false;
+    for (size_t i = 0; i < active_.size(); i++) {
+      uint16_t slot = active_[i];
+      if (slots_[slot]->ready) busy |= poll_port(slot);
+    }
+    if (commands_.pending()) apply_commands();
+    if (stopping_) break;
+    now_ = now_seconds();
+    if (now_ != last_housekeeping_) housekeeping();
+    if (!busy) wait_for_input(kIdleWaitMs);
+  }
+}
+
+void Datapath::wait_for_input(int timeout_ms) {
+  epoll_event evs[64];
+  int n = epoll_wait(epoll_fd_, evs, 64, timeout_ms);
+  for (int i = 0; i < n; i++) {
+    uint32_t tag = evs[i].data.u32;
+    if (tag == kWakeTag) {
+      commands_.clear_wake();
+    } else if (tag == kMonitorTag) {
+      handle_link_events();
+    } else if (tag < slots_.size() && slots_[tag]) {
+      slots_[tag]->ready = true;
+    }
+  }
+}
+
+// Receives one burst from a port and forwards it. Returns true when the burst was
+// full, i.e. more input is probably waiting.
+bool Datapath::poll_port(uint16_t slot) {
+  PortSlot& in = *slots_[slot];
+  Packet pkts[kBurst];
+  uint32_t n = in.port->rx_burst(pkts, kBurst, in.counters);
+  if (n > 0) process_burst(slot, pkts, n);
+  in.port->release_rx();
+  if (in.port->failed()) {
+    mark_down(slot, "device removed");
+    return false;
+  }
+  if (n < kBurst) in.ready = false;
+  return n == kBurst;
+}
+
+// Classifies every packet of the burst (drop / one port / flood), queues it on its
+// output ports, then sends one burst per output port. Nothing in here allocates,
+// locks or makes a syscall except the sends.
+void Datapath::process_burst(uint16_t in_slot, Packet* pkts, uint32_t n) {
+  PortSlot& in = *slots_[in_slot];
+  FlowKey key;
+  for (uint32_t i = 0; i < n; i++) {
+    Packet* p = &pkts[i];
+    p->in_port = in_slot;
+    in.counters.rx_packets++;
+    in.counters.rx_bytes += p->len;
+    ParseStatus status = parse_flow_key(p->data, p->len, &key);
+    if (status == ParseStatus::kRunt) {
+      counters_.drop_runt++;
+      in.counters.rx_errors++;
+      continue;
+    }
+    if (status == ParseStatus::kBadL3) counters_.parse_errors++;
+    NormalDecision d = normal_decide(key, in_slot, now_, macs_, counters_);
+    if (d.kind == NormalDecision::kUnicast) {
+      PortSlot* out = d.out_port < slots_.size() ? slots_[d.out_port].get() : nullptr;
+      if (out && out->port) enqueue(*out, p);
+      else counters_.drop_port_down++;
+    } else if (d.kind == NormalDecision::kFlood) {
+      for (uint16_t o : active_) {
+        if (o != in_slot && slots_[o]->port) enqueue(*slots_[o], p);
+      }
+    }
+  }
+  for (uint16_t o : active_) {
+    if (slots_[o]->txn) flush_output(*slots_[o]);
+  }
+}
+
+void Datapath::flush_output(PortSlot& out) {
+  if (!out.port->accepts_offloads()) {
+    // Finish what a device would have: checksums in place (correct for every port
+    // the packet goes to); super-frames we cannot segment are dropped, counted.
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < out.txn; i++) {
+      Packet* p = out.txq[i];
+      if (p->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE || !finish_checksum(p)) {
+        out.counters.tx_errors++;
+        continue;
+      }
+      out.txq[kept++] = p;
+    }
+    out.txn = kept;
+  }
+  out.port->tx_burst(out.txq, out.txn, out.counters);
+  out.txn = 0;
+}
+
+// ---- between bursts -----------------------------------------------------------
+
+void Datapath::apply_commands() {
+  auto cmds = commands_.take();
+  for (auto& cmd : cmds) {
+    try {
+      cmd->result = cmd->apply(*this);
+    } catch (const std::exception& e) {
+      cmd->error = e.what();
+    }
+    if (cmd->stop) stopping_ = true;
+  }
+  {
+    std::lock_guard<std::mutex> lock(out_mu_);
+    for (auto& cmd : cmds) done_.push_back(std::move(cmd));
+  }
+  notify_();
+}
+
+void Datapath::housekeeping() {
+  last_housekeeping_ = now_;
+  counters_.aged += macs_.expire(now_, mac_aging_);
+  for (uint16_t s : active_) {
+    if (slots_[s]->port) slots_[s]->port->poll_counters(slots_[s]->counters);
+  }
+}
+
+void Datapath::handle_link_events() {
+  bool resync;
+  std::vector<LinkEvent> events = monitor_.read(&resync);
+  for (const LinkEvent& ev : events) {
+    for (uint16_t s : active_) {
+      PortSlot& slot = *slots_[s];
+      // TAP ports live as long as their fd; moving one into a namespace looks like
+      // a deletion here, so only AF_PACKET ports follow link events.
+      if (slot.type != PortType::kAfPacket) continue;
+      if (ev.kind == LinkEvent::kDel && slot.port && ev.ifindex == slot.ifindex) {
+        mark_down(s, "netdev " + slot.name + " removed");
+      } else if (ev.kind == LinkEvent::kNew && !slot.port && ev.name == slot.name) {
+        try_reopen(s);
+      }
+    }
+  }
+  if (resync) {
+    for (uint16_t s : active_) {
+      PortSlot& slot = *slots_[s];
+      if (slot.type != PortType::kAfPacket) continue;
+      int idx = int(if_nametoindex(slot.name.c_str()));
+      if (slot.port && idx != slot.ifindex) mark_down(s, "netdev " + slot.name + " removed");
+      if (!slot.port && idx != 0) try_reopen(s);
+    }
+  }
+}
+
+void Datapath::mark_down(uint16_t s, const std::string& reason) {
+  PortSlot& slot = *slots_[s];
+  if (!slot.port) return;
+  if (slot.port->fd() >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, slot.port->fd(), nullptr);
+  slot.port.reset();
+  slot.ready = false;
+  slot.counters.link_downs++;
+  macs_.flush_port(s);
+  push_event({false, slot.ofport, reason});
+}
+
+bool Datapath::try_reopen(uint16_t s) {
+  PortSlot& slot = *slots_[s];
+  try {
+    open_port(slot);
+  } catch (const std::exception&) {
+    return false;  // not usable yet; the next link event tries again
+  }
+  watch(s);
+  push_event({true, slot.ofport, "netdev " + slot.name + " is back"});
+  return true;
+}
+
+void Datapath::push_event(PortEvent ev) {
+  {
+    std::lock_guard<std::mutex> lock(out_mu_);
+    events_.push_back(std::move(ev));
+  }
+  notify_();
+}
+
+// ---- commands -------------------------------------------------------------------
+
+void Datapath::open_port(PortSlot& s) {
+  switch (s.type) {
+    case PortType::kAfPacket: s.port = std::make_unique<AfPacketPort>(s.name); break;
+    case PortType::kTap: s.port = std::make_unique<TapPort>(s.name); break;
+    case PortType::kMem: s.port = std::make_unique<MemPort>(); break;
+  }
+  s.ifindex = s.port->ifindex();
+}
+
+void Datapath::watch(uint16_t slot) {
+  PortSlot& s = *slots_[slot];
+  s.ready = true;  // input may have arrived before we started watching
+  if (s.port->fd() < 0) return;
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u32 = slot;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, s.port->fd(), &ev) < 0) {
+    throw std::runtime_error("epoll_ctl: " + std::string(strerror(errno)));
+  }
+}
+
+int Datapath::find_slot(uint16_t ofport) const {
+  for (uint16_t s : active_) {
+    if (slots_[s]->ofport == ofport) return s;
+  }
+  return -1;
+}
+
+PortSlot& Datapath::require_port(uint16_t ofport) {
+  int s = find_slot(ofport);
+  if (s < 0) throw std::runtime_error("no port with ofport " + std::to_string(ofport));
+  return *slots_[s];
+}
+
+void Datapath::add_port(const std::string& name, PortType type, uint16_t ofport) {
+  if (find_slot(ofport) >= 0) throw std::runtime_error("ofport " + std::to_string(ofport) + " is already taken");
+  for (uint16_t s : active_) {
+    if (slots_[s]->name == name) throw std::runtime_error("port " + name + " is already on bridge " + name_);
+  }
+  auto slot = std::make_unique<PortSlot>();
+  slot->ofport = ofport;
+  slot->name = name;
+  slot->type = type;
+  open_port(*slot);  // throws with the reason; nothing changed yet
+  uint16_t index = 0;
+  while (index < slots_.size() && slots_[index]) index++;
+  if (index >= 0xfff0) throw std::runtime_error("too many ports");
+  if (index == slots_.size()) slots_.emplace_back();
+  slots_[index] = std::move(slot);
+  try {
+    watch(index);
+  } catch (...) {
+    slots_[index].reset();
+    throw;
+  }
+  active_.push_back(index);
+}
+
+void Datapath::delete_port(uint16_t ofport) {
+  int s = find_slot(ofport);
+  if (s < 0) throw std::runtime_error("no port with ofport " + std::to_string(ofport));
+  PortSlot& slot = *slots_[s];
+  if (slot.port && slot.port->fd() >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, slot.port->fd(), nullptr);
+  macs_.flush_port(uint16_t(s));
+  slots_[s].reset();
+  active_.erase(std::find(active_.begin(), active_.end(), uint16_t(s)));
+}
+
+void Datapath::close_all_ports() {
+  while (!active_.empty()) delete_port(slots_[active_.back()]->ofport);
+}
+
+void Datapath::configure(uint32_t mac_aging, uint32_t mac_table_size) {
+  mac_aging_ = mac_aging;
+  if (mac_table_size != macs_.capacity()) counters_.evicted += macs_.resize(mac_table_size);
+  counters_.aged += macs_.expire(now_seconds(), mac_aging_);
+}
+
+std::vector<FdbSnapshot> Datapath::fdb() const {
+  std::vector<FdbSnapshot> out;
+  uint32_t now = now_seconds();
+  macs_.for_each([&](const MacTable::Entry& e) {
+    out.push_back({e.mac, e.vlan, slots_[e.port]->ofport, now - e.last_seen});
+  });
+  return out;
+}
+
+std::vector<PortSnapshot> Datapath::port_stats() {
+  std::vector<PortSnapshot> out;
+  for (uint16_t s : active_) {
+    PortSlot& slot = *slots_[s];
+    if (slot.port) slot.port->poll_counters(slot.counters);
+    out.push_back({slot.ofport, slot.port != nullptr, slot.ifindex, slot.counters});
+  }
+  return out;
+}
+
+int Datapath::ifindex_of(uint16_t ofport) const {
+  int s = find_slot(ofport);
+  return s < 0 ? 0 : slots_[s]->ifindex;
+}
+
+void Datapath::inject(uint16_t ofport, std::vector<std::vector<uint8_t>>&& frames) {
+  PortSlot& slot = require_port(ofport);
+  auto* mem = dynamic_cast<MemPort*>(slot.port.get());
+  if (!mem) throw std::runtime_error("port " + slot.name + " is not a mem port");
+  mem->inject(std::move(frames));
+  uint16_t s = uint16_t(find_slot(ofport));
+  while (mem->rx_pending()) poll_port(s);
+}
+
+std::vector<std::vector<uint8_t>> Datapath::drain(uint16_t ofport) {
+  PortSlot& slot = require_port(ofport);
+  auto* mem = dynamic_cast<MemPort*>(slot.port.get());
+  if (!mem) throw std::runtime_error("port " + slot.name + " is not a mem port");
+  return mem->drain();
+}
+
+std::deque<std::unique_ptr<Command>> Datapath::take_done() {
+  std::lock_guard<std::mutex> lock(out_mu_);
+  std::deque<std::unique_ptr<Command>> out;
+  out.swap(done_);
+  return out;
+}
+
+std::vector<PortEvent> Datapath::take_events() {
+  std::lock_guard<std::mutex> lock(out_mu_);
+  std::vector<PortEvent> out;
+  out.swap(events_);
+  return out;
+}
+
+}  // namespace nodeswitch

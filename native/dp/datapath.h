@@ -1,0 +1,137 @@
+// The datapath: one thread per bridge that owns the bridge's ports, MAC table and
+// counters, and runs the burst loop:
+//
+//   wait (epoll: port fds, command eventfd, link monitor)
+//   for each port with input: rx burst → parse → NORMAL → per-port output queues
+//                             → one tx burst per output port → release the input
+//   between bursts: apply queued commands, age the MAC table, watch links
+//
+// Everything here is touched only by the datapath thread, except `post`,
+// `take_done` and `take_events`, which JS calls (they lock; the hot loop never does).
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/counters.h"
+#include "core/packet.h"
+#include "dp/command_queue.h"
+#include "port/port.h"
+#include "port/port_monitor.h"
+#include "table/mac_table.h"
+
+namespace nodeswitch {
+
+enum class PortType : uint8_t { kAfPacket, kTap, kMem };
+
+struct PortSlot {
+  uint16_t ofport = 0;
+  std::string name;
+  PortType type = PortType::kAfPacket;
+  std::unique_ptr<Port> port;  // null while the netdev is gone: the port is down
+  int ifindex = 0;
+  bool ready = false;  // epoll said it has input; cleared when a burst comes up short
+  PortCounters counters;
+  Packet* txq[kBurst];  // this burst's output queue
+  uint32_t txn = 0;
+};
+
+struct PortEvent {
+  bool up;
+  uint16_t ofport;
+  std::string reason;
+};
+
+struct PortSnapshot {
+  uint16_t ofport;
+  bool up;
+  int ifindex;
+  PortCounters counters;
+};
+
+struct FdbSnapshot {
+  MacAddr mac;
+  uint16_t vlan;
+  uint16_t ofport;
+  uint32_t age;
+};
+
+class Datapath {
+ public:
+  // `notify` runs on the datapath thread whenever finished commands or port events
+  // wait to be taken; it must only schedule work on the JS thread.
+  Datapath(std::string name, uint32_t mac_aging, uint32_t mac_table_size, std::function<void()> notify);
+  ~Datapath();
+
+  // JS thread.
+  void post(std::unique_ptr<Command> cmd) { commands_.post(std::move(cmd)); }
+  std::deque<std::unique_ptr<Command>> take_done();
+  std::vector<PortEvent> take_events();
+  // Waits for the thread to end (after a stop command has run).
+  void join();
+  // Stops the thread without a command (environment teardown).
+  void stop_now();
+
+  // Datapath thread (command closures).
+  void add_port(const std::string& name, PortType type, uint16_t ofport);
+  void delete_port(uint16_t ofport);
+  void configure(uint32_t mac_aging, uint32_t mac_table_size);
+  std::vector<FdbSnapshot> fdb() const;
+  void fdb_flush() { macs_.flush(); }
+  std::vector<PortSnapshot> port_stats();
+  BridgeCounters bridge_stats() const { return counters_; }
+  uint32_t mac_entries() const { return macs_.size(); }
+  void inject(uint16_t ofport, std::vector<std::vector<uint8_t>>&& frames);
+  std::vector<std::vector<uint8_t>> drain(uint16_t ofport);
+  void close_all_ports();
+  int ifindex_of(uint16_t ofport) const;
+
+ private:
+  void run();
+  void wait_for_input(int timeout_ms);
+  bool poll_port(uint16_t slot);
+  void process_burst(uint16_t in_slot, Packet* pkts, uint32_t n);
+  void enqueue(PortSlot& out, Packet* p) { out.txq[out.txn++] = p; }
+  void flush_output(PortSlot& out);
+  void apply_commands();
+  void housekeeping();
+  void handle_link_events();
+  void mark_down(uint16_t slot, const std::string& reason);
+  bool try_reopen(uint16_t slot);
+  void open_port(PortSlot& s);
+  void watch(uint16_t slot);
+  void push_event(PortEvent ev);
+  int find_slot(uint16_t ofport) const;
+  PortSlot& require_port(uint16_t ofport);
+  static uint32_t now_seconds();
+
+  const std::string name_;
+  uint32_t mac_aging_;
+  MacTable macs_;
+  BridgeCounters counters_;
+  std::vector<std::unique_ptr<PortSlot>> slots_;  // index = slot; null = free
+  std::vector<uint16_t> active_;                  // used slots, for flooding and polling
+  CommandQueue commands_;
+  PortMonitor monitor_;
+  int epoll_fd_;
+  uint32_t now_ = 0;
+  uint32_t last_housekeeping_ = 0;
+  bool stopping_ = false;
+
+  std::function<void()> notify_;
+  std::mutex out_mu_;  // guards done_ and events_, shared with the JS thread
+  std::deque<std::unique_ptr<Command>> done_;
+  std::vector<PortEvent> events_;
+
+  std::thread thread_;
+};
+
+}  // namespace nodeswitch

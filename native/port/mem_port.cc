@@ -1,0 +1,47 @@
+#include "port/mem_port.h"
+
+#include <cstring>
+
+namespace nodeswitch {
+
+namespace {
+constexpr uint32_t kHeadroom = 64;
+}
+
+uint32_t MemPort::rx_burst(Packet* out, uint32_t max, PortCounters& c) {
+  uint32_t n = 0;
+  in_flight_.reserve(max);
+  while (n < max && !rx_queue_.empty()) {
+    // Keep headroom in front so actions that push tags work as on the ring ports.
+    Frame& f = in_flight_.emplace_back(kHeadroom + rx_queue_.front().size());
+    std::memcpy(f.data() + kHeadroom, rx_queue_.front().data(), rx_queue_.front().size());
+    out[n].data = f.data() + kHeadroom;
+    out[n].len = uint32_t(rx_queue_.front().size());
+    std::memset(&out[n].vnet, 0, sizeof(VnetHdr));
+    rx_queue_.pop_front();
+    n++;
+  }
+  return n;
+}
+
+void MemPort::release_rx() { in_flight_.clear(); }
+
+void MemPort::tx_burst(Packet* const* pkts, uint32_t n, PortCounters& c) {
+  for (uint32_t i = 0; i < n; i++) {
+    sent_.emplace_back(pkts[i]->data, pkts[i]->data + pkts[i]->len);
+    c.tx_packets++;
+    c.tx_bytes += pkts[i]->len;
+  }
+}
+
+void MemPort::inject(std::vector<Frame>&& frames) {
+  for (Frame& f : frames) rx_queue_.push_back(std::move(f));
+}
+
+std::vector<MemPort::Frame> MemPort::drain() {
+  std::vector<Frame> out;
+  out.swap(sent_);
+  return out;
+}
+
+}  // namespace nodeswitch
