@@ -109,6 +109,8 @@ export interface PingOptions {
   size?: number;
   /** Source interface or address (ping -I). */
   iface?: string;
+  /** Payload fill pattern, up to 16 hex bytes (ping -p); ping checks replies against it. */
+  pattern?: string;
 }
 
 export interface PingResult {
@@ -121,6 +123,8 @@ export interface PingResult {
   min: number;
   avg: number;
   max: number;
+  /** Replies whose payload differed from what was sent ("wrong data byte"). */
+  corrupted: number;
   code: number;
   output: string;
 }
@@ -138,6 +142,7 @@ export function parsePing(output: string, code = 0): PingResult {
     min: rtt ? Number(rtt[1]) : NaN,
     avg: rtt ? Number(rtt[2]) : NaN,
     max: rtt ? Number(rtt[3]) : NaN,
+    corrupted: (output.match(/wrong data byte/g) ?? []).length,
     code,
     output,
   };
@@ -423,6 +428,7 @@ export class Lab {
     const cmd = ['ping', '-n', '-c', String(count), '-i', String(interval), '-W', String(timeout), '-w', String(deadline)];
     if (opts.size !== undefined) cmd.push('-s', String(opts.size));
     if (opts.iface !== undefined) cmd.push('-I', opts.iface);
+    if (opts.pattern !== undefined) cmd.push('-p', opts.pattern);
     cmd.push(dst);
     const r = await this.exec(host, cmd, { check: false, timeoutMs: (deadline + 5) * 1000 });
     if (r.code > 1) throw new LabError(`ping from ${host} to ${dst} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`, r);
