@@ -48,8 +48,8 @@ MacTable::Learn MacTable::learn(const MacAddr& mac, uint16_t vlan, uint16_t port
       e.port = port;
       result = Learn::kMoved;
     }
-    if (e.last_seen != now) {
-      e.last_seen = now;
+    e.last_seen = now;
+    if (i != lru_tail_) {
       lru_unlink(i);
       lru_append(i);
     }

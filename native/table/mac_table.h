@@ -7,8 +7,9 @@
 // table is full (take the head) in O(1) per entry, as Open vSwitch's mac-learning
 // does with its LRU list.
 //
-// Refreshing an entry moves it to the tail only when its timestamp changes, i.e.
-// at most once per second per MAC: a busy flow costs one compare per packet.
+// Refreshing an entry moves it to the tail unless it is there already: a few
+// pointer writes into entries that are hot in cache anyway, and the order is an
+// exact LRU, which the tests check against a naive model.
 //
 // Thread safety: none; the datapath thread owns it. Commands that read it (fdb
 // dumps) run on that thread between bursts.
