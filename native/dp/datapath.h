@@ -97,7 +97,7 @@ class Datapath {
  private:
   void run();
   void wait_for_input(int timeout_ms);
-  bool poll_port(uint16_t slot);
+  uint32_t poll_port(uint16_t slot);
   void process_burst(uint16_t in_slot, Packet* pkts, uint32_t n);
   void enqueue(PortSlot& out, Packet* p) { out.txq[out.txn++] = p; }
   void flush_output(PortSlot& out);
