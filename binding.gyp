@@ -4,6 +4,7 @@
       "target_name": "nodeswitch",
       "sources": [
         "native/core/checksum.cc",
+        "native/core/gso.cc",
         "native/parse/flow_key.cc",
         "native/table/mac_table.cc",
         "native/port/af_packet_port.cc",

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { NodeswitchError } from './errors.js';
-import { addon, type NativeDatapath, type NativePortEvent } from './native.js';
+import { addon, type NativeDatapath, type NativeOffload, type NativePortEvent } from './native.js';
 import type { BridgeOptions, BridgeStats, FdbEntry, PortInfo, PortOptions, PortStats, PortType } from './types.js';
 import { checkInteger, checkNetdevName } from './validate.js';
 
@@ -153,10 +153,13 @@ export class Bridge extends EventEmitter {
     };
   }
 
-  /** mem ports: hand frames to the switch as if they arrived on `port`. */
-  async inject(port: string, frames: Buffer[]): Promise<void> {
+  /**
+   * mem ports: hand frames to the switch as if they arrived on `port`, optionally
+   * with offload state (partial checksum, GSO) as a TAP would hand them over.
+   */
+  async inject(port: string, frames: Buffer[], offload?: NativeOffload): Promise<void> {
     this.checkOpen();
-    await this.dp.inject(this.requireMemPort(port).ofport, frames);
+    await this.dp.inject(this.requireMemPort(port).ofport, frames, offload);
   }
 
   /** mem ports: the frames the switch sent out of `port` since the last call. */

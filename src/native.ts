@@ -57,6 +57,15 @@ export interface NativePortEvent {
   reason: string;
 }
 
+/** The virtio-net offload state a frame can arrive with (gsoType: 1 TCPv4, 4 TCPv6, 5 UDP). */
+export interface NativeOffload {
+  gsoType: number;
+  gsoSize: number;
+  csumStart: number;
+  /** Non-zero: the checksum at csumStart + csumOffset is left to finish. */
+  csumOffset: number;
+}
+
 export interface NativeBridgeConfig {
   macAging: number;
   macTableSize: number;
@@ -73,8 +82,11 @@ export interface NativeDatapath {
   fdbFlush(): Promise<void>;
   portStats(): Promise<NativePortStats[]>;
   stats(): Promise<NativeBridgeStats>;
-  /** mem ports only: frames that arrive on `ofport`, processed as one burst each 32. */
-  inject(ofport: number, frames: Buffer[]): Promise<void>;
+  /**
+   * mem ports only: frames that arrive on `ofport`, in bursts of 32, all carrying
+   * `offload` (a partial checksum, a GSO super-frame) when given, as from a TAP.
+   */
+  inject(ofport: number, frames: Buffer[], offload?: NativeOffload): Promise<void>;
   /** mem ports only: the frames the switch sent out of `ofport` since the last drain. */
   drain(ofport: number): Promise<Buffer[]>;
   close(): Promise<void>;

@@ -290,23 +290,34 @@ Napi::Value DatapathJs::JsStats(const Napi::CallbackInfo& info) {
   return Post(info.Env(), std::move(cmd));
 }
 
-// inject(ofport, Buffer[]): frames arrive on a mem port; resolves once forwarded.
+// inject(ofport, Buffer[], offload?): frames arrive on a mem port, all with the
+// same offload state {gsoType, gsoSize, csumStart, csumOffset} when given, as a
+// TAP would hand them over; resolves once they are forwarded.
 Napi::Value DatapathJs::JsInject(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
   uint16_t ofport = get_ofport(info, 0);
-  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "inject(ofport, frames[])");
+  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "inject(ofport, frames[], offload?)");
+  VnetHdr vnet{};
+  if (info[2].IsObject()) {
+    Napi::Object o = info[2].As<Napi::Object>();
+    vnet.gso_type = uint8_t(get_u32(o, "gsoType", 0, 0xff));
+    vnet.gso_size = uint16_t(get_u32(o, "gsoSize", 0, 0xffff));
+    vnet.csum_start = uint16_t(get_u32(o, "csumStart", 0, 0xffff));
+    vnet.csum_offset = uint16_t(get_u32(o, "csumOffset", 0, 0xffff));
+    if (vnet.csum_offset) vnet.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+  }
   Napi::Array arr = info[1].As<Napi::Array>();
-  std::vector<std::vector<uint8_t>> frames;
+  std::vector<MemPort::InFrame> frames;
   frames.reserve(arr.Length());
   for (uint32_t i = 0; i < arr.Length(); i++) {
     Napi::Value v = arr.Get(i);
     if (!v.IsBuffer()) throw Napi::TypeError::New(env, "frames must be Buffers");
     auto b = v.As<Napi::Buffer<uint8_t>>();
-    frames.emplace_back(b.Data(), b.Data() + b.Length());
+    frames.push_back({MemPort::Frame(b.Data(), b.Data() + b.Length()), vnet});
   }
   auto cmd = std::make_unique<Command>();
-  auto shared = std::make_shared<std::vector<std::vector<uint8_t>>>(std::move(frames));
+  auto shared = std::make_shared<std::vector<MemPort::InFrame>>(std::move(frames));
   cmd->apply = [ofport, shared](Datapath& dp) -> JsValueBuilder {
     dp.inject(ofport, std::move(*shared));
     return undefined_result();

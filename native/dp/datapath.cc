@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "core/checksum.h"
+#include "core/gso.h"
 #include "dp/normal.h"
 #include "parse/flow_key.h"
 #include "port/af_packet_port.h"
@@ -42,7 +43,11 @@ uint64_t now_ns() {
 }  // namespace
 
 Datapath::Datapath(std::string name, uint32_t mac_aging, uint32_t mac_table_size, std::function<void()> notify)
-    : name_(std::move(name)), mac_aging_(mac_aging), macs_(mac_table_size), notify_(std::move(notify)) {
+    : name_(std::move(name)),
+      mac_aging_(mac_aging),
+      macs_(mac_table_size),
+      gso_scratch_(new uint8_t[kGsoScratch]),
+      notify_(std::move(notify)) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw std::runtime_error(std::string("epoll_create1: ") + strerror(errno));
   epoll_event ev{};
@@ -171,21 +176,33 @@ void Datapath::process_burst(uint16_t in_slot, Packet* pkts, uint32_t n) {
 }
 
 void Datapath::flush_output(PortSlot& out) {
-  if (!out.port->accepts_offloads()) {
-    // Finish what a device would have: checksums in place (correct for every port
-    // the packet goes to); super-frames we cannot segment are dropped, counted.
-    uint32_t kept = 0;
-    for (uint32_t i = 0; i < out.txn; i++) {
-      Packet* p = out.txq[i];
-      if (p->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE || !finish_checksum(p)) {
-        out.counters.tx_errors++;
-        continue;
-      }
-      out.txq[kept++] = p;
-    }
-    out.txn = kept;
+  if (out.port->accepts_offloads()) {
+    out.port->tx_burst(out.txq, out.txn, out.counters);
+    out.txn = 0;
+    return;
   }
-  out.port->tx_burst(out.txq, out.txn, out.counters);
+  // Finish what a device would have: checksums in place (right for every port the
+  // packet goes to), super-frames segmented into scratch. Frames keep their order.
+  uint32_t start = 0;
+  for (uint32_t i = 0; i < out.txn; i++) {
+    Packet* p = out.txq[i];
+    bool gso = p->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE;
+    if (!gso && finish_checksum(p)) continue;
+    out.port->tx_burst(out.txq + start, i - start, out.counters);
+    start = i + 1;
+    uint32_t n = gso ? gso_segment(*p, gso_scratch_.get(), kGsoScratch, gso_out_, kGsoMaxSegments) : 0;
+    if (n == 0) {
+      out.counters.tx_errors++;
+      continue;
+    }
+    Packet* segs[kBurst];
+    for (uint32_t k = 0; k < n; k += kBurst) {
+      uint32_t m = n - k < kBurst ? n - k : kBurst;
+      for (uint32_t j = 0; j < m; j++) segs[j] = &gso_out_[k + j];
+      out.port->tx_burst(segs, m, out.counters);
+    }
+  }
+  out.port->tx_burst(out.txq + start, out.txn - start, out.counters);
   out.txn = 0;
 }
 
@@ -378,7 +395,7 @@ int Datapath::ifindex_of(uint16_t ofport) const {
   return s < 0 ? 0 : slots_[s]->ifindex;
 }
 
-void Datapath::inject(uint16_t ofport, std::vector<std::vector<uint8_t>>&& frames) {
+void Datapath::inject(uint16_t ofport, std::vector<MemPort::InFrame>&& frames) {
   PortSlot& slot = require_port(ofport);
   auto* mem = dynamic_cast<MemPort*>(slot.port.get());
   if (!mem) throw std::runtime_error("port " + slot.name + " is not a mem port");

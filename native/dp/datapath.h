@@ -24,6 +24,7 @@
 #include "core/counters.h"
 #include "core/packet.h"
 #include "dp/command_queue.h"
+#include "port/mem_port.h"
 #include "port/port.h"
 #include "port/port_monitor.h"
 #include "table/mac_table.h"
@@ -89,7 +90,7 @@ class Datapath {
   std::vector<PortSnapshot> port_stats();
   BridgeCounters bridge_stats() const { return counters_; }
   uint32_t mac_entries() const { return macs_.size(); }
-  void inject(uint16_t ofport, std::vector<std::vector<uint8_t>>&& frames);
+  void inject(uint16_t ofport, std::vector<MemPort::InFrame>&& frames);
   std::vector<std::vector<uint8_t>> drain(uint16_t ofport);
   void close_all_ports();
   int ifindex_of(uint16_t ofport) const;
@@ -122,6 +123,11 @@ class Datapath {
   CommandQueue commands_;
   PortMonitor monitor_;
   int epoll_fd_;
+  // Software segmentation for outputs that take no offloads (slow path).
+  static constexpr size_t kGsoScratch = 4 * kMaxFrame;
+  static constexpr uint32_t kGsoMaxSegments = 512;
+  std::unique_ptr<uint8_t[]> gso_scratch_;
+  Packet gso_out_[kGsoMaxSegments];
   uint32_t now_ = 0;
   uint32_t last_housekeeping_ = 0;
   bool stopping_ = false;

@@ -13,11 +13,12 @@ uint32_t MemPort::rx_burst(Packet* out, uint32_t max, PortCounters& c) {
   in_flight_.reserve(max);
   while (n < max && !rx_queue_.empty()) {
     // Keep headroom in front so actions that push tags work as on the ring ports.
-    Frame& f = in_flight_.emplace_back(kHeadroom + rx_queue_.front().size());
-    std::memcpy(f.data() + kHeadroom, rx_queue_.front().data(), rx_queue_.front().size());
+    const InFrame& in = rx_queue_.front();
+    Frame& f = in_flight_.emplace_back(kHeadroom + in.bytes.size());
+    std::memcpy(f.data() + kHeadroom, in.bytes.data(), in.bytes.size());
     out[n].data = f.data() + kHeadroom;
-    out[n].len = uint32_t(rx_queue_.front().size());
-    std::memset(&out[n].vnet, 0, sizeof(VnetHdr));
+    out[n].len = uint32_t(in.bytes.size());
+    out[n].vnet = in.vnet;
     rx_queue_.pop_front();
     n++;
   }
@@ -34,8 +35,8 @@ void MemPort::tx_burst(Packet* const* pkts, uint32_t n, PortCounters& c) {
   }
 }
 
-void MemPort::inject(std::vector<Frame>&& frames) {
-  for (Frame& f : frames) rx_queue_.push_back(std::move(f));
+void MemPort::inject(std::vector<InFrame>&& frames) {
+  for (InFrame& f : frames) rx_queue_.push_back(std::move(f));
 }
 
 std::vector<MemPort::Frame> MemPort::drain() {
