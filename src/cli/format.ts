@@ -1,0 +1,53 @@
+// Human output, shaped like the OVS tools people already read: ovs-vsctl show,
+// ovs-ofctl dump-ports, ovs-appctl fdb/show. --json prints the daemon's result as is.
+import type { ShowResult } from '../daemon/protocol.js';
+import type { FdbEntry, PortStats } from '../types.js';
+
+export function formatJson(result: unknown): string {
+  return JSON.stringify(result, null, 2) + '\n';
+}
+
+export function formatList(names: string[]): string {
+  return names.map((n) => `${n}\n`).join('');
+}
+
+/** Like ovs-vsctl show: bridges, then their ports with type and ofport. */
+export function formatShow(show: ShowResult): string {
+  const lines: string[] = [];
+  for (const b of show.bridges) {
+    lines.push(`Bridge ${b.name}`);
+    lines.push(`    mac-aging: ${b.macAging}`);
+    lines.push(`    mac-table-size: ${b.macTableSize}`);
+    for (const p of b.ports) {
+      lines.push(`    Port ${p.name}`);
+      lines.push(`        ofport: ${p.ofport}`);
+      lines.push(`        type: ${p.type}`);
+      if (p.tag !== undefined) lines.push(`        tag: ${p.tag}`);
+      if (p.trunks !== undefined) lines.push(`        trunks: [${p.trunks.join(', ')}]`);
+      lines.push(`        state: ${p.state}${p.reason ? ` (${p.reason})` : ''}`);
+    }
+  }
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+/** Like ovs-ofctl dump-ports: an rx line, a tx line, then name, type and link state. */
+export function formatDumpPorts(bridge: string, stats: PortStats[]): string {
+  const lines = [`bridge ${bridge}: ${stats.length} port${stats.length === 1 ? '' : 's'}`];
+  for (const s of stats) {
+    const head = `  port ${String(s.ofport).padStart(2)}: `;
+    const pad = ' '.repeat(head.length);
+    lines.push(`${head}rx pkts=${s.rxPackets}, bytes=${s.rxBytes}, drop=${s.rxDropped}, errs=${s.rxErrors}`);
+    lines.push(`${pad}tx pkts=${s.txPackets}, bytes=${s.txBytes}, drop=${s.txDropped}, errs=${s.txErrors}`);
+    lines.push(`${pad}name=${s.name}, type=${s.type}, state=${s.up ? 'up' : 'down'}, link-downs=${s.linkDowns}`);
+  }
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+/** Like ovs-appctl fdb/show: one row per learned MAC, the port as its ofport. */
+export function formatFdb(entries: FdbEntry[]): string {
+  const lines = [' port  VLAN  MAC                Age'];
+  for (const e of entries) {
+    lines.push(`${String(e.ofport).padStart(5)}  ${String(e.vlan).padStart(4)}  ${e.mac.padEnd(17)}  ${String(e.age).padStart(3)}`);
+  }
+  return lines.map((l) => `${l}\n`).join('');
+}

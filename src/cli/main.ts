@@ -1,0 +1,188 @@
+// The nodeswitch command. Verbs that read or change a running switch are thin
+// clients of the daemon's socket (client.ts); `daemon` runs the switch in this process.
+//
+// Exit codes: 0 success, 1 anything wrong (bad usage, bad argument, the daemon
+// refused, the daemon is not running). Errors go to stderr as "nodeswitch: …".
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { NodeswitchError } from '../errors.js';
+import { checkNetdevName } from '../validate.js';
+import { DEFAULT_DB, DEFAULT_SOCK, resolvePaths } from '../daemon/paths.js';
+import type { Args, ShowResult, Verb } from '../daemon/protocol.js';
+import type { FdbEntry, PortStats } from '../types.js';
+import { parseBridgeSettings, parseHttpAddress, parseOfport, parsePortType, parseTag, parseTrunks } from './args.js';
+import { call } from './client.js';
+import { formatDumpPorts, formatFdb, formatJson, formatList, formatShow } from './format.js';
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+interface PathFlags {
+  sock?: string;
+  db?: string;
+}
+
+interface ReadFlags extends PathFlags {
+  json?: boolean;
+}
+
+/** Runs the CLI on `argv` (without node and script); resolves with the exit code. */
+export async function main(argv: string[], io: Io = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(io, env, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    // Commander has already printed its own message (usage errors, help).
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof NodeswitchError) {
+      io.err(`nodeswitch: ${err.message}\n`);
+      return 1;
+    }
+    io.err(`nodeswitch: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+/** Adapts our parsers to commander, which reports InvalidArgumentError with the option's name. */
+function option<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (err) {
+      if (err instanceof NodeswitchError) throw new InvalidArgumentError(err.message);
+      throw err;
+    }
+  };
+}
+
+function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number) => void): Command {
+  const program = new Command('nodeswitch');
+  // Set before adding commands: subcommands inherit both.
+  program
+    .description('a userspace packet switch: run the daemon, or talk to it')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      outputError: (s, write) => write(`nodeswitch: ${s.replace(/^error: /, '')}`),
+    })
+    .showSuggestionAfterError(true);
+
+  const withPaths = (cmd: Command): Command =>
+    cmd
+      .option('--sock <path>', `management socket (env NODESWITCH_SOCK, default ${DEFAULT_SOCK})`)
+      .option('--db <file>', `config DB (env NODESWITCH_DB, default ${DEFAULT_DB})`);
+  const sockOf = (flags: PathFlags): string => resolvePaths(flags, env).sock;
+  const send = (flags: PathFlags, verb: Verb, args: Args): Promise<unknown> => call(sockOf(flags), verb, args);
+  /** A change verb: silent on success, like ovs-vsctl. */
+  const change = async (flags: PathFlags, verb: Verb, args: Args): Promise<void> => {
+    await send(flags, verb, args);
+  };
+  /** A read verb: JSON with --json, else the human rendering. */
+  const read = async (flags: ReadFlags, verb: Verb, args: Args, human: (result: never) => string): Promise<void> => {
+    const result = await send(flags, verb, args);
+    io.out(flags.json ? formatJson(result) : human(result as never));
+  };
+
+  withPaths(program.command('daemon'))
+    .description('run the switch in the foreground (needs root)')
+    .option('--http <addr:port>', 'HTTP endpoint (not supported yet)', option(parseHttpAddress))
+    .action(async (flags: PathFlags & { http?: string }) => {
+      const paths = resolvePaths(flags, env);
+      // Imported here: only the daemon needs the switch and, through it, the addon.
+      const { runDaemon } = await import('../daemon/daemon.js');
+      setExitCode(await runDaemon({ ...paths, http: flags.http }));
+    });
+
+  withPaths(program.command('add-br'))
+    .description('add a bridge')
+    .argument('<bridge>')
+    .action((bridge: string, flags: PathFlags) => change(flags, 'add-br', { bridge: checkNetdevName(bridge, 'bridge') }));
+
+  withPaths(program.command('del-br'))
+    .description('delete a bridge and its ports')
+    .argument('<bridge>')
+    .action((bridge: string, flags: PathFlags) => change(flags, 'del-br', { bridge }));
+
+  withPaths(program.command('list-br'))
+    .description('list the bridges')
+    .option('--json', 'JSON output')
+    .action((flags: ReadFlags) => read(flags, 'list-br', {}, formatList));
+
+  withPaths(program.command('show'))
+    .description('show the bridges and their ports')
+    .option('--json', 'JSON output')
+    .action((flags: ReadFlags) => read(flags, 'show', {}, (r: ShowResult) => formatShow(r)));
+
+  withPaths(program.command('set-bridge'))
+    .description('change bridge settings: mac-aging=SECONDS mac-table-size=N')
+    .argument('<bridge>')
+    .argument('<settings...>', 'KEY=VALUE: mac-aging=SECONDS, mac-table-size=N')
+    .action((bridge: string, settings: string[], flags: PathFlags) =>
+      change(flags, 'set-bridge', { bridge, ...parseBridgeSettings(settings) }),
+    );
+
+  withPaths(program.command('add-port'))
+    .description('add a port to a bridge')
+    .argument('<bridge>')
+    .argument('<port>', 'netdev name (afpacket: an existing device; tap: the device to create)')
+    .option('--type <type>', 'afpacket | tap', option(parsePortType), 'afpacket')
+    .option('--ofport <N>', 'OpenFlow port number (default: lowest free)', option(parseOfport))
+    .option('--tag <vid>', 'VLAN access port (not supported yet)', option(parseTag))
+    .option('--trunks <vids>', 'VLAN trunk list, e.g. 10,20 (not supported yet)', option(parseTrunks))
+    .action(
+      (bridge: string, port: string, flags: PathFlags & { type: string; ofport?: number; tag?: number; trunks?: number[] }) =>
+        change(flags, 'add-port', {
+          bridge,
+          port: checkNetdevName(port, 'port'),
+          type: flags.type,
+          ...(flags.ofport !== undefined && { ofport: flags.ofport }),
+          ...(flags.tag !== undefined && { tag: flags.tag }),
+          ...(flags.trunks !== undefined && { trunks: flags.trunks }),
+        }),
+    );
+
+  withPaths(program.command('del-port'))
+    .description('remove a port from a bridge')
+    .argument('<bridge>')
+    .argument('<port>')
+    .action((bridge: string, port: string, flags: PathFlags) => change(flags, 'del-port', { bridge, port }));
+
+  withPaths(program.command('list-ports'))
+    .description("list a bridge's ports")
+    .argument('<bridge>')
+    .option('--json', 'JSON output')
+    .action((bridge: string, flags: ReadFlags) => read(flags, 'list-ports', { bridge }, formatList));
+
+  withPaths(program.command('dump-ports'))
+    .description('port counters and link state')
+    .argument('<bridge>')
+    .argument('[port]')
+    .option('--json', 'JSON output')
+    .action((bridge: string, port: string | undefined, flags: ReadFlags) =>
+      read(flags, 'dump-ports', port === undefined ? { bridge } : { bridge, port }, (r: PortStats[]) =>
+        formatDumpPorts(bridge, r),
+      ),
+    );
+
+  withPaths(program.command('fdb-show'))
+    .description('the learned MAC table')
+    .argument('<bridge>')
+    .option('--json', 'JSON output')
+    .action((bridge: string, flags: ReadFlags) => read(flags, 'fdb-show', { bridge }, (r: FdbEntry[]) => formatFdb(r)));
+
+  withPaths(program.command('fdb-flush'))
+    .description('forget every learned MAC')
+    .argument('<bridge>')
+    .action((bridge: string, flags: PathFlags) => change(flags, 'fdb-flush', { bridge }));
+
+  return program;
+}

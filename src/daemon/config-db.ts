@@ -1,0 +1,209 @@
+// The daemon's configuration: one JSON document, the source of truth for what the
+// switch should look like (bridges, their settings, their ports), restored at start.
+//
+// Durability: a change is written to a temp file in the same directory, fsynced,
+// renamed over the old file, and the directory is fsynced — so a crash at any moment
+// leaves either the old or the new document on disk, never a torn one.
+//
+// Loading never repairs: a document that is not valid JSON or does not match the
+// schema is refused, with the path, the position or field, and the reason, and the
+// file is left exactly as it was for a human to look at.
+import * as fs from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { NodeswitchError } from '../errors.js';
+import { checkNetdevName } from '../validate.js';
+import { jsonErrorOffset } from './json-position.js';
+
+export const DB_VERSION = 1;
+// Same bound as bridge.ts (OpenFlow reserves 0xff00 and up); repeated here so that
+// loading the DB does not need the native addon.
+const MAX_OFPORT = 0xfeff;
+const MAX_VLAN = 4095;
+
+export type DbPortType = 'afpacket' | 'tap';
+
+export interface DbPort {
+  name: string;
+  type: DbPortType;
+  ofport: number;
+  /** VLAN access tag; accepted in the schema, not applied by the datapath yet. */
+  tag?: number;
+  /** VLAN trunk list; accepted in the schema, not applied by the datapath yet. */
+  trunks?: number[];
+}
+
+export interface DbBridge {
+  name: string;
+  /** Absent only in a hand-written file: the bridge's default then applies. */
+  macAging?: number;
+  macTableSize?: number;
+  ports: DbPort[];
+}
+
+export interface ConfigDoc {
+  version: number;
+  bridges: DbBridge[];
+}
+
+/** A DB that cannot be used: says which file, where in it, and why. */
+export class DbError extends NodeswitchError {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    /** The schema field, e.g. "bridges[0].ports[1].ofport". */
+    readonly field?: string,
+  ) {
+    super(`config DB ${path}: ${field ? `${field}: ` : ''}${reason}`, 'db');
+    this.name = 'DbError';
+  }
+}
+
+/** What the daemon runs when there is no DB yet: one bridge, br0, no ports. */
+export function defaultDoc(): ConfigDoc {
+  return { version: DB_VERSION, bridges: [{ name: 'br0', ports: [] }] };
+}
+
+/** Reads and validates the DB; null when the file does not exist. */
+export function loadDb(path: string): ConfigDoc | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(path, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return null;
+    throw new DbError(path, `cannot read it: ${e.message}`);
+  }
+  return validateDoc(parseJson(path, text), path);
+}
+
+function parseJson(path: string, text: string): unknown {
+  if (text.trim() === '') throw new DbError(path, 'the file is empty (not a JSON document)');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const pos = jsonErrorOffset(text);
+    const before = text.slice(0, pos).split('\n');
+    const line = before.length;
+    const column = before[before.length - 1]!.length + 1;
+    const what = pos >= text.length ? 'the document ends too early' : `unexpected ${JSON.stringify(text[pos])}`;
+    throw new DbError(path, `not valid JSON at line ${line}, column ${column} (offset ${pos}): ${what} (${(err as Error).message})`);
+  }
+}
+
+/** Checks the whole document; the first problem found is thrown, naming its field. */
+export function validateDoc(value: unknown, path: string): ConfigDoc {
+  const fail = (field: string, reason: string): never => {
+    throw new DbError(path, reason, field);
+  };
+  const obj = (v: unknown, field: string, keys: string[]): Record<string, unknown> => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(field || '(top level)', 'must be a JSON object');
+    for (const k of Object.keys(v)) if (!keys.includes(k)) fail(join2(field, k), `unknown field (expected one of ${keys.join(', ')})`);
+    return v as Record<string, unknown>;
+  };
+  const int = (v: unknown, field: string, min: number, max: number): number => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      fail(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    }
+    return v as number;
+  };
+  const name = (v: unknown, field: string, what: string): string => {
+    try {
+      return checkNetdevName(v, what);
+    } catch (err) {
+      return fail(field, (err as Error).message);
+    }
+  };
+
+  const top = obj(value, '', ['version', 'bridges']);
+  if (top.version !== DB_VERSION) fail('version', `must be ${DB_VERSION}, got ${JSON.stringify(top.version)}`);
+  if (!Array.isArray(top.bridges)) fail('bridges', 'must be an array');
+  const bridgeNames = new Set<string>();
+  const portOwners = new Map<string, string>();
+  const bridges: DbBridge[] = (top.bridges as unknown[]).map((b, i) => {
+    const at = `bridges[${i}]`;
+    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'ports']);
+    const brName = name(raw.name, `${at}.name`, 'bridge');
+    if (bridgeNames.has(brName)) fail(`${at}.name`, `bridge ${brName} appears twice`);
+    bridgeNames.add(brName);
+    const bridge: DbBridge = { name: brName, ports: [] };
+    // Upper bounds are the datapath's to enforce (they live beside it in bridge.ts);
+    // the daemon maps its refusal back to this field at restore.
+    if (raw.macAging !== undefined) bridge.macAging = int(raw.macAging, `${at}.macAging`, 1, Number.MAX_SAFE_INTEGER);
+    if (raw.macTableSize !== undefined) {
+      bridge.macTableSize = int(raw.macTableSize, `${at}.macTableSize`, 1, Number.MAX_SAFE_INTEGER);
+    }
+    if (!Array.isArray(raw.ports)) fail(`${at}.ports`, 'must be an array');
+    const ofports = new Map<number, string>();
+    bridge.ports = (raw.ports as unknown[]).map((p, j) => {
+      const pat = `${at}.ports[${j}]`;
+      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks']);
+      const portName = name(rp.name, `${pat}.name`, 'port');
+      const owner = portOwners.get(portName);
+      if (owner !== undefined) fail(`${pat}.name`, `port ${portName} is already on bridge ${owner}`);
+      portOwners.set(portName, brName);
+      if (rp.type !== 'afpacket' && rp.type !== 'tap') fail(`${pat}.type`, `must be "afpacket" or "tap", got ${JSON.stringify(rp.type)}`);
+      const ofport = int(rp.ofport, `${pat}.ofport`, 1, MAX_OFPORT);
+      const holder = ofports.get(ofport);
+      if (holder !== undefined) fail(`${pat}.ofport`, `ofport ${ofport} is already taken by port ${holder}`);
+      ofports.set(ofport, portName);
+      const port: DbPort = { name: portName, type: rp.type as DbPortType, ofport };
+      if (rp.tag !== undefined) port.tag = int(rp.tag, `${pat}.tag`, 0, MAX_VLAN);
+      if (rp.trunks !== undefined) {
+        if (!Array.isArray(rp.trunks)) fail(`${pat}.trunks`, 'must be an array of VLAN ids');
+        port.trunks = (rp.trunks as unknown[]).map((t, k) => int(t, `${pat}.trunks[${k}]`, 0, MAX_VLAN));
+      }
+      return port;
+    });
+    return bridge;
+  });
+  return { version: DB_VERSION, bridges };
+}
+
+function join2(field: string, key: string): string {
+  return field ? `${field}.${key}` : key;
+}
+
+/** The fs calls saveDb makes; tests swap them to fail at each step. */
+export type FsOps = Pick<
+  typeof fs,
+  'mkdirSync' | 'openSync' | 'writeSync' | 'fsyncSync' | 'closeSync' | 'renameSync' | 'unlinkSync'
+>;
+
+/** Writes the document atomically: temp file + fsync + rename + fsync of the directory. */
+export function saveDb(path: string, doc: ConfigDoc, ops: FsOps = fs): void {
+  const dir = dirname(path);
+  ops.mkdirSync(dir, { recursive: true });
+  // Same directory as the target, so rename() stays within one filesystem and is atomic.
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
+  const data = JSON.stringify(doc, null, 2) + '\n';
+  try {
+    const fd = ops.openSync(tmp, 'w', 0o600);
+    try {
+      ops.writeSync(fd, data);
+      ops.fsyncSync(fd);
+    } finally {
+      ops.closeSync(fd);
+    }
+    ops.renameSync(tmp, path);
+  } catch (err) {
+    try {
+      ops.unlinkSync(tmp);
+    } catch {
+      // Already gone (rename happened or open failed): nothing to clean.
+    }
+    throw err;
+  }
+  // The rename is durable only once the directory entry is on disk. A failure here is
+  // not reported: the new document is already what readers see, and an error would
+  // make the caller undo a change that is in the file.
+  try {
+    const dfd = ops.openSync(dir, 'r');
+    try {
+      ops.fsyncSync(dfd);
+    } finally {
+      ops.closeSync(dfd);
+    }
+  } catch {
+    // See above.
+  }
+}

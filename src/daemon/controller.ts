@@ -1,0 +1,305 @@
+// Verbs → switch changes + config DB updates.
+//
+// Every verb runs through one promise queue, so concurrent clients cannot interleave
+// a change with another change (or a read with a half-made change). A change verb is
+// applied to the switch first; only when that worked is the new document written; if
+// the write fails, the switch change is undone and the client told — so the running
+// switch and the file never disagree about what was asked.
+import { NodeswitchError } from '../errors.js';
+import type { PortStats } from '../types.js';
+import { checkNetdevName } from '../validate.js';
+import { type ConfigDoc, type DbBridge, type DbPort, type DbPortType, saveDb } from './config-db.js';
+import {
+  type Args,
+  type ShowBridge,
+  type ShowResult,
+  type Verb,
+  optionalNumber,
+  optionalNumberList,
+  optionalString,
+  requireString,
+} from './protocol.js';
+import { portKey } from './restore.js';
+import { type BridgeApi, type Log, type SwitchApi, watchBridge } from './switch-api.js';
+
+const MAX_OFPORT = 0xfeff; // as in bridge.ts
+const MAX_VLAN = 4095;
+
+export class Controller {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly sw: SwitchApi,
+    private doc: ConfigDoc,
+    /** Ports in the config that are not attached to the datapath, with the reason. */
+    private readonly missing: Map<string, string>,
+    private readonly dbPath: string,
+    private readonly log: Log,
+    private readonly save: (path: string, doc: ConfigDoc) => void = saveDb,
+  ) {}
+
+  /** The configuration as last written. */
+  config(): ConfigDoc {
+    return structuredClone(this.doc);
+  }
+
+  /** Resolves when no verb is running or queued. */
+  async idle(): Promise<void> {
+    await this.queue;
+  }
+
+  handle(verb: Verb, args: Args): Promise<unknown> {
+    const run = this.queue.then(
+      () => this.dispatch(verb, args),
+      () => this.dispatch(verb, args),
+    );
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async dispatch(verb: Verb, args: Args): Promise<unknown> {
+    switch (verb) {
+      case 'add-br':
+        return this.addBridge(requireString(args, 'bridge'));
+      case 'del-br':
+        return this.deleteBridge(requireString(args, 'bridge'));
+      case 'list-br':
+        return this.doc.bridges.map((b) => b.name).sort();
+      case 'show':
+        return this.show();
+      case 'set-bridge':
+        return this.setBridge(requireString(args, 'bridge'), args);
+      case 'add-port':
+        return this.addPort(requireString(args, 'bridge'), requireString(args, 'port'), args);
+      case 'del-port':
+        return this.deletePort(requireString(args, 'bridge'), requireString(args, 'port'));
+      case 'list-ports':
+        return this.docBridge(requireString(args, 'bridge')).ports.map((p) => p.name).sort();
+      case 'dump-ports':
+        return this.dumpPorts(requireString(args, 'bridge'), optionalString(args, 'port'));
+      case 'fdb-show':
+        return this.liveBridge(requireString(args, 'bridge')).fdb();
+      case 'fdb-flush':
+        await this.liveBridge(requireString(args, 'bridge')).fdbFlush();
+        return {};
+    }
+  }
+
+  private async addBridge(name: string): Promise<unknown> {
+    checkNetdevName(name, 'bridge');
+    if (this.findBridge(name)) throw new NodeswitchError(`bridge ${name} already exists`, 'bridge');
+    const bridge = this.sw.addBridge(name);
+    watchBridge(bridge, this.log);
+    const next = this.config();
+    next.bridges.push({ name, ...bridge.options, ports: [] });
+    await this.commit(next, () => this.sw.deleteBridge(name));
+    this.log(`bridge ${name}: added`);
+    return {};
+  }
+
+  private async deleteBridge(name: string): Promise<unknown> {
+    const old = this.docBridge(name);
+    await this.sw.deleteBridge(name);
+    const next = this.config();
+    next.bridges = next.bridges.filter((b) => b.name !== name);
+    await this.commit(next, () => this.recreate(old));
+    for (const p of old.ports) this.missing.delete(portKey(name, p.name));
+    this.log(`bridge ${name}: deleted`);
+    return {};
+  }
+
+  /** Undo of del-br: the bridge with its settings and the ports that were attached. */
+  private async recreate(old: DbBridge): Promise<void> {
+    const bridge = this.sw.addBridge(old.name, { macAging: old.macAging, macTableSize: old.macTableSize });
+    watchBridge(bridge, this.log);
+    for (const p of old.ports) {
+      if (!this.missing.has(portKey(old.name, p.name))) await bridge.addPort(p.name, { type: p.type, ofport: p.ofport });
+    }
+  }
+
+  private async setBridge(name: string, args: Args): Promise<unknown> {
+    this.docBridge(name);
+    const bridge = this.liveBridge(name);
+    const macAging = optionalNumber(args, 'macAging');
+    const macTableSize = optionalNumber(args, 'macTableSize');
+    if (macAging === undefined && macTableSize === undefined) {
+      throw new NodeswitchError('set-bridge needs at least one of mac-aging=SECONDS, mac-table-size=N', 'settings');
+    }
+    const old = bridge.options;
+    await bridge.configure({ macAging, macTableSize });
+    const next = this.config();
+    Object.assign(next.bridges.find((b) => b.name === name)!, bridge.options);
+    await this.commit(next, () => bridge.configure(old));
+    const now = bridge.options;
+    this.log(`bridge ${name}: mac-aging ${now.macAging}, mac-table-size ${now.macTableSize}`);
+    return now;
+  }
+
+  private async addPort(brName: string, port: string, args: Args): Promise<unknown> {
+    const doc = this.docBridge(brName);
+    const bridge = this.liveBridge(brName);
+    checkNetdevName(port, 'port');
+    const type = optionalString(args, 'type') ?? 'afpacket';
+    if (type !== 'afpacket' && type !== 'tap') {
+      throw new NodeswitchError(`port type "${type}" is not one of afpacket, tap`, 'type');
+    }
+    const owner = this.doc.bridges.find((b) => b.ports.some((p) => p.name === port));
+    if (owner) throw new NodeswitchError(`port ${port} is already on bridge ${owner.name}`, 'port');
+    const ofport = this.chooseOfport(doc, optionalNumber(args, 'ofport'));
+    // VLAN ports are part of the contract and the DB schema, but the datapath cannot
+    // apply them yet: refuse the whole verb rather than add an untagged port.
+    const tag = optionalNumber(args, 'tag');
+    const trunks = optionalNumberList(args, 'trunks');
+    if (tag !== undefined) {
+      checkVlan(tag, 'tag');
+      throw new NodeswitchError('--tag (VLAN access port) is not supported yet; the port was not added', 'tag');
+    }
+    if (trunks !== undefined) {
+      trunks.forEach((v) => checkVlan(v, 'trunks'));
+      throw new NodeswitchError('--trunks (VLAN trunk port) is not supported yet; the port was not added', 'trunks');
+    }
+    let info;
+    try {
+      info = await bridge.addPort(port, { type, ofport });
+    } catch (err) {
+      if (err instanceof NodeswitchError) throw err;
+      // The datapath's own errors (no such netdev, cannot create the tap, …).
+      throw new NodeswitchError(`cannot add ${type} port ${port} to bridge ${brName}: ${(err as Error).message}`, 'port');
+    }
+    const entry: DbPort = { name: port, type: type as DbPortType, ofport: info.ofport };
+    const next = this.config();
+    next.bridges.find((b) => b.name === brName)!.ports.push(entry);
+    await this.commit(next, () => bridge.deletePort(port));
+    this.log(`bridge ${brName}: port ${port} (${type}, ofport ${info.ofport}) added`);
+    return { ...entry };
+  }
+
+  /** The ofport asked for, if free, else the lowest free one — counting missing ports too. */
+  private chooseOfport(doc: DbBridge, wanted: number | undefined): number {
+    const taken = new Map(doc.ports.map((p) => [p.ofport, p.name]));
+    if (wanted !== undefined) {
+      if (wanted < 1 || wanted > MAX_OFPORT) {
+        throw new NodeswitchError(`ofport must be an integer from 1 to ${MAX_OFPORT}, got "${wanted}"`, 'ofport');
+      }
+      const holder = taken.get(wanted);
+      if (holder !== undefined) {
+        throw new NodeswitchError(`ofport ${wanted} is already taken by port ${holder} on bridge ${doc.name}`, 'ofport');
+      }
+      return wanted;
+    }
+    for (let n = 1; n <= MAX_OFPORT; n++) if (!taken.has(n)) return n;
+    throw new NodeswitchError(`bridge ${doc.name} has no free ofport left`, 'ofport');
+  }
+
+  private async deletePort(brName: string, port: string): Promise<unknown> {
+    const entry = this.docPort(brName, port);
+    const key = portKey(brName, port);
+    const attached = !this.missing.has(key);
+    const bridge = this.liveBridge(brName);
+    if (attached) await bridge.deletePort(port);
+    const next = this.config();
+    const b = next.bridges.find((x) => x.name === brName)!;
+    b.ports = b.ports.filter((p) => p.name !== port);
+    await this.commit(next, async () => {
+      if (attached) await bridge.addPort(port, { type: entry.type, ofport: entry.ofport });
+    });
+    this.missing.delete(key);
+    this.log(`bridge ${brName}: port ${port} deleted`);
+    return {};
+  }
+
+  private async show(): Promise<ShowResult> {
+    const bridges: ShowBridge[] = [];
+    for (const b of [...this.doc.bridges].sort((x, y) => x.name.localeCompare(y.name))) {
+      const live = this.sw.bridge(b.name);
+      let stats: PortStats[] | undefined;
+      try {
+        stats = live ? await live.portStats() : [];
+      } catch (err) {
+        this.log(`warning: bridge ${b.name}: cannot read port state: ${(err as Error).message}`);
+      }
+      const opts = live?.options ?? { macAging: b.macAging ?? 0, macTableSize: b.macTableSize ?? 0 };
+      bridges.push({
+        name: b.name,
+        macAging: opts.macAging,
+        macTableSize: opts.macTableSize,
+        ports: [...b.ports]
+          .sort((x, y) => x.ofport - y.ofport)
+          .map((p) => {
+            const reason = this.missing.get(portKey(b.name, p.name));
+            const st = stats?.find((s) => s.name === p.name);
+            const state = reason !== undefined ? 'missing' : st ? (st.up ? 'up' : 'down') : 'unknown';
+            return {
+              name: p.name,
+              type: p.type,
+              ofport: p.ofport,
+              state,
+              ...(reason !== undefined && { reason }),
+              ...(p.tag !== undefined && { tag: p.tag }),
+              ...(p.trunks !== undefined && { trunks: p.trunks }),
+            };
+          }),
+      });
+    }
+    return { bridges };
+  }
+
+  private async dumpPorts(brName: string, port: string | undefined): Promise<unknown> {
+    this.docBridge(brName);
+    if (port !== undefined) {
+      this.docPort(brName, port);
+      const reason = this.missing.get(portKey(brName, port));
+      if (reason !== undefined) {
+        throw new NodeswitchError(`port ${port} is in the config but not attached (${reason}), so it has no counters`, 'port');
+      }
+    }
+    return this.liveBridge(brName).portStats(port);
+  }
+
+  /** Applies the new document, or undoes the switch change when it cannot be written. */
+  private async commit(next: ConfigDoc, undo: () => Promise<void>): Promise<void> {
+    try {
+      this.save(this.dbPath, next);
+    } catch (err) {
+      const why = (err as Error).message;
+      this.log(`error: cannot write the config DB ${this.dbPath}: ${why}; undoing the change`);
+      try {
+        await undo();
+      } catch (undoErr) {
+        this.log(`error: undoing the change failed too, the switch and the DB now differ: ${(undoErr as Error).message}`);
+      }
+      throw new NodeswitchError(`cannot write the config DB ${this.dbPath}: ${why} (the change was undone)`, 'db');
+    }
+    this.doc = next;
+  }
+
+  private findBridge(name: string): DbBridge | undefined {
+    return this.doc.bridges.find((b) => b.name === name);
+  }
+
+  private docBridge(name: string): DbBridge {
+    const b = this.findBridge(name);
+    if (!b) throw new NodeswitchError(`no bridge named ${name}`, 'bridge');
+    return b;
+  }
+
+  private docPort(brName: string, port: string): DbPort {
+    const p = this.docBridge(brName).ports.find((x) => x.name === port);
+    if (!p) throw new NodeswitchError(`bridge ${brName} has no port ${port}`, 'port');
+    return p;
+  }
+
+  private liveBridge(name: string): BridgeApi {
+    this.docBridge(name);
+    const b = this.sw.bridge(name);
+    // Every bridge in the DB is created at start or by add-br; absence is a bug.
+    if (!b) throw new Error(`bridge ${name} is in the config but not in the switch`);
+    return b;
+  }
+}
+
+function checkVlan(v: number, argument: string): void {
+  if (!Number.isInteger(v) || v < 0 || v > MAX_VLAN) {
+    throw new NodeswitchError(`${argument}: VLAN id must be an integer from 0 to ${MAX_VLAN}, got ${v}`, argument);
+  }
+}

@@ -1,0 +1,71 @@
+// The daemon's lifecycle: check privileges, load the config DB, build the switch
+// from it, serve the management socket, and on SIGINT/SIGTERM close the switch,
+// remove the socket and return 0.
+//
+// Order matters: everything that can refuse (privileges, a corrupt DB, another daemon
+// on the socket) is checked before the switch exists, so a refused start changes
+// nothing — no TAP device made, no file written.
+import { NodeswitchError } from '../errors.js';
+import { requireNetAdmin } from './capabilities.js';
+import { type ConfigDoc, defaultDoc, loadDb, saveDb } from './config-db.js';
+import { Controller } from './controller.js';
+import { restoreSwitch } from './restore.js';
+import { ManagementServer, probeSocket } from './server.js';
+import type { Log, SwitchApi } from './switch-api.js';
+
+export interface DaemonOptions {
+  db: string;
+  sock: string;
+  http?: string;
+}
+
+export const stderrLog: Log = (line) => process.stderr.write(`${new Date().toISOString()} nodeswitch: ${line}\n`);
+
+/** Runs until SIGINT/SIGTERM; returns the exit code. Throws when it refuses to start. */
+export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Promise<number> {
+  if (opts.http !== undefined) {
+    throw new NodeswitchError(`--http ${opts.http}: the HTTP endpoint is not supported yet`, 'http');
+  }
+  requireNetAdmin();
+  const loaded = loadDb(opts.db);
+  const doc: ConfigDoc = loaded ?? defaultDoc();
+  if (!loaded) log(`no config DB at ${opts.db}: starting with the default configuration (bridge br0)`);
+  if ((await probeSocket(opts.sock)) === 'live') {
+    throw new NodeswitchError(`another daemon is already listening on ${opts.sock}`, 'sock');
+  }
+
+  // Loaded here, not at the top: the addon is only needed once the start is accepted,
+  // so a bad DB or a busy socket is reported even where the addon is not built.
+  let Switch: typeof import('../switch.js').Switch;
+  try {
+    ({ Switch } = await import('../switch.js'));
+  } catch (err) {
+    throw new NodeswitchError(`cannot load the datapath: ${(err as Error).message}`);
+  }
+  const sw: SwitchApi = new Switch();
+  let server: ManagementServer;
+  let controller: Controller;
+  try {
+    const restored = await restoreSwitch(sw, doc, opts.db, log);
+    if (!loaded) saveDb(opts.db, restored.doc);
+    controller = new Controller(sw, restored.doc, restored.missing, opts.db, log);
+    server = new ManagementServer((verb, args) => controller.handle(verb, args), log);
+    await server.listen(opts.sock);
+  } catch (err) {
+    await sw.close();
+    throw err;
+  }
+  log(`listening on ${opts.sock} (config DB ${opts.db}, pid ${process.pid})`);
+
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  log(`${signal}: shutting down`);
+  // Stop taking requests, let the change in flight finish, then close the datapath.
+  await server.close(opts.sock);
+  await controller.idle();
+  await sw.close();
+  log('stopped');
+  return 0;
+}

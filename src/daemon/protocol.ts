@@ -1,0 +1,133 @@
+// The management socket protocol, shared by the daemon and the CLI.
+//
+// One unix stream socket; each message is one line of JSON. A client sends
+//   {"id": 1, "verb": "add-port", "args": {"bridge": "br0", "port": "vnet0"}}
+// and the daemon answers, in order, on the same connection:
+//   {"id": 1, "ok": true, "result": {...}}
+//   {"id": 1, "ok": false, "error": {"message": "...", "argument": "port"}}
+// Arguments are checked again on the daemon side: the socket is an API, not only the
+// CLI's private channel.
+import { NodeswitchError } from '../errors.js';
+
+export const VERBS = [
+  'add-br',
+  'del-br',
+  'list-br',
+  'show',
+  'set-bridge',
+  'add-port',
+  'del-port',
+  'list-ports',
+  'dump-ports',
+  'fdb-show',
+  'fdb-flush',
+] as const;
+export type Verb = (typeof VERBS)[number];
+
+export type Args = Record<string, unknown>;
+
+export interface Request {
+  id: number | string;
+  verb: Verb;
+  args: Args;
+}
+
+export interface ErrorBody {
+  message: string;
+  argument?: string;
+}
+
+export type Response =
+  | { id: number | string | null; ok: true; result: unknown }
+  | { id: number | string | null; ok: false; error: ErrorBody };
+
+/** One request line, checked for shape (not for meaning: the controller does that). */
+export function parseRequest(line: string): Request {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(line);
+  } catch (err) {
+    throw new NodeswitchError(`request is not valid JSON: ${(err as Error).message}`, 'request');
+  }
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+    throw new NodeswitchError('request must be a JSON object {id, verb, args}', 'request');
+  }
+  const { id, verb, args } = msg as Record<string, unknown>;
+  if (typeof id !== 'number' && typeof id !== 'string') {
+    throw new NodeswitchError('request id must be a number or a string', 'id');
+  }
+  if (typeof verb !== 'string' || !(VERBS as readonly string[]).includes(verb)) {
+    throw new NodeswitchError(`unknown verb "${String(verb)}" (known: ${VERBS.join(', ')})`, 'verb');
+  }
+  if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
+    throw new NodeswitchError('request args must be a JSON object', 'args');
+  }
+  return { id, verb: verb as Verb, args: (args ?? {}) as Args };
+}
+
+/** The id of a request line that failed to parse, so its error can still be matched. */
+export function idOf(line: string): number | string | null {
+  try {
+    const id = (JSON.parse(line) as { id?: unknown }).id;
+    return typeof id === 'number' || typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+export function requireString(args: Args, key: string): string {
+  const v = args[key];
+  if (typeof v !== 'string' || v === '') throw new NodeswitchError(`missing argument ${key}`, key);
+  return v;
+}
+
+export function optionalString(args: Args, key: string): string | undefined {
+  const v = args[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new NodeswitchError(`${key} must be a string`, key);
+  return v;
+}
+
+/** Numbers may arrive as JSON numbers or decimal strings; ranges are checked later. */
+export function optionalNumber(args: Args, key: string): number | undefined {
+  const v = args[key];
+  if (v === undefined || v === null) return undefined;
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n)) {
+    throw new NodeswitchError(`${key} must be an integer, got ${JSON.stringify(v)}`, key);
+  }
+  return n;
+}
+
+export function optionalNumberList(args: Args, key: string): number[] | undefined {
+  const v = args[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isInteger(x))) {
+    throw new NodeswitchError(`${key} must be a list of integers`, key);
+  }
+  return v as number[];
+}
+
+// Result shapes, as the CLI renders them.
+
+export interface ShowPort {
+  name: string;
+  type: string;
+  ofport: number;
+  /** up/down: attached, link state; missing: in the config but not attached (why in reason). */
+  state: 'up' | 'down' | 'missing' | 'unknown';
+  reason?: string;
+  tag?: number;
+  trunks?: number[];
+}
+
+export interface ShowBridge {
+  name: string;
+  macAging: number;
+  macTableSize: number;
+  ports: ShowPort[];
+}
+
+export interface ShowResult {
+  bridges: ShowBridge[];
+}

@@ -1,0 +1,61 @@
+// Builds the switch from the config DB at daemon start.
+//
+// Bridges must come back exactly (a bridge setting the datapath refuses makes the DB
+// unusable, so the daemon refuses to start and names the field). Ports are allowed to
+// fail: an afpacket port whose netdev does not exist yet (its VM is not started) is
+// logged and kept in the config as "missing", so a restart never loses configuration.
+import type { ConfigDoc } from './config-db.js';
+import { DbError } from './config-db.js';
+import { NodeswitchError } from '../errors.js';
+import { type Log, type SwitchApi, watchBridge } from './switch-api.js';
+
+/** Key of a port in the missing map. */
+export function portKey(bridge: string, port: string): string {
+  return `${bridge}/${port}`;
+}
+
+export interface Restored {
+  /** The document with every bridge setting filled in with what the switch runs. */
+  doc: ConfigDoc;
+  /** Ports in the config that are not attached, with the reason. */
+  missing: Map<string, string>;
+}
+
+// Bridge.configure/resolveBridgeOptions name their arguments like the CLI does.
+const FIELD_OF_ARGUMENT: Record<string, string> = { 'mac-aging': 'macAging', 'mac-table-size': 'macTableSize' };
+
+export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: string, log: Log): Promise<Restored> {
+  const out: ConfigDoc = { version: doc.version, bridges: [] };
+  const missing = new Map<string, string>();
+  for (const [i, b] of doc.bridges.entries()) {
+    let bridge;
+    try {
+      bridge = sw.addBridge(b.name, { macAging: b.macAging, macTableSize: b.macTableSize });
+    } catch (err) {
+      if (!(err instanceof NodeswitchError)) throw err;
+      const field = FIELD_OF_ARGUMENT[err.argument ?? ''] ?? 'name';
+      throw new DbError(dbPath, err.message, `bridges[${i}].${field}`);
+    }
+    watchBridge(bridge, log);
+    const { macAging, macTableSize } = bridge.options;
+    out.bridges.push({ name: b.name, macAging, macTableSize, ports: b.ports.map((p) => ({ ...p })) });
+    log(`bridge ${b.name}: restored (mac-aging ${macAging}, mac-table-size ${macTableSize})`);
+    for (const p of b.ports) {
+      if (p.tag !== undefined || p.trunks !== undefined) {
+        const reason = 'VLAN settings (tag/trunks) are not supported by the datapath yet';
+        missing.set(portKey(b.name, p.name), reason);
+        log(`warning: bridge ${b.name}: port ${p.name} kept in the config but not attached: ${reason}`);
+        continue;
+      }
+      try {
+        await bridge.addPort(p.name, { type: p.type, ofport: p.ofport });
+        log(`bridge ${b.name}: port ${p.name} (${p.type}, ofport ${p.ofport}) attached`);
+      } catch (err) {
+        const reason = (err as Error).message;
+        missing.set(portKey(b.name, p.name), reason);
+        log(`warning: bridge ${b.name}: port ${p.name} (${p.type}, ofport ${p.ofport}) kept in the config but not attached: ${reason}`);
+      }
+    }
+  }
+  return { doc: out, missing };
+}

@@ -1,0 +1,137 @@
+// The management socket: a unix stream socket speaking newline-delimited JSON (see
+// protocol.ts). Requests on one connection are answered in order; the verbs
+// themselves are serialized by the controller, not here.
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { type Server, type Socket, connect, createServer } from 'node:net';
+import { dirname } from 'node:path';
+import { NodeswitchError } from '../errors.js';
+import { type Args, type ErrorBody, type Response, type Verb, idOf, parseRequest } from './protocol.js';
+import type { Log } from './switch-api.js';
+
+// A request is a few hundred bytes; a line this long is a confused or hostile client.
+const MAX_LINE = 1 << 20;
+
+export type Handler = (verb: Verb, args: Args) => Promise<unknown>;
+
+/** Whether something answers on a socket path: none (no file), live, or stale (file, no listener). */
+export async function probeSocket(path: string): Promise<'none' | 'live' | 'stale'> {
+  try {
+    if (!lstatSync(path).isSocket()) {
+      throw new NodeswitchError(`${path} exists and is not a socket; refusing to replace it`, 'sock');
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
+    throw err;
+  }
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve('live');
+    });
+    s.once('error', () => resolve('stale'));
+  });
+}
+
+export class ManagementServer {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly handler: Handler,
+    private readonly log: Log,
+  ) {}
+
+  /**
+   * Listens on `path`. Refuses when another daemon answers there; a stale socket file
+   * (left by a daemon that died) is replaced.
+   */
+  async listen(path: string): Promise<void> {
+    const state = await probeSocket(path);
+    if (state === 'live') {
+      throw new NodeswitchError(`another daemon is already listening on ${path}`, 'sock');
+    }
+    if (state === 'stale') {
+      this.log(`removing stale socket ${path}`);
+      unlinkSync(path);
+    }
+    mkdirSync(dirname(path), { recursive: true });
+    const server = createServer((socket) => this.serve(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    // The socket changes the switch: only its owner (root) may talk to it.
+    chmodSync(path, 0o600);
+    server.on('error', (err) => this.log(`error: management socket: ${err.message}`));
+    this.server = server;
+  }
+
+  async close(path: string): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    try {
+      unlinkSync(path);
+    } catch {
+      // server.close() already removed it.
+    }
+  }
+
+  private serve(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.setEncoding('utf8');
+    let buffered = '';
+    // Answers go out in request order even when a later verb finishes first.
+    let chain: Promise<void> = Promise.resolve();
+    socket.on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (line.trim() === '') continue;
+        chain = chain.then(() => this.answer(socket, line));
+      }
+      if (buffered.length > MAX_LINE) {
+        this.send(socket, { id: null, ok: false, error: { message: `request longer than ${MAX_LINE} bytes`, argument: 'request' } });
+        socket.end();
+      }
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  private async answer(socket: Socket, line: string): Promise<void> {
+    let response: Response;
+    try {
+      const req = parseRequest(line);
+      try {
+        response = { id: req.id, ok: true, result: await this.handler(req.verb, req.args) };
+      } catch (err) {
+        response = { id: req.id, ok: false, error: this.errorBody(err, req.verb) };
+      }
+    } catch (err) {
+      response = { id: idOf(line), ok: false, error: this.errorBody(err, 'request') };
+    }
+    this.send(socket, response);
+  }
+
+  private errorBody(err: unknown, verb: string): ErrorBody {
+    if (err instanceof NodeswitchError) {
+      return err.argument === undefined ? { message: err.message } : { message: err.message, argument: err.argument };
+    }
+    // Not a user error: a bug. Log the stack here, tell the client it is ours.
+    this.log(`error: ${verb}: ${(err as Error)?.stack ?? String(err)}`);
+    return { message: `internal error in ${verb}: ${(err as Error)?.message ?? String(err)}` };
+  }
+
+  private send(socket: Socket, response: Response): void {
+    if (!socket.destroyed) socket.write(JSON.stringify(response) + '\n');
+  }
+}

@@ -1,0 +1,121 @@
+// The CLI's own argument checking and its error when no daemon is running. Nothing
+// here needs the addon or a daemon: every case fails before or at the connect.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseBridgeSettings, parseHttpAddress, parseTrunks } from '../../src/cli/args.js';
+import { main } from '../../src/cli/main.js';
+import { resolvePaths } from '../../src/daemon/paths.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ns-cli-'));
+const sock = join(dir, 'none.sock');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) }, {});
+  return { code, out, err };
+}
+
+describe('bad usage exits 1 with "nodeswitch: " and names the argument', () => {
+  const cases: [string[], RegExp][] = [
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['add-br'], /missing required argument 'bridge'/],
+    [['add-br', 'a', 'b'], /too many arguments for 'add-br'/],
+    [['add-br', 'has space'], /bridge "has space" is not a valid interface name/],
+    [['add-br', 'waytoolongname16'], /bridge "waytoolongname16" is not a valid interface name/],
+    [['add-port', 'br0'], /missing required argument 'port'/],
+    [['add-port', 'br0', 'a/b'], /port "a\/b" is not a valid interface name/],
+    [['add-port', 'br0', 'p', '--type', 'vxlan'], /option '--type <type>' argument 'vxlan' is invalid. port type "vxlan" is not one of afpacket, tap/],
+    [['add-port', 'br0', 'p', '--ofport', '0'], /'--ofport <N>' argument '0' is invalid. ofport must be an integer from 1 to 65279/],
+    [['add-port', 'br0', 'p', '--ofport', 'x'], /ofport must be an integer/],
+    [['add-port', 'br0', 'p', '--ofport', '65280'], /ofport must be an integer from 1 to 65279, got "65280"/],
+    [['add-port', 'br0', 'p', '--tag', '4096'], /'--tag <vid>' argument '4096' is invalid. tag must be an integer from 0 to 4095/],
+    [['add-port', 'br0', 'p', '--trunks', '10,,20'], /trunks must be a comma-separated list/],
+    [['add-port', 'br0', 'p', '--trunks', '10,5000'], /trunks must be an integer from 0 to 4095, got "5000"/],
+    [['add-port', 'br0', 'p', '--bogus'], /unknown option '--bogus'/],
+    [['set-bridge', 'br0'], /missing required argument 'settings'/],
+    [['set-bridge', 'br0', 'mac-agin=5'], /unknown bridge setting "mac-agin" \(known: mac-aging, mac-table-size\)/],
+    [['set-bridge', 'br0', 'mac-aging'], /mac-aging needs a value: mac-aging=N/],
+    [['set-bridge', 'br0', 'mac-aging=abc'], /mac-aging must be an integer from 1 to \d+, got "abc"/],
+    [['set-bridge', 'br0', 'mac-aging=0'], /mac-aging must be an integer from 1/],
+    [['set-bridge', 'br0', 'mac-table-size=-3'], /mac-table-size must be an integer from 1/],
+    [['set-bridge', 'br0', 'mac-aging=5', 'mac-aging=6'], /mac-aging is given twice/],
+    [['del-port', 'br0'], /missing required argument 'port'/],
+    [['dump-ports', 'br0', 'p', 'q'], /too many arguments for 'dump-ports'/],
+    [['fdb-show'], /missing required argument 'bridge'/],
+    [['daemon', '--http', 'localhost'], /'--http <addr:port>' argument 'localhost' is invalid. http address must be ADDR:PORT/],
+    [['list-br', '--json', '--xml'], /unknown option '--xml'/],
+  ];
+  for (const [argv, message] of cases) {
+    it(argv.join(' '), async () => {
+      // --sock points nowhere: a case that wrongly passed validation would say "cannot reach".
+      const r = await run(...argv, ...(argv[0] === 'frobnicate' ? [] : ['--sock', sock]));
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^nodeswitch: /);
+      expect(r.err).toMatch(message);
+      expect(r.err).not.toMatch(/cannot reach/);
+      expect(r.out).toBe('');
+    });
+  }
+
+  it('no verb at all prints the usage and exits 1', async () => {
+    const r = await run();
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/Usage: nodeswitch/);
+  });
+
+  it('--help exits 0', async () => {
+    const r = await run('add-port', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/--ofport <N>/);
+  });
+});
+
+describe('when the daemon is not running', () => {
+  for (const argv of [['list-br'], ['show', '--json'], ['add-br', 'br1'], ['set-bridge', 'br0', 'mac-aging=10'], ['fdb-flush', 'br0']]) {
+    it(`${argv.join(' ')} names the socket path and exits 1`, async () => {
+      const r = await run(...argv, '--sock', sock);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(`nodeswitch: cannot reach the daemon at ${sock}: is it running? (start it with "nodeswitch daemon")\n`);
+    });
+  }
+
+  it('a socket path in a directory that does not exist is reported the same way', async () => {
+    const r = await run('list-br', '--sock', join(dir, 'no', 'such', 'dir.sock'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/cannot reach the daemon at .*no\/such\/dir.sock: is it running\?/);
+  });
+
+  it('NODESWITCH_SOCK is used when --sock is not given', async () => {
+    let err = '';
+    const code = await main(['list-br'], { out: () => {}, err: (s) => (err += s) }, { NODESWITCH_SOCK: sock });
+    expect(code).toBe(1);
+    expect(err).toContain(`at ${sock}:`);
+  });
+});
+
+describe('argument parsers', () => {
+  it('set-bridge settings: either or both keys', () => {
+    expect(parseBridgeSettings(['mac-aging=10'])).toEqual({ macAging: 10 });
+    expect(parseBridgeSettings(['mac-table-size=64', 'mac-aging=1'])).toEqual({ macAging: 1, macTableSize: 64 });
+  });
+
+  it('trunks and http address', () => {
+    expect(parseTrunks('10, 20,4095')).toEqual([10, 20, 4095]);
+    expect(() => parseTrunks('10,10')).toThrow(/VLAN 10 twice/);
+    expect(parseHttpAddress('[::1]:8080')).toBe('[::1]:8080');
+    expect(() => parseHttpAddress('127.0.0.1:70000')).toThrow(/http port must be an integer from 1 to 65535/);
+  });
+
+  it('paths: flag, then environment, then default', () => {
+    expect(resolvePaths({}, {})).toEqual({ sock: '/run/nodeswitch/nodeswitch.sock', db: '/var/lib/nodeswitch/db.json' });
+    expect(resolvePaths({}, { NODESWITCH_SOCK: '/e.sock', NODESWITCH_DB: '/e.json' })).toEqual({ sock: '/e.sock', db: '/e.json' });
+    expect(resolvePaths({ sock: '/f.sock', db: '/f.json' }, { NODESWITCH_SOCK: '/e.sock', NODESWITCH_DB: '/e.json' })).toEqual({
+      sock: '/f.sock',
+      db: '/f.json',
+    });
+  });
+});

@@ -1,0 +1,197 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ConfigDoc, DbError, type FsOps, defaultDoc, loadDb, saveDb, validateDoc } from '../../src/daemon/config-db.js';
+import { jsonErrorOffset } from '../../src/daemon/json-position.js';
+
+let dir: string;
+let path: string;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(join(tmpdir(), 'ns-db-'));
+  path = join(dir, 'sub', 'db.json');
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const docA: ConfigDoc = { version: 1, bridges: [{ name: 'br0', macAging: 300, macTableSize: 8192, ports: [] }] };
+const docB: ConfigDoc = {
+  version: 1,
+  bridges: [{ name: 'br0', macAging: 60, macTableSize: 1024, ports: [{ name: 'vnet0', type: 'afpacket', ofport: 1 }] }],
+};
+
+function errorOf(fn: () => unknown): DbError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(DbError);
+    return err as DbError;
+  }
+  throw new Error('expected a DbError');
+}
+
+describe('loadDb / saveDb', () => {
+  it('returns null when the file does not exist', () => {
+    expect(loadDb(path)).toBeNull();
+  });
+
+  it('round-trips a document, creating the directory', () => {
+    saveDb(path, docB);
+    expect(loadDb(path)).toEqual(docB);
+    expect(fs.statSync(path).mode & 0o777).toBe(0o600);
+    // No temp file left beside it.
+    expect(fs.readdirSync(join(dir, 'sub'))).toEqual(['db.json']);
+  });
+
+  it('the default document is one bridge br0 with no ports', () => {
+    expect(defaultDoc()).toEqual({ version: 1, bridges: [{ name: 'br0', ports: [] }] });
+  });
+
+  it('writes temp file, fsyncs it, renames it, then fsyncs the directory', () => {
+    const calls: string[] = [];
+    const ops: FsOps = {
+      ...fs,
+      openSync: ((p: string, ...rest: unknown[]) => {
+        calls.push(`open ${p === join(dir, 'sub') ? 'dir' : p === path ? 'target' : 'tmp'}`);
+        return (fs.openSync as (...a: unknown[]) => number)(p, ...rest);
+      }) as typeof fs.openSync,
+      writeSync: ((...a: unknown[]) => (calls.push('write'), (fs.writeSync as (...x: unknown[]) => number)(...a))) as typeof fs.writeSync,
+      fsyncSync: (fd) => (calls.push('fsync'), fs.fsyncSync(fd)),
+      renameSync: (a, b) => (calls.push('rename'), fs.renameSync(a, b)),
+    };
+    saveDb(path, docA, ops);
+    expect(calls).toEqual(['open tmp', 'write', 'fsync', 'rename', 'open dir', 'fsync']);
+  });
+
+  // A failure at any step before the rename must leave the old document intact and
+  // no temp file behind; after the rename the new one is in place.
+  for (const step of ['openSync', 'writeSync', 'fsyncSync', 'closeSync', 'renameSync'] as const) {
+    it(`a failure in ${step} leaves the old document, byte-identical`, () => {
+      saveDb(path, docA);
+      const before = fs.readFileSync(path);
+      const ops: FsOps = {
+        ...fs,
+        [step]: () => {
+          throw Object.assign(new Error(`${step}: EIO (injected)`), { code: 'EIO' });
+        },
+      };
+      expect(() => saveDb(path, docB, ops)).toThrow(/EIO/);
+      expect(fs.readFileSync(path).equals(before)).toBe(true);
+      expect(fs.readdirSync(join(dir, 'sub'))).toEqual(['db.json']);
+    });
+  }
+
+  // The real thing: a process writing documents in a loop, killed with SIGKILL at
+  // arbitrary moments; every time, the file on disk parses and is one of the two.
+  const compiled = resolve('dist/src/daemon/config-db.js');
+  it.skipIf(!fs.existsSync(compiled))('SIGKILL during writes leaves the old or the new document', async () => {
+    saveDb(path, docA);
+    const script = `
+      import { saveDb } from ${JSON.stringify(compiled)};
+      const docs = [${JSON.stringify(docA)}, ${JSON.stringify(docB)}];
+      process.stdout.write('go\\n');
+      for (let i = 0; ; i++) saveDb(${JSON.stringify(path)}, docs[i % 2]);
+    `;
+    for (let round = 0; round < 5; round++) {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise((r) => child.stdout.once('data', r));
+      await new Promise((r) => setTimeout(r, 20 + round * 17));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const doc = loadDb(path);
+      expect([docA, docB]).toContainEqual(doc);
+    }
+  });
+});
+
+describe('a corrupt DB is refused with path, position and reason, and left untouched', () => {
+  const cases: [string, string, RegExp][] = [
+    ['empty file', '', /the file is empty/],
+    ['bad JSON', '{"version": 1,\n  "bridges": [,]}', /line 2, column 15 \(offset 29\): unexpected ","/],
+    ['truncated JSON', '{"version": 1, "bridges": [', /the document ends too early/],
+    ['trailing garbage', '{"version": 1, "bridges": []} x', /line 1, column 31/],
+  ];
+  for (const [what, text, reason] of cases) {
+    it(what, () => {
+      fs.mkdirSync(join(dir, 'sub'));
+      fs.writeFileSync(path, text);
+      const err = errorOf(() => loadDb(path));
+      expect(err.message).toContain(path);
+      expect(err.message).toMatch(reason);
+      expect(fs.readFileSync(path, 'utf8')).toBe(text);
+    });
+  }
+
+  it('an unreadable path says why', () => {
+    fs.mkdirSync(path, { recursive: true }); // a directory where the file should be
+    expect(errorOf(() => loadDb(path)).message).toMatch(/cannot read it: EISDIR/);
+  });
+});
+
+describe('schema validation names the field', () => {
+  const bridge = (extra: object = {}, ports: object[] = []) => ({ name: 'br0', ports, ...extra });
+  const port = (extra: object = {}) => ({ name: 'vnet0', type: 'tap', ofport: 1, ...extra });
+  const cases: [string, unknown, string, RegExp][] = [
+    ['not an object', [], '(top level)', /must be a JSON object/],
+    ['wrong version', { version: 2, bridges: [] }, 'version', /must be 1, got 2/],
+    ['bridges not an array', { version: 1, bridges: {} }, 'bridges', /must be an array/],
+    ['unknown top-level field', { version: 1, bridges: [], extra: 1 }, 'extra', /unknown field/],
+    ['bad bridge name', { version: 1, bridges: [bridge({ name: 'a b' })] }, 'bridges[0].name', /not a valid interface name/],
+    ['duplicate bridge', { version: 1, bridges: [bridge(), bridge()] }, 'bridges[1].name', /appears twice/],
+    ['macAging not an integer', { version: 1, bridges: [bridge({ macAging: 'x' })] }, 'bridges[0].macAging', /integer/],
+    ['macTableSize zero', { version: 1, bridges: [bridge({ macTableSize: 0 })] }, 'bridges[0].macTableSize', /integer/],
+    ['unknown bridge field', { version: 1, bridges: [bridge({ stp: true })] }, 'bridges[0].stp', /unknown field/],
+    ['ports missing', { version: 1, bridges: [{ name: 'br0' }] }, 'bridges[0].ports', /must be an array/],
+    ['bad port type', { version: 1, bridges: [bridge({}, [port({ type: 'mem' })])] }, 'bridges[0].ports[0].type', /afpacket" or "tap/],
+    ['ofport 0', { version: 1, bridges: [bridge({}, [port({ ofport: 0 })])] }, 'bridges[0].ports[0].ofport', /from 1 to 65279/],
+    ['ofport reserved', { version: 1, bridges: [bridge({}, [port({ ofport: 0xff00 })])] }, 'bridges[0].ports[0].ofport', /65279/],
+    [
+      'duplicate ofport',
+      { version: 1, bridges: [bridge({}, [port(), port({ name: 'vnet1' })])] },
+      'bridges[0].ports[1].ofport',
+      /already taken by port vnet0/,
+    ],
+    [
+      'port on two bridges',
+      { version: 1, bridges: [bridge({}, [port()]), bridge({ name: 'br1' }, [port()])] },
+      'bridges[1].ports[0].name',
+      /already on bridge br0/,
+    ],
+    ['tag out of range', { version: 1, bridges: [bridge({}, [port({ tag: 4096 })])] }, 'bridges[0].ports[0].tag', /0 to 4095/],
+    ['bad trunk', { version: 1, bridges: [bridge({}, [port({ trunks: [10, -1] })])] }, 'bridges[0].ports[0].trunks[1]', /0 to 4095/],
+  ];
+  for (const [what, value, field, reason] of cases) {
+    it(what, () => {
+      const err = errorOf(() => validateDoc(value, '/x/db.json'));
+      expect(err.field).toBe(field);
+      expect(err.message).toContain(`config DB /x/db.json: ${field}: `);
+      expect(err.message).toMatch(reason);
+    });
+  }
+
+  it('accepts a full document, including VLAN fields', () => {
+    const doc = { version: 1, bridges: [bridge({ macAging: 5, macTableSize: 10 }, [port({ tag: 10 }), port({ name: 'p2', ofport: 2, trunks: [1, 2] })])] };
+    expect(validateDoc(doc, 'x')).toEqual(doc);
+  });
+
+  it('a schema error read from disk leaves the file byte-identical', () => {
+    fs.mkdirSync(join(dir, 'sub'));
+    const text = '{"version": 1, "bridges": [{"name": "br0", "ports": [{"name": "p", "type": "tap", "ofport": -1}]}]}';
+    fs.writeFileSync(path, text);
+    expect(errorOf(() => loadDb(path)).field).toBe('bridges[0].ports[0].ofport');
+    expect(fs.readFileSync(path, 'utf8')).toBe(text);
+  });
+});
+
+describe('jsonErrorOffset', () => {
+  it('agrees with JSON.parse on what is valid, and points at the first bad character', () => {
+    expect(jsonErrorOffset('{"a": [1, 2.5e3, true, null, "x\\u00e9"]}')).toBe(40);
+    expect(jsonErrorOffset('{"a" 1}')).toBe(5);
+    expect(jsonErrorOffset('[1,]')).toBe(3);
+    expect(jsonErrorOffset('{"a": tru}')).toBe(9);
+    expect(jsonErrorOffset('"\\x"')).toBe(2);
+    expect(jsonErrorOffset('[01]')).toBe(2);
+    expect(jsonErrorOffset('{"a": 1')).toBe(7);
+  });
+});

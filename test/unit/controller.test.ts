@@ -1,0 +1,232 @@
+// The daemon's verb logic against a fake switch: DB-after-switch ordering, undo when
+// the DB cannot be written, missing ports, serialization, and every refusal.
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import type { ConfigDoc } from '../../src/daemon/config-db.js';
+import { DbError } from '../../src/daemon/config-db.js';
+import { Controller } from '../../src/daemon/controller.js';
+import { restoreSwitch } from '../../src/daemon/restore.js';
+import type { BridgeApi, SwitchApi } from '../../src/daemon/switch-api.js';
+import { hasNetAdmin } from '../../src/daemon/capabilities.js';
+import { NodeswitchError } from '../../src/errors.js';
+import type { BridgeOptions, PortInfo, PortOptions, PortStats } from '../../src/types.js';
+
+/** Netdevs that "exist" for afpacket ports. */
+const netdevs = new Set(['vnet0', 'vnet1', 'vnet2', 'vnet3']);
+
+class FakeBridge extends EventEmitter implements BridgeApi {
+  opts = { macAging: 300, macTableSize: 8192 };
+  readonly portMap = new Map<string, PortInfo>();
+  delayMs = 0;
+  constructor(readonly name: string, o: BridgeOptions = {}) {
+    super();
+    this.opts = { macAging: o.macAging ?? 300, macTableSize: o.macTableSize ?? 8192 };
+    if (this.opts.macAging > 1_000_000) throw new NodeswitchError('mac-aging must be an integer from 1 to 1000000', 'mac-aging');
+  }
+  get options() {
+    return { ...this.opts };
+  }
+  async configure(o: BridgeOptions) {
+    if ((o.macAging ?? 0) > 1_000_000) throw new NodeswitchError('mac-aging must be an integer from 1 to 1000000', 'mac-aging');
+    this.opts = { macAging: o.macAging ?? this.opts.macAging, macTableSize: o.macTableSize ?? this.opts.macTableSize };
+  }
+  ports() {
+    return [...this.portMap.values()];
+  }
+  async addPort(name: string, o: PortOptions) {
+    await new Promise((r) => setTimeout(r, this.delayMs));
+    if (o.type === 'afpacket' && !netdevs.has(name)) throw new Error(`no network device named ${name}`);
+    const info = { name, type: o.type!, ofport: o.ofport! };
+    this.portMap.set(name, info);
+    return info;
+  }
+  async deletePort(name: string) {
+    this.portMap.delete(name);
+  }
+  async fdb() {
+    return [{ port: 'vnet0', ofport: 1, vlan: 0, mac: '02:00:00:00:00:01', age: 3 }];
+  }
+  async fdbFlush() {}
+  async portStats(): Promise<PortStats[]> {
+    return this.ports().map((p) => ({ ...p, up: true, ifindex: 1, rxPackets: 0, rxBytes: 0, rxDropped: 0, rxErrors: 0, txPackets: 0, txBytes: 0, txDropped: 0, txErrors: 0, linkDowns: 0 }));
+  }
+}
+
+class FakeSwitch implements SwitchApi {
+  readonly map = new Map<string, FakeBridge>();
+  addBridge(name: string, o?: BridgeOptions) {
+    if (this.map.has(name)) throw new NodeswitchError(`bridge ${name} already exists`, 'bridge');
+    const b = new FakeBridge(name, o);
+    this.map.set(name, b);
+    return b;
+  }
+  async deleteBridge(name: string) {
+    this.map.delete(name);
+  }
+  bridge(name: string) {
+    return this.map.get(name);
+  }
+  async close() {}
+}
+
+async function setup(doc: ConfigDoc = { version: 1, bridges: [{ name: 'br0', ports: [] }] }) {
+  const sw = new FakeSwitch();
+  const log: string[] = [];
+  const restored = await restoreSwitch(sw, doc, '/db.json', (l) => log.push(l));
+  const saved: ConfigDoc[] = [];
+  let failWrites = false;
+  const save = (_p: string, d: ConfigDoc) => {
+    if (failWrites) throw new Error('ENOSPC: no space left on device');
+    saved.push(structuredClone(d));
+  };
+  const c = new Controller(sw, restored.doc, restored.missing, '/db.json', (l) => log.push(l), save);
+  return { sw, c, log, saved, failWrites: (v: boolean) => (failWrites = v) };
+}
+
+async function refused(p: Promise<unknown>, argument: string, message: RegExp) {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(NodeswitchError);
+  expect((err as NodeswitchError).argument).toBe(argument);
+  expect((err as NodeswitchError).message).toMatch(message);
+}
+
+describe('Controller', () => {
+  it('applies changes to the switch and writes the DB after each', async () => {
+    const { sw, c, saved } = await setup();
+    await c.handle('add-br', { bridge: 'br1' });
+    expect(await c.handle('add-port', { bridge: 'br1', port: 'tap9', type: 'tap' })).toEqual({ name: 'tap9', type: 'tap', ofport: 1 });
+    await c.handle('add-port', { bridge: 'br1', port: 'vnet0', ofport: 7 });
+    await c.handle('set-bridge', { bridge: 'br1', macAging: 30 });
+    expect(saved.at(-1)!.bridges[1]).toEqual({
+      name: 'br1',
+      macAging: 30,
+      macTableSize: 8192,
+      ports: [
+        { name: 'tap9', type: 'tap', ofport: 1 },
+        { name: 'vnet0', type: 'afpacket', ofport: 7 },
+      ],
+    });
+    expect(sw.map.get('br1')!.portMap.size).toBe(2);
+    expect(await c.handle('list-br', {})).toEqual(['br0', 'br1']);
+    expect(await c.handle('list-ports', { bridge: 'br1' })).toEqual(['tap9', 'vnet0']);
+    await c.handle('del-port', { bridge: 'br1', port: 'tap9' });
+    await c.handle('del-br', { bridge: 'br1' });
+    expect(saved.at(-1)).toEqual({ version: 1, bridges: [{ name: 'br0', macAging: 300, macTableSize: 8192, ports: [] }] });
+    expect(sw.map.has('br1')).toBe(false);
+  });
+
+  it('refuses bad input without changing the switch or the DB', async () => {
+    const { sw, c, saved } = await setup();
+    await c.handle('add-port', { bridge: 'br0', port: 'vnet0' });
+    const n = saved.length;
+    await refused(c.handle('add-br', { bridge: 'br0' }), 'bridge', /bridge br0 already exists/);
+    await refused(c.handle('add-br', { bridge: 'a b' }), 'bridge', /not a valid interface name/);
+    await refused(c.handle('del-br', { bridge: 'nope' }), 'bridge', /no bridge named nope/);
+    await refused(c.handle('add-port', { bridge: 'nope', port: 'vnet1' }), 'bridge', /no bridge named nope/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet0' }), 'port', /port vnet0 is already on bridge br0/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', ofport: 1 }), 'ofport', /ofport 1 is already taken by port vnet0 on bridge br0/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', ofport: 70000 }), 'ofport', /from 1 to 65279/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', type: 'mem' }), 'type', /not one of afpacket, tap/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'ghost0' }), 'port', /cannot add afpacket port ghost0 to bridge br0: no network device named ghost0/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', tag: 10 }), 'tag', /not supported yet/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', trunks: [10, 20] }), 'trunks', /not supported yet/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', tag: 5000 }), 'tag', /0 to 4095/);
+    await refused(c.handle('del-port', { bridge: 'br0', port: 'vnet9' }), 'port', /bridge br0 has no port vnet9/);
+    await refused(c.handle('set-bridge', { bridge: 'br0' }), 'settings', /at least one of/);
+    await refused(c.handle('set-bridge', { bridge: 'br0', macAging: 'x' }), 'macAging', /must be an integer/);
+    await refused(c.handle('set-bridge', { bridge: 'br0', macAging: 2_000_000 }), 'mac-aging', /1 to 1000000/);
+    await refused(c.handle('dump-ports', { bridge: 'br0', port: 'vnet9' }), 'port', /has no port vnet9/);
+    await refused(c.handle('fdb-show', {}), 'bridge', /missing argument bridge/);
+    expect(saved.length).toBe(n);
+    expect([...sw.map.get('br0')!.portMap.keys()]).toEqual(['vnet0']);
+    expect(sw.map.get('br0')!.options.macAging).toBe(300);
+  });
+
+  it('undoes the switch change when the DB cannot be written', async () => {
+    const { sw, c, saved, failWrites, log } = await setup();
+    await c.handle('add-port', { bridge: 'br0', port: 'vnet0' });
+    const n = saved.length;
+    failWrites(true);
+    await refused(c.handle('add-br', { bridge: 'br1' }), 'db', /cannot write the config DB \/db.json: ENOSPC.*undone/);
+    expect(sw.map.has('br1')).toBe(false);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1' }), 'db', /ENOSPC/);
+    expect(sw.map.get('br0')!.portMap.has('vnet1')).toBe(false);
+    await refused(c.handle('del-port', { bridge: 'br0', port: 'vnet0' }), 'db', /ENOSPC/);
+    expect(sw.map.get('br0')!.portMap.get('vnet0')).toEqual({ name: 'vnet0', type: 'afpacket', ofport: 1 });
+    await refused(c.handle('set-bridge', { bridge: 'br0', macAging: 5 }), 'db', /ENOSPC/);
+    expect(sw.map.get('br0')!.options.macAging).toBe(300);
+    await refused(c.handle('del-br', { bridge: 'br0' }), 'db', /ENOSPC/);
+    expect(sw.map.get('br0')!.portMap.has('vnet0')).toBe(true);
+    expect(saved.length).toBe(n);
+    expect(log.filter((l) => l.includes('undoing'))).toHaveLength(5);
+    // And the in-memory config did not move either.
+    failWrites(false);
+    expect(await c.handle('list-ports', { bridge: 'br0' })).toEqual(['vnet0']);
+  });
+
+  it('serializes verbs: concurrent adds cannot take the same ofport', async () => {
+    const { sw, c } = await setup();
+    sw.map.get('br0')!.delayMs = 20;
+    const results = await Promise.all(['vnet0', 'vnet1', 'vnet2'].map((port) => c.handle('add-port', { bridge: 'br0', port })));
+    expect(results.map((r) => (r as PortInfo).ofport)).toEqual([1, 2, 3]);
+    // A failing verb does not stall the ones queued behind it.
+    const [bad, good] = await Promise.allSettled([
+      c.handle('add-port', { bridge: 'br0', port: 'vnet0' }),
+      c.handle('add-port', { bridge: 'br0', port: 'vnet3' }),
+    ]);
+    expect(bad.status).toBe('rejected');
+    expect(good.status).toBe('fulfilled');
+  });
+
+  it('restore keeps missing ports in the config, reports them, and reserves their ofport', async () => {
+    const doc: ConfigDoc = {
+      version: 1,
+      bridges: [
+        {
+          name: 'br0',
+          macAging: 60,
+          ports: [
+            { name: 'vnet0', type: 'afpacket', ofport: 1 },
+            { name: 'gone0', type: 'afpacket', ofport: 2 },
+            { name: 'vlan0', type: 'tap', ofport: 3, tag: 10 },
+          ],
+        },
+      ],
+    };
+    const { sw, c, log, saved } = await setup(doc);
+    expect([...sw.map.get('br0')!.portMap.keys()]).toEqual(['vnet0']);
+    expect(log.some((l) => /warning: bridge br0: port gone0 .* not attached: no network device named gone0/.test(l))).toBe(true);
+    const show = (await c.handle('show', {})) as { bridges: { ports: { name: string; state: string; reason?: string }[] }[] };
+    expect(show.bridges[0]!.ports.map((p) => [p.name, p.state])).toEqual([
+      ['vnet0', 'up'],
+      ['gone0', 'missing'],
+      ['vlan0', 'missing'],
+    ]);
+    expect(show.bridges[0]).toMatchObject({ macAging: 60, macTableSize: 8192 });
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', ofport: 2 }), 'ofport', /taken by port gone0/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'gone0', type: 'tap' }), 'port', /already on bridge br0/);
+    await refused(c.handle('dump-ports', { bridge: 'br0', port: 'gone0' }), 'port', /not attached/);
+    expect(await c.handle('add-port', { bridge: 'br0', port: 'vnet1' })).toMatchObject({ ofport: 4 });
+    // A change elsewhere keeps the missing ports in the written DB.
+    expect(saved.at(-1)!.bridges[0]!.ports.map((p) => p.name)).toEqual(['vnet0', 'gone0', 'vlan0', 'vnet1']);
+    await c.handle('del-port', { bridge: 'br0', port: 'gone0' });
+    expect(saved.at(-1)!.bridges[0]!.ports.map((p) => p.name)).toEqual(['vnet0', 'vlan0', 'vnet1']);
+  });
+
+  it('restore refuses a bridge setting the datapath refuses, naming the DB field', async () => {
+    const doc: ConfigDoc = { version: 1, bridges: [{ name: 'br0', macAging: 5_000_000, ports: [] }] };
+    const err = await setup(doc).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(DbError);
+    expect((err as DbError).message).toMatch(/config DB \/db.json: bridges\[0\].macAging: mac-aging must be/);
+  });
+});
+
+describe('hasNetAdmin', () => {
+  it('reads bit 12 of CapEff', () => {
+    expect(hasNetAdmin('Name:\tnode\nCapEff:\t000001ffffffffff\n')).toBe(true);
+    expect(hasNetAdmin('CapEff:\t0000000000001000\n')).toBe(true);
+    expect(hasNetAdmin('CapEff:\t0000000000000fff\n')).toBe(false);
+    expect(hasNetAdmin('CapEff:\t0000000000000000\n')).toBe(false);
+    expect(hasNetAdmin('no such line')).toBe(false);
+  });
+});
