@@ -15,7 +15,7 @@ uint32_t MemPort::rx_burst(Packet* out, uint32_t max, PortCounters& c) {
     // Keep headroom in front so actions that push tags work as on the ring ports.
     const InFrame& in = rx_queue_.front();
     Frame& f = in_flight_.emplace_back(kHeadroom + in.bytes.size());
-    std::memcpy(f.data() + kHeadroom, in.bytes.data(), in.bytes.size());
+    if (!in.bytes.empty()) std::memcpy(f.data() + kHeadroom, in.bytes.data(), in.bytes.size());
     out[n].data = f.data() + kHeadroom;
     out[n].len = uint32_t(in.bytes.size());
     out[n].vnet = in.vnet;
