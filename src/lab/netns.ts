@@ -103,7 +103,10 @@ export interface PingOptions {
   interval?: number;
   /** Seconds to wait for each reply (ping -W, default 1). */
   timeout?: number;
-  /** Seconds before ping gives up altogether (ping -w); default count*interval + timeout + 1. */
+  /**
+   * Seconds before ping gives up altogether (ping -w; note that with it ping sends
+   * past `count` until `count` replies came). Not passed by default.
+   */
   deadline?: number;
   /** ICMP payload bytes (ping -s). */
   size?: number;
@@ -424,13 +427,16 @@ export class Lab {
     const count = opts.count ?? 3;
     const interval = opts.interval ?? 0.2;
     const timeout = opts.timeout ?? 1;
-    const deadline = opts.deadline ?? Math.ceil(count * interval + timeout + 1);
-    const cmd = ['ping', '-n', '-c', String(count), '-i', String(interval), '-W', String(timeout), '-w', String(deadline)];
+    // -w is only passed when asked for: with it, ping keeps sending past `count` until
+    // that many replies came back, which is not what a count of lost pings wants.
+    const limit = opts.deadline ?? Math.ceil(count * interval + timeout + 1);
+    const cmd = ['ping', '-n', '-c', String(count), '-i', String(interval), '-W', String(timeout)];
+    if (opts.deadline !== undefined) cmd.push('-w', String(opts.deadline));
     if (opts.size !== undefined) cmd.push('-s', String(opts.size));
     if (opts.iface !== undefined) cmd.push('-I', opts.iface);
     if (opts.pattern !== undefined) cmd.push('-p', opts.pattern);
     cmd.push(dst);
-    const r = await this.exec(host, cmd, { check: false, timeoutMs: (deadline + 5) * 1000 });
+    const r = await this.exec(host, cmd, { check: false, timeoutMs: (limit + 5) * 1000 });
     if (r.code > 1) throw new LabError(`ping from ${host} to ${dst} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`, r);
     return parsePing(r.stdout, r.code);
   }

@@ -5,8 +5,9 @@ import { Lab, parsePing } from '../../src/lab/index.js';
 
 const isRoot = process.getuid?.() === 0;
 const canRun = isRoot;
-if (process.env.CI && !canRun) {
-  throw new Error('integration tests need root (CAP_NET_ADMIN) and run in CI: refusing to skip');
+if (process.env.CI) {
+  // CI runs integration tests as root: there they must fail, not skip.
+  it('runs as root', () => expect(isRoot).toBe(true));
 }
 
 function rootLinks(): string[] {

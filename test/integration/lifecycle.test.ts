@@ -1,7 +1,7 @@
 // Ports coming and going under traffic: deleting ports while a flood runs, netdevs
 // vanishing under the switch and coming back. Needs root and the built addon.
 import { afterEach, describe, expect, it } from 'vitest';
-import { parsePing, sleep, waitFor } from '../../src/lab/index.js';
+import { parsePing, run, sleep, waitFor } from '../../src/lab/index.js';
 import {
   buildTopo,
   canRun,
@@ -25,7 +25,7 @@ describe.skipIf(!canRun)('port lifecycle', () => {
   });
 
   for (const victim of ['afpacket', 'tap'] as const) {
-    it(`keeps forwarding for the other ports when a ${victim} port is deleted under a ping flood`, async () => {
+    it(`keeps forwarding for the other ports when ${victim === 'tap' ? 'a' : 'an'} ${victim} port is deleted under a ping flood`, async () => {
       const t = await buildTopo(
         [
           { host: 'h1', attach: 'afpacket' },
@@ -117,6 +117,74 @@ describe.skipIf(!canRun)('port lifecycle', () => {
     expect(order.slice(0, 2)).toEqual(['portDown', 'portUp']);
     // The untouched ports never blinked.
     expect(t.events.filter((e) => e.port !== h3.port)).toEqual([]);
+  });
+
+  it('reports a veth port down while its link is down, and up again after', async () => {
+    // DESIGN.md: "Port state (link up/down, gone) is watched". Here the host side of the
+    // veth goes down, so the switch's end loses carrier (NO-CARRIER, LOWERLAYERDOWN).
+    const t = await buildTopo(
+      [
+        { host: 'h1', attach: 'afpacket' },
+        { host: 'h2', attach: 'afpacket' },
+      ],
+      {},
+      topo,
+    );
+    const { h1, h2 } = t.hosts as Record<'h1' | 'h2', TopoHost>;
+    expect((await t.lab.ping('h1', h2.ip, { count: 1 })).received).toBe(1);
+    await t.lab.ip('h2', ['link', 'set', h2.ifname, 'down']);
+    await waitForEvent(t, 'portDown', h2.port);
+    expect((await portStatsByName(t.br))[h2.port]).toMatchObject({ up: false });
+    expect((await portStatsByName(t.br))[h1.port]).toMatchObject({ up: true });
+    await t.lab.ip('h2', ['link', 'set', h2.ifname, 'up']);
+    await waitForEvent(t, 'portUp', h2.port);
+    expect((await portStatsByName(t.br))[h2.port]).toMatchObject({ up: true });
+    expect((await t.lab.ping('h1', h2.ip, { count: 3, interval: 0.05 })).received).toBe(3);
+  });
+
+  it('delivers the first frames after a veth comes back from admin down', async () => {
+    const t = await buildTopo(
+      [
+        { host: 'h1', attach: 'afpacket' },
+        { host: 'h2', attach: 'afpacket' },
+      ],
+      {},
+      topo,
+    );
+    const { h2 } = t.hosts as Record<'h1' | 'h2', TopoHost>;
+    expect((await t.lab.ping('h1', h2.ip, { count: 1 })).received).toBe(1);
+    await run(['ip', 'link', 'set', h2.port, 'down']);
+    expect((await t.lab.ping('h1', h2.ip, { count: 2, interval: 0.05, timeout: 0.5 })).received).toBe(0);
+    await run(['ip', 'link', 'set', h2.port, 'up']);
+    await waitFor(async () => (await portStatsByName(t.br))[h2.port]?.up, { timeoutMs: 3000, what: `${h2.port} up` });
+    await sleep(500);
+    const before = (await portStatsByName(t.br))[h2.port]!;
+    const r = await t.lab.ping('h1', h2.ip, { count: 3, interval: 0.05 });
+    const after = (await portStatsByName(t.br))[h2.port]!;
+    // A packet socket keeps the ENETDOWN of the down transition as a pending error,
+    // which the next send returns: the datapath must not lose a frame to it.
+    expect.soft(after.txErrors - before.txErrors, 'tx errors on the port after it came back').toBe(0);
+    expect.soft(r.received, r.output).toBe(3);
+  });
+
+  it('drops output to a TAP whose host set it down, and forwards again when it is up', async () => {
+    const t = await buildTopo(
+      [
+        { host: 'h1', attach: 'afpacket' },
+        { host: 'h2', attach: 'tap' },
+      ],
+      {},
+      topo,
+    );
+    const { h2 } = t.hosts as Record<'h1' | 'h2', TopoHost>;
+    expect((await t.lab.ping('h1', h2.ip, { count: 1 })).received).toBe(1);
+    await t.lab.ip('h2', ['link', 'set', h2.ifname, 'down']);
+    const before = (await portStatsByName(t.br))[h2.port]!;
+    expect((await t.lab.ping('h1', h2.ip, { count: 3, interval: 0.05, timeout: 0.5 })).received).toBe(0);
+    const during = (await portStatsByName(t.br))[h2.port]!;
+    expect(during.txDropped - before.txDropped + (during.txErrors - before.txErrors)).toBeGreaterThanOrEqual(3);
+    await t.lab.ip('h2', ['link', 'set', h2.ifname, 'up']);
+    expect((await t.lab.ping('h1', h2.ip, { count: 3, interval: 0.05 })).received).toBe(3);
   });
 
   it('keeps a TAP port up while it is moved into a namespace and renamed', async () => {
