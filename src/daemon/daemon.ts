@@ -30,7 +30,14 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
   const loaded = loadDb(opts.db);
   const doc: ConfigDoc = loaded ?? defaultDoc();
   if (!loaded) log(`no config DB at ${opts.db}: starting with the default configuration (bridge br0)`);
-  if ((await probeSocket(opts.sock)) === 'live') {
+  let socketState;
+  try {
+    socketState = await probeSocket(opts.sock);
+  } catch (err) {
+    if (err instanceof NodeswitchError) throw err;
+    throw new NodeswitchError(`cannot use the socket path ${opts.sock}: ${(err as Error).message}`, 'sock');
+  }
+  if (socketState === 'live') {
     throw new NodeswitchError(`another daemon is already listening on ${opts.sock}`, 'sock');
   }
 
@@ -47,10 +54,21 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
   let controller: Controller;
   try {
     const restored = await restoreSwitch(sw, doc, opts.db, log);
-    if (!loaded) saveDb(opts.db, restored.doc);
+    if (!loaded) {
+      try {
+        saveDb(opts.db, restored.doc);
+      } catch (err) {
+        throw new NodeswitchError(`cannot write the config DB ${opts.db}: ${(err as Error).message}`, 'db');
+      }
+    }
     controller = new Controller(sw, restored.doc, restored.missing, opts.db, log);
     server = new ManagementServer((verb, args) => controller.handle(verb, args), log);
-    await server.listen(opts.sock);
+    try {
+      await server.listen(opts.sock);
+    } catch (err) {
+      if (err instanceof NodeswitchError) throw err;
+      throw new NodeswitchError(`cannot listen on ${opts.sock}: ${(err as Error).message}`, 'sock');
+    }
   } catch (err) {
     await sw.close();
     throw err;

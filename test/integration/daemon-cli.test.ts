@@ -1,0 +1,329 @@
+// The nodeswitch command against a real daemon: every verb of the milestone, --json,
+// restart restoring the config, and every refusal (exit 1, "nodeswitch: …" on
+// stderr, nothing half-applied: the DB file is byte-identical afterwards).
+//
+// Runs the compiled CLI (bin/nodeswitch.js → dist/) as separate processes, the way a
+// script would; the daemon is a child process killed in afterAll whatever happens.
+// Needs root and the built addon.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab, run as runCmd, waitFor } from '../../src/lab/index.js';
+import { canRun, requirePrerequisitesInCI } from './helpers.js';
+
+requirePrerequisitesInCI();
+
+const bin = fileURLToPath(new URL('../../bin/nodeswitch.js', import.meta.url));
+const compiled = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+if (process.env.CI) {
+  it('has the compiled CLI (npm run build)', () => expect(existsSync(compiled), compiled).toBe(true));
+}
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch CLI ↔ daemon', () => {
+  let dir: string;
+  let db: string;
+  let sock: string;
+  let lab: Lab;
+  let daemon: { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } | undefined;
+  // Names (all under the lab's unique prefix, so parallel runs never collide).
+  let br: string;
+  let tap: string;
+  let veth: string;
+  let gone: string;
+
+  function cli(...args: string[]): Promise<CliResult> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [bin, ...args, '--sock', sock, '--db', db], { timeout: 30_000 }, (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 99) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      });
+    });
+  }
+
+  async function ok(...args: string[]): Promise<string> {
+    const r = await cli(...args);
+    expect(r, `nodeswitch ${args.join(' ')}`).toMatchObject({ code: 0, stderr: '' });
+    return r.stdout;
+  }
+
+  async function json<T = unknown>(...args: string[]): Promise<T> {
+    return JSON.parse(await ok(...args, '--json')) as T;
+  }
+
+  /** Refused with exit 1 and the message on stderr, and the DB not touched. */
+  async function refused(args: string[], message: RegExp): Promise<void> {
+    const before = readFileSync(db);
+    const r = await cli(...args);
+    expect(r.code, `nodeswitch ${args.join(' ')}: ${r.stderr}`).toBe(1);
+    expect(r.stderr).toMatch(/^nodeswitch: /);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(db).equals(before), 'DB unchanged').toBe(true);
+  }
+
+  function spawnDaemon(extra: string[] = [], dbPath = db) {
+    const child = spawn(process.execPath, [bin, 'daemon', '--sock', sock, '--db', dbPath, ...extra], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    return { child, stderr: () => stderr, exited };
+  }
+
+  function listening(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const s = connect(sock);
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+  }
+
+  async function startDaemon(): Promise<void> {
+    const d = spawnDaemon();
+    daemon = d;
+    let exitCode: number | null | undefined;
+    void d.exited.then((c) => (exitCode = c));
+    await waitFor(async () => exitCode !== undefined || (await listening()), { timeoutMs: 15_000, what: 'daemon listening' });
+    if (exitCode !== undefined) throw new Error(`daemon exited ${exitCode}: ${d.stderr()}`);
+  }
+
+  async function stopDaemon(): Promise<void> {
+    if (!daemon) return;
+    daemon.child.kill('SIGTERM');
+    const code = await daemon.exited;
+    const log = daemon.stderr();
+    daemon = undefined;
+    expect(code, log).toBe(0);
+    expect(existsSync(sock), 'socket removed on exit').toBe(false);
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ns-daemon-'));
+    db = join(dir, 'lib', 'db.json');
+    sock = join(dir, 'run', 'ns.sock');
+    lab = new Lab();
+    br = lab.name('b');
+    tap = lab.name('t1');
+    veth = ''; // made below, once the host exists
+    gone = '';
+    await lab.addHost('h1');
+    await lab.addHost('h2');
+    await lab.addHost('h3');
+    veth = await lab.addVethHost('h1', '10.78.0.1/24');
+    gone = await lab.addVethHost('h3', '10.78.0.3/24');
+  });
+
+  afterAll(async () => {
+    if (daemon) {
+      daemon.child.kill('SIGKILL');
+      await daemon.exited;
+    }
+    await lab?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts with the default configuration when there is no DB, and writes it', async () => {
+    expect(existsSync(db)).toBe(false);
+    await startDaemon();
+    expect(await ok('list-br')).toBe('br0\n');
+    expect(JSON.parse(readFileSync(db, 'utf8'))).toEqual({
+      version: 1,
+      bridges: [{ name: 'br0', macAging: 300, macTableSize: 8192, ports: [] }],
+    });
+  });
+
+  it('refuses a second daemon on the same socket', async () => {
+    const second = spawnDaemon();
+    expect(await second.exited).toBe(1);
+    expect(second.stderr()).toContain(`nodeswitch: another daemon is already listening on ${sock}`);
+    expect(await listening()).toBe(true);
+  });
+
+  it('add-br, add-port (afpacket and tap), list and show', async () => {
+    await ok('add-br', br);
+    expect(await ok('list-br')).toBe(`br0\n${br}\n`);
+    expect(await json('list-br')).toEqual(['br0', br]);
+    await ok('add-port', br, veth);
+    await ok('add-port', br, tap, '--type', 'tap', '--ofport', '10');
+    // The switch made the TAP: hand it to h2 as its NIC.
+    await lab.moveIntoHost(tap, 'h2', '10.78.0.2/24');
+    expect(await ok('list-ports', br)).toBe([veth, tap].sort().join('\n') + '\n');
+    expect(await json('list-ports', br)).toEqual([veth, tap].sort());
+
+    const show = await ok('show');
+    expect(show).toContain(`Bridge ${br}\n    mac-aging: 300\n    mac-table-size: 8192\n`);
+    expect(show).toContain(`    Port ${veth}\n        ofport: 1\n        type: afpacket\n        state: up\n`);
+    expect(show).toContain(`    Port ${tap}\n        ofport: 10\n        type: tap\n`);
+    const showJson = await json<{ bridges: { name: string; ports: unknown[] }[] }>('show');
+    expect(showJson.bridges.find((b) => b.name === br)!.ports).toEqual([
+      { name: veth, type: 'afpacket', ofport: 1, state: 'up' },
+      { name: tap, type: 'tap', ofport: 10, state: 'up' },
+    ]);
+    const saved = JSON.parse(readFileSync(db, 'utf8'));
+    expect(saved.bridges[1]).toEqual({
+      name: br,
+      macAging: 300,
+      macTableSize: 8192,
+      ports: [
+        { name: veth, type: 'afpacket', ofport: 1 },
+        { name: tap, type: 'tap', ofport: 10 },
+      ],
+    });
+  });
+
+  it('forwards, and fdb-show / dump-ports / fdb-flush report it', async () => {
+    expect((await lab.ping('h1', '10.78.0.2', { count: 3 })).received).toBe(3);
+    const mac1 = await lab.mac('h1');
+    const mac2 = await lab.mac('h2', tap);
+
+    const fdb = await ok('fdb-show', br);
+    const lines = fdb.split('\n');
+    expect(lines[0]).toBe(' port  VLAN  MAC                Age');
+    expect(fdb).toMatch(new RegExp(`^    1     0  ${mac1}  +\\d+$`, 'm'));
+    expect(fdb).toMatch(new RegExp(`^   10     0  ${mac2}  +\\d+$`, 'm'));
+    const fdbJson = await json<{ port: string; ofport: number; vlan: number; mac: string }[]>('fdb-show', br);
+    expect(fdbJson).toContainEqual(expect.objectContaining({ port: veth, ofport: 1, vlan: 0, mac: mac1 }));
+    expect(fdbJson).toContainEqual(expect.objectContaining({ port: tap, ofport: 10, vlan: 0, mac: mac2 }));
+
+    const dump = await ok('dump-ports', br);
+    expect(dump).toMatch(/^bridge \S+: 2 ports$/m);
+    expect(dump).toMatch(/^ {2}port {2}1: rx pkts=\d+, bytes=\d+, drop=\d+, errs=\d+$/m);
+    expect(dump).toMatch(/^ {11}tx pkts=\d+, bytes=\d+, drop=\d+, errs=\d+$/m);
+    expect(dump).toContain(`name=${veth}, type=afpacket, state=up, link-downs=0`);
+    const one = await json<{ name: string; rxPackets: number; txPackets: number; up: boolean }[]>('dump-ports', br, tap);
+    expect(one).toHaveLength(1);
+    expect(one[0]).toMatchObject({ name: tap, up: true });
+    expect(one[0]!.rxPackets).toBeGreaterThanOrEqual(3);
+    expect(one[0]!.txPackets).toBeGreaterThanOrEqual(3);
+
+    await ok('fdb-flush', br);
+    expect(await json('fdb-show', br)).toEqual([]);
+  });
+
+  it('set-bridge: either or both keys, persisted', async () => {
+    await ok('set-bridge', br, 'mac-aging=42');
+    await ok('set-bridge', br, 'mac-table-size=1024', 'mac-aging=43');
+    const show = await json<{ bridges: { name: string; macAging: number; macTableSize: number }[] }>('show');
+    expect(show.bridges.find((b) => b.name === br)).toMatchObject({ macAging: 43, macTableSize: 1024 });
+    const saved = JSON.parse(readFileSync(db, 'utf8'));
+    expect(saved.bridges[1]).toMatchObject({ macAging: 43, macTableSize: 1024 });
+  });
+
+  it('refuses every bad input, naming it, with nothing half-applied', async () => {
+    await refused(['add-br', br], new RegExp(`bridge ${br} already exists`));
+    await refused(['del-br', 'nsnobridge'], /no bridge named nsnobridge/);
+    await refused(['list-ports', 'nsnobridge'], /no bridge named nsnobridge/);
+    await refused(['add-port', 'nsnobridge', 'x'], /no bridge named nsnobridge/);
+    await refused(['del-port', br, 'nsnoport'], new RegExp(`bridge ${br} has no port nsnoport`));
+    await refused(['dump-ports', br, 'nsnoport'], /has no port nsnoport/);
+    await refused(['fdb-show', 'nsnobridge'], /no bridge named nsnobridge/);
+    await refused(['add-port', br, veth], new RegExp(`port ${veth} is already on bridge ${br}`));
+    await refused(['add-port', 'br0', tap, '--type', 'tap'], new RegExp(`port ${tap} is already on bridge ${br}`));
+    await refused(['add-port', br, lab.name('t9'), '--type', 'tap', '--ofport', '10'], new RegExp(`ofport 10 is already taken by port ${tap}`));
+    const ghost = lab.name('gh');
+    await refused(['add-port', br, ghost], new RegExp(`cannot add afpacket port ${ghost} to bridge ${br}: .*${ghost}`));
+    await refused(['add-port', br, lab.name('t8'), '--type', 'tap', '--tag', '10'], /--tag .* not supported yet/);
+    await refused(['add-port', br, lab.name('t8'), '--type', 'tap', '--trunks', '10,20'], /--trunks .* not supported yet/);
+    await refused(['set-bridge', 'nsnobridge', 'mac-aging=5'], /no bridge named nsnobridge/);
+    await refused(['set-bridge', br, 'mac-aging=99999999'], /mac-aging must be an integer from 1 to/);
+    await refused(['set-bridge', br, 'color=blue'], /unknown bridge setting "color"/);
+    await refused(['add-port', br, 'x', '--type', 'vxlan'], /port type "vxlan" is not one of afpacket, tap/);
+    // Nothing of the refused ports exists on the host either.
+    expect((await runCmd(['ip', 'link', 'show', lab.name('t8')], { check: false })).code).not.toBe(0);
+    expect((await runCmd(['ip', 'link', 'show', lab.name('t9')], { check: false })).code).not.toBe(0);
+  });
+
+  it('restart restores the config; a port whose netdev vanished is kept as missing', async () => {
+    await ok('add-port', br, gone, '--ofport', '7');
+    const before = await json<{ bridges: unknown[] }>('show');
+    await stopDaemon();
+    await lab.deleteLink(gone);
+    const dbBefore = readFileSync(db, 'utf8');
+    await startDaemon();
+    expect(daemon!.stderr()).toMatch(new RegExp(`warning: bridge ${br}: port ${gone} .*kept in the config but not attached`));
+    expect(readFileSync(db, 'utf8')).toBe(dbBefore);
+
+    const after = await json<{ bridges: { name: string; macAging: number; macTableSize: number; ports: { name: string; state: string; reason?: string }[] }[] }>('show');
+    const b = after.bridges.find((x) => x.name === br)!;
+    expect(b).toMatchObject({ macAging: 43, macTableSize: 1024 });
+    expect(b.ports.map((p) => p.name)).toEqual([veth, gone, tap]);
+    expect(b.ports.find((p) => p.name === gone)).toMatchObject({ state: 'missing', reason: expect.stringContaining(gone) });
+    expect(after.bridges.map((x) => x.name)).toEqual((before.bridges as { name: string }[]).map((x) => x.name));
+    expect(await ok('show')).toMatch(new RegExp(`Port ${gone}\\n        ofport: 7\\n        type: afpacket\\n        state: missing \\(`));
+    // The missing port still holds its name and ofport.
+    await refused(['add-port', br, lab.name('t7'), '--type', 'tap', '--ofport', '7'], new RegExp(`ofport 7 is already taken by port ${gone}`));
+    // The TAP was made again by the restored switch.
+    expect((await runCmd(['ip', 'link', 'show', tap], { check: false })).code).toBe(0);
+
+    await ok('del-port', br, gone);
+    expect(await json('list-ports', br)).toEqual([veth, tap].sort());
+  });
+
+  it('del-port and del-br remove ports, the TAP device and the bridge', async () => {
+    await ok('del-port', br, tap);
+    expect((await runCmd(['ip', 'link', 'show', tap], { check: false })).code).not.toBe(0);
+    expect(await json('list-ports', br)).toEqual([veth]);
+    await ok('del-br', br);
+    expect(await json('list-br')).toEqual(['br0']);
+    expect(JSON.parse(readFileSync(db, 'utf8')).bridges).toEqual([{ name: 'br0', macAging: 300, macTableSize: 8192, ports: [] }]);
+    // The veth the afpacket port used is untouched (the switch does not own it).
+    expect((await runCmd(['ip', 'link', 'show', veth], { check: false })).code).toBe(0);
+  });
+
+  it('after the daemon stops, every verb says it cannot be reached, naming the socket', async () => {
+    await stopDaemon();
+    for (const args of [['list-br'], ['add-br', 'x'], ['show', '--json']]) {
+      const r = await cli(...args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`nodeswitch: cannot reach the daemon at ${sock}: is it running? (start it with "nodeswitch daemon")\n`);
+    }
+  });
+
+  it('refuses to start on a corrupt DB, saying where and why, leaving it untouched', async () => {
+    const bad = join(dir, 'bad.json');
+    const text = '{\n  "version": 1,\n  "bridges": [\n    {"name": "br0", "ports": []},\n  ]\n}\n';
+    writeFileSync(bad, text);
+    const d = spawnDaemon([], bad);
+    expect(await d.exited).toBe(1);
+    expect(d.stderr()).toContain(`nodeswitch: config DB ${bad}: not valid JSON at line 5, column 3`);
+    expect(readFileSync(bad, 'utf8')).toBe(text);
+
+    writeFileSync(bad, JSON.stringify({ version: 1, bridges: [{ name: 'br0', ports: [{ name: 'p', type: 'tap', ofport: 0 }] }] }));
+    const d2 = spawnDaemon([], bad);
+    expect(await d2.exited).toBe(1);
+    expect(d2.stderr()).toContain(`config DB ${bad}: bridges[0].ports[0].ofport: must be an integer from 1 to 65279, got 0`);
+    expect(await listening()).toBe(false);
+  });
+
+  // Root minus CAP_NET_ADMIN (dropped from the bounding set, so exec loses it).
+  it.skipIf(!existsSync('/usr/bin/setpriv'))('refuses to start without CAP_NET_ADMIN, writing nothing', async () => {
+    const fresh = join(dir, 'nocap', 'db.json');
+    const child = spawn('/usr/bin/setpriv', ['--bounding-set', '-net_admin', process.execPath, bin, 'daemon', '--sock', sock, '--db', fresh], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^nodeswitch: the daemon needs CAP_NET_ADMIN .*run it as root/);
+    expect(existsSync(fresh)).toBe(false);
+    expect(existsSync(sock)).toBe(false);
+  });
+
+  it('--http is refused as not supported yet', async () => {
+    const d = spawnDaemon(['--http', '127.0.0.1:8080']);
+    expect(await d.exited).toBe(1);
+    expect(d.stderr()).toMatch(/nodeswitch: --http 127.0.0.1:8080: the HTTP endpoint is not supported yet/);
+  });
+});
