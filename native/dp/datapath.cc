@@ -120,7 +120,8 @@ void Datapath::wait_for_input(int timeout_ms) {
       commands_.clear_wake();
     } else if (tag == kMonitorTag) {
       handle_link_events();
-    } else if (tag < slots_.size() && slots_[tag]) {
+    } else if (tag < slots_.size() && slots_[tag] && slots_[tag]->port) {
+      if (evs[i].events & EPOLLERR) slots_[tag]->port->clear_error();
       slots_[tag]->ready = true;
     }
   }
@@ -162,11 +163,11 @@ void Datapath::process_burst(uint16_t in_slot, Packet* pkts, uint32_t n) {
     NormalDecision d = normal_decide(key, in_slot, now_, macs_, counters_);
     if (d.kind == NormalDecision::kUnicast) {
       PortSlot* out = d.out_port < slots_.size() ? slots_[d.out_port].get() : nullptr;
-      if (out && out->port) enqueue(*out, p);
+      if (out && usable(*out)) enqueue(*out, p);
       else counters_.drop_port_down++;
     } else if (d.kind == NormalDecision::kFlood) {
       for (uint16_t o : active_) {
-        if (o != in_slot && slots_[o]->port) enqueue(*slots_[o], p);
+        if (o != in_slot && usable(*slots_[o])) enqueue(*slots_[o], p);
       }
     }
   }
@@ -244,6 +245,8 @@ void Datapath::handle_link_events() {
       if (slot.type != PortType::kAfPacket) continue;
       if (ev.kind == LinkEvent::kDel && slot.port && ev.ifindex == slot.ifindex) {
         mark_down(s, "netdev " + slot.name + " removed");
+      } else if (ev.kind == LinkEvent::kNew && slot.port && ev.ifindex == slot.ifindex) {
+        set_link(s, ev.running);
       } else if (ev.kind == LinkEvent::kNew && !slot.port && ev.name == slot.name) {
         try_reopen(s);
       }
@@ -255,8 +258,26 @@ void Datapath::handle_link_events() {
       if (slot.type != PortType::kAfPacket) continue;
       int idx = int(if_nametoindex(slot.name.c_str()));
       if (slot.port && idx != slot.ifindex) mark_down(s, "netdev " + slot.name + " removed");
+      else if (slot.port) set_link(s, netdev_running(slot.name));
       if (!slot.port && idx != 0) try_reopen(s);
     }
+  }
+}
+
+// Carrier or admin state of an attached afpacket port changed. The socket stays
+// open (the kernel rebinds it when the link comes back); while down, the port takes
+// no output and what was learned on it is forgotten, as a Linux bridge does.
+void Datapath::set_link(uint16_t s, bool up) {
+  PortSlot& slot = *slots_[s];
+  if (slot.link_up == up) return;
+  slot.link_up = up;
+  if (up) {
+    slot.port->clear_error();
+    push_event({true, slot.ofport, "link " + slot.name + " up"});
+  } else {
+    slot.counters.link_downs++;
+    macs_.flush_port(s);
+    push_event({false, slot.ofport, "link " + slot.name + " down"});
   }
 }
 
@@ -266,9 +287,13 @@ void Datapath::mark_down(uint16_t s, const std::string& reason) {
   if (slot.port->fd() >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, slot.port->fd(), nullptr);
   slot.port.reset();
   slot.ready = false;
-  slot.counters.link_downs++;
   macs_.flush_port(s);
-  push_event({false, slot.ofport, reason});
+  // A veth being deleted loses its carrier first: that already said "down".
+  if (slot.link_up) {
+    slot.counters.link_downs++;
+    push_event({false, slot.ofport, reason});
+  }
+  slot.link_up = false;
 }
 
 bool Datapath::try_reopen(uint16_t s) {
@@ -279,7 +304,8 @@ bool Datapath::try_reopen(uint16_t s) {
     return false;  // not usable yet; the next link event tries again
   }
   watch(s);
-  push_event({true, slot.ofport, "netdev " + slot.name + " is back"});
+  // A device that comes back without carrier yet reports up with its link event.
+  if (slot.link_up) push_event({true, slot.ofport, "netdev " + slot.name + " is back"});
   return true;
 }
 
@@ -295,7 +321,10 @@ void Datapath::push_event(PortEvent ev) {
 
 void Datapath::open_port(PortSlot& s) {
   switch (s.type) {
-    case PortType::kAfPacket: s.port = std::make_unique<AfPacketPort>(s.name); break;
+    case PortType::kAfPacket:
+      s.port = std::make_unique<AfPacketPort>(s.name);
+      s.link_up = netdev_running(s.name);
+      break;
     case PortType::kTap: s.port = std::make_unique<TapPort>(s.name); break;
     case PortType::kMem: s.port = std::make_unique<MemPort>(); break;
   }
@@ -385,7 +414,7 @@ std::vector<PortSnapshot> Datapath::port_stats() {
   for (uint16_t s : active_) {
     PortSlot& slot = *slots_[s];
     if (slot.port) slot.port->poll_counters(slot.counters);
-    out.push_back({slot.ofport, slot.port != nullptr, slot.ifindex, slot.counters});
+    out.push_back({slot.ofport, usable(slot), slot.ifindex, slot.counters});
   }
   return out;
 }

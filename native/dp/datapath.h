@@ -38,6 +38,7 @@ struct PortSlot {
   std::string name;
   PortType type = PortType::kAfPacket;
   std::unique_ptr<Port> port;  // null while the netdev is gone: the port is down
+  bool link_up = true;         // afpacket: the netdev is up and has carrier
   int ifindex = 0;
   bool ready = false;  // epoll said it has input; cleared when a burst comes up short
   PortCounters counters;
@@ -101,6 +102,8 @@ class Datapath {
   uint32_t poll_port(uint16_t slot);
   void process_burst(uint16_t in_slot, Packet* pkts, uint32_t n);
   void enqueue(PortSlot& out, Packet* p) { out.txq[out.txn++] = p; }
+  static bool usable(const PortSlot& s) { return s.port && s.link_up; }
+  void set_link(uint16_t slot, bool up);
   void flush_output(PortSlot& out);
   void apply_commands();
   void housekeeping();

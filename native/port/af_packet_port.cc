@@ -176,6 +176,7 @@ void AfPacketPort::tx_burst(Packet* const* pkts, uint32_t n, PortCounters& c) {
       msgs[count].msg_hdr.msg_iovlen = 2;
     }
     uint32_t off = 0;
+    bool retried = false;
     while (off < count) {
       int sent = sendmmsg(fd_, msgs + off, count - off, MSG_DONTWAIT);
       if (sent > 0) {
@@ -186,6 +187,13 @@ void AfPacketPort::tx_burst(Packet* const* pkts, uint32_t n, PortCounters& c) {
         off += uint32_t(sent);
         continue;
       }
+      // A link that went down and up again leaves ENETDOWN pending on the socket;
+      // the failed send consumed it, so the same frame goes through on a retry.
+      if (errno == ENETDOWN && !retried) {
+        retried = true;
+        continue;
+      }
+      retried = false;
       // The message at `off` failed: a full queue is a drop, anything else an error.
       if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR) c.tx_dropped++;
       else c.tx_errors++;
@@ -193,6 +201,12 @@ void AfPacketPort::tx_burst(Packet* const* pkts, uint32_t n, PortCounters& c) {
     }
     done += count;
   }
+}
+
+void AfPacketPort::clear_error() {
+  int err;
+  socklen_t len = sizeof err;
+  getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
 }
 
 void AfPacketPort::poll_counters(PortCounters& c) {

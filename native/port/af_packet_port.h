@@ -39,6 +39,7 @@ class AfPacketPort final : public Port {
   void tx_burst(Packet* const* pkts, uint32_t n, PortCounters& c) override;
   bool accepts_offloads() const override { return true; }
   void poll_counters(PortCounters& c) override;
+  void clear_error() override;
 
  private:
   tpacket2_hdr* frame(uint32_t index) const { return reinterpret_cast<tpacket2_hdr*>(ring_ + size_t(index) * kFrameSize); }

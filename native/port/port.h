@@ -33,6 +33,9 @@ class Port {
   virtual void poll_counters(PortCounters& c) {}
   // True once the device is gone for good (a TAP whose netdev was deleted).
   virtual bool failed() const { return false; }
+  // Clears an error the kernel left pending on the port's socket (ENETDOWN after
+  // a link went down), which would otherwise make epoll report it forever.
+  virtual void clear_error() {}
 };
 
 }  // namespace nodeswitch

@@ -1,9 +1,11 @@
 #include "port/port_monitor.h"
 
 #include <errno.h>
+#include <linux/if.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,6 +24,18 @@ PortMonitor::PortMonitor() {
     close(fd_);
     throw std::runtime_error(std::string("netlink bind: ") + strerror(saved));
   }
+}
+
+bool netdev_running(const std::string& name) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return false;
+  ifreq ifr{};
+  strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
+  bool ok = ioctl(s, SIOCGIFFLAGS, &ifr) == 0;
+  close(s);
+  // SIOCGIFFLAGS gives the 16-bit flags only; IFF_RUNNING is the kernel's "up and
+  // carrier on" there (IFF_LOWER_UP does not fit in 16 bits).
+  return ok && (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
 }
 
 PortMonitor::~PortMonitor() {
@@ -44,7 +58,8 @@ std::vector<LinkEvent> PortMonitor::read(bool* resync) {
     for (nlmsghdr* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, size_t(n)); h = NLMSG_NEXT(h, n)) {
       if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) continue;
       auto* ifi = static_cast<ifinfomsg*>(NLMSG_DATA(h));
-      LinkEvent ev{h->nlmsg_type == RTM_NEWLINK ? LinkEvent::kNew : LinkEvent::kDel, ifi->ifi_index, {}};
+      bool running = (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_LOWER_UP);
+      LinkEvent ev{h->nlmsg_type == RTM_NEWLINK ? LinkEvent::kNew : LinkEvent::kDel, ifi->ifi_index, {}, running};
       int attr_len = int(h->nlmsg_len) - int(NLMSG_LENGTH(sizeof(*ifi)));
       for (rtattr* a = IFLA_RTA(ifi); RTA_OK(a, attr_len); a = RTA_NEXT(a, attr_len)) {
         if (a->rta_type == IFLA_IFNAME) ev.name.assign(static_cast<const char*>(RTA_DATA(a)), strnlen(static_cast<const char*>(RTA_DATA(a)), RTA_PAYLOAD(a)));

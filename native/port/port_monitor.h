@@ -12,7 +12,11 @@ struct LinkEvent {
   enum Kind { kNew, kDel } kind;
   int ifindex;
   std::string name;
+  bool running;  // kNew: administratively up and with carrier (IFF_UP and IFF_LOWER_UP)
 };
+
+// Whether the netdev `name` is up and has carrier now.
+bool netdev_running(const std::string& name);
 
 class PortMonitor {
  public:

@@ -101,7 +101,9 @@ void MacTable::lru_append(uint32_t index) {
 
 uint32_t MacTable::expire(uint32_t now, uint32_t max_age) {
   uint32_t n = 0;
-  while (lru_head_ != kNil && now - entries_[lru_head_].last_seen >= max_age) {
+  // Strictly older: timestamps are whole seconds, so `>=` would expire a station
+  // seen 0.01 s before a second boundary up to a second early.
+  while (lru_head_ != kNil && now - entries_[lru_head_].last_seen > max_age) {
     remove(lru_head_);
     n++;
   }

@@ -44,7 +44,7 @@ class MacTable {
   // The port `mac` was learned on, or kNoPort.
   uint16_t lookup(const MacAddr& mac, uint16_t vlan) const;
 
-  // Removes entries not seen for `max_age` seconds; returns how many.
+  // Removes entries not seen for more than `max_age` seconds; returns how many.
   uint32_t expire(uint32_t now, uint32_t max_age);
   // Removes every entry on `port` (the port went away).
   void flush_port(uint16_t port);
