@@ -91,7 +91,7 @@ export class Bridge extends EventEmitter {
     this.pendingNames.add(name);
     this.pendingOfports.add(ofport);
     try {
-      await this.dp.addPort({ name, type, ofport });
+      await this.dp.addPort({ name, type, ofport, allowMissing: opts.allowMissing === true });
     } finally {
       this.pendingNames.delete(name);
       this.pendingOfports.delete(ofport);

@@ -11,6 +11,8 @@ export interface NativePortSpec {
   name: string;
   type: NativePortType;
   ofport: number;
+  /** afpacket: a netdev that does not exist yet is added down and attached when it appears. */
+  allowMissing?: boolean;
 }
 
 export interface NativePortStats {

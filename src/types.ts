@@ -14,6 +14,12 @@ export interface PortOptions {
   type?: PortType;
   /** OpenFlow port number; allocated from 1 when not given. */
   ofport?: number;
+  /**
+   * afpacket: when the netdev does not exist yet (a VM not started), add the port
+   * down and attach it when the netdev appears, instead of failing. The daemon uses
+   * this to restore its configuration.
+   */
+  allowMissing?: boolean;
 }
 
 export interface PortInfo {

@@ -148,7 +148,7 @@ void DatapathJs::Deliver(Napi::Env env, Napi::Function on_events) {
   }
 }
 
-// addPort({name, type: 'afpacket'|'tap'|'mem', ofport}) → {ifindex}
+// addPort({name, type: 'afpacket'|'tap'|'mem', ofport, allowMissing?}) → {ifindex}
 Napi::Value DatapathJs::JsAddPort(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
@@ -158,14 +158,15 @@ Napi::Value DatapathJs::JsAddPort(const Napi::CallbackInfo& info) {
   std::string name = spec.Get("name").As<Napi::String>();
   std::string type_text = spec.Get("type").As<Napi::String>();
   uint16_t ofport = uint16_t(get_u32(spec, "ofport", 1, 0xfeff));
+  bool allow_missing = spec.Get("allowMissing").ToBoolean();
   PortType type;
   if (type_text == "afpacket") type = PortType::kAfPacket;
   else if (type_text == "tap") type = PortType::kTap;
   else if (type_text == "mem") type = PortType::kMem;
   else throw Napi::TypeError::New(env, "unknown port type " + type_text);
   auto cmd = std::make_unique<Command>();
-  cmd->apply = [name, type, ofport](Datapath& dp) -> JsValueBuilder {
-    dp.add_port(name, type, ofport);
+  cmd->apply = [name, type, ofport, allow_missing](Datapath& dp) -> JsValueBuilder {
+    dp.add_port(name, type, ofport, allow_missing);
     int ifindex = dp.ifindex_of(ofport);
     return [ifindex](Napi::Env env) -> Napi::Value {
       Napi::Object o = Napi::Object::New(env);

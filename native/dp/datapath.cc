@@ -356,7 +356,7 @@ PortSlot& Datapath::require_port(uint16_t ofport) {
   return *slots_[s];
 }
 
-void Datapath::add_port(const std::string& name, PortType type, uint16_t ofport) {
+void Datapath::add_port(const std::string& name, PortType type, uint16_t ofport, bool allow_missing) {
   if (find_slot(ofport) >= 0) throw std::runtime_error("ofport " + std::to_string(ofport) + " is already taken");
   for (uint16_t s : active_) {
     if (slots_[s]->name == name) throw std::runtime_error("port " + name + " is already on bridge " + name_);
@@ -365,14 +365,16 @@ void Datapath::add_port(const std::string& name, PortType type, uint16_t ofport)
   slot->ofport = ofport;
   slot->name = name;
   slot->type = type;
-  open_port(*slot);  // throws with the reason; nothing changed yet
+  bool missing = allow_missing && type == PortType::kAfPacket && if_nametoindex(name.c_str()) == 0;
+  if (missing) slot->link_up = false;
+  else open_port(*slot);  // throws with the reason; nothing changed yet
   uint16_t index = 0;
   while (index < slots_.size() && slots_[index]) index++;
   if (index >= 0xfff0) throw std::runtime_error("too many ports");
   if (index == slots_.size()) slots_.emplace_back();
   slots_[index] = std::move(slot);
   try {
-    watch(index);
+    if (!missing) watch(index);
   } catch (...) {
     slots_[index].reset();
     throw;

@@ -83,7 +83,9 @@ class Datapath {
   void stop_now();
 
   // Datapath thread (command closures).
-  void add_port(const std::string& name, PortType type, uint16_t ofport);
+  // With `allow_missing`, an afpacket port whose netdev does not exist yet (a VM not
+  // started) is added down, and attached when the netdev appears.
+  void add_port(const std::string& name, PortType type, uint16_t ofport, bool allow_missing);
   void delete_port(uint16_t ofport);
   void configure(uint32_t mac_aging, uint32_t mac_table_size);
   std::vector<FdbSnapshot> fdb() const;

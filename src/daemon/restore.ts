@@ -1,9 +1,11 @@
 // Builds the switch from the config DB at daemon start.
 //
 // Bridges must come back exactly (a bridge setting the datapath refuses makes the DB
-// unusable, so the daemon refuses to start and names the field). Ports are allowed to
-// fail: an afpacket port whose netdev does not exist yet (its VM is not started) is
-// logged and kept in the config as "missing", so a restart never loses configuration.
+// unusable, so the daemon refuses to start and names the field). An afpacket port
+// whose netdev does not exist yet (its VM is not started) is attached down, and the
+// datapath brings it up when the netdev appears, as after any VM restart. Any other
+// port that fails is logged and kept in the config as "missing", so a restart never
+// loses configuration.
 import type { ConfigDoc } from './config-db.js';
 import { DbError } from './config-db.js';
 import { NodeswitchError } from '../errors.js';
@@ -48,8 +50,10 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
         continue;
       }
       try {
-        await bridge.addPort(p.name, { type: p.type, ofport: p.ofport });
-        log(`bridge ${b.name}: port ${p.name} (${p.type}, ofport ${p.ofport}) attached`);
+        await bridge.addPort(p.name, { type: p.type, ofport: p.ofport, allowMissing: true });
+        const [stats] = await bridge.portStats(p.name);
+        const state = stats?.up ? '' : stats?.ifindex ? ', link down' : ', down until its netdev appears';
+        log(`bridge ${b.name}: port ${p.name} (${p.type}, ofport ${p.ofport}) attached${state}`);
       } catch (err) {
         const reason = (err as Error).message;
         missing.set(portKey(b.name, p.name), reason);
