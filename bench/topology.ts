@@ -1,0 +1,283 @@
+// The benchmark topology: two hosts (network namespaces a and b), each with an eth0
+// whose veth peer sits in the root namespace, and between the two root-side veths one
+// of three switches:
+//
+//   nodeswitch     the veths are afpacket ports of a nodeswitch bridge, run in this
+//                  process through the TS API (the datapath has its own thread)
+//   linux-bridge   the veths are enslaved to a Linux bridge (STP off)
+//   ovs            the veths are system ports of an Open vSwitch bridge with the
+//                  userspace datapath (datapath_type=netdev), from our own daemons
+//
+//   [a: eth0 10.78.0.1] ── veth ── <switch> ── veth ── [b: eth0 10.78.0.2]
+//
+// The hosts are built once per bench run; each (round, mode) attaches its switch to
+// the same two veths and detaches it afterwards, so every mode sees the same netdevs
+// and the modes can be interleaved round by round against a noisy machine's drift.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Lab, run, waitFor } from '../src/lab/netns.js';
+import { OVS_INSTALL_HINT, OvsUserspace, ovsMissing } from './ovs.js';
+import { runTracked, startBackground, type Background, type Finished } from './proc.js';
+
+export const MODES = ['nodeswitch', 'linux-bridge', 'ovs'] as const;
+export type ModeName = (typeof MODES)[number];
+/** The modes nodeswitch is compared against. */
+export const REFERENCE_MODES: readonly ModeName[] = ['linux-bridge', 'ovs'];
+
+/** A mode that cannot run on this machine; `hint` says what to do about it. */
+export class Unavailable extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'Unavailable';
+  }
+}
+
+/** One switch that can be put between the two root-side veths and taken away again. */
+export interface Fabric {
+  readonly mode: ModeName;
+  attach(ports: readonly string[]): Promise<void>;
+  detach(): Promise<void>;
+  /** The switch's own view after a round (counters, warnings), for --verbose and odd results. */
+  describe(): Promise<string>;
+  /** Frees what the fabric holds across rounds (daemons). */
+  close(): Promise<void>;
+  /** For exit paths: synchronous best effort. */
+  closeSync(): void;
+}
+
+export class Topology {
+  readonly hostA = 'a';
+  readonly hostB = 'b';
+  readonly ipA = '10.78.0.1';
+  readonly ipB = '10.78.0.2';
+
+  private constructor(
+    readonly lab: Lab,
+    /** Root-namespace veth ends, a's then b's: the switch ports. */
+    readonly ports: readonly [string, string],
+    readonly macA: string,
+    readonly macB: string,
+  ) {}
+
+  static async build(): Promise<Topology> {
+    const lab = new Lab();
+    try {
+      await lab.addHost('a');
+      await lab.addHost('b');
+      const pa = await lab.addVethHost('a', '10.78.0.1/24');
+      const pb = await lab.addVethHost('b', '10.78.0.2/24');
+      return new Topology(lab, [pa, pb], await lab.mac('a'), await lab.mac('b'));
+    } catch (err) {
+      await lab.cleanup();
+      throw err;
+    }
+  }
+
+  /**
+   * Runs `cmd` inside `host` to the end, killed after timeoutMs. Measurement tools run
+   * through here rather than Lab.exec so that an interrupted bench can kill them: a
+   * tool left running keeps a deleted namespace alive.
+   */
+  exec(host: string, cmd: readonly string[], timeoutMs: number): Promise<Finished> {
+    return runTracked(['ip', 'netns', 'exec', this.lab.netns(host), ...cmd], timeoutMs);
+  }
+
+  /** Starts `cmd` inside `host` in the background (its own process group). */
+  spawn(host: string, cmd: readonly string[]): Background {
+    return startBackground(['ip', 'netns', 'exec', this.lab.netns(host), ...cmd]);
+  }
+
+  /** Waits until a can ping b (ARP resolved, the switch has learned both MACs). */
+  async waitConnected(timeoutMs = 10_000): Promise<void> {
+    await waitFor(async () => (await this.exec(this.hostA, ['ping', '-n', '-c', '1', '-W', '1', this.ipB], 5000)).code === 0, {
+      timeoutMs,
+      intervalMs: 200,
+      what: `ping ${this.hostA} → ${this.ipB}`,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.lab.cleanup();
+  }
+}
+
+/** Opens the fabric of `mode`, or throws Unavailable with a reason and a hint. */
+export async function openFabric(mode: ModeName, lab: Lab): Promise<Fabric> {
+  switch (mode) {
+    case 'nodeswitch':
+      return NodeswitchFabric.open(lab);
+    case 'linux-bridge':
+      return new LinuxBridgeFabric(lab);
+    case 'ovs':
+      return OvsFabric.open(lab);
+  }
+}
+
+type SwitchModule = typeof import('../src/switch.js');
+type SwitchInstance = InstanceType<SwitchModule['Switch']>;
+
+class NodeswitchFabric implements Fabric {
+  readonly mode = 'nodeswitch';
+  private sw: SwitchInstance | undefined;
+  private readonly bridgeName: string;
+
+  private constructor(
+    private readonly mod: SwitchModule,
+    lab: Lab,
+  ) {
+    this.bridgeName = lab.name('nsw');
+  }
+
+  static async open(lab: Lab): Promise<NodeswitchFabric> {
+    if (!addonPresent()) {
+      throw new Unavailable('native addon build/Release/nodeswitch.node is missing', 'run `npm run build` (node-gyp) first');
+    }
+    try {
+      return new NodeswitchFabric(await import('../src/switch.js'), lab);
+    } catch (err) {
+      throw new Unavailable(`the native addon does not load: ${(err as Error).message}`, 'rebuild it with `npm run build`');
+    }
+  }
+
+  async attach(ports: readonly string[]): Promise<void> {
+    const sw = new this.mod.Switch();
+    this.sw = sw;
+    const br = sw.addBridge(this.bridgeName);
+    for (const p of ports) await br.addPort(p, { type: 'afpacket' });
+  }
+
+  async detach(): Promise<void> {
+    const sw = this.sw;
+    this.sw = undefined;
+    await sw?.close();
+  }
+
+  async describe(): Promise<string> {
+    const br = this.sw?.bridge(this.bridgeName);
+    if (!br) return '';
+    const ports = await br.portStats();
+    const s = await br.stats();
+    const lines = ports.map(
+      (p) =>
+        `  ${p.name} (ofport ${p.ofport}${p.up ? '' : ', DOWN'}): in ${p.rxPackets} pkts (dropped ${p.rxDropped}, errors ${p.rxErrors}), ` +
+        `out ${p.txPackets} pkts (dropped ${p.txDropped}, errors ${p.txErrors})`,
+    );
+    lines.push(
+      `  bridge: lookups ${s.lookups}, hits ${s.hits}, flooded ${s.flooded}, learned ${s.learned}, macs ${s.macEntries}, ` +
+        `drops runt ${s.dropped.runt} bad-src ${s.dropped.badSource} same-port ${s.dropped.samePort} port-down ${s.dropped.portDown}, ` +
+        `parse errors ${s.parseErrors}`,
+    );
+    return lines.join('\n');
+  }
+
+  async close(): Promise<void> {
+    await this.detach();
+  }
+
+  closeSync(): void {
+    // The datapath thread dies with the process; nothing outlives it.
+  }
+}
+
+class LinuxBridgeFabric implements Fabric {
+  readonly mode = 'linux-bridge';
+  private readonly name: string;
+  private attached = false;
+
+  constructor(private readonly lab: Lab) {
+    this.name = lab.name('lbr');
+  }
+
+  async attach(ports: readonly string[]): Promise<void> {
+    this.attached = true;
+    await this.lab.linuxBridge(this.name, ports);
+  }
+
+  async detach(): Promise<void> {
+    if (!this.attached) return;
+    this.attached = false;
+    await this.lab.deleteLink(this.name); // releases the veths, which stay up
+  }
+
+  async describe(): Promise<string> {
+    if (!this.attached) return '';
+    const r = await run(['ip', '-s', 'link', 'show', this.name], { check: false });
+    return r.stdout.trimEnd().replace(/^/gm, '  ');
+  }
+
+  async close(): Promise<void> {
+    await this.detach();
+  }
+
+  closeSync(): void {
+    // The Lab deletes the bridge with everything else that carries its prefix.
+  }
+}
+
+class OvsFabric implements Fabric {
+  readonly mode = 'ovs';
+  private readonly name: string;
+  private attached = false;
+
+  private constructor(
+    private readonly ovs: OvsUserspace,
+    lab: Lab,
+  ) {
+    this.name = lab.name('ovs');
+  }
+
+  static async open(lab: Lab): Promise<OvsFabric> {
+    const missing = ovsMissing();
+    if (missing !== undefined) throw new Unavailable(`Open vSwitch is not installed (${missing})`, OVS_INSTALL_HINT);
+    const ovs = await OvsUserspace.start();
+    liveOvs.add(ovs);
+    return new OvsFabric(ovs, lab);
+  }
+
+  async attach(ports: readonly string[]): Promise<void> {
+    this.attached = true;
+    await this.ovs.addBridge(this.name, ports);
+  }
+
+  async detach(): Promise<void> {
+    if (!this.attached) return;
+    this.attached = false;
+    await this.ovs.deleteBridge(this.name);
+  }
+
+  async describe(): Promise<string> {
+    const problems = await this.ovs.logProblems();
+    return problems.length === 0 ? '' : problems.slice(-10).map((l) => `  ${l}`).join('\n');
+  }
+
+  async close(): Promise<void> {
+    await this.detach().catch(() => undefined);
+    await this.ovs.stop();
+    liveOvs.delete(this.ovs);
+  }
+
+  closeSync(): void {
+    // proc.ts kills the daemons on exit; their temp dir goes here.
+    this.ovs.removeDirSync();
+    liveOvs.delete(this.ovs);
+  }
+}
+
+const liveOvs = new Set<OvsUserspace>();
+process.on('exit', () => {
+  for (const o of liveOvs) o.removeDirSync();
+});
+
+function addonPresent(): boolean {
+  // dist/bench/topology.js or bench/topology.ts → <repo>/build/Release/nodeswitch.node
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, 'build', 'Release', 'nodeswitch.node'))) return true;
+    dir = dirname(dir);
+  }
+  return false;
+}
