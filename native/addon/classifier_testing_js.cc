@@ -175,6 +175,8 @@ Napi::Value JsFlowKeyLayout(const Napi::CallbackInfo& info) {
   };
 #define NS_FIELD(f) field(#f, offsetof(FlowKey, f), sizeof(FlowKey::f))
   NS_FIELD(in_port);
+  NS_FIELD(metadata_hi);
+  NS_FIELD(metadata_lo);
   NS_FIELD(dl_src);
   NS_FIELD(dl_dst);
   NS_FIELD(dl_type);

@@ -1,6 +1,7 @@
 // The addon's export list. Everything here is glue; the work is in native/dp.
 #include <napi.h>
 
+#include "addon/classifier_testing_js.h"
 #include "addon/datapath_js.h"
 #include "addon/flow_key_js.h"
 #include "core/packet.h"
@@ -27,6 +28,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   constants.Set("burst", kBurst);
   constants.Set("maxFrame", kMaxFrame);
   exports.Set("constants", constants);
+  // Test-only entry points (classifier against a model, raw flow keys).
+  Napi::Object testing = Napi::Object::New(env);
+  register_classifier_testing(env, testing);
+  exports.Set("testing", testing);
+  // Where each FlowKey field lives, so TypeScript can build match keys and masks.
+  exports.Set("flowKeyLayout", testing.Get("flowKeyLayout").As<Napi::Function>().Call({}));
   return exports;
 }
 

@@ -31,8 +31,8 @@
 // Layout. FlowKey is a POD the parser memsets to zero before filling, and the
 // microflow cache hashes and compares it as raw bytes, so it has no padding at all
 // (checked below with has_unique_object_representations): fields are ordered by
-// alignment, 132 bytes. in_port is not in the frame: the
-// datapath sets it after parsing (the parser leaves 0).
+// alignment, 140 bytes. in_port and metadata are not in the frame: the
+// datapath sets them (the parser leaves 0).
 //
 // Cost. Straight-line, no allocation, no exceptions, never reads past len. Loops:
 // at most 8 IPv6 extension headers (more is kBadL3), and ND options, each >= 8 bytes.
@@ -55,7 +55,9 @@ constexpr int kMaxIpv6ExtHeaders = 8;
 // Values in host byte order; addresses as raw wire bytes (nw_src/nw_dst excepted:
 // host-order uint32, so 10.0.0.1 is 0x0a000001).
 struct FlowKey {
-  uint32_t in_port;          // set by the datapath, not the parser
+  uint32_t in_port;          // set by the datapath, not the parser (OpenFlow port number)
+  uint32_t metadata_hi;      // OpenFlow metadata, high and low halves: pipeline state
+  uint32_t metadata_lo;      // (write_metadata), 0 when a packet enters; never parsed
 
   // L2: valid unless kRunt.
   MacAddr dl_src, dl_dst;
@@ -88,7 +90,7 @@ struct FlowKey {
 static_assert(std::is_trivially_copyable_v<FlowKey> && std::is_standard_layout_v<FlowKey>,
               "FlowKey is hashed and copied as raw bytes");
 static_assert(std::has_unique_object_representations_v<FlowKey>, "FlowKey must have no padding");
-static_assert(sizeof(FlowKey) == 132, "update the layout note above");
+static_assert(sizeof(FlowKey) == 140, "update the layout note above");
 
 enum class ParseStatus : uint8_t {
   kOk,

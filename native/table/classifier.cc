@@ -73,7 +73,7 @@ ClassifierSubtable::ClassifierSubtable(const FlowKey& m) : mask(m) {
     if (!flow_key_word(m, i)) continue;
     uint8_t bytes[8];
     unsigned offset = 8 * i;
-    if (i == 16) {  // the tail: 8 bytes ending at the key's end, the first 4 masked off
+    if (i == kFlowKeyFullWords) {  // the tail: 8 bytes ending at the key's end, the first 4 masked off
       offset = sizeof(FlowKey) - 8;
       std::memcpy(bytes, reinterpret_cast<const uint8_t*>(&m) + offset, 8);
       std::memset(bytes, 0, 4);

@@ -2,13 +2,12 @@
 // subset of its words (a classifier subtable hashes only the words its mask has
 // bits in).
 //
-// Words. A FlowKey is 132 bytes with no padding, so it is read as 17 words: word i
-// (0..15) is bytes [8i, 8i + 8), word 16 the last 4 bytes, zero-extended. Loads are
+// Words. A FlowKey is 140 bytes with no padding, so it is read as 18 words: word i
+// (0..16) is bytes [8i, 8i + 8), word 17 the last 4 bytes, zero-extended. Loads are
 // memcpy (FlowKey is only 4-aligned), one mov each on x86 and arm64. Where the
-// fields fall: word 0 in_port + dl_src[0..3], 1 dl_src[4..5] + dl_dst, 2 dl_type,
-// vlan_tci, vlan_tpid, inner_vlan_tci, 4 mpls_lse + nw_proto/tos/ttl/frag,
-// 5 nw_src + nw_dst, 10 end of ipv6_dst + tp_src + tp_dst; so an in_port+dl_dst
-// rule reads 2 words, a 5-tuple rule 4 (2, 4, 5, 10).
+// fields fall: word 0 in_port + metadata_hi, 1 metadata_lo + dl_src[0..3], 2 dl_src[4..5] +
+// dl_dst, 3 dl_type, vlan_tci, vlan_tpid, inner_vlan_tci; an in_port+dl_dst rule reads
+// 3 words, a 5-tuple rule about 4.
 //
 // Function. Words are taken in pairs, each pair xored with its own secret and
 // folded through one 64x64→128 multiply (high ^ low: the "mum" of wyhash); the
@@ -26,12 +25,14 @@
 
 namespace nodeswitch {
 
-constexpr int kFlowKeyWords = 17;
-static_assert(sizeof(FlowKey) == 16 * 8 + 4, "flow_key_word() assumes 16 words + a 4-byte tail");
+// Whole 8-byte words, then one 4-byte tail word.
+constexpr int kFlowKeyFullWords = int(sizeof(FlowKey) / 8);
+constexpr int kFlowKeyWords = kFlowKeyFullWords + 1;
+static_assert(sizeof(FlowKey) % 8 == 4, "flow_key_word() assumes whole words + a 4-byte tail");
 
 inline uint64_t flow_key_word(const FlowKey& k, int i) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(&k) + 8 * i;
-  if (i < 16) {
+  if (i < kFlowKeyFullWords) {
     uint64_t w;
     std::memcpy(&w, p, 8);
     return w;
@@ -53,6 +54,7 @@ inline constexpr uint64_t kHashSecret[kFlowKeyWords + 3] = {
     0x4d5a2da51de1aa47ull, 0xa0761d6478bd6421ull, 0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full,
     0x165667b19e3779f9ull, 0xd6e8feb86659fd93ull, 0xff51afd7ed558ccdull, 0xc4ceb9fe1a85ec53ull,
     0x87c37b91114253d5ull, 0x4cf5ad432745937full, 0x52dce729da3ed6b5ull, 0x9fb21c651e98df25ull,
+    0xe9c4b1a5d3f2c6a7ull,
 };
 
 // Hash of n <= kFlowKeyWords words.
@@ -65,11 +67,11 @@ inline uint32_t hash_words(const uint64_t* w, int n) {
   return static_cast<uint32_t>(h ^ (h >> 32));
 }
 
-// Hash of the whole key (all 132 bytes, in_port included).
+// Hash of the whole key (all of it, in_port and metadata included).
 inline uint32_t flow_key_hash(const FlowKey& k) {
   uint64_t w[kFlowKeyWords];
-  std::memcpy(w, &k, 128);
-  w[16] = flow_key_word(k, 16);
+  std::memcpy(w, &k, 8 * kFlowKeyFullWords);
+  w[kFlowKeyFullWords] = flow_key_word(k, kFlowKeyFullWords);
   return hash_words(w, kFlowKeyWords);
 }
 

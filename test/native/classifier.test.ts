@@ -49,7 +49,7 @@ if (!testing?.Classifier) {
   throw new Error('addon.testing is missing: init.cc must call register_classifier_testing (classifier_testing_js.h)');
 }
 const LAYOUT = testing.flowKeyLayout();
-const KEY_SIZE = 132;
+const KEY_SIZE = 140;
 
 // ---- keys and masks by field name ----------------------------------------------------
 
