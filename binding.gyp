@@ -21,6 +21,7 @@
         "native/dp/datapath.cc",
         "native/addon/flow_key_js.cc",
         "native/addon/classifier_testing_js.cc",
+        "native/addon/flow_js.cc",
         "native/addon/datapath_js.cc",
         "native/addon/init.cc"
       ],

@@ -1,7 +1,22 @@
 import { EventEmitter } from 'node:events';
 import { NodeswitchError } from './errors.js';
-import { addon, type NativeDatapath, type NativeOffload, type NativePortEvent } from './native.js';
-import type { BridgeOptions, BridgeStats, FdbEntry, PortInfo, PortOptions, PortStats, PortType } from './types.js';
+import { addon, type NativeDatapath, type NativeOffload, type NativePacketIn, type NativePortEvent } from './native.js';
+import { compileAction } from './ofproto/compile.js';
+import { type FlowRemoved, FlowTable, type FlowWithStats } from './ofproto/flow-table.js';
+import { parseActions } from './ofproto/actions.js';
+import { FieldError, type Match } from './ofproto/fields.js';
+import { type Action, type FlowSpec, FlowSyntaxError, formatFlow, parseFlow, parseFlowsFile } from './ofproto/flow-syntax.js';
+import type {
+  BridgeCreateOptions,
+  BridgeOptions,
+  BridgeStats,
+  FdbEntry,
+  PacketIn,
+  PortInfo,
+  PortOptions,
+  PortStats,
+  PortType,
+} from './types.js';
 import { checkInteger, checkNetdevName } from './validate.js';
 
 export const DEFAULT_MAC_AGING = 300;
@@ -37,16 +52,115 @@ export class Bridge extends EventEmitter {
   private readonly pendingOfports = new Set<number>();
   private opts: Required<BridgeOptions>;
   private closed = false;
+  /** The OpenFlow tables: what dump-flows shows is what the datapath runs. */
+  readonly flows: FlowTable;
+  private readonly expiry: NodeJS.Timeout;
 
   constructor(
     readonly name: string,
-    opts: BridgeOptions = {},
+    opts: BridgeCreateOptions = {},
     /** Tells whether a netdev name is already a port of some bridge of the switch. */
     private readonly portOwner: (port: string) => string | undefined = () => undefined,
   ) {
     super();
     this.opts = resolveBridgeOptions(opts);
     this.dp = new addon.Datapath(name, this.opts, (events) => this.onNativeEvents(events));
+    this.flows = new FlowTable(this.dp);
+    this.flows.on('flowRemoved', (r: FlowRemoved) => this.emit('flowRemoved', r));
+    if (opts.defaultFlows !== false) {
+      // A new bridge behaves like a Linux bridge until someone installs something else.
+      this.flows.addInitial([parseFlow('priority=0,actions=NORMAL')]).catch((err) => this.emit('error', err));
+    }
+    // Idle and hard timeouts, checked each second; the timer does not keep Node alive.
+    this.expiry = setInterval(() => {
+      this.flows.expire().catch((err) => this.emit('error', err));
+    }, 1000);
+    this.expiry.unref();
+  }
+
+  /** Port names in flows (in_port=vnet0, output:vnet0) resolve to their ofports. */
+  private readonly resolvePort = (name: string): number | undefined => this.portsByName.get(name)?.ofport;
+
+  /** Adds one flow (ovs-ofctl add-flow syntax, or a parsed FlowSpec). */
+  async addFlow(flow: string | FlowSpec): Promise<void> {
+    this.checkOpen();
+    await this.flows.add([typeof flow === 'string' ? parseFlow(flow, { context: 'add', resolvePort: this.resolvePort }) : flow]);
+  }
+
+  /** Adds the flows of an add-flows file: every line or, on any error, none. */
+  async addFlows(text: string): Promise<number> {
+    this.checkOpen();
+    const specs = parseFlowsFile(text, { context: 'add', resolvePort: this.resolvePort });
+    await this.flows.add(specs);
+    return specs.length;
+  }
+
+  /** mod-flows: new actions for the flows the match selects; returns how many. */
+  async modFlows(flow: string, opts: { strict?: boolean } = {}): Promise<number> {
+    this.checkOpen();
+    return this.flows.modify(parseFlow(flow, { context: 'modify', resolvePort: this.resolvePort }), opts.strict === true);
+  }
+
+  /** del-flows: removes the flows the match selects (all without one); returns how many. */
+  async delFlows(match = '', opts: { strict?: boolean } = {}): Promise<number> {
+    this.checkOpen();
+    const spec = parseFlow(match, { context: 'delete', resolvePort: this.resolvePort });
+    return (await this.flows.delete(spec, opts.strict === true)).length;
+  }
+
+  /** The flows a match selects (all without one), with counters. */
+  async dumpFlows(match = ''): Promise<FlowWithStats[]> {
+    this.checkOpen();
+    const spec = match.trim() ? parseFlow(match, { context: 'delete', resolvePort: this.resolvePort }) : undefined;
+    return this.flows.dump(spec);
+  }
+
+  /** dump-flows lines as ovs-ofctl prints them. */
+  async dumpFlowsText(match = ''): Promise<string[]> {
+    return (await this.dumpFlows(match)).map((f) =>
+      formatFlow(f.entry.spec, {
+        durationSec: f.durationSec,
+        nPackets: f.packets,
+        nBytes: f.bytes,
+        idleAge: Math.floor(f.idleAgeSec),
+      }),
+    );
+  }
+
+  /**
+   * Sends a frame from the controller through `actions` (ovs-ofctl action syntax,
+   * e.g. "output:2" or "normal" or "table", or parsed actions), as if it came in on
+   * `inPort` (an ofport; default OFPP_CONTROLLER).
+   */
+  async packetOut(data: Buffer, actions: string | Action[], inPort = 0xfffffffd): Promise<void> {
+    this.checkOpen();
+    const list = typeof actions === 'string' ? this.parsePacketOutActions(data, actions) : actions;
+    await this.dp.packetOut(data, inPort, list.map(compileAction));
+  }
+
+  /** Actions checked against the packet's own headers, as OVS checks a packet-out's. */
+  private parsePacketOutActions(data: Buffer, text: string): Action[] {
+    const key = addon.parseFrame(data);
+    if (!key || key.status === 'runt') throw new NodeswitchError('the packet is shorter than an Ethernet header', 'packet');
+    const match: Match = { dl_type: { value: Number(key.dl_type), mask: 0xffff } };
+    if (key.nw_proto !== undefined) match.nw_proto = { value: Number(key.nw_proto), mask: 0xff };
+    if (key.vlan_tci) match.vlan_tci = { value: Number(key.vlan_tci), mask: 0xffff };
+    try {
+      const parsed = parseActions(text, match, 0, this.resolvePort);
+      if (parsed.instructions.gotoTable !== undefined || parsed.instructions.writeActions || parsed.instructions.writeMetadata) {
+        throw new NodeswitchError('a packet-out takes actions only, not instructions', 'actions');
+      }
+      return parsed.actions;
+    } catch (err) {
+      if (err instanceof FieldError) throw new FlowSyntaxError(err.token, err.reason);
+      throw err;
+    }
+  }
+
+  /** Limits on packets sent to the controller: queue length and packets per second. */
+  async setUpcallLimits(queue: number, ratePerSecond: number): Promise<void> {
+    this.checkOpen();
+    await this.dp.setUpcallLimits(checkInteger(queue, 'queue', 1, 1 << 20), checkInteger(ratePerSecond, 'rate', 1, 10_000_000));
   }
 
   get options(): Required<BridgeOptions> {
@@ -150,6 +264,12 @@ export class Bridge extends EventEmitter {
       macEntries: s.macEntries,
       dropped: { runt: s.dropRunt, badSource: s.dropBadSrc, samePort: s.dropSamePort, portDown: s.dropPortDown },
       parseErrors: s.parseErrors,
+      tableMiss: s.tableMiss,
+      invalidTtl: s.invalidTtl,
+      upcalls: s.upcalls,
+      upcallDrops: s.upcallDrops,
+      cacheHits: s.cacheHits,
+      cacheMisses: s.cacheMisses,
     };
   }
 
@@ -171,13 +291,26 @@ export class Bridge extends EventEmitter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.expiry);
     await this.dp.close();
     this.portsByName.clear();
   }
 
-  private onNativeEvents(events: NativePortEvent[]): void {
+  private onNativeEvents(events: (NativePortEvent | NativePacketIn)[]): void {
     const names = this.namesByOfport();
     for (const e of events) {
+      if (e.type === 'packetIn') {
+        const pkt: PacketIn = {
+          inPort: e.inPort,
+          reason: e.reason === 0 ? 'no_match' : e.reason === 2 ? 'invalid_ttl' : 'action',
+          tableId: e.tableId,
+          cookie: e.cookie,
+          totalLen: e.totalLen,
+          data: e.data,
+        };
+        this.emit('packetIn', pkt);
+        continue;
+      }
       const port = names.get(e.ofport);
       if (port !== undefined) this.emit(e.type, { port, ofport: e.ofport, reason: e.reason });
     }

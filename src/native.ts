@@ -44,6 +44,12 @@ export interface NativeBridgeStats {
   dropSamePort: number;
   dropPortDown: number;
   parseErrors: number;
+  tableMiss: number;
+  invalidTtl: number;
+  upcalls: number;
+  upcallDrops: number;
+  cacheHits: number;
+  cacheMisses: number;
 }
 
 export interface NativeFdbEntry {
@@ -92,16 +98,76 @@ export interface NativeDatapath {
   /** mem ports only: the frames the switch sent out of `ofport` since the last drain. */
   drain(ofport: number): Promise<Buffer[]>;
   close(): Promise<void>;
+  /** All or nothing. */
+  installFlows(flows: NativeFlow[]): Promise<void>;
+  removeFlows(ids: number[]): Promise<void>;
+  /** Replaces actions, instructions and cookie; counters stay. */
+  setFlowActions(flows: NativeFlow[]): Promise<void>;
+  flowStats(): Promise<NativeFlowStats[]>;
+  packetOut(frame: Buffer, inPort: number, actions: NativeAction[]): Promise<void>;
+  trace(frame: Buffer, inPort: number): Promise<NativeTrace>;
+  setUpcallLimits(queue: number, ratePerSecond: number): Promise<void>;
+}
+
+/** An action as the datapath stores it (native/dp/of_action.h); codes in constants.op. */
+export interface NativeAction {
+  code: number;
+  port?: number;
+  u32?: number;
+  u64?: bigint;
+  u64b?: bigint;
+  bytes?: Buffer;
+}
+
+/** A flow as the datapath installs it: raw FlowKey key and mask, compiled actions. */
+export interface NativeFlow {
+  id: number;
+  table: number;
+  priority: number;
+  cookie: bigint;
+  key: Buffer;
+  mask: Buffer;
+  apply: NativeAction[];
+  write: NativeAction[];
+  clearActions: boolean;
+  writeMetadata?: { value: bigint; mask: bigint };
+  gotoTable?: number;
+}
+
+export interface NativeFlowStats {
+  id: number;
+  packets: number;
+  bytes: number;
+  /** Milliseconds since the flow last matched a packet; -1 if it never did. */
+  idleMs: number;
+}
+
+export interface NativePacketIn {
+  type: 'packetIn';
+  inPort: number;
+  reason: number;
+  tableId: number;
+  cookie: bigint;
+  totalLen: number;
+  data: Buffer;
+}
+
+export interface NativeTrace {
+  steps: { table: number; depth: number; flowId: number; key: Buffer }[];
+  ops: (NativeAction & { reason?: number; table?: number })[];
+  tableMiss: boolean;
 }
 
 interface NativeAddon {
   Datapath: new (
     name: string,
     config: NativeBridgeConfig,
-    onEvents: (events: NativePortEvent[]) => void,
+    onEvents: (events: (NativePortEvent | NativePacketIn)[]) => void,
   ) => NativeDatapath;
   parseFrame(frame: Buffer): NativeFlowKey | null;
-  constants: Record<string, number>;
+  /** FlowKey field → [byte offset, size]; numbers in it are host (little-endian) order. */
+  flowKeyLayout: Record<string, [number, number]>;
+  constants: { burst: number; maxFrame: number; flowKeySize: number; op: Record<string, number> };
 }
 
 function locateAddon(): string {

@@ -1,6 +1,6 @@
 import { Bridge } from './bridge.js';
 import { NodeswitchError } from './errors.js';
-import type { BridgeOptions } from './types.js';
+import type { BridgeCreateOptions } from './types.js';
 import { checkNetdevName } from './validate.js';
 
 /**
@@ -13,7 +13,7 @@ import { checkNetdevName } from './validate.js';
 export class Switch {
   private readonly bridgesByName = new Map<string, Bridge>();
 
-  addBridge(name: string, opts: BridgeOptions = {}): Bridge {
+  addBridge(name: string, opts: BridgeCreateOptions = {}): Bridge {
     checkNetdevName(name, 'bridge');
     if (this.bridgesByName.has(name)) throw new NodeswitchError(`bridge ${name} already exists`, 'bridge');
     const bridge = new Bridge(name, opts, (port) => this.portOwner(port));

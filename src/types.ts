@@ -9,6 +9,23 @@ export interface BridgeOptions {
   macTableSize?: number;
 }
 
+export interface BridgeCreateOptions extends BridgeOptions {
+  /** Install `priority=0,actions=NORMAL` (default true), so the bridge starts as a learning switch. */
+  defaultFlows?: boolean;
+}
+
+/** A packet the pipeline sent to the controller (OpenFlow packet-in). */
+export interface PacketIn {
+  /** OpenFlow port it came in on. */
+  inPort: number;
+  reason: 'no_match' | 'action' | 'invalid_ttl';
+  tableId: number;
+  cookie: bigint;
+  /** The frame's full length; `data` may be cut to the action's max_len. */
+  totalLen: number;
+  data: Buffer;
+}
+
 export interface PortOptions {
   /** afpacket: an existing netdev; tap: a TAP device the switch creates; mem: in-memory (tests). */
   type?: PortType;
@@ -71,4 +88,11 @@ export interface BridgeStats {
     portDown: number;
   };
   parseErrors: number;
+  /** Packets the pipeline dropped because no flow matched. */
+  tableMiss: number;
+  invalidTtl: number;
+  upcalls: number;
+  upcallDrops: number;
+  cacheHits: number;
+  cacheMisses: number;
 }

@@ -1,5 +1,8 @@
 #include "addon/datapath_js.h"
 
+#include "addon/flow_js.h"
+#include "parse/flow_key.h"
+
 #include <cstdio>
 #include <string>
 
@@ -49,6 +52,13 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("inject", &DatapathJs::JsInject),
                          InstanceMethod("drain", &DatapathJs::JsDrain),
                          InstanceMethod("close", &DatapathJs::JsClose),
+                         InstanceMethod("installFlows", &DatapathJs::JsInstallFlows),
+                         InstanceMethod("removeFlows", &DatapathJs::JsRemoveFlows),
+                         InstanceMethod("setFlowActions", &DatapathJs::JsSetFlowActions),
+                         InstanceMethod("flowStats", &DatapathJs::JsFlowStats),
+                         InstanceMethod("packetOut", &DatapathJs::JsPacketOut),
+                         InstanceMethod("trace", &DatapathJs::JsTrace),
+                         InstanceMethod("setUpcallLimits", &DatapathJs::JsSetUpcallLimits),
                      });
 }
 
@@ -125,15 +135,28 @@ void DatapathJs::Deliver(Napi::Env env, Napi::Function on_events) {
     outstanding_--;
   }
   std::vector<PortEvent> events = datapath_->take_events();
-  if (!events.empty() && !stopped) {
+  std::vector<Upcall> upcalls = datapath_->take_upcalls();
+  if ((!events.empty() || !upcalls.empty()) && !stopped) {
     Napi::HandleScope scope(env);
-    Napi::Array arr = Napi::Array::New(env, events.size());
-    for (size_t i = 0; i < events.size(); i++) {
+    Napi::Array arr = Napi::Array::New(env, events.size() + upcalls.size());
+    uint32_t n = 0;
+    for (const PortEvent& ev : events) {
       Napi::Object o = Napi::Object::New(env);
-      o.Set("type", events[i].up ? "portUp" : "portDown");
-      o.Set("ofport", events[i].ofport);
-      o.Set("reason", events[i].reason);
-      arr.Set(i, o);
+      o.Set("type", ev.up ? "portUp" : "portDown");
+      o.Set("ofport", ev.ofport);
+      o.Set("reason", ev.reason);
+      arr.Set(n++, o);
+    }
+    for (Upcall& u : upcalls) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("type", "packetIn");
+      o.Set("inPort", u.in_port);
+      o.Set("reason", u.reason);
+      o.Set("tableId", u.table);
+      o.Set("cookie", Napi::BigInt::New(env, u.cookie));
+      o.Set("totalLen", u.total_len);
+      o.Set("data", Napi::Buffer<uint8_t>::Copy(env, u.data.data(), u.data.size()));
+      arr.Set(n++, o);
     }
     on_events.Call({arr});
   }
@@ -270,7 +293,8 @@ Napi::Value DatapathJs::JsStats(const Napi::CallbackInfo& info) {
   cmd->apply = [](Datapath& dp) -> JsValueBuilder {
     BridgeCounters c = dp.bridge_stats();
     uint32_t entries = dp.mac_entries();
-    return [c, entries](Napi::Env env) -> Napi::Value {
+    MicroflowCacheStats cache = dp.cache_stats();
+    return [c, entries, cache](Napi::Env env) -> Napi::Value {
       Napi::Object o = Napi::Object::New(env);
       o.Set("lookups", double(c.lookups));
       o.Set("hits", double(c.hits));
@@ -285,6 +309,12 @@ Napi::Value DatapathJs::JsStats(const Napi::CallbackInfo& info) {
       o.Set("dropSamePort", double(c.drop_same_port));
       o.Set("dropPortDown", double(c.drop_port_down));
       o.Set("parseErrors", double(c.parse_errors));
+      o.Set("tableMiss", double(c.table_miss));
+      o.Set("invalidTtl", double(c.invalid_ttl));
+      o.Set("upcalls", double(c.upcalls));
+      o.Set("upcallDrops", double(c.upcall_drops));
+      o.Set("cacheHits", double(cache.hits));
+      o.Set("cacheMisses", double(cache.misses));
       return o;
     };
   };
@@ -353,6 +383,171 @@ Napi::Value DatapathJs::JsClose(const Napi::CallbackInfo& info) {
     return undefined_result();
   };
   cmd->stop = true;
+  return Post(env, std::move(cmd));
+}
+
+// installFlows([flow…]): all or nothing.
+Napi::Value DatapathJs::JsInstallFlows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "installFlows(flows[])");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  auto flows = std::make_shared<std::vector<std::unique_ptr<FlowEntry>>>();
+  flows->reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) flows->push_back(flow_from_js(env, arr.Get(i)));
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [flows](Datapath& dp) -> JsValueBuilder {
+    std::vector<uint32_t> installed;
+    try {
+      for (auto& f : *flows) {
+        uint32_t id = f->id;
+        dp.flows().install(std::move(f));
+        installed.push_back(id);
+      }
+    } catch (...) {
+      // Take back what this batch installed, so nothing is half-applied.
+      for (uint32_t id : installed) dp.flows().remove(id);
+      throw;
+    }
+    return undefined_result();
+  };
+  return Post(env, std::move(cmd));
+}
+
+Napi::Value DatapathJs::JsRemoveFlows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "removeFlows(ids[])");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  std::vector<uint32_t> ids;
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    if (!arr.Get(i).IsNumber()) throw Napi::TypeError::New(env, "flow ids must be numbers");
+    ids.push_back(arr.Get(i).As<Napi::Number>().Uint32Value());
+  }
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [ids](Datapath& dp) -> JsValueBuilder {
+    for (uint32_t id : ids) {
+      if (!dp.flows().find(id)) throw std::runtime_error("no flow with id " + std::to_string(id));
+    }
+    for (uint32_t id : ids) dp.flows().remove(id);
+    return undefined_result();
+  };
+  return Post(env, std::move(cmd));
+}
+
+// setFlowActions([flow…]): replaces the actions (and instructions, cookie) of
+// installed flows, keeping their counters (OpenFlow modify).
+Napi::Value DatapathJs::JsSetFlowActions(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "setFlowActions(flows[])");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  auto flows = std::make_shared<std::vector<std::unique_ptr<FlowEntry>>>();
+  for (uint32_t i = 0; i < arr.Length(); i++) flows->push_back(flow_from_js(env, arr.Get(i)));
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [flows](Datapath& dp) -> JsValueBuilder {
+    for (auto& f : *flows) {
+      if (!dp.flows().find(f->id)) throw std::runtime_error("no flow with id " + std::to_string(f->id));
+    }
+    for (auto& f : *flows) dp.flows().set_actions(f->id, std::move(*f));
+    return undefined_result();
+  };
+  return Post(env, std::move(cmd));
+}
+
+// flowStats() → [{id, packets, bytes, idleMs}] (idleMs: -1 when never used)
+Napi::Value DatapathJs::JsFlowStats(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [](Datapath& dp) -> JsValueBuilder {
+    auto stats = std::make_shared<std::vector<FlowStatsSnapshot>>(dp.flow_stats());
+    uint64_t now = Datapath::now_ms();
+    return [stats, now](Napi::Env env) -> Napi::Value {
+      Napi::Array arr = Napi::Array::New(env, stats->size());
+      for (size_t i = 0; i < stats->size(); i++) {
+        const FlowStatsSnapshot& s = (*stats)[i];
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("id", s.id);
+        o.Set("packets", double(s.n_packets));
+        o.Set("bytes", double(s.n_bytes));
+        o.Set("idleMs", s.last_used_ms ? double(now - s.last_used_ms) : -1.0);
+        arr.Set(i, o);
+      }
+      return arr;
+    };
+  };
+  return Post(info.Env(), std::move(cmd));
+}
+
+// packetOut(frame, inPort, actions)
+Napi::Value DatapathJs::JsPacketOut(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  if (!info[0].IsBuffer() || !info[1].IsNumber()) throw Napi::TypeError::New(env, "packetOut(frame, inPort, actions)");
+  auto b = info[0].As<Napi::Buffer<uint8_t>>();
+  std::vector<uint8_t> frame(b.Data(), b.Data() + b.Length());
+  uint32_t in_port = info[1].As<Napi::Number>().Uint32Value();
+  std::vector<OfAction> actions = actions_from_js(env, info[2]);
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [frame = std::move(frame), in_port, actions = std::move(actions)](Datapath& dp) -> JsValueBuilder {
+    dp.packet_out(frame, in_port, actions);
+    return undefined_result();
+  };
+  return Post(env, std::move(cmd));
+}
+
+// trace(frame, inPort) → {key, steps: [{table, depth, flowId}], ops: [...], tableMiss}
+Napi::Value DatapathJs::JsTrace(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  if (!info[0].IsBuffer() || !info[1].IsNumber()) throw Napi::TypeError::New(env, "trace(frame, inPort)");
+  auto b = info[0].As<Napi::Buffer<uint8_t>>();
+  std::vector<uint8_t> frame(b.Data(), b.Data() + b.Length());
+  uint32_t in_port = info[1].As<Napi::Number>().Uint32Value();
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [frame = std::move(frame), in_port](Datapath& dp) -> JsValueBuilder {
+    FlowKey key;
+    if (parse_flow_key(frame.data(), uint32_t(frame.size()), &key) == ParseStatus::kRunt) {
+      throw std::runtime_error("the traced frame is shorter than an Ethernet header");
+    }
+    key.in_port = in_port;
+    auto steps = std::make_shared<std::vector<TraceStep>>();
+    Program prog = dp.trace(key, steps.get());
+    auto ops = std::make_shared<std::vector<OfAction>>(dp.program_ops(prog), dp.program_ops(prog) + prog.n_ops);
+    bool miss = prog.table_miss;
+    return [steps, ops, miss](Napi::Env env) -> Napi::Value {
+      Napi::Object o = Napi::Object::New(env);
+      Napi::Array st = Napi::Array::New(env, steps->size());
+      for (size_t i = 0; i < steps->size(); i++) {
+        Napi::Object s = Napi::Object::New(env);
+        s.Set("table", (*steps)[i].table);
+        s.Set("depth", (*steps)[i].depth);
+        s.Set("flowId", (*steps)[i].flow_id);
+        s.Set("key", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&(*steps)[i].key), sizeof(FlowKey)));
+        st.Set(i, s);
+      }
+      o.Set("steps", st);
+      Napi::Array a = Napi::Array::New(env, ops->size());
+      for (size_t i = 0; i < ops->size(); i++) a.Set(i, action_to_js(env, (*ops)[i]));
+      o.Set("ops", a);
+      o.Set("tableMiss", miss);
+      return o;
+    };
+  };
+  return Post(env, std::move(cmd));
+}
+
+// setUpcallLimits(queue, ratePerSecond)
+Napi::Value DatapathJs::JsSetUpcallLimits(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  if (!info[0].IsNumber() || !info[1].IsNumber()) throw Napi::TypeError::New(env, "setUpcallLimits(queue, rate)");
+  uint32_t queue = info[0].As<Napi::Number>().Uint32Value(), rate = info[1].As<Napi::Number>().Uint32Value();
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [queue, rate](Datapath& dp) -> JsValueBuilder {
+    dp.set_upcall_limits(queue, rate);
+    return undefined_result();
+  };
   return Post(env, std::move(cmd));
 }
 

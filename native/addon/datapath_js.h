@@ -28,6 +28,13 @@ class DatapathJs : public Napi::ObjectWrap<DatapathJs> {
   Napi::Value JsInject(const Napi::CallbackInfo& info);
   Napi::Value JsDrain(const Napi::CallbackInfo& info);
   Napi::Value JsClose(const Napi::CallbackInfo& info);
+  Napi::Value JsInstallFlows(const Napi::CallbackInfo& info);
+  Napi::Value JsRemoveFlows(const Napi::CallbackInfo& info);
+  Napi::Value JsSetFlowActions(const Napi::CallbackInfo& info);
+  Napi::Value JsFlowStats(const Napi::CallbackInfo& info);
+  Napi::Value JsPacketOut(const Napi::CallbackInfo& info);
+  Napi::Value JsTrace(const Napi::CallbackInfo& info);
+  Napi::Value JsSetUpcallLimits(const Napi::CallbackInfo& info);
 
   Napi::Value Post(Napi::Env env, std::unique_ptr<Command> cmd);
   void Deliver(Napi::Env env, Napi::Function on_events);

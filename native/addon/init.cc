@@ -3,6 +3,7 @@
 
 #include "addon/classifier_testing_js.h"
 #include "addon/datapath_js.h"
+#include "addon/flow_js.h"
 #include "addon/flow_key_js.h"
 #include "core/packet.h"
 #include "parse/flow_key.h"
@@ -27,6 +28,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Object constants = Napi::Object::New(env);
   constants.Set("burst", kBurst);
   constants.Set("maxFrame", kMaxFrame);
+  constants.Set("op", op_codes_to_js(env));
+  constants.Set("flowKeySize", uint32_t(sizeof(FlowKey)));
   exports.Set("constants", constants);
   // Test-only entry points (classifier against a model, raw flow keys).
   Napi::Object testing = Napi::Object::New(env);

@@ -25,6 +25,10 @@ struct BridgeCounters {
   uint64_t drop_same_port = 0;  // destination learned on the ingress port
   uint64_t drop_port_down = 0;  // destination port is down
   uint64_t parse_errors = 0;    // L3/L4 headers malformed (frame still switched at L2)
+  uint64_t table_miss = 0;      // the pipeline ended on a lookup no flow matched: dropped
+  uint64_t invalid_ttl = 0;     // dec_ttl on a TTL of 0 or 1: dropped
+  uint64_t upcalls = 0;         // packets queued for the controller
+  uint64_t upcall_drops = 0;    // ... and those refused: queue full or over the rate limit
 };
 
 }  // namespace nodeswitch

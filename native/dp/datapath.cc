@@ -11,6 +11,7 @@
 #include "core/checksum.h"
 #include "core/gso.h"
 #include "dp/normal.h"
+#include "dp/packet_edit.h"
 #include "parse/flow_key.h"
 #include "port/af_packet_port.h"
 #include "port/mem_port.h"
@@ -46,6 +47,7 @@ Datapath::Datapath(std::string name, uint32_t mac_aging, uint32_t mac_table_size
     : name_(std::move(name)),
       mac_aging_(mac_aging),
       macs_(mac_table_size),
+      slot_of_ofport_(0xff00, kNoSlot),
       gso_scratch_(new uint8_t[kGsoScratch]),
       notify_(std::move(notify)) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -79,6 +81,12 @@ void Datapath::stop_now() {
 
 void Datapath::join() {
   if (thread_.joinable()) thread_.join();
+}
+
+uint64_t Datapath::now_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1'000'000;
 }
 
 uint32_t Datapath::now_seconds() {
@@ -142,11 +150,13 @@ uint32_t Datapath::poll_port(uint16_t slot) {
   return n;
 }
 
-// Classifies every packet of the burst (drop / one port / flood), queues it on its
-// output ports, then sends one burst per output port. Nothing in here allocates,
-// locks or makes a syscall except the sends.
+// Runs every packet of the burst through the OpenFlow pipeline — a microflow
+// cache hit in the common case — queueing it on its output ports, then sends one
+// burst per output port. Nothing in here allocates, locks or makes a syscall except
+// the sends (and the controller path, which is rate-limited).
 void Datapath::process_burst(uint16_t in_slot, Packet* pkts, uint32_t n) {
   PortSlot& in = *slots_[in_slot];
+  burst_ms_ = now_ms();
   FlowKey key;
   for (uint32_t i = 0; i < n; i++) {
     Packet* p = &pkts[i];
@@ -160,20 +170,160 @@ void Datapath::process_burst(uint16_t in_slot, Packet* pkts, uint32_t n) {
       continue;
     }
     if (status == ParseStatus::kBadL3) counters_.parse_errors++;
-    NormalDecision d = normal_decide(key, in_slot, now_, macs_, counters_);
-    if (d.kind == NormalDecision::kUnicast) {
-      PortSlot* out = d.out_port < slots_.size() ? slots_[d.out_port].get() : nullptr;
-      if (out && usable(*out)) enqueue(*out, p);
-      else counters_.drop_port_down++;
-    } else if (d.kind == NormalDecision::kFlood) {
-      for (uint16_t o : active_) {
-        if (o != in_slot && usable(*slots_[o])) enqueue(*slots_[o], p);
-      }
-    }
+    key.in_port = in.ofport;
+    run_program(p, &key, in_slot, pipeline_.lookup(key));
   }
+  flush_all_outputs();
+  if (!burst_upcalls_.empty()) publish_upcalls();
+}
+
+void Datapath::flush_all_outputs() {
   for (uint16_t o : active_) {
     if (slots_[o]->txn) flush_output(*slots_[o]);
   }
+}
+
+// Runs a compiled program on one packet. `key` is the packet's own key, kept in
+// step by the rewrites (they need its header offsets).
+void Datapath::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog) {
+  FlowEntry* const* credits = pipeline_.credits(prog);
+  for (uint32_t c = 0; c < prog.n_credit; c++) {
+    credits[c]->n_packets++;
+    credits[c]->n_bytes += p->len;
+    credits[c]->last_used_ms = burst_ms_;
+  }
+  if (prog.n_ops == 0) {
+    if (prog.table_miss) counters_.table_miss++;
+    return;
+  }
+  const OfAction* ops = pipeline_.ops(prog);
+  bool queued = false;  // the packet sits in an output queue: copy-free edits must wait
+  for (uint32_t i = 0; i < prog.n_ops; i++) {
+    const OfAction& op = ops[i];
+    switch (op.code) {
+      case OpCode::kOutput: {
+        uint16_t s = slot_of(op.port);
+        if (s != kNoSlot && usable(*slots_[s])) {
+          enqueue(*slots_[s], p);
+          queued = true;
+        } else {
+          counters_.drop_port_down++;
+        }
+        continue;
+      }
+      case OpCode::kInPort:
+        if (in_slot < slots_.size() && slots_[in_slot] && usable(*slots_[in_slot])) enqueue(*slots_[in_slot], p), queued = true;
+        continue;
+      case OpCode::kNormal: output_normal(p, in_slot, op), queued = true; continue;
+      case OpCode::kFlood:
+      case OpCode::kAll: output_all(p, in_slot), queued = true; continue;
+      case OpCode::kLocal: counters_.drop_port_down++; continue;  // no LOCAL port yet
+      case OpCode::kController: upcall(p, *key, op); continue;
+      default: break;
+    }
+    // A rewrite. Frames already queued share these bytes: send them first. Only a
+    // rule that outputs, rewrites and outputs again pays this.
+    if (queued) {
+      flush_all_outputs();
+      queued = false;
+    }
+    switch (op.code) {
+      case OpCode::kSetEthSrc: edit_eth_src(p, key, *reinterpret_cast<const MacAddr*>(op.bytes)); break;
+      case OpCode::kSetEthDst: edit_eth_dst(p, key, *reinterpret_cast<const MacAddr*>(op.bytes)); break;
+      case OpCode::kSetVlanVid: edit_vlan_vid(p, key, uint16_t(op.u32)); break;
+      case OpCode::kSetVlanPcp: edit_vlan_pcp(p, key, uint8_t(op.u32)); break;
+      case OpCode::kPushVlan: edit_push_vlan(p, key, uint16_t(op.u32)); break;
+      case OpCode::kPopVlan: edit_pop_vlan(p, key); break;
+      case OpCode::kSetIpv4Src: edit_ipv4_src(p, key, op.u32); break;
+      case OpCode::kSetIpv4Dst: edit_ipv4_dst(p, key, op.u32); break;
+      case OpCode::kSetIpv6Src: edit_ipv6_src(p, key, op.bytes); break;
+      case OpCode::kSetIpv6Dst: edit_ipv6_dst(p, key, op.bytes); break;
+      case OpCode::kSetIpDscp: edit_ip_dscp(p, key, uint8_t(op.u32)); break;
+      case OpCode::kSetIpEcn: edit_ip_ecn(p, key, uint8_t(op.u32)); break;
+      case OpCode::kSetIpTtl: edit_ip_ttl(p, key, uint8_t(op.u32)); break;
+      case OpCode::kDecTtl:
+        if (!edit_dec_ttl(p, key)) {
+          counters_.invalid_ttl++;
+          return;
+        }
+        break;
+      case OpCode::kSetTpSrc: edit_tp_src(p, key, uint16_t(op.u32)); break;
+      case OpCode::kSetTpDst: edit_tp_dst(p, key, uint16_t(op.u32)); break;
+      default: break;
+    }
+  }
+}
+
+void Datapath::output_normal(Packet* p, uint16_t in_slot, const OfAction& op) {
+  MacAddr src, dst;
+  std::memcpy(src.b, op.bytes, 6);
+  std::memcpy(dst.b, op.bytes + 6, 6);
+  // Learn on the port the pipeline says the packet came in on (resubmit may change it).
+  bool real_in = in_slot < slots_.size() && slots_[in_slot];
+  uint16_t learn_slot = real_in && op.port == slots_[in_slot]->ofport ? in_slot : slot_of(op.port);
+  NormalDecision d;
+  if (learn_slot == kNoSlot) {
+    // From the controller (packet-out): nothing to learn, just look the destination up.
+    uint16_t out = dst.is_multicast() ? MacTable::kNoPort : macs_.lookup(dst, uint16_t(op.u32));
+    d = out == MacTable::kNoPort ? NormalDecision{NormalDecision::kFlood, 0} : NormalDecision{NormalDecision::kUnicast, out};
+  } else {
+    d = normal_decide(src, dst, uint16_t(op.u32), learn_slot, now_, macs_, counters_);
+  }
+  if (d.kind == NormalDecision::kUnicast) {
+    PortSlot* out = d.out_port < slots_.size() ? slots_[d.out_port].get() : nullptr;
+    if (out && usable(*out)) enqueue(*out, p);
+    else counters_.drop_port_down++;
+  } else if (d.kind == NormalDecision::kFlood) {
+    output_all(p, learn_slot);
+  }
+}
+
+void Datapath::output_all(Packet* p, uint16_t in_slot) {
+  for (uint16_t o : active_) {
+    if (o != in_slot && usable(*slots_[o])) enqueue(*slots_[o], p);
+  }
+}
+
+// Queues a copy of the packet (cut to max_len) for the controller, within the
+// queue bound and the rate limit; the rest are dropped and counted.
+void Datapath::upcall(const Packet* p, const FlowKey& key, const OfAction& op) {
+  if (upcall_tokens_ == 0 || burst_upcalls_.size() >= upcall_queue_max_) {
+    counters_.upcall_drops++;
+    return;
+  }
+  upcall_tokens_--;
+  counters_.upcalls++;
+  // Partial checksums are finished first: the controller sees the frame as the wire would.
+  Upcall u;
+  u.in_port = key.in_port;
+  u.reason = op.pad_[0];
+  u.table = op.pad_[1];
+  u.cookie = op.u64;
+  u.total_len = p->len;
+  uint32_t len = op.u32 < p->len ? op.u32 : p->len;
+  u.data.assign(p->data, p->data + len);
+  if (p->vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+    Packet copy = *p;
+    copy.data = u.data.data();
+    copy.len = len;
+    finish_checksum(&copy);
+  }
+  burst_upcalls_.push_back(std::move(u));
+}
+
+void Datapath::publish_upcalls() {
+  {
+    std::lock_guard<std::mutex> lock(out_mu_);
+    for (Upcall& u : burst_upcalls_) {
+      if (upcalls_.size() >= upcall_queue_max_) {
+        counters_.upcall_drops++;
+        continue;
+      }
+      upcalls_.push_back(std::move(u));
+    }
+  }
+  burst_upcalls_.clear();
+  notify_();
 }
 
 void Datapath::flush_output(PortSlot& out) {
@@ -228,6 +378,7 @@ void Datapath::apply_commands() {
 
 void Datapath::housekeeping() {
   last_housekeeping_ = now_;
+  upcall_tokens_ = upcall_rate_;
   counters_.aged += macs_.expire(now_, mac_aging_);
   for (uint16_t s : active_) {
     if (slots_[s]->port) slots_[s]->port->poll_counters(slots_[s]->counters);
@@ -380,6 +531,7 @@ void Datapath::add_port(const std::string& name, PortType type, uint16_t ofport,
     throw;
   }
   active_.push_back(index);
+  slot_of_ofport_[ofport] = index;
 }
 
 void Datapath::delete_port(uint16_t ofport) {
@@ -388,6 +540,7 @@ void Datapath::delete_port(uint16_t ofport) {
   PortSlot& slot = *slots_[s];
   if (slot.port && slot.port->fd() >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, slot.port->fd(), nullptr);
   macs_.flush_port(uint16_t(s));
+  slot_of_ofport_[slot.ofport] = kNoSlot;
   slots_[s].reset();
   active_.erase(std::find(active_.begin(), active_.end(), uint16_t(s)));
 }
@@ -447,6 +600,42 @@ std::deque<std::unique_ptr<Command>> Datapath::take_done() {
   std::deque<std::unique_ptr<Command>> out;
   out.swap(done_);
   return out;
+}
+
+std::vector<Upcall> Datapath::take_upcalls() {
+  std::lock_guard<std::mutex> lock(out_mu_);
+  std::vector<Upcall> out;
+  out.swap(upcalls_);
+  return out;
+}
+
+std::vector<FlowStatsSnapshot> Datapath::flow_stats() const {
+  std::vector<FlowStatsSnapshot> out;
+  out.reserve(flows_.size());
+  flows_.for_each([&](const FlowEntry& e) { out.push_back({e.id, e.n_packets, e.n_bytes, e.last_used_ms}); });
+  return out;
+}
+
+void Datapath::packet_out(const std::vector<uint8_t>& frame, uint32_t in_port, const std::vector<OfAction>& actions) {
+  if (frame.size() < 14 || frame.size() > kMaxFrame) throw std::runtime_error("packet-out frame must be 14 to 65600 bytes");
+  uint16_t in_slot = in_port == kOfppController ? kNoSlot : slot_of(in_port);
+  if (in_port != kOfppController && in_slot == kNoSlot) throw std::runtime_error("no port with ofport " + std::to_string(in_port));
+  // Headroom in front for pushed tags, as the port drivers leave.
+  std::vector<uint8_t> buf(64 + frame.size());
+  std::memcpy(buf.data() + 64, frame.data(), frame.size());
+  Packet p{};
+  p.data = buf.data() + 64;
+  p.len = uint32_t(frame.size());
+  FlowKey key;
+  if (parse_flow_key(p.data, p.len, &key) == ParseStatus::kRunt) throw std::runtime_error("packet-out frame is a runt");
+  key.in_port = in_port;
+  // A packet from the controller has no ingress port: no port is excluded from
+  // flooding, and NORMAL learns nothing from it (slot kNoSlot never matches).
+  burst_ms_ = now_ms();
+  Program prog = pipeline_.translate_actions(key, actions);
+  run_program(&p, &key, in_slot == kNoSlot ? uint16_t(0xfffe) : in_slot, prog);
+  flush_all_outputs();
+  if (!burst_upcalls_.empty()) publish_upcalls();
 }
 
 std::vector<PortEvent> Datapath::take_events() {

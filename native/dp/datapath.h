@@ -24,6 +24,8 @@
 #include "core/counters.h"
 #include "core/packet.h"
 #include "dp/command_queue.h"
+#include "dp/flow_table.h"
+#include "dp/pipeline.h"
 #include "port/mem_port.h"
 #include "port/port.h"
 #include "port/port_monitor.h"
@@ -42,8 +44,27 @@ struct PortSlot {
   int ifindex = 0;
   bool ready = false;  // epoll said it has input; cleared when a burst comes up short
   PortCounters counters;
-  Packet* txq[kBurst];  // this burst's output queue
+  // This burst's output queue. A rule may send a packet out of one port twice, so
+  // it holds two bursts and is flushed early if it ever fills.
+  static constexpr uint32_t kTxQueue = 2 * kBurst;
+  Packet* txq[kTxQueue];
   uint32_t txn = 0;
+};
+
+// A packet on its way to the controller (TypeScript), with OpenFlow's packet-in data.
+struct Upcall {
+  uint32_t in_port;
+  uint8_t reason;  // kReasonNoMatch / kReasonAction / kReasonInvalidTtl
+  uint8_t table;
+  uint64_t cookie;
+  uint32_t total_len;         // the frame's length; data may be cut to max_len
+  std::vector<uint8_t> data;
+};
+
+struct FlowStatsSnapshot {
+  uint32_t id;
+  uint64_t n_packets, n_bytes;
+  uint64_t last_used_ms;
 };
 
 struct PortEvent {
@@ -77,6 +98,7 @@ class Datapath {
   void post(std::unique_ptr<Command> cmd) { commands_.post(std::move(cmd)); }
   std::deque<std::unique_ptr<Command>> take_done();
   std::vector<PortEvent> take_events();
+  std::vector<Upcall> take_upcalls();
   // Waits for the thread to end (after a stop command has run).
   void join();
   // Stops the thread without a command (environment teardown).
@@ -89,6 +111,21 @@ class Datapath {
   void delete_port(uint16_t ofport);
   void configure(uint32_t mac_aging, uint32_t mac_table_size);
   std::vector<FdbSnapshot> fdb() const;
+  // OpenFlow tables (the semantics are TypeScript's; see flow_table.h).
+  FlowTables& flows() { return flows_; }
+  std::vector<FlowStatsSnapshot> flow_stats() const;
+  // Sends `frame` as if it came in on `in_port` (an ofport, or OFPP_CONTROLLER),
+  // through `actions`; output:TABLE runs it through the tables.
+  void packet_out(const std::vector<uint8_t>& frame, uint32_t in_port, const std::vector<OfAction>& actions);
+  // Which tables a packet with this key visits, the flows it hits and the ops that result.
+  Program trace(const FlowKey& key, std::vector<TraceStep>* steps) { return pipeline_.trace(key, steps); }
+  const OfAction* program_ops(const Program& p) const { return pipeline_.ops(p); }
+  MicroflowCacheStats cache_stats() const { return pipeline_.cache_stats(); }
+  void set_upcall_limits(uint32_t queue, uint32_t rate) {
+    upcall_queue_max_ = queue;
+    upcall_rate_ = rate;
+  }
+  static uint64_t now_ms();
   void fdb_flush() { macs_.flush(); }
   std::vector<PortSnapshot> port_stats();
   BridgeCounters bridge_stats() const { return counters_; }
@@ -103,7 +140,17 @@ class Datapath {
   void wait_for_input(int timeout_ms);
   uint32_t poll_port(uint16_t slot);
   void process_burst(uint16_t in_slot, Packet* pkts, uint32_t n);
-  void enqueue(PortSlot& out, Packet* p) { out.txq[out.txn++] = p; }
+  void enqueue(PortSlot& out, Packet* p) {
+    if (out.txn == PortSlot::kTxQueue) flush_output(out);
+    out.txq[out.txn++] = p;
+  }
+  void run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog);
+  void output_normal(Packet* p, uint16_t in_slot, const OfAction& op);
+  void output_all(Packet* p, uint16_t in_slot);
+  void upcall(const Packet* p, const FlowKey& key, const OfAction& op);
+  void flush_all_outputs();
+  void publish_upcalls();
+  uint16_t slot_of(uint32_t ofport) const { return ofport < slot_of_ofport_.size() ? slot_of_ofport_[ofport] : kNoSlot; }
   static bool usable(const PortSlot& s) { return s.port && s.link_up; }
   void set_link(uint16_t slot, bool up);
   void flush_output(PortSlot& out);
@@ -123,6 +170,16 @@ class Datapath {
   uint32_t mac_aging_;
   MacTable macs_;
   BridgeCounters counters_;
+  FlowTables flows_;
+  Pipeline pipeline_{flows_};
+  static constexpr uint16_t kNoSlot = 0xffff;
+  std::vector<uint16_t> slot_of_ofport_;  // ofport → slot, kNoSlot when none
+  uint64_t burst_ms_ = 0;                 // the clock for flow counters, read once per burst
+  // Upcalls: gathered per burst without a lock, then published under out_mu_.
+  std::vector<Upcall> burst_upcalls_;
+  uint32_t upcall_queue_max_ = 1024;
+  uint32_t upcall_rate_ = 10000;          // per second
+  uint32_t upcall_tokens_ = 10000;        // refilled each second
   std::vector<std::unique_ptr<PortSlot>> slots_;  // index = slot; null = free
   std::vector<uint16_t> active_;                  // used slots, for flooding and polling
   CommandQueue commands_;
@@ -141,6 +198,7 @@ class Datapath {
   std::mutex out_mu_;  // guards done_ and events_, shared with the JS thread
   std::deque<std::unique_ptr<Command>> done_;
   std::vector<PortEvent> events_;
+  std::vector<Upcall> upcalls_;
 
   std::thread thread_;
 };

@@ -2,28 +2,28 @@
 
 namespace nodeswitch {
 
-NormalDecision normal_decide(const FlowKey& key, uint16_t in_port, uint32_t now, MacTable& macs, BridgeCounters& c) {
+NormalDecision normal_decide(const MacAddr& src, const MacAddr& dst, uint16_t vlan, uint16_t in_port, uint32_t now,
+                             MacTable& macs, BridgeCounters& c) {
   // A multicast or all-zero source is not a station: learning it would poison the
   // table, and no sane host sends it.
-  if (key.dl_src.is_multicast() || key.dl_src.is_zero()) {
+  if (src.is_multicast() || src.is_zero()) {
     c.drop_bad_src++;
     return {NormalDecision::kDrop, 0};
   }
-  uint16_t vlan = normal_vlan(key);
   bool evicted;
-  switch (macs.learn(key.dl_src, vlan, in_port, now, &evicted)) {
+  switch (macs.learn(src, vlan, in_port, now, &evicted)) {
     case MacTable::Learn::kLearned: c.learned++; break;
     case MacTable::Learn::kMoved: c.moved++; break;
     case MacTable::Learn::kRefreshed: break;
   }
   if (evicted) c.evicted++;
 
-  if (key.dl_dst.is_multicast()) {
+  if (dst.is_multicast()) {
     c.flooded++;
     return {NormalDecision::kFlood, 0};
   }
   c.lookups++;
-  uint16_t out = macs.lookup(key.dl_dst, vlan);
+  uint16_t out = macs.lookup(dst, vlan);
   if (out == MacTable::kNoPort) {
     c.flooded++;
     return {NormalDecision::kFlood, 0};

@@ -17,10 +17,10 @@ struct NormalDecision {
   uint16_t out_port;  // kUnicast only
 };
 
-// The VLAN a frame is learned and looked up in: its outer VID, 0 when untagged.
-inline uint16_t normal_vlan(const FlowKey& key) { return key.vlan_tci & 0x1000 ? key.vlan_tci & 0x0fff : 0; }
-
-// Learns the source of a frame that arrived on `in_port` and decides where it goes.
-NormalDecision normal_decide(const FlowKey& key, uint16_t in_port, uint32_t now, MacTable& macs, BridgeCounters& c);
+// Learns `src` on `vlan` (the frame's outer VID, 0 when untagged) as seen on
+// `in_port`, and decides where a frame to `dst` goes. The pipeline compiles the
+// three out of the flow key, so NORMAL needs no parsing per packet.
+NormalDecision normal_decide(const MacAddr& src, const MacAddr& dst, uint16_t vlan, uint16_t in_port, uint32_t now,
+                             MacTable& macs, BridgeCounters& c);
 
 }  // namespace nodeswitch

@@ -1,0 +1,249 @@
+/**
+ * OpenFlow 1.3 flow-mod semantics for one bridge, over the datapath's tables.
+ *
+ * TypeScript keeps the authoritative list of flows (what dump-flows prints, what the
+ * daemon persists) and decides what every flow-mod does — add (identical match and
+ * priority replaces; check_overlap refuses), modify / modify_strict, delete /
+ * delete_strict, cookie and out_port filters, idle and hard timeouts — then sends
+ * the datapath plain operations by flow id. Matches are compared as the compiled
+ * key/mask bytes the datapath runs, so "identical", "overlaps" and "covers" mean
+ * exactly what they mean to the classifier.
+ */
+import { EventEmitter } from 'node:events';
+import { NodeswitchError } from '../errors.js';
+import type { NativeDatapath, NativeFlow, NativeFlowStats } from '../native.js';
+import type { Action } from './actions.js';
+import { compileFlow } from './compile.js';
+import { type FlowSpec, formatFlow, TABLE_ALL } from './flow.js';
+
+export interface FlowEntry {
+  id: number;
+  table: number;
+  spec: FlowSpec;
+  native: NativeFlow;
+  /** Date.now() when added (duration is counted from here). */
+  created: number;
+}
+
+export interface FlowWithStats {
+  entry: FlowEntry;
+  packets: number;
+  bytes: number;
+  durationSec: number;
+  idleAgeSec: number;
+}
+
+export interface FlowRemoved {
+  reason: 'idle_timeout' | 'hard_timeout';
+  text: string;
+  table: number;
+  priority: number;
+  cookie: bigint;
+  packets: number;
+  bytes: number;
+  durationSec: number;
+}
+
+type Datapath = Pick<NativeDatapath, 'installFlows' | 'removeFlows' | 'setFlowActions' | 'flowStats'>;
+
+function sameMatch(a: NativeFlow, b: { key: Buffer; mask: Buffer }): boolean {
+  return a.key.equals(b.key) && a.mask.equals(b.mask);
+}
+
+/** Some packet could match both. */
+function overlaps(a: NativeFlow, b: NativeFlow): boolean {
+  for (let i = 0; i < a.key.length; i++) if ((a.key[i]! ^ b.key[i]!) & a.mask[i]! & b.mask[i]!) return false;
+  return true;
+}
+
+/** Every packet `e` matches also matches the filter: e is at least as specific and agrees. */
+function covers(filter: { key: Buffer; mask: Buffer }, e: NativeFlow): boolean {
+  for (let i = 0; i < e.key.length; i++) {
+    const fm = filter.mask[i]!;
+    if (fm & ~e.mask[i]!) return false;
+    if ((filter.key[i]! ^ e.key[i]!) & fm) return false;
+  }
+  return true;
+}
+
+function outputsTo(actions: Action[], port: number): boolean {
+  return actions.some((a) => a.type === 'output' && a.port === port);
+}
+
+export class FlowTable extends EventEmitter {
+  private readonly entries = new Map<number, FlowEntry>();
+  private nextId = 1;
+  // Flow-mods are applied one at a time, in order, as a switch must.
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly dp: Datapath) {
+    super();
+  }
+
+  /** Runs `fn` after every flow-mod queued before it. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  list(): FlowEntry[] {
+    return [...this.entries.values()];
+  }
+
+  /**
+   * Installs flows into an empty table at once, without waiting for the queue, so
+   * that a new bridge has its default flow before any port can deliver a packet.
+   */
+  addInitial(specs: FlowSpec[]): Promise<void> {
+    const fresh = specs.map((spec) => {
+      const id = this.nextId++;
+      return { id, table: spec.table, spec, native: compileFlow(id, spec, spec.table), created: Date.now() };
+    });
+    for (const e of fresh) this.entries.set(e.id, e);
+    const done = this.dp.installFlows(fresh.map((e) => e.native));
+    this.queue = done.catch(() => undefined);
+    return done;
+  }
+
+  /** OFPFC_ADD for one or many flows (add-flows): all of them or none. */
+  add(specs: FlowSpec[]): Promise<void> {
+    return this.serial(async () => {
+      const replaced: FlowEntry[] = [];
+      const fresh: FlowEntry[] = [];
+      // Within the batch, a later identical flow replaces an earlier one too.
+      const pending = new Map<string, FlowEntry>();
+      for (const spec of specs) {
+        if (spec.table === TABLE_ALL) throw new NodeswitchError('table=255 is not a table a flow can be added to', 'table');
+        const id = this.nextId++;
+        const entry: FlowEntry = { id, table: spec.table, spec, native: compileFlow(id, spec, spec.table), created: Date.now() };
+        const sig = `${spec.table}/${spec.priority}/${entry.native.key.toString('hex')}/${entry.native.mask.toString('hex')}`;
+        const same = pending.get(sig) ?? this.findStrict(spec.table, spec.priority, entry.native);
+        if (spec.flags.checkOverlap) {
+          const clash = [...this.entries.values(), ...fresh].find(
+            (e) => e !== same && e.table === spec.table && e.spec.priority === spec.priority && overlaps(e.native, entry.native),
+          );
+          if (clash) {
+            throw new NodeswitchError(`the flow overlaps an existing flow of the same priority (${formatFlow(clash.spec)})`, 'flow');
+          }
+        }
+        if (same) {
+          if (this.entries.has(same.id)) replaced.push(same);
+          else fresh.splice(fresh.indexOf(same), 1);
+        }
+        pending.set(sig, entry);
+        fresh.push(entry);
+      }
+      if (replaced.length) await this.dp.removeFlows(replaced.map((e) => e.id));
+      try {
+        await this.dp.installFlows(fresh.map((e) => e.native));
+      } catch (err) {
+        if (replaced.length) await this.dp.installFlows(replaced.map((e) => e.native));
+        throw err;
+      }
+      for (const e of replaced) this.entries.delete(e.id);
+      for (const e of fresh) this.entries.set(e.id, e);
+    });
+  }
+
+  /** OFPFC_MODIFY(_STRICT): new actions for the selected flows, counters kept. Returns how many. */
+  modify(spec: FlowSpec, strict: boolean): Promise<number> {
+    return this.serial(async () => {
+      const chosen = this.select(spec, strict);
+      if (!chosen.length) return 0;
+      const updated = chosen.map((e) => {
+        const nextSpec: FlowSpec = {
+          ...e.spec,
+          actions: spec.actions,
+          instructions: spec.instructions,
+          // cookie=V (without a mask) on a modify sets the cookie too.
+          cookie: spec.cookieMask === undefined ? spec.cookie : e.spec.cookie,
+        };
+        return { entry: e, spec: nextSpec, native: compileFlow(e.id, nextSpec, e.table) };
+      });
+      await this.dp.setFlowActions(updated.map((u) => u.native));
+      for (const u of updated) {
+        u.entry.spec = u.spec;
+        u.entry.native = u.native;
+      }
+      return updated.length;
+    });
+  }
+
+  /** OFPFC_DELETE(_STRICT). Returns the flows removed. */
+  delete(spec: FlowSpec, strict: boolean): Promise<FlowEntry[]> {
+    return this.serial(async () => {
+      const chosen = this.select(spec, strict);
+      if (chosen.length) await this.dp.removeFlows(chosen.map((e) => e.id));
+      for (const e of chosen) this.entries.delete(e.id);
+      return chosen;
+    });
+  }
+
+  /** The flows a dump-flows filter selects (non-strict), with their counters. */
+  async dump(filter?: FlowSpec): Promise<FlowWithStats[]> {
+    const chosen = filter ? this.select(filter, false) : this.list();
+    const stats = new Map((await this.dp.flowStats()).map((s) => [s.id, s]));
+    const now = Date.now();
+    return chosen
+      .sort((a, b) => a.table - b.table || b.spec.priority - a.spec.priority || a.id - b.id)
+      .map((entry) => withStats(entry, stats.get(entry.id), now));
+  }
+
+  /** Removes flows whose idle or hard timeout has passed; emits 'flowRemoved' for send_flow_rem. */
+  expire(): Promise<void> {
+    return this.serial(async () => {
+      const timed = this.list().filter((e) => e.spec.idleTimeout || e.spec.hardTimeout);
+      if (!timed.length) return;
+      const stats = new Map((await this.dp.flowStats()).map((s) => [s.id, s]));
+      const now = Date.now();
+      const gone: [FlowWithStats, FlowRemoved['reason']][] = [];
+      for (const entry of timed) {
+        const w = withStats(entry, stats.get(entry.id), now);
+        const { idleTimeout, hardTimeout } = entry.spec;
+        if (hardTimeout && w.durationSec >= hardTimeout) gone.push([w, 'hard_timeout']);
+        else if (idleTimeout && w.idleAgeSec >= idleTimeout) gone.push([w, 'idle_timeout']);
+      }
+      if (!gone.length) return;
+      await this.dp.removeFlows(gone.map(([w]) => w.entry.id));
+      for (const [w, reason] of gone) {
+        this.entries.delete(w.entry.id);
+        if (w.entry.spec.flags.sendFlowRem) {
+          const removed: FlowRemoved = {
+            reason,
+            text: formatFlow(w.entry.spec),
+            table: w.entry.table,
+            priority: w.entry.spec.priority,
+            cookie: w.entry.spec.cookie,
+            packets: w.packets,
+            bytes: w.bytes,
+            durationSec: w.durationSec,
+          };
+          this.emit('flowRemoved', removed);
+        }
+      }
+    });
+  }
+
+  private findStrict(table: number, priority: number, m: { key: Buffer; mask: Buffer }): FlowEntry | undefined {
+    for (const e of this.entries.values()) if (e.table === table && e.spec.priority === priority && sameMatch(e.native, m)) return e;
+    return undefined;
+  }
+
+  private select(spec: FlowSpec, strict: boolean): FlowEntry[] {
+    const filter = compileFlow(0, { ...spec, actions: [], instructions: {} }, 0);
+    return this.list().filter((e) => {
+      if (spec.table !== TABLE_ALL && e.table !== spec.table) return false;
+      if (spec.cookieMask !== undefined && (e.spec.cookie & spec.cookieMask) !== (spec.cookie & spec.cookieMask)) return false;
+      if (spec.outPort !== undefined && spec.outPort !== 0xffffffff && !outputsTo(e.spec.actions, spec.outPort)) return false;
+      if (strict) return e.spec.priority === spec.priority && sameMatch(e.native, filter);
+      return covers(filter, e.native);
+    });
+  }
+}
+
+function withStats(entry: FlowEntry, s: NativeFlowStats | undefined, now: number): FlowWithStats {
+  const durationSec = (now - entry.created) / 1000;
+  const idleMs = s && s.idleMs >= 0 ? s.idleMs : now - entry.created;
+  return { entry, packets: s?.packets ?? 0, bytes: s?.bytes ?? 0, durationSec, idleAgeSec: idleMs / 1000 };
+}
