@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { NodeswitchError } from './errors.js';
-import { addon, type NativeDatapath, type NativeOffload, type NativePacketIn, type NativePortEvent } from './native.js';
+import { addon, type NativeDatapath, type NativeOffload, type NativePacketIn, type NativePortEvent, type NativeTrace } from './native.js';
 import { compileAction } from './ofproto/compile.js';
-import { type FlowRemoved, FlowTable, type FlowWithStats } from './ofproto/flow-table.js';
+import { type FlowEntry, type FlowRemoved, FlowTable, type FlowWithStats } from './ofproto/flow-table.js';
 import { parseActions } from './ofproto/actions.js';
 import { FieldError, type Match } from './ofproto/fields.js';
 import { type Action, type FlowSpec, FlowSyntaxError, formatFlow, parseFlow, parseFlowsFile } from './ofproto/flow-syntax.js';
@@ -25,6 +25,14 @@ export const DEFAULT_MAC_TABLE_SIZE = 8192;
 export const MAX_OFPORT = 0xfeff;
 const MAX_MAC_AGING = 1_000_000;
 const MAX_MAC_TABLE_SIZE = 1 << 20;
+
+export interface TraceResult {
+  /** Tables visited in order; `flow` is undefined on a miss. `depth` > 0 inside resubmit. */
+  steps: { table: number; depth: number; flow: FlowEntry | undefined }[];
+  /** The datapath ops the packet would run (outputs, rewrites, NORMAL, controller). */
+  ops: NativeTrace['ops'];
+  tableMiss: boolean;
+}
 
 /** Checks user-supplied bridge settings and fills in defaults. */
 export function resolveBridgeOptions(opts: BridgeOptions, base?: Required<BridgeOptions>): Required<BridgeOptions> {
@@ -155,6 +163,22 @@ export class Bridge extends EventEmitter {
       if (err instanceof FieldError) throw new FlowSyntaxError(err.token, err.reason);
       throw err;
     }
+  }
+
+  /**
+   * What the pipeline does with `frame` arriving on `inPort`, without sending it:
+   * every table visited (with the flow that matched, or none), and the resulting
+   * datapath ops, as ovs-appctl ofproto/trace reports them.
+   */
+  async traceFrame(frame: Buffer, inPort: number): Promise<TraceResult> {
+    this.checkOpen();
+    const t = await this.dp.trace(frame, inPort);
+    const byId = new Map(this.flows.list().map((e) => [e.id, e]));
+    return {
+      steps: t.steps.map((s) => ({ table: s.table, depth: s.depth, flow: s.flowId ? byId.get(s.flowId) : undefined })),
+      ops: t.ops,
+      tableMiss: t.tableMiss,
+    };
   }
 
   /** Limits on packets sent to the controller: queue length and packets per second. */
