@@ -7,7 +7,7 @@ namespace nodeswitch {
 namespace {
 
 constexpr uint16_t kEthIpv4 = 0x0800, kEthIpv6 = 0x86dd;
-constexpr uint8_t kProtoTcp = 6, kProtoUdp = 17;
+constexpr uint8_t kProtoTcp = 6, kProtoUdp = 17, kProtoIcmpv6 = 58;
 
 uint16_t get16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
 void put16(uint8_t* p, uint16_t v) {
@@ -32,8 +32,8 @@ void csum_replace(uint8_t* field, const uint8_t* from, const uint8_t* to, uint32
 bool has_ipv4(const FlowKey* k) { return k->dl_type == kEthIpv4 && k->l3_ofs != kOfsAbsent; }
 bool has_ipv6(const FlowKey* k) { return k->dl_type == kEthIpv6 && k->l3_ofs != kOfsAbsent; }
 
-// The L4 checksum field covering the pseudo-header, or null (no TCP/UDP header,
-// or a UDP/IPv4 datagram without checksum).
+// The L4 checksum field covering the pseudo-header, or null (no TCP/UDP/ICMPv6
+// header, or a UDP/IPv4 datagram without checksum).
 uint8_t* l4_csum(Packet* p, const FlowKey* k) {
   if (k->l4_ofs == kOfsAbsent || (k->nw_frag & kNwFragLater)) return nullptr;
   if (k->nw_proto == kProtoTcp && k->l4_ofs + 18u <= p->len) return p->data + k->l4_ofs + 16;
@@ -42,6 +42,8 @@ uint8_t* l4_csum(Packet* p, const FlowKey* k) {
     if (k->dl_type == kEthIpv4 && get16(f) == 0 && !(p->vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) return nullptr;
     return f;
   }
+  // ICMPv6 covers the IPv6 pseudo-header too (ICMP over IPv4 does not).
+  if (k->nw_proto == kProtoIcmpv6 && k->dl_type == kEthIpv6 && k->l4_ofs + 4u <= p->len) return p->data + k->l4_ofs + 2;
   return nullptr;
 }
 

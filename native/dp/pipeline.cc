@@ -240,7 +240,10 @@ void Pipeline::actions(Xlate& x, const OfAction* list, size_t n, uint8_t t, uint
         break;
       default:  // rewrites: change the key for later lookups, and the packet
         if (!apply_to_key(x.key, a)) {
-          x.dropped = true;  // TTL expired: OpenFlow's invalid-TTL drop
+          // TTL expired: OpenFlow's invalid-TTL drop. The dec_ttl op stays in the
+          // program so that run_program drops the packet there and counts it.
+          ops_.push_back(a);
+          x.dropped = true;
           break;
         }
         ops_.push_back(a);
