@@ -51,3 +51,8 @@ export function formatFdb(entries: FdbEntry[]): string {
   }
   return lines.map((l) => `${l}\n`).join('');
 }
+
+/** Like ovs-ofctl -O OpenFlow13 dump-flows: one flow a line, each indented by one space. */
+export function formatDumpFlows(lines: string[]): string {
+  return lines.map((l) => ` ${l}\n`).join('');
+}

@@ -3,25 +3,42 @@
 //
 // Exit codes: 0 success, 1 anything wrong (bad usage, bad argument, the daemon
 // refused, the daemon is not running). Errors go to stderr as "nodeswitch: …".
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { NodeswitchError } from '../errors.js';
 import { checkNetdevName } from '../validate.js';
 import { DEFAULT_DB, DEFAULT_SOCK, resolvePaths } from '../daemon/paths.js';
+import type { DumpFlowsResult } from '../daemon/flows.js';
 import type { Args, ShowResult, Verb } from '../daemon/protocol.js';
+import type { TraceView } from '../daemon/trace.js';
 import type { FdbEntry, PortStats } from '../types.js';
 import { parseBridgeSettings, parseHttpAddress, parseOfport, parsePortType, parseTag, parseTrunks } from './args.js';
 import { call } from './client.js';
-import { formatDumpPorts, formatFdb, formatJson, formatList, formatShow } from './format.js';
+import { formatDumpFlows, formatDumpPorts, formatFdb, formatJson, formatList, formatShow } from './format.js';
+import { formatTrace } from './trace-format.js';
 
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** The whole of standard input (add-flows BR -). */
+  stdin?(): Promise<string>;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 const processIo: Io = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  stdin: readStdin,
 };
+
+interface StrictFlags extends PathFlags {
+  strict?: boolean;
+}
 
 interface PathFlags {
   sock?: string;
@@ -184,5 +201,81 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
     .argument('<bridge>')
     .action((bridge: string, flags: PathFlags) => change(flags, 'fdb-flush', { bridge }));
 
+  withPaths(program.command('add-flow'))
+    .description('add a flow (ovs-ofctl syntax, e.g. "priority=100,in_port=1,actions=output:2")')
+    .argument('<bridge>')
+    .argument('<flow>')
+    .action((bridge: string, flow: string, flags: PathFlags) => change(flags, 'add-flow', { bridge, flow }));
+
+  withPaths(program.command('add-flows'))
+    .description('add the flows of a file, one per line ("-": standard input); all of them or none')
+    .argument('<bridge>')
+    .argument('<file>', 'flows file, or - for standard input')
+    .action(async (bridge: string, file: string, flags: PathFlags) => {
+      const source = file === '-' ? 'standard input' : file;
+      const flows = await readFlowsFile(file, io);
+      try {
+        await send(flags, 'add-flows', { bridge, flows });
+      } catch (err) {
+        // "line 3: tp_dst=80: …" names the line; say of which file.
+        if (err instanceof NodeswitchError && /^line \d+: /.test(err.message)) {
+          throw new NodeswitchError(`${source}: ${err.message}`, err.argument);
+        }
+        throw err;
+      }
+    });
+
+  withPaths(program.command('mod-flows'))
+    .description('new actions for the flows the match selects')
+    .argument('<bridge>')
+    .argument('<flow>')
+    .option('--strict', 'only the flow with exactly this match and priority')
+    .action((bridge: string, flow: string, flags: StrictFlags) =>
+      change(flags, 'mod-flows', { bridge, flow, strict: flags.strict === true }),
+    );
+
+  withPaths(program.command('del-flows'))
+    .description('delete the flows the match selects (every flow without one)')
+    .argument('<bridge>')
+    .argument('[match]')
+    .option('--strict', 'only the flow with exactly this match and priority')
+    .action((bridge: string, match: string | undefined, flags: StrictFlags) =>
+      change(flags, 'del-flows', { bridge, ...(match !== undefined && { match }), strict: flags.strict === true }),
+    );
+
+  withPaths(program.command('dump-flows'))
+    .description('the flows (those the match selects), with counters, as ovs-ofctl dump-flows')
+    .argument('<bridge>')
+    .argument('[match]')
+    .option('--json', 'JSON output')
+    .action(async (bridge: string, match: string | undefined, flags: ReadFlags) => {
+      const result = (await send(flags, 'dump-flows', { bridge, ...(match !== undefined && { match }) })) as DumpFlowsResult;
+      io.out(flags.json ? formatJson(result.flows) : formatDumpFlows(result.text));
+    });
+
+  withPaths(program.command('trace'))
+    .description('which flows a packet would hit, and the actions (as ovs-appctl ofproto/trace)')
+    .argument('<bridge>')
+    .argument('<packet-fields>', 'ovs-ofctl match syntax, e.g. in_port=1,udp,nw_dst=10.0.0.2,tp_dst=53')
+    .option('--json', 'JSON output')
+    .action((bridge: string, fields: string, flags: ReadFlags) =>
+      read(flags, 'trace', { bridge, fields }, (r: TraceView) => formatTrace(r)),
+    );
+
   return program;
+}
+
+/** An add-flows file's text, or standard input's for "-". */
+async function readFlowsFile(file: string, io: Io): Promise<string> {
+  if (file === '-') {
+    if (!io.stdin) throw new NodeswitchError('add-flows -: no standard input to read', 'file');
+    return io.stdin();
+  }
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.message;
+    throw new NodeswitchError(`cannot read the flows file ${file}: ${why}`, 'file');
+  }
 }

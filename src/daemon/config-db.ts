@@ -11,7 +11,9 @@
 import * as fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { NodeswitchError } from '../errors.js';
+import { FlowSyntaxError, formatMatch } from '../ofproto/flow-syntax.js';
 import { checkNetdevName } from '../validate.js';
+import { parseSavedFlows } from './flows.js';
 import { jsonErrorOffset } from './json-position.js';
 
 export const DB_VERSION = 1;
@@ -38,6 +40,12 @@ export interface DbBridge {
   macAging?: number;
   macTableSize?: number;
   ports: DbPort[];
+  /**
+   * The bridge's whole table set, one flow per line in ovs-ofctl add-flow syntax
+   * (see flows.ts). Absent (a DB from before flows were saved): the default
+   * `priority=0 actions=NORMAL` flow.
+   */
+  flows?: string[];
 }
 
 export interface ConfigDoc {
@@ -121,7 +129,7 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
   const portOwners = new Map<string, string>();
   const bridges: DbBridge[] = (top.bridges as unknown[]).map((b, i) => {
     const at = `bridges[${i}]`;
-    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'ports']);
+    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'ports', 'flows']);
     const brName = name(raw.name, `${at}.name`, 'bridge');
     if (bridgeNames.has(brName)) fail(`${at}.name`, `bridge ${brName} appears twice`);
     bridgeNames.add(brName);
@@ -154,9 +162,33 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
       }
       return port;
     });
+    if (raw.flows !== undefined) bridge.flows = validateFlows(raw.flows, bridge, `${at}.flows`, fail);
     return bridge;
   });
   return { version: DB_VERSION, bridges };
+}
+
+/** Every line parses as an add-flow flow, and no two share table, priority and match. */
+function validateFlows(value: unknown, bridge: DbBridge, at: string, fail: (field: string, reason: string) => never): string[] {
+  if (!Array.isArray(value)) return fail(at, 'must be an array of flows (ovs-ofctl add-flow syntax)');
+  const seen = new Map<string, number>();
+  return (value as unknown[]).map((line, j) => {
+    const field = `${at}[${j}]`;
+    if (typeof line !== 'string') return fail(field, `must be a string (a flow in ovs-ofctl add-flow syntax), got ${JSON.stringify(line)}`);
+    let spec;
+    try {
+      [spec] = parseSavedFlows([line], bridge.ports);
+    } catch (err) {
+      if (err instanceof FlowSyntaxError) return fail(field, `${err.token}: ${err.reason}`);
+      if (err instanceof NodeswitchError) return fail(field, err.message);
+      throw err;
+    }
+    const key = `${spec!.table}/${spec!.priority}/${formatMatch(spec!.match)}`;
+    const first = seen.get(key);
+    if (first !== undefined) fail(field, `same table, priority and match as ${at}[${first}]: a table holds one such flow`);
+    seen.set(key, j);
+    return line;
+  });
 }
 
 function join2(field: string, key: string): string {

@@ -4,16 +4,20 @@
 // a change with another change (or a read with a half-made change). A change verb is
 // applied to the switch first; only when that worked is the new document written; if
 // the write fails, the switch change is undone and the client told — so the running
-// switch and the file never disagree about what was asked.
+// switch and the file never disagree about what was asked. Flow verbs save the
+// bridge's whole table after the change (flows.ts), and undo by putting the table
+// as it was before back.
 import { NodeswitchError } from '../errors.js';
 import type { PortStats } from '../types.js';
 import { checkNetdevName } from '../validate.js';
 import { type ConfigDoc, type DbBridge, type DbPort, type DbPortType, saveDb } from './config-db.js';
+import { currentSpecs, dumpFlows, installSaved, parseSavedFlows, replaceFlows, savedFlows } from './flows.js';
 import {
   type Args,
   type ShowBridge,
   type ShowResult,
   type Verb,
+  optionalBoolean,
   optionalNumber,
   optionalNumberList,
   optionalString,
@@ -82,7 +86,42 @@ export class Controller {
       case 'fdb-flush':
         await this.liveBridge(requireString(args, 'bridge')).fdbFlush();
         return {};
+      case 'add-flow':
+        return this.changeFlows(args, async (b) => (await b.addFlow(requireString(args, 'flow')), { count: 1 }));
+      case 'add-flows':
+        return this.changeFlows(args, async (b) => ({ count: await b.addFlows(requireText(args, 'flows')) }));
+      case 'mod-flows': {
+        const strict = optionalBoolean(args, 'strict');
+        return this.changeFlows(args, async (b) => ({ count: await b.modFlows(requireString(args, 'flow'), { strict }) }));
+      }
+      case 'del-flows': {
+        const strict = optionalBoolean(args, 'strict');
+        return this.changeFlows(args, async (b) => ({ count: await b.delFlows(optionalString(args, 'match') ?? '', { strict }) }));
+      }
+      case 'dump-flows':
+        return dumpFlows(this.liveBridge(requireString(args, 'bridge')), optionalString(args, 'match') ?? '');
+      case 'trace': {
+        const bridge = this.liveBridge(requireString(args, 'bridge'));
+        const { traceFields } = await import('./trace.js');
+        return traceFields(bridge, requireString(args, 'fields'));
+      }
     }
+  }
+
+  /** A flow verb: applied to the bridge, then its whole table saved; undone if the save fails. */
+  private async changeFlows(args: Args, apply: (bridge: BridgeApi) => Promise<{ count: number }>): Promise<{ count: number }> {
+    const name = requireString(args, 'bridge');
+    const bridge = this.liveBridge(name);
+    const before = currentSpecs(bridge);
+    const result = await apply(bridge);
+    const next = this.config();
+    const entry = next.bridges.find((b) => b.name === name)!;
+    const flows = savedFlows(bridge);
+    if (entry.flows && flows.length === entry.flows.length && flows.every((f, i) => f === entry.flows![i])) return result;
+    entry.flows = flows;
+    await this.commit(next, () => replaceFlows(bridge, before));
+    this.log(`bridge ${name}: ${result.count} flow${result.count === 1 ? '' : 's'} changed, ${flows.length} in the table`);
+    return result;
   }
 
   private async addBridge(name: string): Promise<unknown> {
@@ -91,7 +130,7 @@ export class Controller {
     const bridge = this.sw.addBridge(name);
     watchBridge(bridge, this.log);
     const next = this.config();
-    next.bridges.push({ name, ...bridge.options, ports: [] });
+    next.bridges.push({ name, ...bridge.options, ports: [], flows: savedFlows(bridge) });
     await this.commit(next, () => this.sw.deleteBridge(name));
     this.log(`bridge ${name}: added`);
     return {};
@@ -108,10 +147,15 @@ export class Controller {
     return {};
   }
 
-  /** Undo of del-br: the bridge with its settings and the ports that were attached. */
+  /** Undo of del-br: the bridge with its settings, flows and the ports that were attached. */
   private async recreate(old: DbBridge): Promise<void> {
-    const bridge = this.sw.addBridge(old.name, { macAging: old.macAging, macTableSize: old.macTableSize });
+    const bridge = this.sw.addBridge(old.name, {
+      macAging: old.macAging,
+      macTableSize: old.macTableSize,
+      defaultFlows: old.flows === undefined,
+    });
     watchBridge(bridge, this.log);
+    if (old.flows) await installSaved(bridge, parseSavedFlows(old.flows, old.ports));
     for (const p of old.ports) {
       if (!this.missing.has(portKey(old.name, p.name))) await bridge.addPort(p.name, { type: p.type, ofport: p.ofport });
     }
@@ -296,6 +340,13 @@ export class Controller {
     if (!b) throw new Error(`bridge ${name} is in the config but not in the switch`);
     return b;
   }
+}
+
+/** A string argument that may be empty (an add-flows file with no flows). */
+function requireText(args: Args, key: string): string {
+  const v = args[key];
+  if (typeof v !== 'string') throw new NodeswitchError(`missing argument ${key}`, key);
+  return v;
 }
 
 function checkVlan(v: number, argument: string): void {

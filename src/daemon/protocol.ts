@@ -21,6 +21,12 @@ export const VERBS = [
   'dump-ports',
   'fdb-show',
   'fdb-flush',
+  'add-flow',
+  'add-flows',
+  'mod-flows',
+  'del-flows',
+  'dump-flows',
+  'trace',
 ] as const;
 export type Verb = (typeof VERBS)[number];
 
@@ -97,6 +103,13 @@ export function optionalNumber(args: Args, key: string): number | undefined {
     throw new NodeswitchError(`${key} must be an integer, got ${JSON.stringify(v)}`, key);
   }
   return n;
+}
+
+export function optionalBoolean(args: Args, key: string): boolean {
+  const v = args[key];
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') throw new NodeswitchError(`${key} must be true or false`, key);
+  return v;
 }
 
 export function optionalNumberList(args: Args, key: string): number[] | undefined {

@@ -1,6 +1,8 @@
 // Builds the switch from the config DB at daemon start.
 //
-// Bridges must come back exactly (a bridge setting the datapath refuses makes the DB
+// Bridges must come back exactly, with their flows (installed before any port is
+// attached, so no packet meets a half-restored table; a saved flow the datapath
+// refuses makes the DB unusable, named bridges[i].flows[j]) (a bridge setting the datapath refuses makes the DB
 // unusable, so the daemon refuses to start and names the field). An afpacket port
 // whose netdev does not exist yet (its VM is not started) is attached down, and the
 // datapath brings it up when the netdev appears, as after any VM restart. Any other
@@ -9,6 +11,7 @@
 import type { ConfigDoc } from './config-db.js';
 import { DbError } from './config-db.js';
 import { NodeswitchError } from '../errors.js';
+import { SavedFlowError, installSaved, parseSavedFlows, savedFlows } from './flows.js';
 import { type Log, type SwitchApi, watchBridge } from './switch-api.js';
 
 /** Key of a port in the missing map. */
@@ -32,16 +35,27 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
   for (const [i, b] of doc.bridges.entries()) {
     let bridge;
     try {
-      bridge = sw.addBridge(b.name, { macAging: b.macAging, macTableSize: b.macTableSize });
+      // Saved flows are the whole table set: no default flow besides them.
+      bridge = sw.addBridge(b.name, { macAging: b.macAging, macTableSize: b.macTableSize, defaultFlows: b.flows === undefined });
     } catch (err) {
       if (!(err instanceof NodeswitchError)) throw err;
       const field = FIELD_OF_ARGUMENT[err.argument ?? ''] ?? 'name';
       throw new DbError(dbPath, err.message, `bridges[${i}].${field}`);
     }
     watchBridge(bridge, log);
+    if (b.flows !== undefined) {
+      try {
+        await installSaved(bridge, parseSavedFlows(b.flows, b.ports));
+      } catch (err) {
+        if (err instanceof SavedFlowError) throw new DbError(dbPath, err.reason, `bridges[${i}].flows[${err.index}]`);
+        if (err instanceof NodeswitchError) throw new DbError(dbPath, err.message, `bridges[${i}].flows`);
+        throw err;
+      }
+    }
     const { macAging, macTableSize } = bridge.options;
-    out.bridges.push({ name: b.name, macAging, macTableSize, ports: b.ports.map((p) => ({ ...p })) });
-    log(`bridge ${b.name}: restored (mac-aging ${macAging}, mac-table-size ${macTableSize})`);
+    const flows = savedFlows(bridge);
+    out.bridges.push({ name: b.name, macAging, macTableSize, ports: b.ports.map((p) => ({ ...p })), flows });
+    log(`bridge ${b.name}: restored (mac-aging ${macAging}, mac-table-size ${macTableSize}, ${flows.length} flow${flows.length === 1 ? '' : 's'})`);
     for (const p of b.ports) {
       if (p.tag !== undefined || p.trunks !== undefined) {
         const reason = 'VLAN settings (tag/trunks) are not supported by the datapath yet';

@@ -2,12 +2,30 @@
 // against these so that its logic can be unit-tested with a fake switch, and so that
 // loading the daemon's modules does not load the native addon (only daemon.ts does,
 // when it builds the real Switch).
-import type { BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
+import type { TraceResult } from '../bridge.js';
+import type { FlowSpec } from '../ofproto/flow-syntax.js';
+import type { BridgeCreateOptions, BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
 
 export interface PortEvent {
   port: string;
   ofport: number;
   reason: string;
+}
+
+/** One installed flow, as the daemon reads it (a subset of ofproto's FlowEntry). */
+export interface FlowListEntry {
+  id: number;
+  table: number;
+  spec: FlowSpec;
+}
+
+/** A flow with its counters (a subset of ofproto's FlowWithStats). */
+export interface FlowStatsEntry {
+  entry: FlowListEntry;
+  packets: number;
+  bytes: number;
+  durationSec: number;
+  idleAgeSec: number;
 }
 
 export interface BridgeApi {
@@ -21,10 +39,22 @@ export interface BridgeApi {
   fdbFlush(): Promise<void>;
   portStats(name?: string): Promise<PortStats[]>;
   on(event: 'portDown' | 'portUp', listener: (e: PortEvent) => void): unknown;
+  // OpenFlow tables (ovs-ofctl syntax; errors are FlowSyntaxError / NodeswitchError).
+  addFlow(flow: string): Promise<void>;
+  addFlows(text: string): Promise<number>;
+  modFlows(flow: string, opts: { strict?: boolean }): Promise<number>;
+  delFlows(match: string, opts: { strict?: boolean }): Promise<number>;
+  dumpFlows(match: string): Promise<FlowStatsEntry[]>;
+  traceFrame(frame: Buffer, inPort: number): Promise<TraceResult>;
+  readonly flows: {
+    list(): FlowListEntry[];
+    /** Installs saved flows into an empty table as they are (restore, undo). */
+    addInitial(specs: FlowSpec[]): Promise<void>;
+  };
 }
 
 export interface SwitchApi {
-  addBridge(name: string, opts?: BridgeOptions): BridgeApi;
+  addBridge(name: string, opts?: BridgeCreateOptions): BridgeApi;
   deleteBridge(name: string): Promise<void>;
   bridge(name: string): BridgeApi | undefined;
   close(): Promise<void>;

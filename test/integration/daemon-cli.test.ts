@@ -139,7 +139,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch CLI ↔ daemon', (
     expect(await ok('list-br')).toBe('br0\n');
     expect(JSON.parse(readFileSync(db, 'utf8'))).toEqual({
       version: 1,
-      bridges: [{ name: 'br0', macAging: 300, macTableSize: 8192, ports: [] }],
+      bridges: [{ name: 'br0', macAging: 300, macTableSize: 8192, ports: [], flows: ['priority=0 actions=NORMAL'] }],
     });
   });
 
@@ -179,6 +179,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch CLI ↔ daemon', (
         { name: veth, type: 'afpacket', ofport: 1 },
         { name: tap, type: 'tap', ofport: 10 },
       ],
+      flows: ['priority=0 actions=NORMAL'],
     });
   });
 
@@ -283,7 +284,9 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch CLI ↔ daemon', (
     expect(await json('list-ports', br)).toEqual([veth]);
     await ok('del-br', br);
     expect(await json('list-br')).toEqual(['br0']);
-    expect(JSON.parse(readFileSync(db, 'utf8')).bridges).toEqual([{ name: 'br0', macAging: 300, macTableSize: 8192, ports: [] }]);
+    expect(JSON.parse(readFileSync(db, 'utf8')).bridges).toEqual([
+      { name: 'br0', macAging: 300, macTableSize: 8192, ports: [], flows: ['priority=0 actions=NORMAL'] },
+    ]);
     // The veth the afpacket port used is untouched (the switch does not own it).
     expect((await runCmd(['ip', 'link', 'show', veth], { check: false })).code).toBe(0);
   });

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseBridgeSettings, parseHttpAddress, parseTrunks } from '../../src/cli/args.js';
+import { formatDumpFlows } from '../../src/cli/format.js';
 import { main } from '../../src/cli/main.js';
+import { formatTrace } from '../../src/cli/trace-format.js';
 import { resolvePaths } from '../../src/daemon/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ns-cli-'));
@@ -48,6 +50,19 @@ describe('bad usage exits 1 with "nodeswitch: " and names the argument', () => {
     [['fdb-show'], /missing required argument 'bridge'/],
     [['daemon', '--http', 'localhost'], /'--http <addr:port>' argument 'localhost' is invalid. http address must be ADDR:PORT/],
     [['list-br', '--json', '--xml'], /unknown option '--xml'/],
+    [['add-flow', 'br0'], /missing required argument 'flow'/],
+    [['add-flow', 'br0', 'actions=drop', 'x'], /too many arguments for 'add-flow'/],
+    [['add-flow', 'br0', 'actions=drop', '--json'], /unknown option '--json'/],
+    [['add-flows', 'br0'], /missing required argument 'file'/],
+    [['add-flows', 'br0', join(dir, 'no-such-file')], /cannot read the flows file .*no-such-file: no such file/],
+    [['add-flows', 'br0', dir], /cannot read the flows file .*: it is a directory/],
+    [['mod-flows', 'br0'], /missing required argument 'flow'/],
+    [['mod-flows', 'br0', 'actions=drop', '--strict=yes'], /unknown option '--strict=yes'/],
+    [['del-flows'], /missing required argument 'bridge'/],
+    [['del-flows', 'br0', 'ip', 'udp'], /too many arguments for 'del-flows'/],
+    [['dump-flows', 'br0', 'ip', 'udp'], /too many arguments for 'dump-flows'/],
+    [['dump-flows', 'br0', '--strict'], /unknown option '--strict'/],
+    [['trace', 'br0'], /missing required argument 'packet-fields'/],
   ];
   for (const [argv, message] of cases) {
     it(argv.join(' '), async () => {
@@ -117,5 +132,63 @@ describe('argument parsers', () => {
       sock: '/f.sock',
       db: '/f.json',
     });
+  });
+});
+
+describe('flow verbs: input and rendering', () => {
+  it('add-flows - reads standard input before talking to the daemon', async () => {
+    let read = 0;
+    let err = '';
+    const io = { out: () => {}, err: (t: string) => (err += t), stdin: async () => (read++, 'actions=drop\n') };
+    expect(await main(['add-flows', 'br0', '-', '--sock', sock], io, {})).toBe(1);
+    expect(read).toBe(1);
+    expect(err).toMatch(/cannot reach the daemon/);
+  });
+
+  it('dump-flows lines are indented by one space, as ovs-ofctl prints them', () => {
+    expect(formatDumpFlows(['cookie=0x0, duration=1s, table=0, n_packets=0, n_bytes=0, priority=0 actions=NORMAL'])).toBe(
+      ' cookie=0x0, duration=1s, table=0, n_packets=0, n_bytes=0, priority=0 actions=NORMAL\n',
+    );
+    expect(formatDumpFlows([])).toBe('');
+  });
+
+  it('trace output reads like ovs-appctl ofproto/trace', () => {
+    const flow = 'udp,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=0.0.0.0,nw_dst=10.0.0.2,nw_tos=0,nw_ecn=0,nw_ttl=64,tp_src=0,tp_dst=53';
+    const step = (match: string, priority: number, actions: string[], cookie = '0x0') => ({ match, priority, cookie, actions, text: '' });
+    const text = formatTrace({
+      bridge: 'br0',
+      inPort: 1,
+      flow,
+      steps: [
+        { table: 0, depth: 0, flow: step('udp,tp_dst=53', 100, ['set_field:10.0.0.9->ip_dst', 'resubmit(,1)'], '0x5') },
+        { table: 1, depth: 1 },
+        { table: 0, depth: 0, flow: step('', 0, ['output:2']) },
+      ],
+      finalFlow: flow.replace('nw_dst=10.0.0.2', 'nw_dst=10.0.0.9'),
+      actions: ['set_field:10.0.0.9->ip_dst', 'output:2'],
+      tableMiss: true,
+    });
+    expect(text).toBe(
+      [
+        `Flow: ${flow}`,
+        '',
+        'bridge("br0")',
+        '-------------',
+        ' 0. udp,tp_dst=53, priority 100, cookie 0x5',
+        '    set_field:10.0.0.9->ip_dst',
+        '    resubmit(,1)',
+        '     1. No match.',
+        '        drop',
+        ' 0. priority 0',
+        '    output:2',
+        '',
+        `Final flow: ${flow.replace('nw_dst=10.0.0.2', 'nw_dst=10.0.0.9')}`,
+        'Datapath actions: set_field:10.0.0.9->ip_dst,output:2',
+        '',
+      ].join('\n'),
+    );
+    expect(formatTrace({ bridge: 'b', inPort: 1, flow, steps: [{ table: 0, depth: 0 }], finalFlow: flow, actions: [], tableMiss: true })).toMatch(
+      / 0\. No match\.\n    drop\n\nFinal flow: unchanged\nDatapath actions: drop\n$/,
+    );
   });
 });

@@ -160,6 +160,27 @@ describe('schema validation names the field', () => {
     ],
     ['tag out of range', { version: 1, bridges: [bridge({}, [port({ tag: 4096 })])] }, 'bridges[0].ports[0].tag', /0 to 4095/],
     ['bad trunk', { version: 1, bridges: [bridge({}, [port({ trunks: [10, -1] })])] }, 'bridges[0].ports[0].trunks[1]', /0 to 4095/],
+    ['flows not an array', { version: 1, bridges: [bridge({ flows: 'actions=drop' })] }, 'bridges[0].flows', /must be an array of flows/],
+    ['flow not a string', { version: 1, bridges: [bridge({ flows: ['actions=drop', 7] })] }, 'bridges[0].flows[1]', /must be a string .*got 7/],
+    [
+      'flow with a bad token',
+      { version: 1, bridges: [bridge({ flows: ['priority=0 actions=NORMAL', 'tcp,tp_dst=99999 actions=drop'] })] },
+      'bridges[0].flows[1]',
+      /tp_dst=99999: /,
+    ],
+    ['flow without actions', { version: 1, bridges: [bridge({ flows: ['in_port=1'] })] }, 'bridges[0].flows[0]', /must specify actions/],
+    [
+      'flow naming a port the bridge does not have',
+      { version: 1, bridges: [bridge({ flows: ['in_port=vnet9 actions=drop'] }, [port()])] },
+      'bridges[0].flows[0]',
+      /in_port=vnet9: unknown port name "vnet9"/,
+    ],
+    [
+      'two flows with the same table, priority and match',
+      { version: 1, bridges: [bridge({ flows: ['priority=5,ip actions=drop', 'table=1,priority=5,ip actions=drop', 'dl_type=0x0800,priority=5 actions=NORMAL'] })] },
+      'bridges[0].flows[2]',
+      /same table, priority and match as bridges\[0\]\.flows\[0\]/,
+    ],
   ];
   for (const [what, value, field, reason] of cases) {
     it(what, () => {
@@ -173,6 +194,14 @@ describe('schema validation names the field', () => {
   it('accepts a full document, including VLAN fields', () => {
     const doc = { version: 1, bridges: [bridge({ macAging: 5, macTableSize: 10 }, [port({ tag: 10 }), port({ name: 'p2', ofport: 2, trunks: [1, 2] })])] };
     expect(validateDoc(doc, 'x')).toEqual(doc);
+  });
+
+  it('accepts flows, port names resolving through the bridge ports, and keeps the lines as written', () => {
+    const flows = ['priority=0 actions=NORMAL', 'cookie=0x5, table=1, idle_timeout=10, priority=100,tcp,in_port=vnet0,tp_dst=80 actions=output:2', 'in_port=1 actions=drop'];
+    const doc = { version: 1, bridges: [bridge({ flows }, [port()]), bridge({ name: 'br1', flows: [] })] };
+    expect(validateDoc(doc, 'x')).toEqual(doc);
+    // An old document without flows stays without them (the default flow applies).
+    expect(validateDoc({ version: 1, bridges: [bridge()] }, 'x').bridges[0]!.flows).toBeUndefined();
   });
 
   it('a schema error read from disk leaves the file byte-identical', () => {

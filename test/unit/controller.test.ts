@@ -1,73 +1,14 @@
 // The daemon's verb logic against a fake switch: DB-after-switch ordering, undo when
 // the DB cannot be written, missing ports, serialization, and every refusal.
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { ConfigDoc } from '../../src/daemon/config-db.js';
 import { DbError } from '../../src/daemon/config-db.js';
 import { Controller } from '../../src/daemon/controller.js';
 import { restoreSwitch } from '../../src/daemon/restore.js';
-import type { BridgeApi, SwitchApi } from '../../src/daemon/switch-api.js';
 import { hasNetAdmin } from '../../src/daemon/capabilities.js';
 import { NodeswitchError } from '../../src/errors.js';
-import type { BridgeOptions, PortInfo, PortOptions, PortStats } from '../../src/types.js';
-
-/** Netdevs that "exist" for afpacket ports. */
-const netdevs = new Set(['vnet0', 'vnet1', 'vnet2', 'vnet3']);
-
-class FakeBridge extends EventEmitter implements BridgeApi {
-  opts = { macAging: 300, macTableSize: 8192 };
-  readonly portMap = new Map<string, PortInfo>();
-  delayMs = 0;
-  constructor(readonly name: string, o: BridgeOptions = {}) {
-    super();
-    this.opts = { macAging: o.macAging ?? 300, macTableSize: o.macTableSize ?? 8192 };
-    if (this.opts.macAging > 1_000_000) throw new NodeswitchError('mac-aging must be an integer from 1 to 1000000', 'mac-aging');
-  }
-  get options() {
-    return { ...this.opts };
-  }
-  async configure(o: BridgeOptions) {
-    if ((o.macAging ?? 0) > 1_000_000) throw new NodeswitchError('mac-aging must be an integer from 1 to 1000000', 'mac-aging');
-    this.opts = { macAging: o.macAging ?? this.opts.macAging, macTableSize: o.macTableSize ?? this.opts.macTableSize };
-  }
-  ports() {
-    return [...this.portMap.values()];
-  }
-  async addPort(name: string, o: PortOptions) {
-    await new Promise((r) => setTimeout(r, this.delayMs));
-    if (o.type === 'afpacket' && !netdevs.has(name)) throw new Error(`no network device named ${name}`);
-    const info = { name, type: o.type!, ofport: o.ofport! };
-    this.portMap.set(name, info);
-    return info;
-  }
-  async deletePort(name: string) {
-    this.portMap.delete(name);
-  }
-  async fdb() {
-    return [{ port: 'vnet0', ofport: 1, vlan: 0, mac: '02:00:00:00:00:01', age: 3 }];
-  }
-  async fdbFlush() {}
-  async portStats(): Promise<PortStats[]> {
-    return this.ports().map((p) => ({ ...p, up: true, ifindex: 1, rxPackets: 0, rxBytes: 0, rxDropped: 0, rxErrors: 0, txPackets: 0, txBytes: 0, txDropped: 0, txErrors: 0, linkDowns: 0 }));
-  }
-}
-
-class FakeSwitch implements SwitchApi {
-  readonly map = new Map<string, FakeBridge>();
-  addBridge(name: string, o?: BridgeOptions) {
-    if (this.map.has(name)) throw new NodeswitchError(`bridge ${name} already exists`, 'bridge');
-    const b = new FakeBridge(name, o);
-    this.map.set(name, b);
-    return b;
-  }
-  async deleteBridge(name: string) {
-    this.map.delete(name);
-  }
-  bridge(name: string) {
-    return this.map.get(name);
-  }
-  async close() {}
-}
+import type { PortInfo } from '../../src/types.js';
+import { FakeSwitch } from './fake-switch.js';
 
 async function setup(doc: ConfigDoc = { version: 1, bridges: [{ name: 'br0', ports: [] }] }) {
   const sw = new FakeSwitch();
@@ -105,13 +46,14 @@ describe('Controller', () => {
         { name: 'tap9', type: 'tap', ofport: 1 },
         { name: 'vnet0', type: 'afpacket', ofport: 7 },
       ],
+      flows: ['priority=0 actions=NORMAL'],
     });
     expect(sw.map.get('br1')!.portMap.size).toBe(2);
     expect(await c.handle('list-br', {})).toEqual(['br0', 'br1']);
     expect(await c.handle('list-ports', { bridge: 'br1' })).toEqual(['tap9', 'vnet0']);
     await c.handle('del-port', { bridge: 'br1', port: 'tap9' });
     await c.handle('del-br', { bridge: 'br1' });
-    expect(saved.at(-1)).toEqual({ version: 1, bridges: [{ name: 'br0', macAging: 300, macTableSize: 8192, ports: [] }] });
+    expect(saved.at(-1)).toEqual({ version: 1, bridges: [{ name: 'br0', macAging: 300, macTableSize: 8192, ports: [], flows: ['priority=0 actions=NORMAL'] }] });
     expect(sw.map.has('br1')).toBe(false);
   });
 

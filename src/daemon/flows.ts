@@ -1,0 +1,131 @@
+// A bridge's OpenFlow tables as the daemon saves, restores and shows them.
+//
+// Saved form: per bridge, `flows: string[]`, one formatFlow() line per flow (ovs-ofctl
+// add-flow syntax without stats, ports as numbers), in dump-flows order (table,
+// priority high to low, then age). formatFlow/parseFlow round-trip exactly, and
+// installing the lines in that order gives flows that dump in the same order, so a
+// restart reproduces dump-flows line for line (counters and durations start again).
+//
+// The saved lines are the bridge's whole table set: a restored bridge gets them and
+// nothing else (no default NORMAL flow unless it is among them). A DB written before
+// flows were saved has no `flows`; such a bridge starts with the default flow.
+//
+// Timeouts: a flow with idle_timeout/hard_timeout is saved as added and comes back at
+// restart with fresh timers. Expiry itself does not write the DB; the next flow
+// change through the daemon saves the table as it is then.
+import { type FlowSpec, formatActions, formatFlow, formatMatch, parseFlow } from '../ofproto/flow-syntax.js';
+import { hex } from '../ofproto/values.js';
+import type { BridgeApi, FlowListEntry } from './switch-api.js';
+
+/** The flow lines to save for a bridge, in dump-flows order. */
+export function savedFlows(bridge: BridgeApi): string[] {
+  return sortedEntries(bridge.flows.list()).map((e) => formatFlow(e.spec));
+}
+
+/** The bridge's flows as specs, in dump-flows order (what an undo puts back). */
+export function currentSpecs(bridge: BridgeApi): FlowSpec[] {
+  return sortedEntries(bridge.flows.list()).map((e) => e.spec);
+}
+
+function sortedEntries(list: FlowListEntry[]): FlowListEntry[] {
+  return [...list].sort((a, b) => a.table - b.table || b.spec.priority - a.spec.priority || a.id - b.id);
+}
+
+/** Saved lines → specs; port names (hand-written DBs) resolve through the bridge's ports. */
+export function parseSavedFlows(lines: string[], ports: { name: string; ofport: number }[]): FlowSpec[] {
+  const resolvePort = (name: string): number | undefined => ports.find((p) => p.name === name)?.ofport;
+  return lines.map((line) => parseFlow(line, { context: 'add', resolvePort }));
+}
+
+/** A saved flow the datapath refused; `index` is its place in the saved list. */
+export class SavedFlowError extends Error {
+  constructor(
+    readonly index: number,
+    readonly reason: string,
+  ) {
+    super(`flow ${index}: ${reason}`);
+  }
+}
+
+/**
+ * Installs saved flows into a bridge whose table is empty, as they are (no
+ * replace/overlap checks: they were checked when first added). All at once; when
+ * that is refused, one by one to find which flow the datapath will not take.
+ */
+export async function installSaved(bridge: BridgeApi, specs: FlowSpec[]): Promise<void> {
+  if (!specs.length) return;
+  try {
+    await bridge.flows.addInitial(specs);
+    return;
+  } catch (err) {
+    if (specs.length === 1) throw new SavedFlowError(0, (err as Error).message);
+  }
+  for (const [j, spec] of specs.entries()) {
+    try {
+      await bridge.flows.addInitial([spec]);
+    } catch (err) {
+      throw new SavedFlowError(j, (err as Error).message);
+    }
+  }
+}
+
+/** Puts a bridge's table back to `specs` (the undo of a flow change the DB refused). */
+export async function replaceFlows(bridge: BridgeApi, specs: FlowSpec[]): Promise<void> {
+  await bridge.delFlows('', {});
+  await installSaved(bridge, specs);
+}
+
+/** One row of dump-flows --json. */
+export interface DumpFlowRow {
+  table: number;
+  priority: number;
+  /** Hex, "0x0" for none (a 64-bit value does not fit a JSON number). */
+  cookie: string;
+  /** The match alone, as dump-flows prints it ("" matches everything). */
+  match: string;
+  actions: string;
+  /** The whole flow without counters: add-flow takes it back as is. */
+  flow: string;
+  idle_timeout: number;
+  hard_timeout: number;
+  n_packets: number;
+  n_bytes: number;
+  /** Seconds since the flow was added, millisecond precision. */
+  duration: number;
+  /** Whole seconds since the flow last matched a packet (or was added). */
+  idle_age: number;
+}
+
+export interface DumpFlowsResult {
+  /** The lines `ovs-ofctl -O OpenFlow13 dump-flows` prints, without its leading space. */
+  text: string[];
+  flows: DumpFlowRow[];
+}
+
+/** dump-flows, text and rows from one read of the counters. */
+export async function dumpFlows(bridge: BridgeApi, match: string): Promise<DumpFlowsResult> {
+  const all = await bridge.dumpFlows(match);
+  const text: string[] = [];
+  const flows: DumpFlowRow[] = [];
+  for (const f of all) {
+    const { spec, table } = f.entry;
+    const idleAge = Math.floor(f.idleAgeSec);
+    // As Bridge.dumpFlowsText formats them.
+    text.push(formatFlow(spec, { durationSec: f.durationSec, nPackets: f.packets, nBytes: f.bytes, idleAge }));
+    flows.push({
+      table,
+      priority: spec.priority,
+      cookie: hex(spec.cookie),
+      match: formatMatch(spec.match),
+      actions: formatActions(spec.actions, spec.instructions),
+      flow: formatFlow(spec),
+      idle_timeout: spec.idleTimeout,
+      hard_timeout: spec.hardTimeout,
+      n_packets: f.packets,
+      n_bytes: f.bytes,
+      duration: Math.round(f.durationSec * 1000) / 1000,
+      idle_age: idleAge,
+    });
+  }
+  return { text, flows };
+}
