@@ -288,6 +288,52 @@ describe('L2 and L3 rewrites keep every checksum valid', () => {
   });
 });
 
+describe('rewrites around VLAN pushes and pops (header offsets move)', () => {
+  it('L3/L4 rewrites after push_vlan land in the right bytes', async () => {
+    const got = await rewrite('tcp', 'push_vlan:0x8100,set_field:4196->vlan_vid,mod_nw_dst:10.7.7.7,dec_ttl,mod_tp_dst:8443', P.tcp4());
+    expect(got.toString('hex')).toBe(P.tcp4({ eth: { vlans: [{ vid: 100 }] }, ip: { dst: '10.7.7.7', ttl: 63 }, l4: { dport: 8443 } }).toString('hex'));
+  });
+
+  it('L3/L4 rewrites after pop_vlan land in the right bytes', async () => {
+    const frame = P.udp6({ eth: { vlans: [{ vid: 30, pcp: 2 }] }, ip: { hlim: 9 } });
+    const got = await rewrite('udp6,dl_vlan=30', 'strip_vlan,set_field:fd00::42->ipv6_src,dec_ttl,mod_tp_src:4242', frame);
+    expect(got.toString('hex')).toBe(P.udp6({ ip: { src: 'fd00::42', hlim: 8 }, l4: { sport: 4242 } }).toString('hex'));
+  });
+
+  it('rewrites on a QinQ frame reach the IP header under both tags', async () => {
+    const qinq = { vlans: [{ vid: 100, tpid: 0x88a8 }, { vid: 10 }] };
+    const got = await rewrite('ip', 'mod_nw_src:10.1.2.3,mod_nw_tos:0x20', P.icmp4({ eth: qinq }));
+    expect(got.toString('hex')).toBe(P.icmp4({ eth: qinq, ip: { src: '10.1.2.3', tos: 0x20 } }).toString('hex'));
+  });
+});
+
+describe('upcall limits', () => {
+  it('packets over the rate limit are dropped and counted, never queued without bound', async () => {
+    const br = await bridge(['in_port=1,actions=controller']);
+    await br.setUpcallLimits(1000, 5);
+    const got = collectPacketIns(br);
+    // The budget is refilled once a second, and a new rate only takes over at the next
+    // refill (the tokens left from the old rate stay until then): wait for it.
+    await new Promise((r) => setTimeout(r, 1100));
+    await br.inject('m1', Array.from({ length: 50 }, (_, i) => P.udp4({ l4: { sport: i + 1 } })));
+    await new Promise((r) => setTimeout(r, 100));
+    const s = await br.stats();
+    expect(s.upcalls + s.upcallDrops).toBe(50);
+    expect(s.upcalls).toBeLessThanOrEqual(10);
+    expect(s.upcallDrops).toBeGreaterThanOrEqual(40);
+    expect(got.length).toBe(s.upcalls);
+  });
+
+  it('the queue bound caps one burst of packet-ins', async () => {
+    const br = await bridge(['in_port=1,actions=controller']);
+    await br.setUpcallLimits(3, 100000);
+    await br.inject('m1', Array.from({ length: 20 }, (_, i) => P.udp4({ l4: { sport: i + 1 } })));
+    const s = await br.stats();
+    expect(s.upcalls).toBe(3);
+    expect(s.upcallDrops).toBe(17);
+  });
+});
+
 describe('L4 port rewrites', () => {
   it('mod_tp_src and mod_tp_dst on TCP', async () => {
     const got = await rewrite('tcp', 'mod_tp_src:1234,mod_tp_dst:8080', P.tcp4({ l4: { sport: 40000, dport: 80, flags: P.TCP_SYN } }));
