@@ -250,7 +250,7 @@ export class OvsDummySwitch {
   ) {}
 
   /** Starts the daemons and a bridge with dummy ports p<N> (ofport N) for each of `ports`. */
-  static async start(ports: readonly number[], opts: { bridge?: string; ofVersion?: string } = {}): Promise<OvsDummySwitch> {
+  static async start(ports: readonly number[], opts: { bridge?: string; ofVersion?: string; otherConfig?: Record<string, string> } = {}): Promise<OvsDummySwitch> {
     const why = ovsMissing();
     if (why) throw new Error(why);
     const schema = SCHEMAS.find((s) => existsSync(s)) as string;
@@ -283,6 +283,10 @@ export class OvsDummySwitch {
       const vsctl = (args: string[]) => exec(['ovs-vsctl', `--db=unix:${join(dir, 'db.sock')}`, '--timeout=20', ...args], env);
       let r = await vsctl(['--no-wait', 'init']);
       if (r.code !== 0) throw new Error(`ovs-vsctl init: ${r.stderr}`);
+      for (const [k, v] of Object.entries(opts.otherConfig ?? {})) {
+        r = await vsctl(['--no-wait', 'set', 'Open_vSwitch', '.', `other_config:${k}=${v}`]);
+        if (r.code !== 0) throw new Error(`ovs-vsctl set other_config:${k}: ${r.stderr}`);
+      }
       const vswitchd = spawn(
         'ovs-vswitchd',
         [
@@ -364,6 +368,20 @@ export class OvsDummySwitch {
     // Datapath flows cached from the previous rule set must not answer for this one.
     await unixctl(join(this.dir, 'ovs-vswitchd.ctl'), 'revalidator/purge', []);
     return err;
+  }
+
+  /**
+   * Sets (or, with undefined, removes) an Open_vSwitch other_config key, e.g.
+   * vlan-limit, and waits for ovs-vswitchd to apply it.
+   */
+  async setOtherConfig(key: string, value: string | undefined): Promise<void> {
+    const args =
+      value === undefined
+        ? ['remove', 'Open_vSwitch', '.', 'other_config', key]
+        : ['set', 'Open_vSwitch', '.', `other_config:${key}=${value}`];
+    const r = await exec(['ovs-vsctl', `--db=unix:${join(this.dir, 'db.sock')}`, '--timeout=20', ...args], this.env);
+    if (r.code !== 0) throw new Error(`ovs-vsctl ${args.join(' ')}: ${r.stderr}`);
+    await unixctl(join(this.dir, 'ovs-vswitchd.ctl'), 'revalidator/purge', []);
   }
 
   /** Whether OVS accepts one flow: add-flow it alone (the caller's setFlows replaces it). */
