@@ -211,9 +211,11 @@ void Datapath::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Prog
         }
         continue;
       }
-      case OpCode::kInPort:
-        if (in_slot < slots_.size() && slots_[in_slot] && usable(*slots_[in_slot])) enqueue(*slots_[in_slot], p), queued = true;
+      case OpCode::kInPort: {
+        uint16_t s = slot_of(op.port);  // the pipeline's in_port, maybe not the ingress
+        if (s != kNoSlot && usable(*slots_[s])) enqueue(*slots_[s], p), queued = true;
         continue;
+      }
       case OpCode::kNormal: output_normal(p, in_slot, op), queued = true; continue;
       case OpCode::kFlood:
       case OpCode::kAll: output_all(p, in_slot), queued = true; continue;

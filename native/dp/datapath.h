@@ -124,6 +124,7 @@ class Datapath {
   void set_upcall_limits(uint32_t queue, uint32_t rate) {
     upcall_queue_max_ = queue;
     upcall_rate_ = rate;
+    if (upcall_tokens_ > rate) upcall_tokens_ = rate;  // a lower rate applies at once
   }
   static uint64_t now_ms();
   void fdb_flush() { macs_.flush(); }

@@ -142,7 +142,10 @@ void Pipeline::table(Xlate& x, uint8_t t) {
     return;
   }
   credits_.push_back(e);
+  bool outer_miss_flow = x.in_miss_flow;
+  x.in_miss_flow = is_table_miss_flow(*e);
   actions(x, e->apply.data(), e->apply.size(), t, e->cookie);
+  x.in_miss_flow = outer_miss_flow;
   if (x.dropped) return;
   if (e->clear_actions) x.action_set.clear();
   for (const OfAction& a : e->write) {
@@ -155,6 +158,13 @@ void Pipeline::table(Xlate& x, uint8_t t) {
     set_metadata(x.key, (metadata_of(x.key) & ~e->metadata_mask) | (e->metadata_value & e->metadata_mask));
   }
   if (e->goto_table > t) table(x, uint8_t(e->goto_table));
+}
+
+bool Pipeline::is_table_miss_flow(const FlowEntry& e) {
+  if (e.rule.priority != 0) return false;
+  const uint8_t* m = reinterpret_cast<const uint8_t*>(&e.rule.mask);
+  for (size_t i = 0; i < sizeof(FlowKey); i++) if (m[i]) return false;
+  return true;
 }
 
 void Pipeline::action_set(Xlate& x) {
@@ -178,7 +188,7 @@ void Pipeline::actions(Xlate& x, const OfAction* list, size_t n, uint8_t t, uint
     switch (a.code) {
       case OpCode::kOutput: {
         OfAction op = a;
-        if (a.port == kOfppInPort) op.code = OpCode::kInPort;
+        if (a.port == kOfppInPort) op.code = OpCode::kInPort, op.port = x.key.in_port;
         else if (a.port == kOfppFlood) op.code = OpCode::kFlood;
         else if (a.port == kOfppAll) op.code = OpCode::kAll;
         else if (a.port == kOfppLocal) op.code = OpCode::kLocal;
@@ -198,7 +208,7 @@ void Pipeline::actions(Xlate& x, const OfAction* list, size_t n, uint8_t t, uint
           op.u32 = x.key.vlan_tci & kVlanPresent ? x.key.vlan_tci & 0x0fff : 0;
           op.port = x.key.in_port;
         } else if (op.code == OpCode::kController) {
-          op.pad_[0] = kReasonAction;
+          op.pad_[0] = x.in_miss_flow ? kReasonNoMatch : kReasonAction;
           op.pad_[1] = t;
           op.u64 = cookie;
         }
@@ -216,13 +226,20 @@ void Pipeline::actions(Xlate& x, const OfAction* list, size_t n, uint8_t t, uint
       }
       case OpCode::kController: {
         OfAction op = a;
-        op.pad_[0] = kReasonAction;
+        op.pad_[0] = x.in_miss_flow ? kReasonNoMatch : kReasonAction;
         op.pad_[1] = t;
         op.u64 = cookie;
         ops_.push_back(op);
         break;
       }
-      case OpCode::kInPort: case OpCode::kFlood: case OpCode::kAll: case OpCode::kLocal:
+      case OpCode::kInPort: {
+        // The in_port in effect now: resubmit or set_field may have changed it.
+        OfAction op = a;
+        op.port = x.key.in_port;
+        ops_.push_back(op);
+        break;
+      }
+      case OpCode::kFlood: case OpCode::kAll: case OpCode::kLocal:
         ops_.push_back(a);
         break;
       case OpCode::kResubmit: {

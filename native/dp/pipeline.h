@@ -70,12 +70,16 @@ class Pipeline {
     int depth = 0;
     bool dropped = false;  // dec_ttl hit zero: nothing more happens to the packet
     bool miss = false;
+    // The flow whose actions run now is a table-miss flow (priority 0, empty match):
+    // its packet-ins say "no match", as OpenFlow 1.3 and Open vSwitch report them.
+    bool in_miss_flow = false;
     std::vector<TraceStep>* steps = nullptr;
   };
 
   Program translate(const FlowKey& key, std::vector<TraceStep>* steps);
   void table(Xlate& x, uint8_t table);
   void actions(Xlate& x, const OfAction* a, size_t n, uint8_t table, uint64_t cookie);
+  static bool is_table_miss_flow(const FlowEntry& e);
   void action_set(Xlate& x);
   void sync_generation();
 

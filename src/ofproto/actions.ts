@@ -281,6 +281,11 @@ function parseAction(kv: KeyValue, st: State): Action[] {
       if (tos & 3) throw new ValueError(`${v}: not a valid TOS (the DSCP bits: a multiple of 4)`);
       return [setField(kv, st, 'ip_dscp', tos >> 2)];
     }
+    case 'mod_nw_ecn': {
+      const ecn = parseUint(v, 8);
+      if (ecn > 3) throw new ValueError(`${v}: not a valid ECN value (0..3)`);
+      return [setField(kv, st, 'nw_ecn', ecn)];
+    }
     case 'mod_tp_src':
     case 'mod_tp_dst': {
       const port = parseUint(v, 16);

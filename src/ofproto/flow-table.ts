@@ -156,8 +156,8 @@ export class FlowTable extends EventEmitter {
           ...e.spec,
           actions: spec.actions,
           instructions: spec.instructions,
-          // cookie=V (without a mask) on a modify sets the cookie too.
-          cookie: spec.cookieMask === undefined ? spec.cookie : e.spec.cookie,
+          // cookie=V (without a mask) on a modify sets the cookie too; without it, kept.
+          cookie: spec.cookieGiven ? spec.cookie : e.spec.cookie,
         };
         return { entry: e, spec: nextSpec, native: compileFlow(e.id, nextSpec, e.table) };
       });

@@ -44,6 +44,8 @@ export interface FlowSpec {
   /** add/modify: the cookie to set. With cookieMask: the cookie value to select flows by. */
   cookie: bigint;
   cookieMask?: bigint;
+  /** A modify that names no cookie keeps each flow's own (as ovs-ofctl mod-flows does). */
+  cookieGiven?: boolean;
   idleTimeout: number; // seconds, 0 = none
   hardTimeout: number;
   flags: { sendFlowRem: boolean; checkOverlap: boolean };
@@ -149,10 +151,12 @@ function parseFlowInner(text: string, options: ParseOptions): FlowSpec {
             const c = parseUint64(v!);
             if (c === 0xffffffffffffffffn) throw new ValueError('cookie 0xffffffffffffffff is reserved');
             spec.cookie = c;
+            spec.cookieGiven = true;
             setCookie = kv;
           } else {
             if (context === 'add') throw new ValueError('flow additions cannot use a cookie mask');
-            spec.cookieMask = parseUint64(m);
+            // -1: all ones, as ovs-ofctl users write it.
+            spec.cookieMask = m === '-1' ? 0xffffffffffffffffn : parseUint64(m);
             spec.cookie = parseUint64(v!) & spec.cookieMask;
           }
           break;

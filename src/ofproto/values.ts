@@ -323,6 +323,7 @@ export const OFPP_MAX_PHYSICAL = 0xfeff;
 
 const RESERVED_NAMES: Record<string, number> = {
   IN_PORT: OFPP.IN_PORT,
+  TABLE: OFPP.TABLE,
   NORMAL: OFPP.NORMAL,
   FLOOD: OFPP.FLOOD,
   ALL: OFPP.ALL,
