@@ -11,6 +11,7 @@
 // printed. Everything made is torn down at the end, on error, and on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import { forward } from './forward.js';
+import { classifierLookup, flowModRate, flowSetupRate, memoryPerRule } from './openflow.js';
 import { findTool } from './ovs.js';
 import { guardAlso, killAllSync, killWorkloadsSync, startGuard } from './proc.js';
 import { Results } from './report.js';
@@ -19,7 +20,7 @@ import type { Scenario } from './scenario.js';
 import { tcp } from './tcp.js';
 import { MODES, Topology, Unavailable, openFabric, type Fabric, type ModeName } from './topology.js';
 
-const SCENARIOS: readonly Scenario[] = [forward, tcp, rtt];
+const SCENARIOS: readonly Scenario[] = [forward, tcp, rtt, memoryPerRule, flowModRate, classifierLookup, flowSetupRate];
 
 const USAGE = `usage: node dist/bench/run.js [options]
   --runs N            rounds; each figure is the median of N runs (default 3)
