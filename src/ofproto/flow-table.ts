@@ -70,8 +70,15 @@ function outputsTo(actions: Action[], port: number): boolean {
   return actions.some((a) => a.type === 'output' && a.port === port);
 }
 
+/** Table, priority and exact match: what OpenFlow calls an identical flow. */
+function signature(table: number, priority: number, m: { key: Buffer; mask: Buffer }): string {
+  return `${table}/${priority}/${m.key.toString('latin1')}/${m.mask.toString('latin1')}`;
+}
+
 export class FlowTable extends EventEmitter {
   private readonly entries = new Map<number, FlowEntry>();
+  // signature → entry, so that an add finds the flow it replaces in O(1).
+  private readonly bySignature = new Map<string, FlowEntry>();
   private nextId = 1;
   // Flow-mods are applied one at a time, in order, as a switch must.
   private queue: Promise<unknown> = Promise.resolve();
@@ -100,7 +107,7 @@ export class FlowTable extends EventEmitter {
       const id = this.nextId++;
       return { id, table: spec.table, spec, native: compileFlow(id, spec, spec.table), created: Date.now() };
     });
-    for (const e of fresh) this.entries.set(e.id, e);
+    for (const e of fresh) this.put(e);
     const done = this.dp.installFlows(fresh.map((e) => e.native));
     this.queue = done.catch(() => undefined);
     return done;
@@ -117,8 +124,8 @@ export class FlowTable extends EventEmitter {
         if (spec.table === TABLE_ALL) throw new NodeswitchError('table=255 is not a table a flow can be added to', 'table');
         const id = this.nextId++;
         const entry: FlowEntry = { id, table: spec.table, spec, native: compileFlow(id, spec, spec.table), created: Date.now() };
-        const sig = `${spec.table}/${spec.priority}/${entry.native.key.toString('hex')}/${entry.native.mask.toString('hex')}`;
-        const same = pending.get(sig) ?? this.findStrict(spec.table, spec.priority, entry.native);
+        const sig = signature(spec.table, spec.priority, entry.native);
+        const same = pending.get(sig) ?? this.bySignature.get(sig);
         if (spec.flags.checkOverlap) {
           const clash = [...this.entries.values(), ...fresh].find(
             (e) => e !== same && e.table === spec.table && e.spec.priority === spec.priority && overlaps(e.native, entry.native),
@@ -141,9 +148,20 @@ export class FlowTable extends EventEmitter {
         if (replaced.length) await this.dp.installFlows(replaced.map((e) => e.native));
         throw err;
       }
-      for (const e of replaced) this.entries.delete(e.id);
-      for (const e of fresh) this.entries.set(e.id, e);
+      for (const e of replaced) this.drop(e);
+      for (const e of fresh) this.put(e);
     });
+  }
+
+  private put(e: FlowEntry): void {
+    this.entries.set(e.id, e);
+    this.bySignature.set(signature(e.table, e.spec.priority, e.native), e);
+  }
+
+  private drop(e: FlowEntry): void {
+    this.entries.delete(e.id);
+    const sig = signature(e.table, e.spec.priority, e.native);
+    if (this.bySignature.get(sig) === e) this.bySignature.delete(sig);
   }
 
   /** OFPFC_MODIFY(_STRICT): new actions for the selected flows, counters kept. Returns how many. */
@@ -175,7 +193,7 @@ export class FlowTable extends EventEmitter {
     return this.serial(async () => {
       const chosen = this.select(spec, strict);
       if (chosen.length) await this.dp.removeFlows(chosen.map((e) => e.id));
-      for (const e of chosen) this.entries.delete(e.id);
+      for (const e of chosen) this.drop(e);
       return chosen;
     });
   }
@@ -207,7 +225,7 @@ export class FlowTable extends EventEmitter {
       if (!gone.length) return;
       await this.dp.removeFlows(gone.map(([w]) => w.entry.id));
       for (const [w, reason] of gone) {
-        this.entries.delete(w.entry.id);
+        this.drop(w.entry);
         if (w.entry.spec.flags.sendFlowRem) {
           const removed: FlowRemoved = {
             reason,
@@ -223,11 +241,6 @@ export class FlowTable extends EventEmitter {
         }
       }
     });
-  }
-
-  private findStrict(table: number, priority: number, m: { key: Buffer; mask: Buffer }): FlowEntry | undefined {
-    for (const e of this.entries.values()) if (e.table === table && e.spec.priority === priority && sameMatch(e.native, m)) return e;
-    return undefined;
   }
 
   private select(spec: FlowSpec, strict: boolean): FlowEntry[] {
