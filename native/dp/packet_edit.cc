@@ -86,7 +86,9 @@ bool edit_push_vlan(Packet* p, FlowKey* key, uint16_t tpid) {
   // some (a tag put back on receive) still has room for a few more pushes.
   uint8_t* d = p->data - 4;
   std::memmove(d, p->data, 12);
-  uint16_t tci = key->vlan_tci & ~kVlanPresent;
+  // VID 0, PCP 0, as Open vSwitch pushes it (OpenFlow 1.3 would copy the outer
+  // tag's; users hold us to OVS, and rules set the VID right after anyway).
+  uint16_t tci = 0;
   put16(d + 12, tpid);
   put16(d + 14, tci);
   p->data = d;

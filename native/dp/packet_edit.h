@@ -23,8 +23,8 @@ namespace nodeswitch {
 void edit_eth_src(Packet* p, FlowKey* key, const MacAddr& mac);
 void edit_eth_dst(Packet* p, FlowKey* key, const MacAddr& mac);
 
-// OpenFlow push_vlan: a new outer tag with the given TPID, copying VID and PCP from
-// the current outer tag if there is one (else 0). False when there is no headroom.
+// push_vlan: a new outer tag with the given TPID and VID 0, PCP 0, as Open vSwitch
+// does it. False when there is no headroom.
 bool edit_push_vlan(Packet* p, FlowKey* key, uint16_t tpid);
 // Removes the outer tag, if any.
 void edit_pop_vlan(Packet* p, FlowKey* key);

@@ -36,7 +36,7 @@ bool apply_to_key(FlowKey& k, const OfAction& a) {
     case OpCode::kPushVlan:
       k.inner_vlan_tci = k.vlan_tci;
       k.inner_vlan_tpid = k.vlan_tpid;
-      k.vlan_tci = uint16_t(k.vlan_tci | kVlanPresent);
+      k.vlan_tci = kVlanPresent;  // VID 0, PCP 0: as packet_edit.cc pushes it
       k.vlan_tpid = uint16_t(a.u32);
       break;
     case OpCode::kPopVlan:

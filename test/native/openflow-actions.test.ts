@@ -179,7 +179,7 @@ describe('VLAN actions', () => {
     expect(a.equals(P.udp4({ eth: { vlans: [{ vid: 5 }] }, l4: { sport: 1, dport: 2 } }))).toBe(true);
     await sw!.close();
     const b = await rewrite('dl_vlan=10', 'push_vlan:0x88a8,set_field:4196->vlan_vid,set_field:3->vlan_pcp', tagged);
-    // The new outer tag copies the inner TCI (OpenFlow push_vlan), then VID and PCP are set.
+    // The new outer tag starts at VID 0, PCP 0 (as OVS pushes it), then VID and PCP are set.
     const want = P.udp4({ eth: { vlans: [{ vid: 100, pcp: 3, tpid: 0x88a8 }, { vid: 10, pcp: 5 }] }, l4: { sport: 1, dport: 2 } });
     expect(b.toString('hex')).toBe(want.toString('hex'));
   });

@@ -243,7 +243,7 @@ function model(frame: Buffer, inPort: number, ops: NativeTrace['ops']): Buffer[]
       case OP.pushVlan: {
         const tag = Buffer.alloc(4);
         tag.writeUInt16BE(u32, 0);
-        tag.writeUInt16BE(tagged ? f.readUInt16BE(14) & ~0x1000 : 0, 2);
+        tag.writeUInt16BE(0, 2); // VID 0, PCP 0, as OVS pushes it
         f = Buffer.concat([f.subarray(0, 12), tag, f.subarray(12)]);
         break;
       }
