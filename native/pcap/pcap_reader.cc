@@ -295,7 +295,7 @@ void PcapReader::validate_idb(size_t off, const uint8_t* body, size_t body_len, 
       }
     } else if (code == kOptTsoffset) {
       if (olen != 8) fail(opt_off, fmt("if_tsoffset has length %u, not 8", olen));
-      f.offset_ns = int64_t(rd64(v, sw)) * 1000000000;
+      f.offset_ns = rd64(v, sw) * 1000000000u;  // signed seconds; two's complement wraps right
     } else if (code == kOptFcslen) {
       if (olen == 1 && v[0] != 0) fail(opt_off, fmt("if_fcslen %u: frames with an FCS are not supported", v[0]));
     }
@@ -313,7 +313,7 @@ uint64_t PcapReader::iface_ns(const Iface& f, uint64_t units) noexcept {
   } else {
     ns = uint64_t((unsigned __int128)units * 1000000000u >> f.factor);
   }
-  return ns + uint64_t(f.offset_ns);
+  return ns + f.offset_ns;
 }
 
 bool PcapReader::next_pcapng(Record* r) noexcept {
