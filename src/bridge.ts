@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { NodeswitchError } from './errors.js';
-import { addon, type NativeDatapath, type NativeOffload, type NativePacketIn, type NativePortEvent, type NativeTrace } from './native.js';
+import { addon, type NativeDatapath, type NativeOffload, type NativePacketIn, type NativePortEvent, type NativeReplayResult, type NativeTrace } from './native.js';
 import { compileAction } from './ofproto/compile.js';
 import { type FlowEntry, type FlowRemoved, FlowTable, type FlowWithStats } from './ofproto/flow-table.js';
 import { parseActions } from './ofproto/actions.js';
@@ -60,6 +60,7 @@ export class Bridge extends EventEmitter {
   private readonly pendingOfports = new Set<number>();
   private opts: Required<BridgeOptions>;
   private closed = false;
+  private replayRecords = 0;  // records the pcap ports' inputs hold, all passes
   /** The OpenFlow tables: what dump-flows shows is what the datapath runs. */
   readonly flows: FlowTable;
   private readonly expiry: NodeJS.Timeout;
@@ -181,6 +182,20 @@ export class Bridge extends EventEmitter {
     };
   }
 
+  /**
+   * Offline: runs every pcap port's trace to its end through the pipeline, as fast
+   * as it goes; packets for the controller are written to `controllerOut`.
+   */
+  async replay(controllerOut?: string): Promise<NativeReplayResult> {
+    this.checkOpen();
+    return this.dp.replay(controllerOut);
+  }
+
+  /** Records a running replay has read so far, and how many it will read in all. */
+  replayProgress(): { done: number; total: number } {
+    return { done: this.closed ? 0 : this.dp.replayProgress(), total: this.replayRecords };
+  }
+
   /** Limits on packets sent to the controller: queue length and packets per second. */
   async setUpcallLimits(queue: number, ratePerSecond: number): Promise<void> {
     this.checkOpen();
@@ -214,7 +229,7 @@ export class Bridge extends EventEmitter {
     this.checkOpen();
     checkNetdevName(name, 'port');
     const type: PortType = opts.type ?? 'afpacket';
-    if (type !== 'afpacket' && type !== 'tap' && type !== 'mem') {
+    if (type !== 'afpacket' && type !== 'tap' && type !== 'mem' && type !== 'pcap') {
       throw new NodeswitchError(`port type "${String(type)}" is not one of afpacket, tap`, 'type');
     }
     const owner = this.portOwner(name);
@@ -229,7 +244,8 @@ export class Bridge extends EventEmitter {
     this.pendingNames.add(name);
     this.pendingOfports.add(ofport);
     try {
-      await this.dp.addPort({ name, type, ofport, allowMissing: opts.allowMissing === true });
+      const added = await this.dp.addPort({ name, type, ofport, allowMissing: opts.allowMissing === true, ...(opts.pcap ? { pcap: opts.pcap } : {}) });
+      this.replayRecords += added.records ?? 0;
     } finally {
       this.pendingNames.delete(name);
       this.pendingOfports.delete(ofport);

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type NativePortType = 'afpacket' | 'tap' | 'mem';
+export type NativePortType = 'afpacket' | 'tap' | 'mem' | 'pcap';
 
 export interface NativePortSpec {
   name: string;
@@ -13,6 +13,15 @@ export interface NativePortSpec {
   ofport: number;
   /** afpacket: a netdev that does not exist yet is added down and attached when it appears. */
   allowMissing?: boolean;
+  /** pcap (offline replay): the trace it replays and/or the file it records what it is sent to. */
+  pcap?: { in?: string; out?: string; repeat?: number; nanosecond?: boolean };
+}
+
+export interface NativeReplayResult {
+  packets: number;
+  elapsedNs: number;
+  truncated: number;
+  oversize: number;
 }
 
 export interface NativePortStats {
@@ -83,7 +92,7 @@ export interface NativeBridgeConfig {
 export type NativeFlowKey = Record<string, number | string | boolean>;
 
 export interface NativeDatapath {
-  addPort(spec: NativePortSpec): Promise<{ ifindex: number }>;
+  addPort(spec: NativePortSpec): Promise<{ ifindex: number; records?: number }>;
   deletePort(ofport: number): Promise<void>;
   configure(config: NativeBridgeConfig): Promise<void>;
   fdb(): Promise<NativeFdbEntry[]>;
@@ -107,6 +116,10 @@ export interface NativeDatapath {
   packetOut(frame: Buffer, inPort: number, actions: NativeAction[]): Promise<void>;
   trace(frame: Buffer, inPort: number): Promise<NativeTrace>;
   setUpcallLimits(queue: number, ratePerSecond: number): Promise<void>;
+  /** Runs every pcap input to its end through the pipeline; controller packets to a file. */
+  replay(controllerOut?: string): Promise<NativeReplayResult>;
+  /** Records read so far by a running replay. */
+  replayProgress(): number;
 }
 
 /** An action as the datapath stores it (native/dp/of_action.h); codes in constants.op. */

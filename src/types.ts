@@ -1,6 +1,6 @@
 // Public shapes of the switch's API (import { Switch } from 'nodeswitch').
 
-export type PortType = 'afpacket' | 'tap' | 'mem';
+export type PortType = 'afpacket' | 'tap' | 'mem' | 'pcap';
 
 export interface BridgeOptions {
   /** Seconds a learned MAC stays without being seen again (default 300). */
@@ -37,6 +37,8 @@ export interface PortOptions {
    * this to restore its configuration.
    */
   allowMissing?: boolean;
+  /** pcap ports (offline replay): the trace replayed on this port and/or the file recording what it sends. */
+  pcap?: { in?: string; out?: string; repeat?: number };
 }
 
 export interface PortInfo {

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "addon/classifier_testing_js.h"
+#include "addon/pcap_js.h"
 #include "addon/datapath_js.h"
 #include "addon/flow_js.h"
 #include "addon/flow_key_js.h"
@@ -34,6 +35,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // Test-only entry points (classifier against a model, raw flow keys).
   Napi::Object testing = Napi::Object::New(env);
   register_classifier_testing(env, testing);
+  register_pcap_testing(env, testing);
   exports.Set("testing", testing);
   // Where each FlowKey field lives, so TypeScript can build match keys and masks.
   exports.Set("flowKeyLayout", testing.Get("flowKeyLayout").As<Napi::Function>().Call({}));

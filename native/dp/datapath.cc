@@ -289,6 +289,13 @@ void Datapath::output_all(Packet* p, uint16_t in_slot) {
 // Queues a copy of the packet (cut to max_len) for the controller, within the
 // queue bound and the rate limit; the rest are dropped and counted.
 void Datapath::upcall(const Packet* p, const FlowKey& key, const OfAction& op) {
+  if (upcall_writer_) {
+    // Replay: the controller is a file; nothing is rate-limited or dropped.
+    counters_.upcalls++;
+    uint32_t len = op.u32 < p->len ? op.u32 : p->len;
+    upcall_writer_->write(p->data, len, replay_clock_->now_ns);
+    return;
+  }
   if (upcall_tokens_ == 0 || burst_upcalls_.size() >= upcall_queue_max_) {
     counters_.upcall_drops++;
     return;
@@ -480,6 +487,7 @@ void Datapath::open_port(PortSlot& s) {
       break;
     case PortType::kTap: s.port = std::make_unique<TapPort>(s.name); break;
     case PortType::kMem: s.port = std::make_unique<MemPort>(); break;
+    case PortType::kPcap: s.port = std::make_unique<PcapPort>(*s.pcap); break;
   }
   s.ifindex = s.port->ifindex();
 }
@@ -534,6 +542,71 @@ void Datapath::add_port(const std::string& name, PortType type, uint16_t ofport,
   }
   active_.push_back(index);
   slot_of_ofport_[ofport] = index;
+}
+
+uint64_t Datapath::add_pcap_port(const std::string& name, uint16_t ofport, const PcapPort::Options& options) {
+  if (find_slot(ofport) >= 0) throw std::runtime_error("ofport " + std::to_string(ofport) + " is already taken");
+  auto slot = std::make_unique<PortSlot>();
+  slot->ofport = ofport;
+  slot->name = name;
+  slot->type = PortType::kPcap;
+  slot->pcap = std::make_unique<PcapPort::Options>(options);
+  slot->pcap->clock = replay_clock_;
+  open_port(*slot);  // validates the input file whole, creates the output
+  uint16_t index = 0;
+  while (index < slots_.size() && slots_[index]) index++;
+  if (index == slots_.size()) slots_.emplace_back();
+  slots_[index] = std::move(slot);
+  active_.push_back(index);
+  slot_of_ofport_[ofport] = index;
+  // Not watched: replay() polls pcap ports itself, and only when asked.
+  const PcapReader* reader = static_cast<PcapPort*>(slots_[index]->port.get())->reader();
+  return reader ? reader->count() * options.repeat : 0;
+}
+
+ReplayResult Datapath::replay(const std::string& controller_out) {
+  std::unique_ptr<PcapWriter> controller;
+  if (!controller_out.empty()) controller = std::make_unique<PcapWriter>(controller_out);
+  upcall_writer_ = controller.get();
+  ReplayResult r;
+  replay_progress_ = 0;
+  uint64_t start = now_ns();
+  std::vector<uint16_t> inputs;
+  for (uint16_t s : active_) {
+    if (slots_[s]->type == PortType::kPcap && !static_cast<PcapPort*>(slots_[s]->port.get())->eof()) inputs.push_back(s);
+  }
+  uint64_t rx_before = 0;
+  for (uint16_t s : inputs) rx_before += slots_[s]->counters.rx_packets + slots_[s]->counters.rx_dropped + slots_[s]->counters.rx_errors;
+  try {
+    // Round-robin one burst per input, so several traces interleave as live ports would.
+    while (!inputs.empty()) {
+      for (size_t i = 0; i < inputs.size();) {
+        PortSlot& in = *slots_[inputs[i]];
+        uint32_t n = poll_port(inputs[i]);
+        replay_progress_.fetch_add(n, std::memory_order_relaxed);
+        if (n == 0 && static_cast<PcapPort*>(in.port.get())->eof()) inputs.erase(inputs.begin() + long(i));
+        else i++;
+      }
+      now_ = now_seconds();
+    }
+  } catch (...) {
+    upcall_writer_ = nullptr;
+    throw;
+  }
+  upcall_writer_ = nullptr;
+  r.elapsed_ns = now_ns() - start;
+  for (uint16_t s : active_) {
+    PortSlot& slot = *slots_[s];
+    if (slot.type != PortType::kPcap) continue;
+    auto* port = static_cast<PcapPort*>(slot.port.get());
+    r.truncated += port->truncated();
+    r.oversize += port->oversize();
+    r.packets += slot.counters.rx_packets + slot.counters.rx_dropped + slot.counters.rx_errors;
+    port->close();
+  }
+  r.packets -= rx_before;
+  if (controller) controller->close();
+  return r;
 }
 
 void Datapath::delete_port(uint16_t ofport) {

@@ -12,6 +12,7 @@
 
 #include <sys/epoll.h>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -27,13 +28,14 @@
 #include "dp/flow_table.h"
 #include "dp/pipeline.h"
 #include "port/mem_port.h"
+#include "port/pcap_port.h"
 #include "port/port.h"
 #include "port/port_monitor.h"
 #include "table/mac_table.h"
 
 namespace nodeswitch {
 
-enum class PortType : uint8_t { kAfPacket, kTap, kMem };
+enum class PortType : uint8_t { kAfPacket, kTap, kMem, kPcap };
 
 struct PortSlot {
   uint16_t ofport = 0;
@@ -49,6 +51,14 @@ struct PortSlot {
   static constexpr uint32_t kTxQueue = 2 * kBurst;
   Packet* txq[kTxQueue];
   uint32_t txn = 0;
+  std::unique_ptr<PcapPort::Options> pcap;  // kPcap: its files
+};
+
+struct ReplayResult {
+  uint64_t packets = 0;     // records read from every input, all passes
+  uint64_t elapsed_ns = 0;  // wall time of the replay loop
+  uint64_t truncated = 0;   // snapped records skipped
+  uint64_t oversize = 0;    // records longer than a frame can be, skipped
 };
 
 // A packet on its way to the controller (TypeScript), with OpenFlow's packet-in data.
@@ -134,6 +144,15 @@ class Datapath {
   void inject(uint16_t ofport, std::vector<MemPort::InFrame>&& frames);
   std::vector<std::vector<uint8_t>> drain(uint16_t ofport);
   void close_all_ports();
+  // Offline replay: a pcap port replays its input file; its output file records
+  // what the switch sends it. replay() runs every input to its end, as fast as the
+  // pipeline goes, on this thread; packets for the controller go to
+  // `controller_out` (a pcap file) instead of up to JS. Throws on a write error.
+  // Returns how many records its input will deliver (all passes), for progress.
+  uint64_t add_pcap_port(const std::string& name, uint16_t ofport, const PcapPort::Options& options);
+  ReplayResult replay(const std::string& controller_out);
+  // Records read so far by the running replay (any thread may read it).
+  uint64_t replay_progress() const { return replay_progress_.load(std::memory_order_relaxed); }
   int ifindex_of(uint16_t ofport) const;
 
  private:
@@ -181,6 +200,11 @@ class Datapath {
   uint32_t upcall_queue_max_ = 1024;
   uint32_t upcall_rate_ = 10000;          // per second
   uint32_t upcall_tokens_ = 10000;        // refilled each second
+  // Replay: the input records' clock shared by the pcap ports, where controller
+  // packets go, and progress for JS.
+  std::shared_ptr<ReplayClock> replay_clock_ = std::make_shared<ReplayClock>();
+  PcapWriter* upcall_writer_ = nullptr;
+  std::atomic<uint64_t> replay_progress_{0};
   std::vector<std::unique_ptr<PortSlot>> slots_;  // index = slot; null = free
   std::vector<uint16_t> active_;                  // used slots, for flooding and polling
   CommandQueue commands_;

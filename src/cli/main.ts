@@ -14,6 +14,7 @@ import type { TraceView } from '../daemon/trace.js';
 import type { FdbEntry, PortStats } from '../types.js';
 import { parseBridgeSettings, parseHttpAddress, parseOfport, parsePortType, parseTag, parseTrunks } from './args.js';
 import { call } from './client.js';
+import { addReplayCommand } from './replay-command.js';
 import { formatDumpFlows, formatDumpPorts, formatFdb, formatJson, formatList, formatShow } from './format.js';
 import { formatTrace } from './trace-format.js';
 
@@ -261,6 +262,8 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
     .action((bridge: string, fields: string, flags: ReadFlags) =>
       read(flags, 'trace', { bridge, fields }, (r: TraceView) => formatTrace(r)),
     );
+
+  addReplayCommand(program, io, option);
 
   return program;
 }
