@@ -196,6 +196,34 @@ export class Bridge extends EventEmitter {
     return { done: this.closed ? 0 : this.dp.replayProgress(), total: this.replayRecords };
   }
 
+  /**
+   * Live: frames processed as if they had arrived on `port` (any port type), e.g.
+   * a trace fed into a running bridge (nodeswitch inject). One burst per 32 frames.
+   */
+  async injectFrames(port: string, frames: Buffer[]): Promise<void> {
+    this.checkOpen();
+    await this.dp.ingest(this.requirePort(port).ofport, frames);
+  }
+
+  /**
+   * Live: writes what `port` receives (in), sends (out) or both to a pcap file, for
+   * `count` frames (0: until stopCapture). Resolves when the capture has started;
+   * the 'captureDone' event ({port, packets, reason}) says when a counted one ended.
+   */
+  async startCapture(port: string, file: string, opts: { direction?: 'in' | 'out' | 'both'; count?: number } = {}): Promise<void> {
+    this.checkOpen();
+    const direction = opts.direction ?? 'both';
+    if (!['in', 'out', 'both'].includes(direction)) throw new NodeswitchError(`--direction must be in, out or both, got ${direction}`, 'direction');
+    const count = opts.count === undefined ? 0 : checkInteger(opts.count, 'count', 1, Number.MAX_SAFE_INTEGER);
+    await this.dp.startCapture(this.requirePort(port).ofport, file, direction, count);
+  }
+
+  /** Stops a capture; resolves with the frames written. */
+  async stopCapture(port: string): Promise<number> {
+    this.checkOpen();
+    return this.dp.stopCapture(this.requirePort(port).ofport);
+  }
+
   /** Limits on packets sent to the controller: queue length and packets per second. */
   async setUpcallLimits(queue: number, ratePerSecond: number): Promise<void> {
     this.checkOpen();
@@ -352,6 +380,10 @@ export class Bridge extends EventEmitter {
         continue;
       }
       const port = names.get(e.ofport);
+      if (e.type === 'captureDone') {
+        this.emit('captureDone', { port, ofport: e.ofport, packets: e.packets ?? 0, reason: e.reason });
+        continue;
+      }
       if (port !== undefined) this.emit(e.type, { port, ofport: e.ofport, reason: e.reason });
     }
   }

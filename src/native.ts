@@ -69,7 +69,9 @@ export interface NativeFdbEntry {
 }
 
 export interface NativePortEvent {
-  type: 'portDown' | 'portUp';
+  type: 'portDown' | 'portUp' | 'captureDone';
+  /** captureDone: frames written. */
+  packets?: number;
   ofport: number;
   reason: string;
 }
@@ -120,6 +122,11 @@ export interface NativeDatapath {
   replay(controllerOut?: string): Promise<NativeReplayResult>;
   /** Records read so far by a running replay. */
   replayProgress(): number;
+  /** Frames processed as if they arrived on `ofport` (any port type). */
+  ingest(ofport: number, frames: Buffer[]): Promise<void>;
+  /** Writes what the port receives/sends to a pcap file; count 0 = until stopCapture. */
+  startCapture(ofport: number, path: string, direction: 'in' | 'out' | 'both', count: number): Promise<void>;
+  stopCapture(ofport: number): Promise<number>;
 }
 
 /** An action as the datapath stores it (native/dp/of_action.h); codes in constants.op. */

@@ -60,6 +60,9 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("trace", &DatapathJs::JsTrace),
                          InstanceMethod("setUpcallLimits", &DatapathJs::JsSetUpcallLimits),
                          InstanceMethod("replay", &DatapathJs::JsReplay),
+                         InstanceMethod("ingest", &DatapathJs::JsIngest),
+                         InstanceMethod("startCapture", &DatapathJs::JsStartCapture),
+                         InstanceMethod("stopCapture", &DatapathJs::JsStopCapture),
                          InstanceMethod("replayProgress", &DatapathJs::JsReplayProgress),
                      });
 }
@@ -144,9 +147,10 @@ void DatapathJs::Deliver(Napi::Env env, Napi::Function on_events) {
     uint32_t n = 0;
     for (const PortEvent& ev : events) {
       Napi::Object o = Napi::Object::New(env);
-      o.Set("type", ev.up ? "portUp" : "portDown");
+      o.Set("type", ev.capture_done ? "captureDone" : ev.up ? "portUp" : "portDown");
       o.Set("ofport", ev.ofport);
       o.Set("reason", ev.reason);
+      if (ev.capture_done) o.Set("packets", double(ev.captured));
       arr.Set(n++, o);
     }
     for (Upcall& u : upcalls) {
@@ -600,6 +604,62 @@ Napi::Value DatapathJs::JsReplay(const Napi::CallbackInfo& info) {
 Napi::Value DatapathJs::JsReplayProgress(const Napi::CallbackInfo& info) {
   if (!datapath_) return Napi::Number::New(info.Env(), 0);
   return Napi::Number::New(info.Env(), double(datapath_->replay_progress()));
+}
+
+// ingest(ofport, Buffer[]): frames processed as if they arrived on the port.
+Napi::Value DatapathJs::JsIngest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  uint16_t ofport = get_ofport(info, 0);
+  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "ingest(ofport, frames[])");
+  Napi::Array arr = info[1].As<Napi::Array>();
+  auto frames = std::make_shared<std::vector<std::vector<uint8_t>>>();
+  frames->reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsBuffer()) throw Napi::TypeError::New(env, "frames must be Buffers");
+    auto b = v.As<Napi::Buffer<uint8_t>>();
+    frames->emplace_back(b.Data(), b.Data() + b.Length());
+  }
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [ofport, frames](Datapath& dp) -> JsValueBuilder {
+    dp.ingest(ofport, *frames);
+    return undefined_result();
+  };
+  return Post(env, std::move(cmd));
+}
+
+// startCapture(ofport, path, 'in'|'out'|'both', count)
+Napi::Value DatapathJs::JsStartCapture(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  uint16_t ofport = get_ofport(info, 0);
+  if (!info[1].IsString() || !info[2].IsString() || !info[3].IsNumber()) {
+    throw Napi::TypeError::New(env, "startCapture(ofport, path, direction, count)");
+  }
+  std::string path = info[1].As<Napi::String>(), dir = info[2].As<Napi::String>();
+  bool in = dir == "in" || dir == "both", out = dir == "out" || dir == "both";
+  if (!in && !out) throw Napi::TypeError::New(env, "direction must be in, out or both");
+  uint64_t count = uint64_t(info[3].As<Napi::Number>().DoubleValue());
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [ofport, path, in, out, count](Datapath& dp) -> JsValueBuilder {
+    dp.start_capture(ofport, path, in, out, count);
+    return undefined_result();
+  };
+  return Post(env, std::move(cmd));
+}
+
+// stopCapture(ofport) → frames written
+Napi::Value DatapathJs::JsStopCapture(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  uint16_t ofport = get_ofport(info, 0);
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [ofport](Datapath& dp) -> JsValueBuilder {
+    double n = double(dp.stop_capture(ofport));
+    return [n](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, n); };
+  };
+  return Post(env, std::move(cmd));
 }
 
 }  // namespace nodeswitch

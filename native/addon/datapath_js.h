@@ -35,6 +35,11 @@ class DatapathJs : public Napi::ObjectWrap<DatapathJs> {
   Napi::Value JsPacketOut(const Napi::CallbackInfo& info);
   Napi::Value JsTrace(const Napi::CallbackInfo& info);
   Napi::Value JsSetUpcallLimits(const Napi::CallbackInfo& info);
+  Napi::Value JsReplay(const Napi::CallbackInfo& info);
+  Napi::Value JsIngest(const Napi::CallbackInfo& info);
+  Napi::Value JsStartCapture(const Napi::CallbackInfo& info);
+  Napi::Value JsStopCapture(const Napi::CallbackInfo& info);
+  Napi::Value JsReplayProgress(const Napi::CallbackInfo& info);
 
   Napi::Value Post(Napi::Env env, std::unique_ptr<Command> cmd);
   void Deliver(Napi::Env env, Napi::Function on_events);

@@ -157,6 +157,11 @@ uint32_t Datapath::poll_port(uint16_t slot) {
 void Datapath::process_burst(uint16_t in_slot, Packet* pkts, uint32_t n) {
   PortSlot& in = *slots_[in_slot];
   burst_ms_ = now_ms();
+  if (captures_) {
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    burst_realtime_ns_ = uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
+  }
   FlowKey key;
   for (uint32_t i = 0; i < n; i++) {
     Packet* p = &pkts[i];
@@ -170,11 +175,78 @@ void Datapath::process_burst(uint16_t in_slot, Packet* pkts, uint32_t n) {
       continue;
     }
     if (status == ParseStatus::kBadL3) counters_.parse_errors++;
+    if (in.capture && in.capture->in) capture_frame(in, p);
     key.in_port = in.ofport;
     run_program(p, &key, in_slot, pipeline_.lookup(key));
   }
   flush_all_outputs();
   if (!burst_upcalls_.empty()) publish_upcalls();
+}
+
+void Datapath::capture_frame(PortSlot& slot, const Packet* p) {
+  PortSlot::Capture& c = *slot.capture;
+  c.writer->write(p->data, p->len, burst_realtime_ns_);
+  if (c.remaining && --c.remaining == 0) finish_capture(slot, "");
+}
+
+void Datapath::finish_capture(PortSlot& slot, const std::string& reason) {
+  std::string error;
+  uint64_t written = slot.capture->writer->records();
+  try {
+    slot.capture->writer->close();
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  slot.capture.reset();
+  captures_--;
+  PortEvent ev{false, slot.ofport, error.empty() ? reason : error};
+  ev.capture_done = true;
+  ev.captured = written;
+  push_event(std::move(ev));
+}
+
+void Datapath::ingest(uint16_t ofport, const std::vector<std::vector<uint8_t>>& frames) {
+  PortSlot& slot = require_port(ofport);
+  uint16_t s = uint16_t(find_slot(ofport));
+  (void)slot;
+  // Frames get the headroom the port drivers leave, for tags the actions push.
+  constexpr uint32_t kHeadroom = 64;
+  std::vector<std::vector<uint8_t>> bufs;
+  Packet pkts[kBurst];
+  for (size_t i = 0; i < frames.size();) {
+    uint32_t n = 0;
+    bufs.clear();
+    for (; n < kBurst && i < frames.size(); n++, i++) {
+      std::vector<uint8_t>& b = bufs.emplace_back(kHeadroom + frames[i].size());
+      if (!frames[i].empty()) std::memcpy(b.data() + kHeadroom, frames[i].data(), frames[i].size());
+      pkts[n] = Packet{};
+      pkts[n].data = b.data() + kHeadroom;
+      pkts[n].len = uint32_t(frames[i].size());
+    }
+    process_burst(s, pkts, n);
+  }
+}
+
+void Datapath::start_capture(uint16_t ofport, const std::string& path, bool in, bool out, uint64_t count) {
+  PortSlot& slot = require_port(ofport);
+  if (slot.capture) throw std::runtime_error("port " + slot.name + " is already being captured");
+  auto c = std::make_unique<PortSlot::Capture>();
+  c->writer = std::make_unique<PcapWriter>(path, PcapWriter::Resolution::kMicrosecond);
+  c->in = in;
+  c->out = out;
+  c->remaining = count;
+  slot.capture = std::move(c);
+  captures_++;
+}
+
+uint64_t Datapath::stop_capture(uint16_t ofport) {
+  PortSlot& slot = require_port(ofport);
+  if (!slot.capture) throw std::runtime_error("port " + slot.name + " is not being captured");
+  uint64_t written = slot.capture->writer->records();
+  slot.capture->writer->close();  // throws on a write error; the capture ends either way
+  slot.capture.reset();
+  captures_--;
+  return written;
 }
 
 void Datapath::flush_all_outputs() {
@@ -336,6 +408,9 @@ void Datapath::publish_upcalls() {
 }
 
 void Datapath::flush_output(PortSlot& out) {
+  if (out.capture && out.capture->out) {
+    for (uint32_t i = 0; i < out.txn && out.capture; i++) capture_frame(out, out.txq[i]);
+  }
   if (out.port->accepts_offloads()) {
     out.port->tx_burst(out.txq, out.txn, out.counters);
     out.txn = 0;
@@ -388,6 +463,12 @@ void Datapath::apply_commands() {
 void Datapath::housekeeping() {
   last_housekeeping_ = now_;
   upcall_tokens_ = upcall_rate_;
+  if (captures_) {
+    // A long capture's file grows every second, not only when its buffer fills.
+    for (uint16_t s : active_) {
+      if (slots_[s]->capture) slots_[s]->capture->writer->flush();
+    }
+  }
   counters_.aged += macs_.expire(now_, mac_aging_);
   for (uint16_t s : active_) {
     if (slots_[s]->port) slots_[s]->port->poll_counters(slots_[s]->counters);
@@ -615,6 +696,7 @@ void Datapath::delete_port(uint16_t ofport) {
   PortSlot& slot = *slots_[s];
   if (slot.port && slot.port->fd() >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, slot.port->fd(), nullptr);
   macs_.flush_port(uint16_t(s));
+  if (slot.capture) finish_capture(slot, "port deleted");
   slot_of_ofport_[slot.ofport] = kNoSlot;
   slots_[s].reset();
   active_.erase(std::find(active_.begin(), active_.end(), uint16_t(s)));

@@ -52,6 +52,13 @@ struct PortSlot {
   Packet* txq[kTxQueue];
   uint32_t txn = 0;
   std::unique_ptr<PcapPort::Options> pcap;  // kPcap: its files
+  // A live capture of what this port receives and/or sends (nodeswitch capture).
+  struct Capture {
+    std::unique_ptr<PcapWriter> writer;
+    bool in = false, out = false;
+    uint64_t remaining = 0;  // frames still to write; 0 = until stopped
+  };
+  std::unique_ptr<Capture> capture;
 };
 
 struct ReplayResult {
@@ -81,6 +88,10 @@ struct PortEvent {
   bool up;
   uint16_t ofport;
   std::string reason;
+  // A capture that ended (its count reached, its port deleted, a write error in
+  // `reason`) rather than a link change.
+  bool capture_done = false;
+  uint64_t captured = 0;
 };
 
 struct PortSnapshot {
@@ -144,6 +155,14 @@ class Datapath {
   void inject(uint16_t ofport, std::vector<MemPort::InFrame>&& frames);
   std::vector<std::vector<uint8_t>> drain(uint16_t ofport);
   void close_all_ports();
+  // Live traffic from outside the ports: `frames` are processed as if they had
+  // arrived on `ofport` (nodeswitch inject).
+  void ingest(uint16_t ofport, const std::vector<std::vector<uint8_t>>& frames);
+  // Starts writing what `ofport` receives (in), sends (out) or both to a pcap file,
+  // for `count` frames (0: until stop_capture). Only that port pays for it.
+  void start_capture(uint16_t ofport, const std::string& path, bool in, bool out, uint64_t count);
+  // Stops and closes a capture; returns the frames written. Throws on a write error.
+  uint64_t stop_capture(uint16_t ofport);
   // Offline replay: a pcap port replays its input file; its output file records
   // what the switch sends it. replay() runs every input to its end, as fast as the
   // pipeline goes, on this thread; packets for the controller go to
@@ -169,6 +188,8 @@ class Datapath {
   void output_all(Packet* p, uint16_t in_slot);
   void upcall(const Packet* p, const FlowKey& key, const OfAction& op);
   void flush_all_outputs();
+  void capture_frame(PortSlot& slot, const Packet* p);
+  void finish_capture(PortSlot& slot, const std::string& reason);
   void publish_upcalls();
   uint16_t slot_of(uint32_t ofport) const { return ofport < slot_of_ofport_.size() ? slot_of_ofport_[ofport] : kNoSlot; }
   static bool usable(const PortSlot& s) { return s.port && s.link_up; }
@@ -195,6 +216,8 @@ class Datapath {
   static constexpr uint16_t kNoSlot = 0xffff;
   std::vector<uint16_t> slot_of_ofport_;  // ofport → slot, kNoSlot when none
   uint64_t burst_ms_ = 0;                 // the clock for flow counters, read once per burst
+  uint64_t burst_realtime_ns_ = 0;        // capture timestamps, read once per burst when capturing
+  uint32_t captures_ = 0;                 // live captures running
   // Upcalls: gathered per burst without a lock, then published under out_mu_.
   std::vector<Upcall> burst_upcalls_;
   uint32_t upcall_queue_max_ = 1024;
