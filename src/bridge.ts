@@ -224,6 +224,15 @@ export class Bridge extends EventEmitter {
     return this.dp.stopCapture(this.requirePort(port).ofport);
   }
 
+  /**
+   * Benchmarks only: every frame goes to every other port with no parsing and no
+   * lookup, the I/O ceiling that the pipeline's cost is measured against.
+   */
+  async setBareForward(on: boolean): Promise<void> {
+    this.checkOpen();
+    await this.dp.setBareForward(on);
+  }
+
   /** Limits on packets sent to the controller: queue length and packets per second. */
   async setUpcallLimits(queue: number, ratePerSecond: number): Promise<void> {
     this.checkOpen();

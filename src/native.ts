@@ -122,6 +122,8 @@ export interface NativeDatapath {
   replay(controllerOut?: string): Promise<NativeReplayResult>;
   /** Records read so far by a running replay. */
   replayProgress(): number;
+  /** Benchmarks only: forward every frame to every other port, no parse, no lookup. */
+  setBareForward(on: boolean): Promise<void>;
   /** Frames processed as if they arrived on `ofport` (any port type). */
   ingest(ofport: number, frames: Buffer[]): Promise<void>;
   /** Writes what the port receives/sends to a pcap file; count 0 = until stopCapture. */

@@ -61,6 +61,7 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("setUpcallLimits", &DatapathJs::JsSetUpcallLimits),
                          InstanceMethod("replay", &DatapathJs::JsReplay),
                          InstanceMethod("ingest", &DatapathJs::JsIngest),
+                         InstanceMethod("setBareForward", &DatapathJs::JsSetBareForward),
                          InstanceMethod("startCapture", &DatapathJs::JsStartCapture),
                          InstanceMethod("stopCapture", &DatapathJs::JsStopCapture),
                          InstanceMethod("replayProgress", &DatapathJs::JsReplayProgress),
@@ -658,6 +659,19 @@ Napi::Value DatapathJs::JsStopCapture(const Napi::CallbackInfo& info) {
   cmd->apply = [ofport](Datapath& dp) -> JsValueBuilder {
     double n = double(dp.stop_capture(ofport));
     return [n](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, n); };
+  };
+  return Post(env, std::move(cmd));
+}
+
+// setBareForward(on): benchmarks' no-lookup mode.
+Napi::Value DatapathJs::JsSetBareForward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  bool on = info[0].ToBoolean();
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [on](Datapath& dp) -> JsValueBuilder {
+    dp.set_bare_forward(on);
+    return undefined_result();
   };
   return Post(env, std::move(cmd));
 }

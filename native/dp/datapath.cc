@@ -162,6 +162,15 @@ void Datapath::process_burst(uint16_t in_slot, Packet* pkts, uint32_t n) {
     clock_gettime(CLOCK_REALTIME, &ts);
     burst_realtime_ns_ = uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
   }
+  if (bare_forward_) {
+    for (uint32_t i = 0; i < n; i++) {
+      in.counters.rx_packets++;
+      in.counters.rx_bytes += pkts[i].len;
+      output_all(&pkts[i], in_slot);
+    }
+    flush_all_outputs();
+    return;
+  }
   FlowKey key;
   for (uint32_t i = 0; i < n; i++) {
     Packet* p = &pkts[i];

@@ -142,6 +142,9 @@ class Datapath {
   Program trace(const FlowKey& key, std::vector<TraceStep>* steps) { return pipeline_.trace(key, steps); }
   const OfAction* program_ops(const Program& p) const { return pipeline_.ops(p); }
   MicroflowCacheStats cache_stats() const { return pipeline_.cache_stats(); }
+  // Benchmarks only: every frame goes straight to every other port, with no parse
+  // and no lookup — the I/O ceiling the pipeline's cost is measured against.
+  void set_bare_forward(bool on) { bare_forward_ = on; }
   void set_upcall_limits(uint32_t queue, uint32_t rate) {
     upcall_queue_max_ = queue;
     upcall_rate_ = rate;
@@ -218,6 +221,7 @@ class Datapath {
   uint64_t burst_ms_ = 0;                 // the clock for flow counters, read once per burst
   uint64_t burst_realtime_ns_ = 0;        // capture timestamps, read once per burst when capturing
   uint32_t captures_ = 0;                 // live captures running
+  bool bare_forward_ = false;
   // Upcalls: gathered per burst without a lock, then published under out_mu_.
   std::vector<Upcall> burst_upcalls_;
   uint32_t upcall_queue_max_ = 1024;
