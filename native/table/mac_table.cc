@@ -19,9 +19,13 @@ MacTable::MacTable(uint32_t capacity) { resize(capacity); }
 uint32_t MacTable::bucket_of(const MacAddr& mac, uint16_t vlan) const {
   // Multiplicative hash of the 48-bit MAC and the 12-bit VID: cheap, and the low
   // bits of a MAC (the NIC-specific part) carry the entropy.
-  uint64_t k = 0;
-  std::memcpy(&k, mac.b, 6);
-  k ^= uint64_t(vlan) << 48;
+  // Two loads, not a 6-byte memcpy into a zeroed word: that pattern stalls on store
+  // forwarding (~25% of a cache-hit replay was this line).
+  uint32_t lo;
+  uint16_t hi;
+  std::memcpy(&lo, mac.b, 4);
+  std::memcpy(&hi, mac.b + 4, 2);
+  uint64_t k = uint64_t(lo) | uint64_t(hi) << 32 | uint64_t(vlan) << 48;
   k *= 0x9E3779B97F4A7C15ull;
   return uint32_t(k >> 32) & bucket_mask_;
 }
