@@ -15,6 +15,8 @@ import type { FdbEntry, PortStats } from '../types.js';
 import { parseBridgeSettings, parseHttpAddress, parseOfport, parsePortType, parseTag, parseTrunks } from './args.js';
 import { call } from './client.js';
 import { addReplayCommand } from './replay-command.js';
+import { addInjectCommand } from './inject-command.js';
+import { addCaptureCommand } from './capture-command.js';
 import { formatDumpFlows, formatDumpPorts, formatFdb, formatJson, formatList, formatShow } from './format.js';
 import { formatTrace } from './trace-format.js';
 
@@ -264,6 +266,8 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
     );
 
   addReplayCommand(program, io, option);
+  addInjectCommand(program, io, env, option);
+  addCaptureCommand(program, io, env, option);
 
   return program;
 }

@@ -7,10 +7,16 @@
 // switch and the file never disagree about what was asked. Flow verbs save the
 // bridge's whole table after the change (flows.ts), and undo by putting the table
 // as it was before back.
+//
+// The live verbs (inject, capture) change no configuration. inject is checked and
+// its trace read in the queue, then paced beside it (inject.ts), so a trace that
+// takes minutes does not hold up other verbs; capture-status waits beside it too
+// (capture.ts).
 import { NodeswitchError } from '../errors.js';
 import type { PortStats } from '../types.js';
 import { checkNetdevName } from '../validate.js';
 import { type ConfigDoc, type DbBridge, type DbPort, type DbPortType, saveDb } from './config-db.js';
+import { Captures, parseCaptureArgs } from './capture.js';
 import { currentSpecs, dumpFlows, installSaved, parseSavedFlows, replaceFlows, savedFlows } from './flows.js';
 import {
   type Args,
@@ -23,6 +29,7 @@ import {
   optionalString,
   requireString,
 } from './protocol.js';
+import { type InjectSummary, InjectSchedule, pace, parseInjectArgs, readTrace, summarize, usableRecords } from './inject.js';
 import { portKey } from './restore.js';
 import { type BridgeApi, type Log, type SwitchApi, watchBridge } from './switch-api.js';
 
@@ -31,6 +38,9 @@ const MAX_VLAN = 4095;
 
 export class Controller {
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly captures: Captures;
+  /** Injects running, by bridge/port: what inject-stop aborts. */
+  private readonly injects = new Map<string, AbortController>();
 
   constructor(
     private readonly sw: SwitchApi,
@@ -40,7 +50,9 @@ export class Controller {
     private readonly dbPath: string,
     private readonly log: Log,
     private readonly save: (path: string, doc: ConfigDoc) => void = saveDb,
-  ) {}
+  ) {
+    this.captures = new Captures(log, (name) => this.sw.bridge(name));
+  }
 
   /** The configuration as last written. */
   config(): ConfigDoc {
@@ -53,10 +65,16 @@ export class Controller {
   }
 
   handle(verb: Verb, args: Args): Promise<unknown> {
-    const run = this.queue.then(
-      () => this.dispatch(verb, args),
-      () => this.dispatch(verb, args),
-    );
+    // Long verbs: they wait beside the queue, not in it.
+    if (verb === 'inject') return this.inject(args);
+    if (verb === 'capture-status') {
+      return this.captures.status(requireString(args, 'bridge'), requireString(args, 'port'), optionalNumber(args, 'id'), optionalNumber(args, 'wait') ?? 0);
+    }
+    return this.enqueue(() => this.dispatch(verb, args));
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -105,7 +123,79 @@ export class Controller {
         const { traceFields } = await import('./trace.js');
         return traceFields(bridge, requireString(args, 'fields'));
       }
+      case 'inject-stop': {
+        const brName = requireString(args, 'bridge');
+        const port = requireString(args, 'port');
+        const running = this.injects.get(portKey(brName, port));
+        if (!running) throw new NodeswitchError(`no inject is running into port ${port} on bridge ${brName}`, 'port');
+        running.abort();
+        return {};
+      }
+      case 'capture': {
+        const req = parseCaptureArgs(args);
+        const bridge = this.attachedPort(req.bridge, req.port);
+        return this.captures.start(req, bridge, this.docPort(req.bridge, req.port).ofport);
+      }
+      case 'capture-stop':
+        return this.captures.stop(requireString(args, 'bridge'), requireString(args, 'port'), optionalNumber(args, 'id'));
+      case 'inject':
+      case 'capture-status':
+        throw new Error(`${verb} is not a queued verb`);
     }
+  }
+
+  /** inject: checked and read in the queue, paced beside it; answers with the summary when done. */
+  private async inject(args: Args): Promise<InjectSummary> {
+    const req = parseInjectArgs(args);
+    const k = portKey(req.bridge, req.port);
+    const { bridge, frames, tsNs, skipped } = await this.enqueue(async () => {
+      const bridge = this.attachedPort(req.bridge, req.port);
+      if (!bridge.injectFrames) throw new NodeswitchError('this switch cannot inject frames', 'port');
+      if (this.injects.has(k)) throw new NodeswitchError(`an inject into port ${req.port} on bridge ${req.bridge} is already running`, 'port');
+      return { bridge, ...usableRecords(await readTrace(req.file)) };
+    });
+    if (this.injects.has(k)) throw new NodeswitchError(`an inject into port ${req.port} on bridge ${req.bridge} is already running`, 'port');
+    const abort = new AbortController();
+    this.injects.set(k, abort);
+    let failure: Error | undefined;
+    let sent = 0;
+    try {
+      const schedule = new InjectSchedule(tsNs, req.mode, req.loop);
+      const result = await pace(
+        frames,
+        schedule,
+        async (batch) => {
+          try {
+            await bridge.injectFrames!(req.port, batch);
+            sent += batch.length;
+          } catch (err) {
+            // The port or the bridge went away under the inject.
+            failure = err as Error;
+            abort.abort();
+          }
+        },
+        undefined,
+        abort.signal,
+      );
+      if (failure) {
+        throw new NodeswitchError(`inject into port ${req.port} on bridge ${req.bridge} stopped after ${sent} packets: ${failure.message}`, 'port');
+      }
+      const summary = summarize(result, skipped, abort.signal.aborted);
+      this.log(
+        `bridge ${req.bridge}: injected ${summary.packets} packets from ${req.file} into port ${req.port} in ${summary.seconds} s${summary.stopped ? ' (stopped)' : ''}`,
+      );
+      return summary;
+    } finally {
+      this.injects.delete(k);
+    }
+  }
+
+  /** The live bridge of a port that is in the config and attached to the datapath. */
+  private attachedPort(brName: string, port: string): BridgeApi {
+    this.docPort(brName, port);
+    const reason = this.missing.get(portKey(brName, port));
+    if (reason !== undefined) throw new NodeswitchError(`port ${port} is in the config but not attached (${reason})`, 'port');
+    return this.liveBridge(brName);
   }
 
   /** A flow verb: applied to the bridge, then its whole table saved; undone if the save fails. */

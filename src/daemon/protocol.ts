@@ -27,6 +27,11 @@ export const VERBS = [
   'del-flows',
   'dump-flows',
   'trace',
+  'inject',
+  'inject-stop',
+  'capture',
+  'capture-status',
+  'capture-stop',
 ] as const;
 export type Verb = (typeof VERBS)[number];
 

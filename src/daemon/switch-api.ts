@@ -12,6 +12,17 @@ export interface PortEvent {
   reason: string;
 }
 
+export type CaptureDirection = 'in' | 'out' | 'both';
+
+/** A capture that ended in the datapath: its count reached, its port deleted, a write error. */
+export interface CaptureDoneEvent {
+  port: string | undefined;
+  ofport: number;
+  packets: number;
+  /** Empty when the count was reached. */
+  reason: string;
+}
+
 /** One installed flow, as the daemon reads it (a subset of ofproto's FlowEntry). */
 export interface FlowListEntry {
   id: number;
@@ -39,6 +50,12 @@ export interface BridgeApi {
   fdbFlush(): Promise<void>;
   portStats(name?: string): Promise<PortStats[]>;
   on(event: 'portDown' | 'portUp', listener: (e: PortEvent) => void): unknown;
+  on(event: 'captureDone', listener: (e: CaptureDoneEvent) => void): unknown;
+  // Live inject and capture (nodeswitch inject / capture). Optional: a switch without
+  // them (the unit tests' fake) refuses those verbs.
+  injectFrames?(port: string, frames: Buffer[]): Promise<void>;
+  startCapture?(port: string, file: string, opts: { direction?: CaptureDirection; count?: number }): Promise<void>;
+  stopCapture?(port: string): Promise<number>;
   // OpenFlow tables (ovs-ofctl syntax; errors are FlowSyntaxError / NodeswitchError).
   addFlow(flow: string): Promise<void>;
   addFlows(text: string): Promise<number>;

@@ -1,0 +1,337 @@
+// The live verbs against a real daemon: capture records what a ping sent (counted,
+// and until Ctrl-C), inject feeds generated traces into a port at --pps / original /
+// --multiplier timing, --topspeed and --loop, Ctrl-C stops an inject, and bad input is
+// refused with exit 1 and nothing changed.
+//
+// Two hosts in namespaces on veths, one bridge (NORMAL) in a daemon child process;
+// the CLI is run as separate processes (bin/nodeswitch.js → dist/). Traces are
+// written and captures read back with the addon's pcap reader/writer. Needs root.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab, waitFor } from '../../src/lab/index.js';
+import { canRun, requirePrerequisitesInCI } from './helpers.js';
+
+requirePrerequisitesInCI();
+
+const bin = fileURLToPath(new URL('../../bin/nodeswitch.js', import.meta.url));
+const compiled = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+interface PcapRecord {
+  caplen: number;
+  len: number;
+  tsNs: bigint;
+  data: Buffer;
+}
+
+interface PcapTesting {
+  pcapRead(path: string): { records: PcapRecord[] };
+  pcapWrite(path: string, records: { data: Buffer; tsNs: bigint }[]): number;
+}
+
+async function pcap(): Promise<PcapTesting> {
+  const { addon } = await import('../../src/native.js');
+  return (addon as unknown as { testing: PcapTesting }).testing;
+}
+
+const ETH_TEST = 0x88b5; // IEEE local experimental: the hosts' kernels count and drop it
+const macBytes = (mac: string): Buffer => Buffer.from(mac.split(':').map((x) => parseInt(x, 16)));
+
+/** A frame to `dst` from a made-up source, numbered `i`. */
+function testFrame(dst: string, i: number): Buffer {
+  const f = Buffer.alloc(64);
+  macBytes(dst).copy(f, 0);
+  macBytes('02:aa:00:00:00:01').copy(f, 6);
+  f.writeUInt16BE(ETH_TEST, 12);
+  f.writeUInt32BE(i, 14);
+  return f;
+}
+
+const ethertype = (f: Buffer): number => f.readUInt16BE(12);
+const ipProto = (f: Buffer): number => f[23]!;
+const icmpType = (f: Buffer): number => f[34]!;
+const ipSrc = (f: Buffer): string => [...f.subarray(26, 30)].join('.');
+
+describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture ↔ daemon', () => {
+  let dir: string;
+  let db: string;
+  let sock: string;
+  let lab: Lab;
+  let daemon: { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } | undefined;
+  let br: string;
+  let p1: string;
+  let p2: string;
+  let h2mac: string;
+  const children = new Set<ChildProcess>();
+
+  /** Starts the CLI; `done` resolves when it exits. */
+  function start(args: string[], cwd?: string): { child: ChildProcess; done: Promise<CliResult> } {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, [bin, ...args, '--sock', sock, '--db', db], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const done = new Promise<CliResult>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        children.delete(child);
+        resolve({ code: code ?? 99, stdout, stderr, ms: Date.now() - t0 });
+      });
+    });
+    return { child, done };
+  }
+
+  const cli = (args: string[], cwd?: string): Promise<CliResult> => start(args, cwd).done;
+
+  async function ok(...args: string[]): Promise<string> {
+    const r = await cli(args);
+    expect(r, `nodeswitch ${args.join(' ')}`).toMatchObject({ code: 0, stderr: '' });
+    return r.stdout;
+  }
+
+  /** Refused with exit 1 and the message on stderr; the DB unchanged, no file made. */
+  async function refused(args: string[], message: RegExp, noFile?: string): Promise<void> {
+    const before = readFileSync(db);
+    const r = await cli(args);
+    expect(r.code, `nodeswitch ${args.join(' ')}: ${r.stderr}`).toBe(1);
+    expect(r.stderr).toMatch(/^nodeswitch: /);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(db).equals(before), 'DB unchanged').toBe(true);
+    if (noFile) expect(existsSync(noFile), `${noFile} not created`).toBe(false);
+  }
+
+  /** The summary line of inject. */
+  function summary(stdout: string): { packets: number; passes: number; seconds: number; pps: number; stopped: boolean } {
+    const m = /^injected (\d+) packets \(\d+ bytes, (\d+) pass(?:es)?\) into port \S+ on bridge \S+ in ([\d.]+) s: ([\d.]+) pps( \(stopped before the end\))?\n/.exec(
+      stdout,
+    );
+    expect(m, stdout).not.toBeNull();
+    return { packets: Number(m![1]), passes: Number(m![2]), seconds: Number(m![3]), pps: Number(m![4]), stopped: m![5] !== undefined };
+  }
+
+  /** Writes a trace of `n` test frames to h2, `gapMs` apart; returns its path. */
+  async function trace(name: string, n: number, gapMs = 1): Promise<string> {
+    const file = join(dir, name);
+    const base = 1_700_000_000_000_000_000n;
+    (await pcap()).pcapWrite(
+      file,
+      Array.from({ length: n }, (_, i) => ({ data: testFrame(h2mac, i), tsNs: base + BigInt(i * gapMs) * 1_000_000n })),
+    );
+    return file;
+  }
+
+  /** Test frames h2's eth0 received so far. */
+  const h2rx = async (): Promise<number> => (await lab.counters('h2', 'eth0')).rxPackets;
+
+  function listening(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const s = connect(sock);
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ns-live-'));
+    db = join(dir, 'db.json');
+    sock = join(dir, 'ns.sock');
+    lab = new Lab();
+    br = lab.name('lv');
+    await lab.addHost('h1');
+    await lab.addHost('h2');
+    p1 = await lab.addVethHost('h1', '10.81.0.1/24');
+    p2 = await lab.addVethHost('h2', '10.81.0.2/24');
+    h2mac = await lab.mac('h2');
+    const child = spawn(process.execPath, [bin, 'daemon', '--sock', sock, '--db', db], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    daemon = { child, stderr: () => log, exited };
+    let exitCode: number | null | undefined;
+    void exited.then((c) => (exitCode = c));
+    await waitFor(async () => exitCode !== undefined || (await listening()), { timeoutMs: 15_000, what: 'daemon listening' });
+    if (exitCode !== undefined) throw new Error(`daemon exited ${exitCode}: ${log}`);
+    await ok('add-br', br);
+    await ok('add-port', br, p1, '--ofport', '1');
+    await ok('add-port', br, p2, '--ofport', '2');
+    // ARP resolved both ways before anything is counted.
+    expect((await lab.ping('h1', '10.81.0.2', { count: 1 })).received).toBe(1);
+  });
+
+  afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    if (daemon) {
+      daemon.child.kill('SIGTERM');
+      const code = await daemon.exited;
+      expect(code, daemon.stderr()).toBe(0);
+    }
+    await lab?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('capture --count records what a ping sent, then exits 0 saying how many', async () => {
+    const file = join(dir, 'ping-in.pcap');
+    const cap = start(['capture', br, p1, '-w', file, '--count', '3', '--direction', 'in']);
+    // The capture is running once the daemon answered "capture": poll until frames arrive.
+    await waitFor(async () => existsSync(file), { timeoutMs: 5000, what: 'capture file' });
+    const ping = lab.ping('h1', '10.81.0.2', { count: 6, interval: 0.2 });
+    const r = await cap.done;
+    await ping;
+    expect(r).toMatchObject({ code: 0, stdout: '3 packets captured\n', stderr: '' });
+    const records = (await pcap()).pcapRead(file).records;
+    expect(records.length).toBe(3);
+    for (const rec of records) {
+      expect(ethertype(rec.data)).toBe(0x0800);
+      expect(ipProto(rec.data)).toBe(1);
+      expect(icmpType(rec.data)).toBe(8); // echo request, as h1 sent it
+      expect(ipSrc(rec.data)).toBe('10.81.0.1');
+    }
+    // tcpdump reads it too.
+    const td = await lab.exec('h1', ['tcpdump', '-nr', file]);
+    expect(td.stdout.split('\n').filter((l) => /ICMP echo request/.test(l)).length).toBe(3);
+  });
+
+  it('capture --direction both on the other port sees requests and replies; Ctrl-C stops it, exit 0', async () => {
+    const file = join(dir, 'ping-both.pcap');
+    const cap = start(['capture', br, p2, '-w', file]);
+    await waitFor(async () => existsSync(file), { timeoutMs: 5000, what: 'capture file' });
+    expect((await lab.ping('h1', '10.81.0.2', { count: 4, interval: 0.2 })).received).toBe(4);
+    cap.child.kill('SIGINT');
+    const r = await cap.done;
+    expect(r.code, r.stderr).toBe(0);
+    const n = Number(/^(\d+) packets captured\n$/.exec(r.stdout)?.[1]);
+    const records = (await pcap()).pcapRead(file).records;
+    expect(records.length).toBe(n);
+    const icmp = records.filter((x) => ethertype(x.data) === 0x0800 && ipProto(x.data) === 1);
+    expect(icmp.filter((x) => icmpType(x.data) === 8).length).toBe(4);
+    expect(icmp.filter((x) => icmpType(x.data) === 0).length).toBe(4);
+    // The port is free again.
+    await refused(['capture', br, p2, '-w', join(dir, 'x.pcap'), '--count', 'x'], /count must be an integer/);
+  });
+
+  it('inject --pps 200 keeps the rate (loosely) and every frame arrives', async () => {
+    const file = await trace('pps.pcap', 100);
+    const capFile = join(dir, 'pps-out.pcap');
+    const cap = start(['capture', br, p2, '-w', capFile, '--direction', 'out', '--count', '100']);
+    await waitFor(async () => existsSync(capFile), { timeoutMs: 5000, what: 'capture file' });
+    const rx0 = await h2rx();
+    const r = await cli(['inject', br, p1, file, '--pps', '200']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = summary(r.stdout);
+    expect(s).toMatchObject({ packets: 100, passes: 1, stopped: false });
+    // 99 gaps of 5 ms: 0.495 s. Loose: timers and a loaded CI machine.
+    expect(s.seconds).toBeGreaterThan(0.45);
+    expect(s.seconds).toBeLessThan(2);
+    expect(s.pps).toBeGreaterThan(50);
+    expect(s.pps).toBeLessThan(230);
+    const c = await cap.done;
+    expect(c).toMatchObject({ code: 0, stdout: '100 packets captured\n' });
+    const got = (await pcap()).pcapRead(capFile).records.filter((x) => ethertype(x.data) === ETH_TEST);
+    expect(got.map((x) => x.data.readUInt32BE(14))).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    await waitFor(async () => (await h2rx()) - rx0 >= 100, { timeoutMs: 3000, what: 'frames at h2' });
+  });
+
+  it("default timing follows the trace's gaps; --multiplier speeds it up", async () => {
+    const file = await trace('gaps.pcap', 6, 100); // 0.5 s of trace
+    const plain = summary(await ok('inject', br, p1, file));
+    expect(plain.packets).toBe(6);
+    expect(plain.seconds).toBeGreaterThan(0.45);
+    expect(plain.seconds).toBeLessThan(2);
+    const fast = summary(await ok('inject', br, p1, file, '--multiplier', '5'));
+    expect(fast.seconds).toBeGreaterThan(0.08);
+    expect(fast.seconds).toBeLessThan(0.45);
+  });
+
+  it('--topspeed --loop 3 sends every pass as fast as it goes', async () => {
+    const file = await trace('gaps-long.pcap', 200, 1000); // 199 s of trace if it were timed
+    const rx0 = await h2rx();
+    const r = await cli(['inject', br, p1, file, '--topspeed', '--loop', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(summary(r.stdout)).toMatchObject({ packets: 600, passes: 3, stopped: false });
+    expect(r.ms).toBeLessThan(10_000);
+    await waitFor(async () => (await h2rx()) - rx0 >= 600, { timeoutMs: 3000, what: 'frames at h2' });
+  });
+
+  it('a relative FILE is resolved against the CLI working directory', async () => {
+    await trace('rel.pcap', 3);
+    const r = await cli(['inject', br, p1, 'rel.pcap', '--topspeed'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(summary(r.stdout).packets).toBe(3);
+    const cap = start(['capture', br, p1, '-w', 'rel-cap.pcap', '--count', '1'], dir);
+    await waitFor(async () => existsSync(join(dir, 'rel-cap.pcap')), { timeoutMs: 5000, what: 'capture file' });
+    await lab.ping('h1', '10.81.0.2', { count: 1 });
+    expect(await cap.done).toMatchObject({ code: 0, stdout: '1 packets captured\n' });
+  });
+
+  it('Ctrl-C stops an inject between frames and prints what went in, exit 0', async () => {
+    const file = await trace('slow.pcap', 3, 20_000); // 40 s at the trace's timing
+    const inj = start(['inject', br, p1, file]);
+    await new Promise((r) => setTimeout(r, 700));
+    inj.child.kill('SIGINT');
+    const r = await inj.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(summary(r.stdout)).toMatchObject({ packets: 1, stopped: true });
+    expect(r.ms).toBeLessThan(10_000);
+  });
+
+  it('bad input: clear messages, exit 1, nothing changed', async () => {
+    const good = await trace('good.pcap', 2);
+    const corrupt = join(dir, 'corrupt.pcap');
+    writeFileSync(corrupt, Buffer.concat([readFileSync(good), Buffer.from([1, 2, 3, 4, 5])]));
+    await refused(['inject', 'nosuchbr', p1, good], /no bridge named nosuchbr/);
+    await refused(['inject', br, 'nosuchport', good], /has no port nosuchport/);
+    await refused(['inject', br, p1, join(dir, 'missing.pcap')], /cannot read the trace .*missing\.pcap/);
+    const r = await cli(['inject', br, p1, corrupt]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^nodeswitch: cannot read the trace .*corrupt\.pcap: .*\b(offset|byte)\b/i);
+    await refused(['inject', br, p1, good, '--pps', '10', '--multiplier', '2'], /--pps.*cannot be used with.*--multiplier/);
+    await refused(['inject', br, p1, good, '--multiplier', '2', '--topspeed'], /cannot be used with/);
+    await refused(['inject', br, p1, good, '--pps', '0'], /pps must be a number greater than 0/);
+    await refused(['inject', br, p1, good, '--pps', 'fast'], /pps must be a number/);
+    await refused(['inject', br, p1, good, '--loop', '0'], /loop must be an integer from 1/);
+
+    const capFile = join(dir, 'never.pcap');
+    await refused(['capture', 'nosuchbr', p1, '-w', capFile], /no bridge named nosuchbr/, capFile);
+    await refused(['capture', br, 'nosuchport', '-w', capFile], /has no port nosuchport/, capFile);
+    await refused(['capture', br, p1, '-w', join(dir, 'no', 'such', 'dir.pcap')], /cannot capture port .* to .*dir\.pcap/);
+    await refused(['capture', br, p1, '-w', capFile, '--direction', 'sideways'], /direction must be in, out or both/, capFile);
+    await refused(['capture', br, p1, '-w', capFile, '--count', '0'], /count must be an integer from 1/, capFile);
+    await refused(['capture', br, p1], /required option '-w, --write <file>'/);
+
+    // A port already being captured.
+    const first = join(dir, 'busy.pcap');
+    const cap = start(['capture', br, p1, '-w', first]);
+    await waitFor(async () => existsSync(first), { timeoutMs: 5000, what: 'capture file' });
+    await refused(['capture', br, p1, '-w', capFile], /already being captured/, capFile);
+    cap.child.kill('SIGTERM');
+    expect(await cap.done).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+ packets captured\n$/) });
+  });
+
+  it('a capture whose port is deleted ends, and says so', async () => {
+    const extra = await lab.addVethHost('h1', null, { ifname: 'eth1' });
+    await ok('add-port', br, extra);
+    const file = join(dir, 'deleted.pcap');
+    const cap = start(['capture', br, extra, '-w', file]);
+    await waitFor(async () => existsSync(file), { timeoutMs: 5000, what: 'capture file' });
+    await ok('del-port', br, extra);
+    const r = await cap.done;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^\d+ packets captured\n$/);
+    expect(r.stderr).toMatch(/capture of port .* ended early: port deleted/);
+  });
+});
