@@ -10,7 +10,7 @@
 //                   capture's lease, so a CLI killed with SIGKILL leaves no capture
 //                   running for more than LEASE_SECONDS
 //   capture-stop    on Ctrl-C / SIGINT / SIGTERM / SIGHUP
-// Then "N packets captured" on stdout, exit 0 — or exit 1 when the capture ended for
+// Then "N packets captured" on stdout (as tcpdump says it), exit 0 — or exit 1 when the capture ended for
 // another reason (port or bridge deleted, a write error), said on stderr.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -95,7 +95,8 @@ export function addCaptureCommand(
           if (next === 'signal') final = (await call(sock, 'capture-stop', { bridge, port, id })) as CaptureState;
           else if (!next.running) final = next;
         }
-        io.out(`${final.packets ?? 0} packets captured\n`);
+        const n = final.packets ?? 0;
+        io.out(`${n} packet${n === 1 ? '' : 's'} captured\n`);
         if (!endedWell(final.reason)) {
           throw new NodeswitchError(`the capture of port ${port} ended early: ${final.reason ?? 'unknown reason'}`, 'port');
         }

@@ -45,7 +45,7 @@ export function parsePositive(value: string, argument: string): number {
 
 export function formatInject(bridge: string, port: string, s: InjectSummary): string {
   const lines = [
-    `injected ${s.packets} packets (${s.bytes} bytes, ${s.passes} pass${s.passes === 1 ? '' : 'es'}) into port ${port} on bridge ${bridge} ` +
+    `injected ${s.packets} packet${s.packets === 1 ? '' : 's'} (${s.bytes} bytes, ${s.passes} pass${s.passes === 1 ? '' : 'es'}) into port ${port} on bridge ${bridge} ` +
       `in ${s.seconds.toFixed(3)} s: ${s.pps} pps${s.stopped ? ' (stopped before the end)' : ''}`,
     ...(s.skipped ? [`skipped ${s.skipped} records the capture had cut short (caplen < len)`] : []),
   ];
