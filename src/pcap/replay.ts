@@ -10,7 +10,7 @@
  * replay succeeded, so a refused replay writes nothing to DIR; files of ports that
  * sent nothing are not kept.
  */
-import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { NodeswitchError } from '../errors.js';
 import { parseFlowsFile } from '../ofproto/flow-syntax.js';
@@ -62,7 +62,7 @@ function checkReadable(file: string, what: string): void {
     accessSync(file, fsConstants.R_OK);
     if (!statSync(file).isFile()) throw new Error('not a regular file');
   } catch (err) {
-    throw new NodeswitchError(`${what} ${file}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, what);
+    throw new NodeswitchError(`--${what} ${file}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, what);
   }
 }
 
@@ -96,24 +96,53 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     checkReadable(opts.flowsFile, 'flows');
     flowsText = readFileSync(opts.flowsFile, 'utf8');
     // Checked here, before any file is made: one bad line refuses the whole replay.
-    parseFlowsFile(flowsText, { context: 'add' });
+    try {
+      parseFlowsFile(flowsText, { context: 'add' });
+    } catch (err) {
+      if (!(err instanceof NodeswitchError)) throw err;
+      throw new NodeswitchError(`--flows ${opts.flowsFile}: ${err.message}`, 'flows');
+    }
   }
   const outDir = opts.outDir === undefined ? undefined : resolve(opts.outDir);
   let staging: string | undefined;
+  // The first directory made for DIR's parent: removed again if the replay is refused.
+  let madeParent: string | undefined;
+  let succeeded = false;
   if (outDir) {
-    mkdirSync(dirname(outDir), { recursive: true });
-    staging = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.replay-`));
+    try {
+      if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+      madeParent = mkdirSync(dirname(outDir), { recursive: true });
+      staging = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.replay-`));
+    } catch (err) {
+      if (madeParent) rmSync(madeParent, { recursive: true, force: true });
+      throw new NodeswitchError(`--out ${opts.outDir}: cannot write there: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'out');
+    }
   }
   const sw = new Switch();
   try {
     const br = sw.addBridge('replay', { defaultFlows: flowsText === undefined });
-    if (flowsText !== undefined) await br.addFlows(flowsText);
+    if (flowsText !== undefined) {
+      try {
+        await br.addFlows(flowsText);
+      } catch (err) {
+        if (!(err instanceof NodeswitchError)) throw err;
+        throw new NodeswitchError(`--flows ${opts.flowsFile}: ${err.message}`, 'flows');
+      }
+    }
     const inputs = new Map(opts.inputs.map((i) => [i.port, i.file]));
     for (const p of ports) {
       const pcap: { in?: string; out?: string; repeat?: number } = { repeat: opts.repeat ?? 1 };
       if (inputs.has(p)) pcap.in = inputs.get(p);
       if (staging) pcap.out = join(staging, `port-${p}.pcap`);
-      await br.addPort(`p${p}`, { type: 'pcap', ofport: p, pcap });
+      try {
+        await br.addPort(`p${p}`, { type: 'pcap', ofport: p, pcap });
+      } catch (err) {
+        // The native reader's refusals (bad magic, link type, corrupt record at byte N)
+        // are the user's input, not a bug: say which --in it was.
+        if (err instanceof NodeswitchError) throw err;
+        const what = pcap.in !== undefined ? `--in ${p}` : `--out port ${p}`;
+        throw new NodeswitchError(`${what}: ${(err as Error).message}`, pcap.in !== undefined ? 'in' : 'out');
+      }
     }
     const started = Date.now();
     const timer = opts.onProgress
@@ -130,8 +159,12 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     }
     const [stats, bstats] = await Promise.all([br.portStats(), br.stats()]);
     await sw.close();
+    // Records read = frames that reached the pipeline + records skipped. Not
+    // result.packets: the datapath counts a runt in both rx_packets and rx_errors,
+    // so that sum reads a runt twice.
+    const packetsRead = stats.reduce((n, s) => n + s.rxPackets, 0) + result.truncated + result.oversize;
     const summary: ReplaySummary = {
-      packetsRead: result.packets,
+      packetsRead,
       truncated: result.truncated,
       oversize: result.oversize,
       ports: stats.map((s) => ({
@@ -151,7 +184,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
       },
       upcalls: bstats.upcalls,
       wallSeconds: result.elapsedNs / 1e9,
-      mpps: result.elapsedNs > 0 ? result.packets / (result.elapsedNs / 1e3) : 0,
+      mpps: result.elapsedNs > 0 ? packetsRead / (result.elapsedNs / 1e3) : 0,
     };
     if (outDir && staging) {
       mkdirSync(outDir, { recursive: true });
@@ -165,9 +198,11 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
         renameSync(join(staging, 'controller.pcap'), summary.controllerFile);
       }
     }
+    succeeded = true;
     return summary;
   } finally {
     await sw.close();
     if (staging) rmSync(staging, { recursive: true, force: true });
+    if (!succeeded && madeParent) rmSync(madeParent, { recursive: true, force: true });
   }
 }
