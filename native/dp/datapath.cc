@@ -666,7 +666,10 @@ ReplayResult Datapath::replay(const std::string& controller_out) {
     if (slots_[s]->type == PortType::kPcap && !static_cast<PcapPort*>(slots_[s]->port.get())->eof()) inputs.push_back(s);
   }
   uint64_t rx_before = 0;
-  for (uint16_t s : inputs) rx_before += slots_[s]->counters.rx_packets + slots_[s]->counters.rx_dropped + slots_[s]->counters.rx_errors;
+  for (uint16_t s : inputs) {
+    auto* port = static_cast<PcapPort*>(slots_[s]->port.get());
+    rx_before += slots_[s]->counters.rx_packets + port->truncated() + port->oversize();
+  }
   try {
     // Round-robin one burst per input, so several traces interleave as live ports would.
     while (!inputs.empty()) {
@@ -691,7 +694,9 @@ ReplayResult Datapath::replay(const std::string& controller_out) {
     auto* port = static_cast<PcapPort*>(slot.port.get());
     r.truncated += port->truncated();
     r.oversize += port->oversize();
-    r.packets += slot.counters.rx_packets + slot.counters.rx_dropped + slot.counters.rx_errors;
+    // rx_packets counts runts too (they are also rx_errors): records read are the
+    // packets that entered plus those the port skipped.
+    r.packets += slot.counters.rx_packets + port->truncated() + port->oversize();
     port->close();
   }
   r.packets -= rx_before;

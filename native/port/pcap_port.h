@@ -27,8 +27,9 @@
 //
 // TX: every frame goes to the writer (accepts_offloads() is false: the datapath
 // finishes partial checksums and segments GSO super-frames first). A port with no
-// output file counts what it is sent as tx_dropped. After a write error (disk full)
-// frames count as tx_errors; close() reports it.
+// output file counts what it is sent as sent (tx_packets) without recording it, so
+// a replay without --out still reports each port's output. After a write error
+// (disk full) frames count as tx_errors; close() reports it.
 //
 // Timestamps: input ports sharing a ReplayClock set it, at each burst, to the
 // timestamp of the last record of the burst; an output port writes the clock's

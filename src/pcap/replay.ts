@@ -188,14 +188,21 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     };
     if (outDir && staging) {
       mkdirSync(outDir, { recursive: true });
+      // A reused DIR keeps no file of an earlier run for a port that sent nothing now.
       for (const p of summary.ports) {
-        if (p.txPackets === 0) continue;
-        p.file = join(outDir, `port-${p.port}.pcap`);
+        const file = join(outDir, `port-${p.port}.pcap`);
+        if (p.txPackets === 0) {
+          rmSync(file, { force: true });
+          continue;
+        }
+        p.file = file;
         renameSync(join(staging, `port-${p.port}.pcap`), p.file);
       }
       if (summary.upcalls > 0) {
         summary.controllerFile = join(outDir, 'controller.pcap');
         renameSync(join(staging, 'controller.pcap'), summary.controllerFile);
+      } else {
+        rmSync(join(outDir, 'controller.pcap'), { force: true });
       }
     }
     succeeded = true;
