@@ -21,7 +21,7 @@ const SINK_IP = '10.78.0.99';
 // around the reads (bash builtins: no fork between read and timestamp).
 const SAMPLER = 'read a < "$1"; t0=$EPOCHREALTIME; sleep "$2"; read b < "$1"; t1=$EPOCHREALTIME; echo "$a $t0 $b $t1"';
 
-/** Frames per second of `counter` on the host's eth0 over `seconds`. */
+/** Per second of `counter` (rx_packets, rx_bytes, …) on the host's eth0 over `seconds`. */
 async function rate(topo: Topology, host: string, counter: string, seconds: number): Promise<number> {
   const file = `/sys/class/net/eth0/statistics/${counter}`;
   const r = await topo.exec(host, ['env', 'LC_ALL=C', 'bash', '-c', SAMPLER, 'sampler', file, String(seconds)], (seconds + 10) * 1000);
@@ -32,9 +32,68 @@ async function rate(topo: Topology, host: string, counter: string, seconds: numb
   return (b! - a!) / (t1! - t0!);
 }
 
-export function trafgenPacket(dstMac: string, srcMac: string, srcIp: string, dstIp: string): string {
-  // 14 (Ethernet) + 20 (IPv4) + 8 (UDP) + 18 = 60 bytes; trafgen fills in lengths and checksums.
-  return `{ eth(da=${dstMac}, sa=${srcMac}), ipv4(saddr=${srcIp}, daddr=${dstIp}, ttl=64), udp(sp=9, dp=9), fill(0x00, 18) }`;
+/** A UDP frame of `frameLen` bytes without the FCS (60: 64 on the wire). */
+export function trafgenPacket(dstMac: string, srcMac: string, srcIp: string, dstIp: string, frameLen = 60): string {
+  // 14 (Ethernet) + 20 (IPv4) + 8 (UDP) + payload; trafgen fills in lengths and checksums.
+  return `{ eth(da=${dstMac}, sa=${srcMac}), ipv4(saddr=${srcIp}, daddr=${dstIp}, ttl=64), udp(sp=9, dp=9), fill(0x00, ${frameLen - 42}) }`;
+}
+
+/** Who sends to whom: trafgen on `from`'s eth0, to `to`'s MAC and an IP nobody owns. */
+export interface ForwardPath {
+  from: { host: string; mac: string; ip: string };
+  to: { host: string; mac: string };
+  sinkIp: string;
+}
+
+export interface ForwardMeasurement {
+  /** Frames and bytes per second at the receiver's eth0 over the window. */
+  rxPps: number;
+  rxBps: number;
+  /** Frames per second leaving the sender's eth0 over a window of the same length. */
+  txPps: number;
+  /** Percentage of all frames sent that arrived (NaN if none were sent). */
+  delivered: number;
+}
+
+/** The path of forward-afpacket-64: host a to host b over the topology's veths. */
+export function vethPath(topo: Topology): ForwardPath {
+  return { from: { host: topo.hostA, mac: topo.macA, ip: topo.ipA }, to: { host: topo.hostB, mac: topo.macB }, sinkIp: SINK_IP };
+}
+
+/**
+ * One trafgen run of `frameLen`-byte frames along `path`: warm-up, then the
+ * receiver's rx_packets (and rx_bytes) and the sender's tx_packets over WINDOW_S.
+ */
+export async function measureForward(topo: Topology, log: (line: string) => void, path: ForwardPath, frameLen: number): Promise<ForwardMeasurement> {
+  const { lab } = topo;
+  const a = path.from.host;
+  const b = path.to.host;
+  const before = await Promise.all([lab.counters(a, 'eth0'), lab.counters(b, 'eth0')]);
+  const packet = trafgenPacket(path.to.mac, path.from.mac, path.from.ip, path.sinkIp, frameLen);
+  // Long options only: trafgen 0.6.8 rejects its own -A.
+  const gen = topo.spawn(a, ['trafgen', '--dev', 'eth0', '--cpus', '1', '--no-sock-mem', '--notouch-irq', '--no-cpu-stats', packet]);
+  let rx: number;
+  let rxBytes: number;
+  let tx: number;
+  try {
+    await sleep(WARMUP_MS);
+    if (!gen.running()) throw new Error(`trafgen exited at start: ${(gen.stderr() || gen.stdout()).trim()}`);
+    [rx, rxBytes, tx] = await Promise.all([
+      rate(topo, b, 'rx_packets', WINDOW_S),
+      rate(topo, b, 'rx_bytes', WINDOW_S),
+      rate(topo, a, 'tx_packets', WINDOW_S),
+    ]);
+    if (!gen.running()) throw new Error(`trafgen exited during the window: ${(gen.stderr() || gen.stdout()).trim()}`);
+  } finally {
+    await gen.stop('SIGINT');
+  }
+  await sleep(200); // frames still in rings and backlogs
+  const after = await Promise.all([lab.counters(a, 'eth0'), lab.counters(b, 'eth0')]);
+  const sent = after[0].txPackets - before[0].txPackets;
+  const got = after[1].rxPackets - before[1].rxPackets;
+  const backtalk = after[1].txPackets - before[1].txPackets;
+  log(`${a} sent ${sent} frames in all, ${b} received ${got}, ${b} sent ${backtalk}`);
+  return { rxPps: rx, rxBps: rxBytes, txPps: tx, delivered: sent > 0 ? (100 * got) / sent : NaN };
 }
 
 export const forward: Scenario = {
@@ -52,34 +111,16 @@ export const forward: Scenario = {
     "nodeswitch and OVS forward on a core of their own; their 'delivered' below 100 % is frames lost at the switch.",
 
   async run(topo, log) {
-    const { lab } = topo;
-    const before = await Promise.all([lab.counters(topo.hostA, 'eth0'), lab.counters(topo.hostB, 'eth0')]);
-    const packet = trafgenPacket(topo.macB, topo.macA, topo.ipA, SINK_IP);
-    // Long options only: trafgen 0.6.8 rejects its own -A.
-    const gen = topo.spawn(topo.hostA, [
-      'trafgen', '--dev', 'eth0', '--cpus', '1', '--no-sock-mem', '--notouch-irq', '--no-cpu-stats', packet,
-    ]);
-    let rx: number;
-    let tx: number;
-    try {
-      await sleep(WARMUP_MS);
-      if (!gen.running()) throw new Error(`trafgen exited at start: ${(gen.stderr() || gen.stdout()).trim()}`);
-      [rx, tx] = await Promise.all([rate(topo, topo.hostB, 'rx_packets', WINDOW_S), rate(topo, topo.hostA, 'tx_packets', WINDOW_S)]);
-      if (!gen.running()) throw new Error(`trafgen exited during the window: ${(gen.stderr() || gen.stdout()).trim()}`);
-    } finally {
-      await gen.stop('SIGINT');
-    }
-    await sleep(200); // frames still in rings and backlogs
-    const after = await Promise.all([lab.counters(topo.hostA, 'eth0'), lab.counters(topo.hostB, 'eth0')]);
-    const sent = after[0].txPackets - before[0].txPackets;
-    const got = after[1].rxPackets - before[1].rxPackets;
-    const backtalk = after[1].txPackets - before[1].txPackets;
-    log(`a sent ${sent} frames in all, b received ${got}, b sent ${backtalk}`);
-    return {
-      received: rx / 1e6,
-      'generator sent': tx / 1e6,
-      delivered: sent > 0 ? (100 * got) / sent : NaN,
-      'time per packet': rx > 0 ? 1e9 / rx : NaN,
-    };
+    return forwardMetrics(await measureForward(topo, log, vethPath(topo), 60));
   },
 };
+
+/** forward-afpacket-64's figures from one measurement (forward-tap-64 reports the same). */
+export function forwardMetrics(m: ForwardMeasurement): Record<string, number> {
+  return {
+    received: m.rxPps / 1e6,
+    'generator sent': m.txPps / 1e6,
+    delivered: m.delivered,
+    'time per packet': m.rxPps > 0 ? 1e9 / m.rxPps : NaN,
+  };
+}

@@ -11,6 +11,10 @@
 // printed. Everything made is torn down at the end, on error, and on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import { forward } from './forward.js';
+import { forward1500 } from './forward-1500.js';
+import { forwardTap } from './forward-tap.js';
+import { memoryPerMac } from './memory.js';
+import { replayCacheHit, replayClassifier, replayManyFlows } from './replay.js';
 import { classifierLookup, flowModRate, flowSetupRate, memoryPerRule } from './openflow.js';
 import { findTool } from './ovs.js';
 import { guardAlso, killAllSync, killWorkloadsSync, startGuard } from './proc.js';
@@ -20,7 +24,10 @@ import type { Scenario } from './scenario.js';
 import { tcp } from './tcp.js';
 import { MODES, Topology, Unavailable, openFabric, type Fabric, type ModeName } from './topology.js';
 
-const SCENARIOS: readonly Scenario[] = [forward, tcp, rtt, memoryPerRule, flowModRate, classifierLookup, flowSetupRate];
+const SCENARIOS: readonly Scenario[] = [
+  forward, forward1500, forwardTap, tcp, rtt, memoryPerRule, flowModRate, classifierLookup, flowSetupRate,
+  replayCacheHit, replayManyFlows, replayClassifier, memoryPerMac,
+];
 
 const USAGE = `usage: node dist/bench/run.js [options]
   --runs N            rounds; each figure is the median of N runs (default 3)

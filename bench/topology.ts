@@ -4,6 +4,9 @@
 //
 //   nodeswitch     the veths are afpacket ports of a nodeswitch bridge, run in this
 //                  process through the TS API (the datapath has its own thread)
+//   nodeswitch-bare  the same bridge with setBareForward(true): every frame goes to
+//                  the other port with no parse and no lookup — our own I/O ceiling,
+//                  the reference the pipeline's cost is read against
 //   linux-bridge   the veths are enslaved to a Linux bridge (STP off)
 //   ovs            the veths are system ports of an Open vSwitch bridge with the
 //                  userspace datapath (datapath_type=netdev), from our own daemons
@@ -20,10 +23,19 @@ import { Lab, run, waitFor } from '../src/lab/netns.js';
 import { OVS_INSTALL_HINT, OvsUserspace, ovsMissing } from './ovs.js';
 import { runTracked, startBackground, type Background, type Finished } from './proc.js';
 
-export const MODES = ['nodeswitch', 'linux-bridge', 'ovs'] as const;
+export const MODES = ['nodeswitch', 'nodeswitch-bare', 'linux-bridge', 'ovs'] as const;
 export type ModeName = (typeof MODES)[number];
 /** The modes nodeswitch is compared against. */
-export const REFERENCE_MODES: readonly ModeName[] = ['linux-bridge', 'ovs'];
+export const REFERENCE_MODES: readonly ModeName[] = ['nodeswitch-bare', 'linux-bridge', 'ovs'];
+
+// Which mode is attached to a lab's veths right now (set by attach, cleared by
+// detach), for scenarios that measure something of their own in some rounds only.
+const attachedModes = new WeakMap<Lab, ModeName>();
+
+/** The mode whose switch the current round attached, if any. */
+export function attachedMode(topo: Topology): ModeName | undefined {
+  return attachedModes.get(topo.lab);
+}
 
 /** A mode that cannot run on this machine; `hint` says what to do about it. */
 export class Unavailable extends Error {
@@ -109,7 +121,8 @@ export class Topology {
 export async function openFabric(mode: ModeName, lab: Lab): Promise<Fabric> {
   switch (mode) {
     case 'nodeswitch':
-      return NodeswitchFabric.open(lab);
+    case 'nodeswitch-bare':
+      return NodeswitchFabric.open(lab, mode === 'nodeswitch-bare');
     case 'linux-bridge':
       return new LinuxBridgeFabric(lab);
     case 'ovs':
@@ -121,23 +134,25 @@ type SwitchModule = typeof import('../src/switch.js');
 type SwitchInstance = InstanceType<SwitchModule['Switch']>;
 
 class NodeswitchFabric implements Fabric {
-  readonly mode = 'nodeswitch';
+  readonly mode: 'nodeswitch' | 'nodeswitch-bare';
   private sw: SwitchInstance | undefined;
   private readonly bridgeName: string;
 
   private constructor(
     private readonly mod: SwitchModule,
-    lab: Lab,
+    private readonly lab: Lab,
+    private readonly bare: boolean,
   ) {
-    this.bridgeName = lab.name('nsw');
+    this.mode = bare ? 'nodeswitch-bare' : 'nodeswitch';
+    this.bridgeName = lab.name(bare ? 'nsb' : 'nsw');
   }
 
-  static async open(lab: Lab): Promise<NodeswitchFabric> {
+  static async open(lab: Lab, bare = false): Promise<NodeswitchFabric> {
     if (!addonPresent()) {
       throw new Unavailable('native addon build/Release/nodeswitch.node is missing', 'run `npm run build` (node-gyp) first');
     }
     try {
-      return new NodeswitchFabric(await import('../src/switch.js'), lab);
+      return new NodeswitchFabric(await import('../src/switch.js'), lab, bare);
     } catch (err) {
       throw new Unavailable(`the native addon does not load: ${(err as Error).message}`, 'rebuild it with `npm run build`');
     }
@@ -148,11 +163,14 @@ class NodeswitchFabric implements Fabric {
     this.sw = sw;
     const br = sw.addBridge(this.bridgeName);
     for (const p of ports) await br.addPort(p, { type: 'afpacket' });
+    if (this.bare) await br.setBareForward(true);
+    attachedModes.set(this.lab, this.mode);
   }
 
   async detach(): Promise<void> {
     const sw = this.sw;
     this.sw = undefined;
+    if (attachedModes.get(this.lab) === this.mode) attachedModes.delete(this.lab);
     await sw?.close();
   }
 
@@ -194,12 +212,14 @@ class LinuxBridgeFabric implements Fabric {
 
   async attach(ports: readonly string[]): Promise<void> {
     this.attached = true;
+    attachedModes.set(this.lab, this.mode);
     await this.lab.linuxBridge(this.name, ports);
   }
 
   async detach(): Promise<void> {
     if (!this.attached) return;
     this.attached = false;
+    attachedModes.delete(this.lab);
     await this.lab.deleteLink(this.name); // releases the veths, which stay up
   }
 
@@ -225,7 +245,7 @@ class OvsFabric implements Fabric {
 
   private constructor(
     private readonly ovs: OvsUserspace,
-    lab: Lab,
+    private readonly lab: Lab,
   ) {
     this.name = lab.name('ovs');
   }
@@ -240,12 +260,14 @@ class OvsFabric implements Fabric {
 
   async attach(ports: readonly string[]): Promise<void> {
     this.attached = true;
+    attachedModes.set(this.lab, this.mode);
     await this.ovs.addBridge(this.name, ports);
   }
 
   async detach(): Promise<void> {
     if (!this.attached) return;
     this.attached = false;
+    attachedModes.delete(this.lab);
     await this.ovs.deleteBridge(this.name);
   }
 

@@ -1,0 +1,287 @@
+// The offline replay scenarios: pcap traces run through the whole datapath by
+// replay() (src/pcap/replay.ts: pcap ports, the datapath thread reads every input to
+// its end, nothing written — no --out), Mpps as replay() reports it: records read
+// over the datapath thread's own wall time of the replay (opening and validating the
+// files is not in it).
+//
+//   replay-cache-hit   2 MACs, 4 TCP flows each way: port 1 replays 1000 records
+//                      a → b, port 2 1000 records b → a, each 500 times (--repeat),
+//                      1M records in all; the default table (NORMAL, MAC learning):
+//                      after the first burst every packet is a microflow-cache hit.
+//   replay-many-flows  the same NORMAL bridge, 500k records each way, every record a
+//                      5-tuple of its own: 1M distinct flows, every packet a cache miss
+//                      (the cache holds 8192) and a classifier lookup.
+//   replay-classifier  10k rules over 20 masks from a flows file (nw_dst/len, or
+//                      nw_src/len + tp_dst; priority by prefix length; output:2), port 1
+//                      replays 1M records, each a distinct 5-tuple inside one rule.
+//
+// Reference, in the same row (bare forwarding does not exist for pcap ports): the
+// same files, ports and repeat through a bridge whose whole table is
+// `priority=0,actions=drop` — read and copy out of the file, parse, one lookup (a
+// cache hit for replay-cache-hit; a miss on a one-rule table for the others), no
+// output — replays interleaved with the subject's, in the nodeswitch round. The
+// ratio is the pipeline's rate against merely reading the same file through the
+// datapath. Linux bridge and OVS have no offline replay: no figures.
+//
+// The traces are made once, deterministically, by the addon's test-only pcap writer
+// into a temp dir, and removed when the process exits.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ReplayOptions, ReplaySummary } from '../src/pcap/replay.js';
+import { median, type Scenario } from './scenario.js';
+import { attachedMode } from './topology.js';
+
+const HIT_RECORDS = 1000; // per direction, in the file
+const HIT_REPEAT = 500;
+const HIT_FLOWS = 4;
+const MANY_RECORDS = 500_000; // per direction
+const CLASSIFIER_RULES = 10_000;
+const CLASSIFIER_MASKS = 20;
+const CLASSIFIER_RECORDS = 1_000_000;
+
+const FRAME_LEN = 60;
+const SLOT = 64;
+const MAC_A = Buffer.from('020000000001', 'hex');
+const MAC_B = Buffer.from('020000000002', 'hex');
+
+interface PcapRecord {
+  data: Buffer;
+  tsNs: bigint;
+}
+interface Testing {
+  pcapWrite(path: string, records: PcapRecord[], opts?: { nanosecond?: boolean; snaplen?: number }): number;
+}
+
+/** Deterministic PRNG (xorshift32). */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+function ipStr(a: number): string {
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}
+
+/** A 60-byte Ethernet/IPv4/TCP frame at `off` (IPv4 checksum right, TCP's 0). */
+function writeTcpFrame(buf: Buffer, off: number, dst: Buffer, src: Buffer, sip: number, dip: number, sport: number, dport: number): void {
+  dst.copy(buf, off);
+  src.copy(buf, off + 6);
+  buf.writeUInt16BE(0x0800, off + 12);
+  const ip = off + 14;
+  buf[ip] = 0x45;
+  buf.writeUInt16BE(40, ip + 2);
+  buf[ip + 8] = 64;
+  buf[ip + 9] = 6;
+  buf.writeUInt32BE(sip >>> 0, ip + 12);
+  buf.writeUInt32BE(dip >>> 0, ip + 16);
+  let sum = 0;
+  for (let i = 0; i < 20; i += 2) sum += buf.readUInt16BE(ip + i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  buf.writeUInt16BE(~sum & 0xffff, ip + 10);
+  const tcp = ip + 20;
+  buf.writeUInt16BE(sport, tcp);
+  buf.writeUInt16BE(dport, tcp + 2);
+  buf[tcp + 12] = 0x50;
+  buf[tcp + 13] = 0x10; // ACK
+  buf.writeUInt16BE(0xffff, tcp + 14);
+}
+
+type Frame = [dst: Buffer, src: Buffer, sip: number, dip: number, sport: number, dport: number];
+
+/** Writes `n` frames made by `frame(i)` to a pcap file, 1 µs apart. */
+function writeTrace(testing: Testing, path: string, n: number, frame: (i: number) => Frame): void {
+  const buf = Buffer.alloc(n * SLOT);
+  const records: PcapRecord[] = new Array<PcapRecord>(n);
+  for (let i = 0; i < n; i++) {
+    writeTcpFrame(buf, i * SLOT, ...frame(i));
+    records[i] = { data: buf.subarray(i * SLOT, i * SLOT + FRAME_LEN), tsNs: 1_700_000_000_000_000_000n + BigInt(i) * 1000n };
+  }
+  const written = testing.pcapWrite(path, records);
+  if (written !== n) throw new Error(`pcapWrite wrote ${written} of ${n} records to ${path}`);
+}
+
+interface Rule {
+  kind: 'dst' | 'src';
+  len: number;
+  addr: number;
+  port: number;
+}
+
+function classifierRules(): Rule[] {
+  const next = rng(0x5eed1);
+  const rules: Rule[] = [];
+  const perMask = CLASSIFIER_RULES / CLASSIFIER_MASKS;
+  for (let k = 0; k < CLASSIFIER_MASKS; k++) {
+    const kind = k % 2 === 0 ? 'dst' : 'src';
+    const len = 14 + (k >> 1) * 2 - (k % 2); // dst /14 /16 … /32, src /13 /15 … /31
+    const mask = len === 32 ? 0xffffffff : ~(0xffffffff >>> len) >>> 0;
+    const seen = new Set<string>();
+    while (seen.size < perMask) {
+      const addr = (next() & mask) >>> 0;
+      const port = kind === 'src' ? 1 + (next() % 1024) : 0;
+      const sig = `${addr}/${port}`;
+      if (seen.has(sig)) continue;
+      seen.add(sig);
+      rules.push({ kind, len, addr, port });
+    }
+  }
+  return rules;
+}
+
+function classifierFlows(rules: readonly Rule[]): string {
+  return (
+    rules
+      .map((r) =>
+        r.kind === 'dst'
+          ? `priority=${r.len * 2},tcp,nw_dst=${ipStr(r.addr)}/${r.len},actions=output:2`
+          : `priority=${r.len * 2},tcp,nw_src=${ipStr(r.addr)}/${r.len},tp_dst=${r.port},actions=output:2`,
+      )
+      .join('\n') + '\n'
+  );
+}
+
+interface Traces {
+  dir: string;
+  hit: { inputs: ReplayOptions['inputs']; repeat: number; expected: number };
+  many: { inputs: ReplayOptions['inputs']; repeat: number; expected: number };
+  classifier: { inputs: ReplayOptions['inputs']; repeat: number; expected: number; flowsFile: string };
+  dropFlows: string;
+}
+
+let traces: Traces | undefined;
+
+async function makeTraces(log: (line: string) => void): Promise<Traces> {
+  if (traces) return traces;
+  const { addon } = await import('../src/native.js');
+  const testing = (addon as unknown as { testing?: Testing }).testing;
+  if (typeof testing?.pcapWrite !== 'function') throw new Error('the addon has no testing.pcapWrite');
+  const dir = mkdtempSync(join(tmpdir(), 'nodeswitch-bench-replay-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const t0 = performance.now();
+  const f = (name: string): string => join(dir, name);
+
+  // a = 10.0.0.1, b = 10.0.0.2; HIT_FLOWS source ports.
+  writeTrace(testing, f('hit-1.pcap'), HIT_RECORDS, (i) => [MAC_B, MAC_A, 0x0a000001, 0x0a000002, 10_000 + (i % HIT_FLOWS), 80]);
+  writeTrace(testing, f('hit-2.pcap'), HIT_RECORDS, (i) => [MAC_A, MAC_B, 0x0a000002, 0x0a000001, 80, 10_000 + (i % HIT_FLOWS)]);
+  // Every record its own 5-tuple: the addresses carry i.
+  writeTrace(testing, f('many-1.pcap'), MANY_RECORDS, (i) => [MAC_B, MAC_A, 0x0a000000 | i, 0x0b000000 | i, 1024 + (i % 60_000), 80]);
+  writeTrace(testing, f('many-2.pcap'), MANY_RECORDS, (i) => [MAC_A, MAC_B, 0x0c000000 | i, 0x0d000000 | i, 80, 1024 + (i % 60_000)]);
+
+  const rules = classifierRules();
+  writeFileSync(f('classifier.flows'), classifierFlows(rules));
+  const next = rng(0xf10e5);
+  writeTrace(testing, f('classifier-1.pcap'), CLASSIFIER_RECORDS, (i) => {
+    const r = rules[i % rules.length]!;
+    const host = r.len === 32 ? 0 : next() & (0xffffffff >>> r.len);
+    const within = (r.addr | host) >>> 0;
+    const other = ((172 << 24) | i) >>> 0; // i < 2^24: the other address alone makes it distinct
+    return r.kind === 'src'
+      ? [MAC_B, MAC_A, within, other, 1024 + (i % 60_000), r.port]
+      : [MAC_B, MAC_A, other, within, 1024 + (i % 60_000), 1 + (next() % 1024)];
+  });
+  writeFileSync(f('drop.flows'), 'priority=0,actions=drop\n');
+  log(`traces written to ${dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  return (traces = {
+    dir,
+    hit: { inputs: [{ port: 1, file: f('hit-1.pcap') }, { port: 2, file: f('hit-2.pcap') }], repeat: HIT_REPEAT, expected: 2 * HIT_RECORDS * HIT_REPEAT },
+    many: { inputs: [{ port: 1, file: f('many-1.pcap') }, { port: 2, file: f('many-2.pcap') }], repeat: 1, expected: 2 * MANY_RECORDS },
+    classifier: { inputs: [{ port: 1, file: f('classifier-1.pcap') }], repeat: 1, expected: CLASSIFIER_RECORDS, flowsFile: f('classifier.flows') },
+    dropFlows: f('drop.flows'),
+  });
+}
+
+type Which = 'hit' | 'many' | 'classifier';
+
+/** Replays counted per figure (after one warm-up of each kind), subject and reference interleaved. */
+const PASSES = 3;
+
+async function once(which: Which, reference: boolean, log: (line: string) => void): Promise<number> {
+  const t = await makeTraces(log);
+  const spec = t[which];
+  const flowsFile = reference ? t.dropFlows : which === 'classifier' ? t.classifier.flowsFile : undefined;
+  const { replay } = await import('../src/pcap/replay.js');
+  const s: ReplaySummary = await replay({ inputs: spec.inputs, ports: [1, 2], repeat: spec.repeat, ...(flowsFile ? { flowsFile } : {}) });
+  if (s.packetsRead !== spec.expected) throw new Error(`replay read ${s.packetsRead} records, not ${spec.expected}`);
+  const out = s.ports.reduce((n, p) => n + p.txPackets + p.txDropped, 0);
+  if (!reference) {
+    if (s.drops.tableMiss > 0) throw new Error(`${s.drops.tableMiss} table misses: the traffic should hit the rules`);
+    // Everything goes out of the other port (the very first burst floods, which with two ports is the same).
+    if (out !== spec.expected) throw new Error(`${out} of ${spec.expected} packets went to an output port`);
+  } else if (out !== 0) {
+    throw new Error(`the drop-only reference sent ${out} packets to a port`);
+  }
+  return s.mpps;
+}
+
+async function measure(which: Which, log: (line: string) => void): Promise<Record<string, number>> {
+  const subject: number[] = [];
+  const reference: number[] = [];
+  for (let i = 0; i <= PASSES; i++) {
+    const a = await once(which, false, log);
+    const b = await once(which, true, log);
+    if (i === 0) continue; // warm-up
+    subject.push(a);
+    reference.push(b);
+  }
+  log(`Mpps: replay ${subject.map((x) => x.toFixed(2)).join('/')}, read + drop ${reference.map((x) => x.toFixed(2)).join('/')}`);
+  const m = median(subject);
+  const r = median(reference);
+  return { replay: m, 'per packet': 1e3 / m, 'reference: read + drop': r, 'replay / reference': m / r };
+}
+
+const METRICS = [
+  { name: 'replay', unit: 'Mpps', digits: 2 },
+  { name: 'per packet', unit: 'ns', digits: 1 },
+  { name: 'reference: read + drop', unit: 'Mpps', digits: 2 },
+  { name: 'replay / reference', unit: '×', digits: 2 },
+] as const;
+
+function replayScenario(name: string, which: Which, note: string): Scenario {
+  return {
+    name,
+    metrics: METRICS,
+    tools: [],
+    note,
+    async run(topo, log) {
+      return attachedMode(topo) === 'nodeswitch' ? measure(which, log) : {};
+    },
+  };
+}
+
+const REFERENCE =
+  "'reference: read + drop': the same files, ports and repeat through a bridge whose whole table is 'priority=0,actions=drop' " +
+  '(read + copy out of the mmap, parse, one lookup, no output) — the time to merely read the file through the datapath; ' +
+  `each figure the median of ${PASSES} replays per run, subject and reference interleaved after one warm-up of each, ` +
+  'measured in the nodeswitch round only (bare forwarding does not apply to pcap ports; Linux bridge and OVS have no ' +
+  'offline replay: the other columns stay empty)';
+
+export const replayCacheHit = replayScenario(
+  'replay-cache-hit',
+  'hit',
+  `replay() of ${HIT_RECORDS} records each way between 2 MACs (${HIT_FLOWS} TCP flows), --repeat ${HIT_REPEAT}: ` +
+    `${(2 * HIT_RECORDS * HIT_REPEAT) / 1e6}M records, default table (NORMAL), cache hits after the first burst, no --out ` +
+    `(what the ports are sent is counted and dropped); Mpps = records / the datapath's replay wall time. ${REFERENCE}.`,
+);
+
+export const replayManyFlows = replayScenario(
+  'replay-many-flows',
+  'many',
+  `replay() of ${MANY_RECORDS / 1000}k records each way, every record a distinct 5-tuple (${(2 * MANY_RECORDS) / 1e6}M ` +
+    `flows, all cache misses), default table (NORMAL), no --out. ${REFERENCE} (each record a miss too, on a one-rule table).`,
+);
+
+export const replayClassifier = replayScenario(
+  'replay-classifier',
+  'classifier',
+  `replay() of ${CLASSIFIER_RECORDS / 1e6}M records on port 1, each a distinct 5-tuple inside one of ${CLASSIFIER_RULES / 1000}k ` +
+    `rules over ${CLASSIFIER_MASKS} masks (flows file; all output:2), no --out. ${REFERENCE} (each record a miss too, on a one-rule table).`,
+);
