@@ -36,7 +36,7 @@ import type { Bridge } from '../src/bridge.js';
 import type { PacketIn } from '../src/types.js';
 import { ovsMissing } from './ovs.js';
 import { median, type Scenario } from './scenario.js';
-import type { ModeName, Topology } from './topology.js';
+import { attachedMode as topologyMode, type ModeName, type Topology } from './topology.js';
 
 type SwitchModule = typeof import('../src/switch.js');
 
@@ -52,12 +52,10 @@ const SETUP_INJECT_CHUNK = 1_000;
 // ---------------------------------------------------------------------------------
 // Which switch the round attached.
 
-function attachedMode(topo: Topology): ModeName {
-  const has = (dev: string): boolean => existsSync(`/sys/class/net/${dev}`);
-  if (has(topo.lab.name('lbr')) || topo.ports.some((p) => has(`${p}/master`))) return 'linux-bridge';
-  // A netdev-datapath bridge's local port is a tap named after the bridge.
-  if (has(topo.lab.name('ovs'))) return 'ovs';
-  return 'nodeswitch';
+/** The mode the round attached (topology.ts records it); 'nodeswitch-bare' has no OpenFlow to measure. */
+function attachedMode(topo: Topology): ModeName | 'skip' {
+  const mode = topologyMode(topo);
+  return mode === undefined || mode === 'nodeswitch-bare' ? 'skip' : mode;
 }
 
 let switchModule: SwitchModule | undefined;
@@ -499,7 +497,7 @@ export const memoryPerRule: Scenario = {
     'first run, before the other OpenFlow scenarios. No Linux-bridge figures.',
   async run(topo, log) {
     const mode = attachedMode(topo);
-    if (mode === 'linux-bridge') return {};
+    if (mode === 'linux-bridge' || mode === 'skip') return {};
     if (memoryMeasured.has(mode)) {
       log('measured in the first run only: later runs would reuse memory the earlier ones freed');
       return {};
