@@ -85,6 +85,7 @@ int action_set_rank(OpCode c) {
 void Pipeline::sync_generation() {
   if (generation_ == tables_.generation() && programs_.size() < kMaxPrograms) return;
   generation_ = tables_.generation();
+  last_valid_ = false;
   programs_.clear();
   ops_.clear();
   credits_.clear();
@@ -93,11 +94,20 @@ void Pipeline::sync_generation() {
 
 const Program& Pipeline::lookup(const FlowKey& key) {
   sync_generation();
+  if (last_valid_ && std::memcmp(&key, &last_key_, sizeof key) == 0) {
+    last_hits_++;
+    return programs_[last_index_];
+  }
   uint32_t hash = cache_.hash(key);
-  if (const uint32_t* index = cache_.find(key, hash)) return programs_[*index];
-  programs_.push_back(translate(key, nullptr));
-  cache_.insert(key, hash, uint32_t(programs_.size() - 1));
-  return programs_.back();
+  const uint32_t* index = cache_.find(key, hash);
+  if (!index) {
+    programs_.push_back(translate(key, nullptr));
+    cache_.insert(key, hash, uint32_t(programs_.size() - 1));
+  }
+  last_index_ = index ? *index : uint32_t(programs_.size() - 1);
+  last_key_ = key;
+  last_valid_ = true;
+  return programs_[last_index_];
 }
 
 Program Pipeline::trace(const FlowKey& key, std::vector<TraceStep>* steps) {

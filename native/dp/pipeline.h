@@ -58,7 +58,11 @@ class Pipeline {
 
   const OfAction* ops(const Program& p) const { return ops_.data() + p.first_op; }
   FlowEntry* const* credits(const Program& p) const { return credits_.data() + p.first_credit; }
-  const MicroflowCacheStats& cache_stats() const { return cache_.stats(); }
+  MicroflowCacheStats cache_stats() const {
+    MicroflowCacheStats s = cache_.stats();
+    s.hits += last_hits_;
+    return s;
+  }
 
  private:
   static constexpr size_t kMaxPrograms = 65536;
@@ -85,6 +89,12 @@ class Pipeline {
 
   FlowTables& tables_;
   uint64_t generation_ = 0;
+  // The last key looked up and its program: packets of one flow come in runs, and a
+  // compare is cheaper than hashing the key again.
+  FlowKey last_key_{};
+  uint32_t last_index_ = 0;
+  bool last_valid_ = false;
+  uint64_t last_hits_ = 0;
   MicroflowCache<uint32_t> cache_;
   std::vector<Program> programs_;
   std::vector<OfAction> ops_;
