@@ -151,6 +151,7 @@ class Datapath {
     if (upcall_tokens_ > rate) upcall_tokens_ = rate;  // a lower rate applies at once
   }
   static uint64_t now_ms();
+  static uint64_t now_ns();
   void fdb_flush() { macs_.flush(); }
   std::vector<PortSnapshot> port_stats();
   BridgeCounters bridge_stats() const { return counters_; }
