@@ -12,37 +12,17 @@
 // bench's own process, memory freed by earlier scenarios and rounds (and glibc's
 // mmap threshold, which rises after a big block is freed) would be reused and hide
 // the growth. nodeswitch only (measured in the nodeswitch round): no reference.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { runTracked } from './proc.js';
 import type { Scenario } from './scenario.js';
 import { attachedMode } from './topology.js';
+import { collect } from './workload.js';
 
 const TABLE_SIZE = 200_000;
 const SMALL_TABLE = 8192;
 const MACS = 100_000;
 const CHUNK = 1000;
 
-let gcFn: (() => void) | undefined | null;
-function collect(): boolean {
-  if (gcFn === undefined) {
-    const g = (globalThis as { gc?: () => void }).gc;
-    if (typeof g === 'function') gcFn = g;
-    else {
-      try {
-        setFlagsFromString('--expose-gc');
-        gcFn = runInNewContext('gc') as () => void;
-      } catch {
-        gcFn = null;
-      }
-    }
-  }
-  if (!gcFn) return false;
-  gcFn();
-  gcFn();
-  return true;
-}
 
 async function rss(): Promise<number> {
   collect();

@@ -31,6 +31,7 @@ import { join } from 'node:path';
 import type { ReplayOptions, ReplaySummary } from '../src/pcap/replay.js';
 import { median, type Scenario } from './scenario.js';
 import { attachedMode } from './topology.js';
+import { classifierFlowText, classifierRules, FRAME_LEN, rng, writeTcpFrame } from './workload.js';
 
 const HIT_RECORDS = 1000; // per direction, in the file
 const HIT_REPEAT = 500;
@@ -40,7 +41,7 @@ const CLASSIFIER_RULES = 10_000;
 const CLASSIFIER_MASKS = 20;
 const CLASSIFIER_RECORDS = 1_000_000;
 
-const FRAME_LEN = 60;
+
 const SLOT = 64;
 const MAC_A = Buffer.from('020000000001', 'hex');
 const MAC_B = Buffer.from('020000000002', 'hex');
@@ -53,46 +54,8 @@ interface Testing {
   pcapWrite(path: string, records: PcapRecord[], opts?: { nanosecond?: boolean; snaplen?: number }): number;
 }
 
-/** Deterministic PRNG (xorshift32). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
-function ipStr(a: number): string {
-  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-}
 
-/** A 60-byte Ethernet/IPv4/TCP frame at `off` (IPv4 checksum right, TCP's 0). */
-function writeTcpFrame(buf: Buffer, off: number, dst: Buffer, src: Buffer, sip: number, dip: number, sport: number, dport: number): void {
-  dst.copy(buf, off);
-  src.copy(buf, off + 6);
-  buf.writeUInt16BE(0x0800, off + 12);
-  const ip = off + 14;
-  buf[ip] = 0x45;
-  buf.writeUInt16BE(40, ip + 2);
-  buf[ip + 8] = 64;
-  buf[ip + 9] = 6;
-  buf.writeUInt32BE(sip >>> 0, ip + 12);
-  buf.writeUInt32BE(dip >>> 0, ip + 16);
-  let sum = 0;
-  for (let i = 0; i < 20; i += 2) sum += buf.readUInt16BE(ip + i);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  buf.writeUInt16BE(~sum & 0xffff, ip + 10);
-  const tcp = ip + 20;
-  buf.writeUInt16BE(sport, tcp);
-  buf.writeUInt16BE(dport, tcp + 2);
-  buf[tcp + 12] = 0x50;
-  buf[tcp + 13] = 0x10; // ACK
-  buf.writeUInt16BE(0xffff, tcp + 14);
-}
 
 type Frame = [dst: Buffer, src: Buffer, sip: number, dip: number, sport: number, dport: number];
 
@@ -108,45 +71,8 @@ function writeTrace(testing: Testing, path: string, n: number, frame: (i: number
   if (written !== n) throw new Error(`pcapWrite wrote ${written} of ${n} records to ${path}`);
 }
 
-interface Rule {
-  kind: 'dst' | 'src';
-  len: number;
-  addr: number;
-  port: number;
-}
 
-function classifierRules(): Rule[] {
-  const next = rng(0x5eed1);
-  const rules: Rule[] = [];
-  const perMask = CLASSIFIER_RULES / CLASSIFIER_MASKS;
-  for (let k = 0; k < CLASSIFIER_MASKS; k++) {
-    const kind = k % 2 === 0 ? 'dst' : 'src';
-    const len = 14 + (k >> 1) * 2 - (k % 2); // dst /14 /16 … /32, src /13 /15 … /31
-    const mask = len === 32 ? 0xffffffff : ~(0xffffffff >>> len) >>> 0;
-    const seen = new Set<string>();
-    while (seen.size < perMask) {
-      const addr = (next() & mask) >>> 0;
-      const port = kind === 'src' ? 1 + (next() % 1024) : 0;
-      const sig = `${addr}/${port}`;
-      if (seen.has(sig)) continue;
-      seen.add(sig);
-      rules.push({ kind, len, addr, port });
-    }
-  }
-  return rules;
-}
 
-function classifierFlows(rules: readonly Rule[]): string {
-  return (
-    rules
-      .map((r) =>
-        r.kind === 'dst'
-          ? `priority=${r.len * 2},tcp,nw_dst=${ipStr(r.addr)}/${r.len},actions=output:2`
-          : `priority=${r.len * 2},tcp,nw_src=${ipStr(r.addr)}/${r.len},tp_dst=${r.port},actions=output:2`,
-      )
-      .join('\n') + '\n'
-  );
-}
 
 interface Traces {
   dir: string;
@@ -175,8 +101,8 @@ async function makeTraces(log: (line: string) => void): Promise<Traces> {
   writeTrace(testing, f('many-1.pcap'), MANY_RECORDS, (i) => [MAC_B, MAC_A, 0x0a000000 | i, 0x0b000000 | i, 1024 + (i % 60_000), 80]);
   writeTrace(testing, f('many-2.pcap'), MANY_RECORDS, (i) => [MAC_A, MAC_B, 0x0c000000 | i, 0x0d000000 | i, 80, 1024 + (i % 60_000)]);
 
-  const rules = classifierRules();
-  writeFileSync(f('classifier.flows'), classifierFlows(rules));
+  const rules = classifierRules(0x5eed1, CLASSIFIER_RULES, CLASSIFIER_MASKS);
+  writeFileSync(f('classifier.flows'), classifierFlowText(rules));
   const next = rng(0xf10e5);
   writeTrace(testing, f('classifier-1.pcap'), CLASSIFIER_RECORDS, (i) => {
     const r = rules[i % rules.length]!;
