@@ -284,7 +284,7 @@ void Datapath::output_normal(Packet* p, uint16_t in_slot, const OfAction& op) {
     uint16_t out = dst.is_multicast() ? MacTable::kNoPort : macs_.lookup(dst, uint16_t(op.u32));
     d = out == MacTable::kNoPort ? NormalDecision{NormalDecision::kFlood, 0} : NormalDecision{NormalDecision::kUnicast, out};
   } else {
-    d = normal_decide(src, dst, uint16_t(op.u32), learn_slot, now_, macs_, counters_);
+    d = normal_decide(src, dst, uint16_t(op.u32), learn_slot, now_, macs_, counters_, normal_memo_);
   }
   if (d.kind == NormalDecision::kUnicast) {
     PortSlot* out = d.out_port < slots_.size() ? slots_[d.out_port].get() : nullptr;

@@ -26,6 +26,7 @@
 #include "core/packet.h"
 #include "dp/command_queue.h"
 #include "dp/flow_table.h"
+#include "dp/normal.h"
 #include "dp/pipeline.h"
 #include "port/mem_port.h"
 #include "port/pcap_port.h"
@@ -214,6 +215,7 @@ class Datapath {
   const std::string name_;
   uint32_t mac_aging_;
   MacTable macs_;
+  NormalMemo normal_memo_;
   BridgeCounters counters_;
   FlowTables flows_;
   Pipeline pipeline_{flows_};

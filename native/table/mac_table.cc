@@ -51,6 +51,7 @@ MacTable::Learn MacTable::learn(const MacAddr& mac, uint16_t vlan, uint16_t port
     if (e.port != port) {
       e.port = port;
       result = Learn::kMoved;
+      version_++;
     }
     e.last_seen = now;
     if (i != lru_tail_) {
@@ -75,6 +76,7 @@ MacTable::Learn MacTable::learn(const MacAddr& mac, uint16_t vlan, uint16_t port
   buckets_[b] = i;
   lru_append(i);
   size_++;
+  version_++;
   return Learn::kLearned;
 }
 
@@ -86,6 +88,7 @@ void MacTable::remove(uint32_t index) {
   entries_[index].next_in_bucket = free_head_;
   free_head_ = index;
   size_--;
+  version_++;
 }
 
 void MacTable::lru_unlink(uint32_t index) {
@@ -137,6 +140,7 @@ uint32_t MacTable::resize(uint32_t capacity) {
   free_head_ = capacity ? 0 : kNil;
   lru_head_ = lru_tail_ = kNil;
   size_ = 0;
+  version_++;
   // Re-learn oldest first so the newest survive and the LRU order is kept.
   uint32_t skip = old.size() > capacity ? uint32_t(old.size() - capacity) : 0;
   bool evicted;

@@ -53,6 +53,9 @@ class MacTable {
   uint32_t resize(uint32_t capacity);
 
   uint32_t size() const { return size_; }
+  // Changes whenever a (MAC, VLAN) → port mapping appears, moves or goes, so callers
+  // may remember a lookup's answer while it stays the same. A refresh leaves it.
+  uint64_t version() const { return version_; }
   uint32_t capacity() const { return capacity_; }
 
   // Visits entries from the oldest to the newest.
@@ -72,6 +75,7 @@ class MacTable {
 
   uint32_t capacity_;
   uint32_t size_ = 0;
+  uint64_t version_ = 0;
   std::vector<Entry> entries_;
   std::vector<uint32_t> buckets_;
   uint32_t bucket_mask_;

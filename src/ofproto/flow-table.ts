@@ -220,7 +220,9 @@ export class FlowTable extends EventEmitter {
         const w = withStats(entry, stats.get(entry.id), now);
         const { idleTimeout, hardTimeout } = entry.spec;
         if (hardTimeout && w.durationSec >= hardTimeout) gone.push([w, 'hard_timeout']);
-        else if (idleTimeout && w.idleAgeSec >= idleTimeout) gone.push([w, 'idle_timeout']);
+        // Idle no longer than it has existed: the datapath's coarse clock can run a
+        // few ms ahead of Date.now().
+        else if (idleTimeout && w.idleAgeSec >= idleTimeout && w.durationSec >= idleTimeout) gone.push([w, 'idle_timeout']);
       }
       if (!gone.length) return;
       await this.dp.removeFlows(gone.map(([w]) => w.entry.id));
