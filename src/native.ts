@@ -124,6 +124,8 @@ export interface NativeDatapath {
   replayProgress(): number;
   /** Benchmarks only: forward every frame to every other port, no parse, no lookup. */
   setBareForward(on: boolean): Promise<void>;
+  /** How long the datapath thread keeps polling after the last packet before it sleeps. */
+  setBusyPoll(microseconds: number): Promise<void>;
   /** Frames processed as if they arrived on `ofport` (any port type). */
   ingest(ofport: number, frames: Buffer[]): Promise<void>;
   /** Writes what the port receives/sends to a pcap file; count 0 = until stopCapture. */

@@ -34,6 +34,7 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("replay", &DatapathJs::JsReplay),
                          InstanceMethod("ingest", &DatapathJs::JsIngest),
                          InstanceMethod("setBareForward", &DatapathJs::JsSetBareForward),
+                         InstanceMethod("setBusyPoll", &DatapathJs::JsSetBusyPoll),
                          InstanceMethod("startCapture", &DatapathJs::JsStartCapture),
                          InstanceMethod("stopCapture", &DatapathJs::JsStopCapture),
                          InstanceMethod("replayProgress", &DatapathJs::JsReplayProgress),

@@ -270,4 +270,18 @@ Napi::Value DatapathJs::JsSetBareForward(const Napi::CallbackInfo& info) {
   return Post(env, std::move(cmd));
 }
 
+// setBusyPoll(microseconds): how long the thread keeps polling after the last packet.
+Napi::Value DatapathJs::JsSetBusyPoll(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "setBusyPoll(microseconds)");
+  uint64_t ns = uint64_t(info[0].As<Napi::Number>().DoubleValue()) * 1000;
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [ns](Datapath& dp) -> JsValueBuilder {
+    dp.set_busy_poll(ns);
+    return undefined_result();
+  };
+  return Post(env, std::move(cmd));
+}
+
 }  // namespace nodeswitch

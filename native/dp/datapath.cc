@@ -28,12 +28,6 @@ constexpr uint32_t kMonitorTag = 0xffff0002;
 // Upper bound on idle sleep: aging and counter polling run at least this often.
 constexpr int kIdleWaitMs = 1000;
 
-// After the last packet, keep polling (epoll_wait with no timeout) this long before
-// sleeping. A sleeping thread costs a wakeup per arrival — tens of µs on these VMs,
-// which is the whole RTT budget and caps the packet rate — while a short spin
-// catches request/response traffic and back-to-back bursts awake. Idle, the thread
-// sleeps; under load it never does.
-constexpr uint64_t kSpinNs = 200'000;
 
 }  // namespace
 
@@ -114,7 +108,7 @@ void Datapath::run() {
     } else {
       uint64_t t = now_ns();
       if (last_packet_ns == 0) last_packet_ns = t;
-      wait_for_input(t - last_packet_ns < kSpinNs ? 0 : kIdleWaitMs);
+      wait_for_input(t - last_packet_ns < spin_ns_ ? 0 : kIdleWaitMs);
     }
   }
 }
