@@ -189,6 +189,8 @@ interface NativeAddon {
     onEvents: (events: (NativePortEvent | NativePacketIn)[]) => void,
   ) => NativeDatapath;
   parseFrame(frame: Buffer): NativeFlowKey | null;
+  /** Reads a whole pcap/pcapng trace, validated first (errors name the byte offset). */
+  readPcap(path: string): { records: { caplen: number; len: number; tsNs: bigint; interface: number; data: Buffer }[] };
   /** FlowKey field → [byte offset, size]; numbers in it are host (little-endian) order. */
   flowKeyLayout: Record<string, [number, number]>;
   constants: { burst: number; maxFrame: number; flowKeySize: number; op: Record<string, number> };

@@ -37,6 +37,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_classifier_testing(env, testing);
   register_pcap_testing(env, testing);
   exports.Set("testing", testing);
+  // The native trace reader, for inject (validates the whole file; errors carry the byte offset).
+  exports.Set("readPcap", testing.Get("pcapRead"));
   // Where each FlowKey field lives, so TypeScript can build match keys and masks.
   exports.Set("flowKeyLayout", testing.Get("flowKeyLayout").As<Napi::Function>().Call({}));
   return exports;

@@ -234,9 +234,8 @@ export interface TraceRecord {
 /** Reads a whole trace with the native reader (validated: errors say the byte offset). */
 export async function readTrace(file: string): Promise<TraceRecord[]> {
   const { addon } = await import('../native.js');
-  const testing = (addon as unknown as { testing: { pcapRead(path: string): { records: TraceRecord[] } } }).testing;
   try {
-    return testing.pcapRead(file).records;
+    return addon.readPcap(file).records;
   } catch (err) {
     throw new NodeswitchError(`cannot read the trace ${file}: ${withoutPath((err as Error).message, file)}`, 'file');
   }
