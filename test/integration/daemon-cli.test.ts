@@ -5,19 +5,18 @@
 // Runs the compiled CLI (bin/nodeswitch.js → dist/) as separate processes, the way a
 // script would; the daemon is a child process killed in afterAll whatever happens.
 // Needs root and the built addon.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, run as runCmd, waitFor } from '../../src/lab/index.js';
+import { bin, type DaemonProcess, socketListening, spawnDaemon as spawnDaemonProcess, startDaemon as startDaemonProcess } from './daemon-process.js';
 import { canRun, requirePrerequisitesInCI } from './helpers.js';
 
 requirePrerequisitesInCI();
 
-const bin = fileURLToPath(new URL('../../bin/nodeswitch.js', import.meta.url));
 const compiled = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 if (process.env.CI) {
   it('has the compiled CLI (npm run build)', () => expect(existsSync(compiled), compiled).toBe(true));
@@ -34,7 +33,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch CLI ↔ daemon', (
   let db: string;
   let sock: string;
   let lab: Lab;
-  let daemon: { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } | undefined;
+  let daemon: DaemonProcess | undefined;
   // Names (all under the lab's unique prefix, so parallel runs never collide).
   let br: string;
   let tap: string;
@@ -71,31 +70,11 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch CLI ↔ daemon', (
     expect(readFileSync(db).equals(before), 'DB unchanged').toBe(true);
   }
 
-  function spawnDaemon(extra: string[] = [], dbPath = db) {
-    const child = spawn(process.execPath, [bin, 'daemon', '--sock', sock, '--db', dbPath, ...extra], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    return { child, stderr: () => stderr, exited };
-  }
-
-  function listening(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const s = connect(sock);
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-  }
+  const spawnDaemon = (extra: string[] = [], dbPath = db): DaemonProcess => spawnDaemonProcess(sock, dbPath, extra);
+  const listening = (): Promise<boolean> => socketListening(sock);
 
   async function startDaemon(): Promise<void> {
-    const d = spawnDaemon();
-    daemon = d;
-    let exitCode: number | null | undefined;
-    void d.exited.then((c) => (exitCode = c));
-    await waitFor(async () => exitCode !== undefined || (await listening()), { timeoutMs: 15_000, what: 'daemon listening' });
-    if (exitCode !== undefined) throw new Error(`daemon exited ${exitCode}: ${d.stderr()}`);
+    daemon = await startDaemonProcess(sock, db);
   }
 
   async function stopDaemon(): Promise<void> {

@@ -6,19 +6,18 @@
 //
 // Runs the compiled CLI (bin/nodeswitch.js → dist/) as separate processes; the daemon
 // is a child process killed in afterAll whatever happens. Needs root and the addon.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, waitFor } from '../../src/lab/index.js';
+import { bin, type DaemonProcess, spawnDaemon as spawnDaemonProcess, startDaemon as startDaemonProcess } from './daemon-process.js';
 import { canRun, requirePrerequisitesInCI } from './helpers.js';
 
 requirePrerequisitesInCI();
 
-const bin = fileURLToPath(new URL('../../bin/nodeswitch.js', import.meta.url));
 const compiled = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
 interface CliResult {
@@ -57,7 +56,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch flow verbs ↔ dae
   let db: string;
   let sock: string;
   let lab: Lab;
-  let daemon: { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } | undefined;
+  let daemon: DaemonProcess | undefined;
   let br: string;
   let p1: string;
   let p2: string;
@@ -103,29 +102,8 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch flow verbs ↔ dae
     expect(await table()).toEqual(flows);
   }
 
-  function spawnDaemon(dbPath = db, sockPath = sock) {
-    const child = spawn(process.execPath, [bin, 'daemon', '--sock', sockPath, '--db', dbPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    return { child, stderr: () => stderr, exited };
-  }
-
-  function listening(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const s = connect(sock);
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-  }
-
   async function startDaemon(): Promise<void> {
-    const d = spawnDaemon();
-    daemon = d;
-    let exitCode: number | null | undefined;
-    void d.exited.then((c) => (exitCode = c));
-    await waitFor(async () => exitCode !== undefined || (await listening()), { timeoutMs: 15_000, what: 'daemon listening' });
-    if (exitCode !== undefined) throw new Error(`daemon exited ${exitCode}: ${d.stderr()}`);
+    daemon = await startDaemonProcess(sock, db);
   }
 
   async function stopDaemon(): Promise<void> {
@@ -299,7 +277,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch flow verbs ↔ dae
     const badDb = join(dir, 'bad-db.json');
     const text = JSON.stringify(doc, null, 2);
     writeFileSync(badDb, text);
-    const d = spawnDaemon(badDb, join(dir, 'other.sock'));
+    const d = spawnDaemonProcess(join(dir, 'other.sock'), badDb);
     expect(await d.exited).toBe(1);
     const n = doc.bridges[1]!.flows.length - 1;
     expect(d.stderr()).toContain(`nodeswitch: config DB ${badDb}: bridges[1].flows[${n}]: tp_dst=http: `);

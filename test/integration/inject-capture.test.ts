@@ -8,17 +8,16 @@
 // written and captures read back with the addon's pcap reader/writer. Needs root.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, waitFor } from '../../src/lab/index.js';
+import { bin, type DaemonProcess, startDaemon as startDaemonProcess } from './daemon-process.js';
 import { canRun, requirePrerequisitesInCI } from './helpers.js';
 
 requirePrerequisitesInCI();
 
-const bin = fileURLToPath(new URL('../../bin/nodeswitch.js', import.meta.url));
 const compiled = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
 interface CliResult {
@@ -68,7 +67,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture â
   let db: string;
   let sock: string;
   let lab: Lab;
-  let daemon: { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } | undefined;
+  let daemon: DaemonProcess | undefined;
   let br: string;
   let p1: string;
   let p2: string;
@@ -138,14 +137,6 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture â
   /** Test frames h2's eth0 received so far. */
   const h2rx = async (): Promise<number> => (await lab.counters('h2', 'eth0')).rxPackets;
 
-  function listening(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const s = connect(sock);
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-  }
-
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ns-live-'));
     db = join(dir, 'db.json');
@@ -157,15 +148,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture â
     p1 = await lab.addVethHost('h1', '10.81.0.1/24');
     p2 = await lab.addVethHost('h2', '10.81.0.2/24');
     h2mac = await lab.mac('h2');
-    const child = spawn(process.execPath, [bin, 'daemon', '--sock', sock, '--db', db], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    daemon = { child, stderr: () => log, exited };
-    let exitCode: number | null | undefined;
-    void exited.then((c) => (exitCode = c));
-    await waitFor(async () => exitCode !== undefined || (await listening()), { timeoutMs: 15_000, what: 'daemon listening' });
-    if (exitCode !== undefined) throw new Error(`daemon exited ${exitCode}: ${log}`);
+    daemon = await startDaemonProcess(sock, db);
     await ok('add-br', br);
     await ok('add-port', br, p1, '--ofport', '1');
     await ok('add-port', br, p2, '--ofport', '2');
