@@ -192,17 +192,45 @@ void Pipeline::action_set(Xlate& x) {
   actions(x, set.data(), set.size(), 0, 0);
 }
 
+// Fills in what an output op needs from the pipeline's state at this point: NORMAL
+// the addresses, VLAN and in_port it learns and looks up with (so it needs no parse
+// per packet), the controller its packet-in data, in_port the port now in effect
+// (resubmit or set_field may have changed it).
+void Pipeline::emit_output(const Xlate& x, OfAction op, uint8_t t, uint64_t cookie) {
+  switch (op.code) {
+    case OpCode::kNormal:
+      std::memcpy(op.bytes, x.key.dl_src.b, 6);
+      std::memcpy(op.bytes + 6, x.key.dl_dst.b, 6);
+      op.u32 = x.key.vlan_tci & kVlanPresent ? x.key.vlan_tci & 0x0fff : 0;
+      op.port = x.key.in_port;
+      break;
+    case OpCode::kController:
+      op.pad_[0] = x.in_miss_flow ? kReasonNoMatch : kReasonAction;
+      op.pad_[1] = t;
+      op.u64 = cookie;
+      break;
+    case OpCode::kInPort:
+      op.port = x.key.in_port;
+      break;
+    default:
+      break;
+  }
+  ops_.push_back(op);
+}
+
 void Pipeline::actions(Xlate& x, const OfAction* list, size_t n, uint8_t t, uint64_t cookie) {
   for (size_t i = 0; i < n && !x.dropped; i++) {
     const OfAction& a = list[i];
     switch (a.code) {
       case OpCode::kOutput: {
+        // Reserved ports become their own ops; output:TABLE runs the tables.
         OfAction op = a;
-        if (a.port == kOfppInPort) op.code = OpCode::kInPort, op.port = x.key.in_port;
+        if (a.port == kOfppInPort) op.code = OpCode::kInPort;
         else if (a.port == kOfppFlood) op.code = OpCode::kFlood;
         else if (a.port == kOfppAll) op.code = OpCode::kAll;
         else if (a.port == kOfppLocal) op.code = OpCode::kLocal;
         else if (a.port == kOfppController) op.code = OpCode::kController, op.u32 = 65535;
+        else if (a.port == kOfppNormal) op.code = OpCode::kNormal;
         else if (a.port == kOfppTable) {
           if (x.depth < kMaxDepth) {
             x.depth++;
@@ -210,47 +238,13 @@ void Pipeline::actions(Xlate& x, const OfAction* list, size_t n, uint8_t t, uint
             x.depth--;
           }
           break;
-        } else if (a.port == kOfppNormal) op.code = OpCode::kNormal;
-        else if (a.port == x.key.in_port || a.port >= kOfppMax) break;  // OpenFlow: not back out of in_port
-        if (op.code == OpCode::kNormal) {
-          std::memcpy(op.bytes, x.key.dl_src.b, 6);
-          std::memcpy(op.bytes + 6, x.key.dl_dst.b, 6);
-          op.u32 = x.key.vlan_tci & kVlanPresent ? x.key.vlan_tci & 0x0fff : 0;
-          op.port = x.key.in_port;
-        } else if (op.code == OpCode::kController) {
-          op.pad_[0] = x.in_miss_flow ? kReasonNoMatch : kReasonAction;
-          op.pad_[1] = t;
-          op.u64 = cookie;
-        }
-        ops_.push_back(op);
+        } else if (a.port == x.key.in_port || a.port >= kOfppMax) break;  // OpenFlow: not back out of in_port
+        emit_output(x, op, t, cookie);
         break;
       }
-      case OpCode::kNormal: {
-        OfAction op = a;
-        std::memcpy(op.bytes, x.key.dl_src.b, 6);
-        std::memcpy(op.bytes + 6, x.key.dl_dst.b, 6);
-        op.u32 = x.key.vlan_tci & kVlanPresent ? x.key.vlan_tci & 0x0fff : 0;
-        op.port = x.key.in_port;
-        ops_.push_back(op);
-        break;
-      }
-      case OpCode::kController: {
-        OfAction op = a;
-        op.pad_[0] = x.in_miss_flow ? kReasonNoMatch : kReasonAction;
-        op.pad_[1] = t;
-        op.u64 = cookie;
-        ops_.push_back(op);
-        break;
-      }
-      case OpCode::kInPort: {
-        // The in_port in effect now: resubmit or set_field may have changed it.
-        OfAction op = a;
-        op.port = x.key.in_port;
-        ops_.push_back(op);
-        break;
-      }
+      case OpCode::kNormal: case OpCode::kController: case OpCode::kInPort:
       case OpCode::kFlood: case OpCode::kAll: case OpCode::kLocal:
-        ops_.push_back(a);
+        emit_output(x, a, t, cookie);
         break;
       case OpCode::kResubmit: {
         if (x.depth >= kMaxDepth) break;

@@ -83,6 +83,7 @@ class Pipeline {
   Program translate(const FlowKey& key, std::vector<TraceStep>* steps);
   void table(Xlate& x, uint8_t table);
   void actions(Xlate& x, const OfAction* a, size_t n, uint8_t table, uint64_t cookie);
+  void emit_output(const Xlate& x, OfAction op, uint8_t table, uint64_t cookie);
   static bool is_table_miss_flow(const FlowEntry& e);
   void action_set(Xlate& x);
   void sync_generation();
