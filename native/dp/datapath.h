@@ -196,6 +196,8 @@ class Datapath {
   void flush_all_outputs();
   void capture_frame(PortSlot& slot, const Packet* p);
   void finish_capture(PortSlot& slot, const std::string& reason);
+  // Closes a capture; returns the frames written, and any write error in *error.
+  uint64_t end_capture(PortSlot& slot, std::string* error);
   void publish_upcalls();
   uint16_t slot_of(uint32_t ofport) const { return ofport < slot_of_ofport_.size() ? slot_of_ofport_[ofport] : kNoSlot; }
   static bool usable(const PortSlot& s) { return s.port && s.link_up; }

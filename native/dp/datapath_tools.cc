@@ -17,16 +17,21 @@ void Datapath::capture_frame(PortSlot& slot, const Packet* p) {
   if (c.remaining && --c.remaining == 0) finish_capture(slot, "");
 }
 
-void Datapath::finish_capture(PortSlot& slot, const std::string& reason) {
-  std::string error;
+uint64_t Datapath::end_capture(PortSlot& slot, std::string* error) {
   uint64_t written = slot.capture->writer->records();
   try {
     slot.capture->writer->close();
   } catch (const std::exception& e) {
-    error = e.what();
+    *error = e.what();
   }
   slot.capture.reset();
   captures_--;
+  return written;
+}
+
+void Datapath::finish_capture(PortSlot& slot, const std::string& reason) {
+  std::string error;
+  uint64_t written = end_capture(slot, &error);
   PortEvent ev{false, slot.ofport, error.empty() ? reason : error};
   ev.capture_done = true;
   ev.captured = written;
@@ -70,10 +75,9 @@ void Datapath::start_capture(uint16_t ofport, const std::string& path, bool in, 
 uint64_t Datapath::stop_capture(uint16_t ofport) {
   PortSlot& slot = require_port(ofport);
   if (!slot.capture) throw std::runtime_error("port " + slot.name + " is not being captured");
-  uint64_t written = slot.capture->writer->records();
-  slot.capture->writer->close();  // throws on a write error; the capture ends either way
-  slot.capture.reset();
-  captures_--;
+  std::string error;
+  uint64_t written = end_capture(slot, &error);  // the capture ends either way
+  if (!error.empty()) throw std::runtime_error(error);
   return written;
 }
 
