@@ -3,7 +3,7 @@
 // reported as Gbit/s at the receiver, on the same veth topology against the same
 // references. Same generator (trafgen, one process, one UDP flow to an IP b does not
 // own) and the same window; the receiver's rate is b's eth0 rx_bytes.
-import { measureForward, vethPath } from './forward.js';
+import { measureForward, TRAFGEN, vethPath } from './forward.js';
 import type { Scenario } from './scenario.js';
 
 /** Ethernet header + a 1500-byte IPv4 packet, without the FCS. */
@@ -17,7 +17,7 @@ export const forward1500: Scenario = {
     { name: 'generator sent', unit: 'Gbit/s', digits: 2 },
     { name: 'delivered', unit: '%', digits: 1 },
   ],
-  tools: [{ command: 'trafgen', pkg: 'netsniff-ng' }],
+  tools: TRAFGEN,
   note:
     `${FRAME_LEN}-byte frames (a 1500-byte IPv4/UDP packet; Gbit/s count the frame's bytes as eth0's rx_bytes does, ` +
     "without FCS, preamble or gap). As for 64-byte frames, a Linux bridge forwards on the generator's own core.",

@@ -12,7 +12,7 @@
 // the forward-afpacket-64 path instead — the same hosts-and-veths measurement — so the
 // ratio reads "nodeswitch over TAPs against the reference over veths".
 import { waitFor } from '../src/lab/netns.js';
-import { forwardMetrics, measureForward, type ForwardPath, vethPath } from './forward.js';
+import { FORWARD_METRICS, forwardMetrics, measureForward, type ForwardPath, TRAFGEN, vethPath } from './forward.js';
 import type { Scenario } from './scenario.js';
 import { attachedMode, type Topology } from './topology.js';
 
@@ -61,13 +61,8 @@ async function overTaps(topo: Topology, log: (line: string) => void, bare: boole
 
 export const forwardTap: Scenario = {
   name: 'forward-tap-64',
-  metrics: [
-    { name: 'received', unit: 'Mpps', digits: 3 },
-    { name: 'generator sent', unit: 'Mpps', digits: 3 },
-    { name: 'delivered', unit: '%', digits: 1 },
-    { name: 'time per packet', unit: 'ns', digits: 0 },
-  ],
-  tools: [{ command: 'trafgen', pkg: 'netsniff-ng' }],
+  metrics: FORWARD_METRICS,
+  tools: TRAFGEN,
   note:
     'nodeswitch and nodeswitch-bare: two TAP ports the switch creates, moved into two hosts of their own, trafgen on ' +
     "one TAP; the switch reads and writes the TAPs' file descriptors, so the receiving host's stack runs on the " +

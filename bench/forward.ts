@@ -96,15 +96,20 @@ export async function measureForward(topo: Topology, log: (line: string) => void
   return { rxPps: rx, rxBps: rxBytes, txPps: tx, delivered: sent > 0 ? (100 * got) / sent : NaN };
 }
 
+/** What a small-frame forwarding scenario reports (forwardMetrics fills them). */
+export const FORWARD_METRICS: Scenario['metrics'] = [
+  { name: 'received', unit: 'Mpps', digits: 3 },
+  { name: 'generator sent', unit: 'Mpps', digits: 3 },
+  { name: 'delivered', unit: '%', digits: 1 },
+  { name: 'time per packet', unit: 'ns', digits: 0 },
+];
+
+export const TRAFGEN: Scenario['tools'] = [{ command: 'trafgen', pkg: 'netsniff-ng' }];
+
 export const forward: Scenario = {
   name: 'forward-afpacket-64',
-  metrics: [
-    { name: 'received', unit: 'Mpps', digits: 3 },
-    { name: 'generator sent', unit: 'Mpps', digits: 3 },
-    { name: 'delivered', unit: '%', digits: 1 },
-    { name: 'time per packet', unit: 'ns', digits: 0 },
-  ],
-  tools: [{ command: 'trafgen', pkg: 'netsniff-ng' }],
+  metrics: FORWARD_METRICS,
+  tools: TRAFGEN,
   note:
     "a veth does the receive work of its peer on the sender's core, so a Linux bridge forwards on trafgen's own core: " +
     "where 'received' equals 'generator sent', the generator's core, not the switch, set the rate. " +
