@@ -2,34 +2,14 @@
 // each port, and every IPv4 header / TCP / UDP / ICMP checksum valid after rewrites.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
-import { Switch } from '../../src/switch.js';
 import type { PacketIn } from '../../src/types.js';
+import { closeMemBridge, memBridge, PORTS, sendFrames } from './mem-bridge.js';
 import * as P from './packets.js';
 
-const PORTS = 4;
-let sw: Switch | undefined;
+afterEach(closeMemBridge);
 
-afterEach(async () => {
-  await sw?.close();
-  sw = undefined;
-});
-
-/** A bridge with an empty table set, mem ports m1..mN (ofports 1..N), and `flows`. */
-async function bridge(flows: string[] = [], n = PORTS): Promise<Bridge> {
-  sw = new Switch();
-  const br = sw.addBridge('ofact', { defaultFlows: false });
-  for (let i = 1; i <= n; i++) await br.addPort(`m${i}`, { type: 'mem', ofport: i });
-  for (const f of flows) await br.addFlow(f);
-  return br;
-}
-
-/** Injects on ofport `inPort`; returns what left each port: out[1..n]. */
-async function send(br: Bridge, inPort: number, frames: Buffer | Buffer[], n = PORTS): Promise<Buffer[][]> {
-  await br.inject(`m${inPort}`, Array.isArray(frames) ? frames : [frames]);
-  const out: Buffer[][] = [[]];
-  for (let i = 1; i <= n; i++) out.push(await br.drain(`m${i}`));
-  return out;
-}
+const bridge = (flows: string[] = [], n = PORTS): Promise<Bridge> => memBridge('ofact', flows, n);
+const send = sendFrames;
 
 /** The ports (1..n) that sent anything. */
 function portsOf(out: Buffer[][]): number[] {
@@ -169,7 +149,7 @@ describe('VLAN actions', () => {
   it('mod_vlan_pcp: pushes on untagged, changes only PCP on tagged', async () => {
     const a = await rewrite('', 'mod_vlan_pcp:6', untagged);
     expect(a.equals(P.udp4({ eth: { vlans: [{ vid: 0, pcp: 6 }] }, l4: { sport: 1, dport: 2 } }))).toBe(true);
-    await sw!.close();
+    await closeMemBridge();
     const b = await rewrite('dl_vlan=10', 'mod_vlan_pcp:1', tagged);
     expect(b.equals(P.udp4({ eth: { vlans: [{ vid: 10, pcp: 1 }] }, l4: { sport: 1, dport: 2 } }))).toBe(true);
   });
@@ -177,7 +157,7 @@ describe('VLAN actions', () => {
   it('push_vlan + set_field:4101->vlan_vid tags with VLAN 5; on a tagged frame it stacks (QinQ)', async () => {
     const a = await rewrite('', 'push_vlan:0x8100,set_field:4101->vlan_vid', untagged);
     expect(a.equals(P.udp4({ eth: { vlans: [{ vid: 5 }] }, l4: { sport: 1, dport: 2 } }))).toBe(true);
-    await sw!.close();
+    await closeMemBridge();
     const b = await rewrite('dl_vlan=10', 'push_vlan:0x88a8,set_field:4196->vlan_vid,set_field:3->vlan_pcp', tagged);
     // The new outer tag starts at VID 0, PCP 0 (as OVS pushes it), then VID and PCP are set.
     const want = P.udp4({ eth: { vlans: [{ vid: 100, pcp: 3, tpid: 0x88a8 }, { vid: 10, pcp: 5 }] }, l4: { sport: 1, dport: 2 } });
@@ -187,7 +167,7 @@ describe('VLAN actions', () => {
   it('strip_vlan / pop_vlan remove the outer tag; on QinQ the inner stays', async () => {
     const a = await rewrite('dl_vlan=10', 'strip_vlan', tagged);
     expect(a.toString('hex')).toBe(P.ethernet({}, P.ETH_IP, untagged.subarray(14)).toString('hex'));
-    await sw!.close();
+    await closeMemBridge();
     const qinq = P.udp4({ eth: { vlans: [{ vid: 100, tpid: 0x88a8 }, { vid: 10, pcp: 5 }] }, l4: { sport: 1, dport: 2 } });
     const b = await rewrite('vlan_tci=0x1000/0x1000', 'pop_vlan', qinq);
     expect(b.toString('hex')).toBe(tagged.toString('hex'));
@@ -222,10 +202,10 @@ describe('L2 and L3 rewrites keep every checksum valid', () => {
   it('mod_nw_tos sets DSCP and keeps ECN; set_field:N->ip_ecn sets ECN and keeps DSCP', async () => {
     const a = await rewrite('ip', 'mod_nw_tos:0xb8', P.tcp4({ ip: { tos: 0x02 } }));
     expect(a.toString('hex')).toBe(P.tcp4({ ip: { tos: 0xba } }).toString('hex'));
-    await sw!.close();
+    await closeMemBridge();
     const b = await rewrite('ip', 'set_field:3->ip_ecn', P.tcp4({ ip: { tos: 0xb8 } }));
     expect(b.toString('hex')).toBe(P.tcp4({ ip: { tos: 0xbb } }).toString('hex'));
-    await sw!.close();
+    await closeMemBridge();
     const c = await rewrite('ip', 'set_field:10->ip_dscp', P.udp4({ ip: { tos: 0x01 } }));
     expect(c.toString('hex')).toBe(P.udp4({ ip: { tos: 0x29 } }).toString('hex'));
   });
@@ -238,13 +218,13 @@ describe('L2 and L3 rewrites keep every checksum valid', () => {
   it('dec_ttl, mod_nw_ttl and set_field:N->nw_ttl on IPv4; dec_ttl on IPv6 hop limit', async () => {
     const a = await rewrite('ip', 'dec_ttl', P.tcp4({ ip: { ttl: 64 } }));
     expect(a.toString('hex')).toBe(P.tcp4({ ip: { ttl: 63 } }).toString('hex'));
-    await sw!.close();
+    await closeMemBridge();
     const b = await rewrite('ip', 'mod_nw_ttl:7', P.udp4({ ip: { ttl: 64 } }));
     expect(b.toString('hex')).toBe(P.udp4({ ip: { ttl: 7 } }).toString('hex'));
-    await sw!.close();
+    await closeMemBridge();
     const c = await rewrite('ip', 'set_field:200->nw_ttl', P.icmp4({ ip: { ttl: 1 } }));
     expect(c.toString('hex')).toBe(P.icmp4({ ip: { ttl: 200 } }).toString('hex'));
-    await sw!.close();
+    await closeMemBridge();
     const d = await rewrite('ipv6', 'dec_ttl', P.tcp6({ ip: { hlim: 2 } }));
     expect(d.toString('hex')).toBe(P.tcp6({ ip: { hlim: 1 } }).toString('hex'));
   });
@@ -272,7 +252,7 @@ describe('L2 and L3 rewrites keep every checksum valid', () => {
     for (const build of builds) {
       const got = await rewrite('ipv6', 'set_field:2001:db8::77->ipv6_src,set_field:2001:db8:1:2:3:4:5:6->ipv6_dst', build({}));
       expect(got.toString('hex')).toBe(build({ src: '2001:db8::77', dst: '2001:db8:1:2:3:4:5:6' }).toString('hex'));
-      await sw!.close();
+      await closeMemBridge();
     }
   });
 
@@ -363,10 +343,10 @@ describe('L4 port rewrites', () => {
   it('set_field:N->tcp_dst, udp_src, and on IPv6', async () => {
     const a = await rewrite('tcp', 'set_field:443->tcp_dst', P.tcp4());
     expect(a.toString('hex')).toBe(P.tcp4({ l4: { dport: 443 } }).toString('hex'));
-    await sw!.close();
+    await closeMemBridge();
     const b = await rewrite('udp6', 'set_field:999->udp_src', P.udp6());
     expect(b.toString('hex')).toBe(P.udp6({ l4: { sport: 999 } }).toString('hex'));
-    await sw!.close();
+    await closeMemBridge();
     const c = await rewrite('tcp6', 'mod_tp_dst:22', P.tcp6());
     expect(c.toString('hex')).toBe(P.tcp6({ l4: { dport: 22 } }).toString('hex'));
   });

@@ -10,19 +10,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
 import { addon, type NativeDatapath, type NativeTrace } from '../../src/native.js';
 import { formatFlow } from '../../src/ofproto/flow.js';
-import { Switch } from '../../src/switch.js';
 import { prng } from './frames.js';
+import { closeMemBridge, memBridge, PORTS, sendFrames } from './mem-bridge.js';
 import * as P from './packets.js';
 
-const PORTS = 4;
 const TABLES = 3;
 const OP = addon.constants.op;
 
-let sw: Switch | undefined;
-afterEach(async () => {
-  await sw?.close();
-  sw = undefined;
-});
+afterEach(closeMemBridge);
 
 type Rand = () => number;
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -294,19 +289,8 @@ const hex = (ports: Buffer[][]): string[][] => ports.map((fs) => fs.map((f) => f
 
 // ---- the test ----------------------------------------------------------------------
 
-async function bridge(): Promise<Bridge> {
-  sw = new Switch();
-  const br = sw.addBridge('ofcache', { defaultFlows: false });
-  for (let i = 1; i <= PORTS; i++) await br.addPort(`m${i}`, { type: 'mem', ofport: i });
-  return br;
-}
-
-async function sendOne(br: Bridge, t: TestFrame): Promise<Buffer[][]> {
-  await br.inject(`m${t.inPort}`, [t.frame]);
-  const out: Buffer[][] = [[]];
-  for (let i = 1; i <= PORTS; i++) out.push(await br.drain(`m${i}`));
-  return out;
-}
+const bridge = (): Promise<Bridge> => memBridge('ofcache');
+const sendOne = (br: Bridge, t: TestFrame): Promise<Buffer[][]> => sendFrames(br, t.inPort, t.frame);
 
 /** The flow a naive linear classifier picks in `table` for a FlowKey (unique priorities per table). */
 function naiveLookup(br: Bridge, table: number, key: Buffer): number | undefined {

@@ -5,24 +5,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
 import type { FlowRemoved } from '../../src/ofproto/flow-table.js';
-import { Switch } from '../../src/switch.js';
+import { closeMemBridge, memBridge, PORTS } from './mem-bridge.js';
 import * as P from './packets.js';
 
-const PORTS = 4;
-let sw: Switch | undefined;
+afterEach(closeMemBridge);
 
-afterEach(async () => {
-  await sw?.close();
-  sw = undefined;
-});
-
-async function bridge(flows: string[] = []): Promise<Bridge> {
-  sw = new Switch();
-  const br = sw.addBridge('ofmod', { defaultFlows: false });
-  for (let i = 1; i <= PORTS; i++) await br.addPort(`m${i}`, { type: 'mem', ofport: i });
-  if (flows.length) await br.addFlows(flows.join('\n'));
-  return br;
-}
+const bridge = (flows: string[] = []): Promise<Bridge> => memBridge('ofmod', flows);
 
 async function portsFor(br: Bridge, inPort: number, frame: Buffer): Promise<number[]> {
   await br.inject(`m${inPort}`, [frame]);

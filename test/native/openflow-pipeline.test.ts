@@ -4,31 +4,13 @@
 // and the action set (write_actions / clear_actions).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
-import { Switch } from '../../src/switch.js';
+import { closeMemBridge, memBridge, sendFrames } from './mem-bridge.js';
 import * as P from './packets.js';
 
-const PORTS = 4;
-let sw: Switch | undefined;
+afterEach(closeMemBridge);
 
-afterEach(async () => {
-  await sw?.close();
-  sw = undefined;
-});
-
-async function bridge(flows: string[] = []): Promise<Bridge> {
-  sw = new Switch();
-  const br = sw.addBridge('ofpipe', { defaultFlows: false });
-  for (let i = 1; i <= PORTS; i++) await br.addPort(`m${i}`, { type: 'mem', ofport: i });
-  if (flows.length) await br.addFlows(flows.join('\n'));
-  return br;
-}
-
-async function send(br: Bridge, inPort: number, frames: Buffer | Buffer[]): Promise<Buffer[][]> {
-  await br.inject(`m${inPort}`, Array.isArray(frames) ? frames : [frames]);
-  const out: Buffer[][] = [[]];
-  for (let i = 1; i <= PORTS; i++) out.push(await br.drain(`m${i}`));
-  return out;
-}
+const bridge = (flows: string[] = []): Promise<Bridge> => memBridge('ofpipe', flows);
+const send = (br: Bridge, inPort: number, frames: Buffer | Buffer[]): Promise<Buffer[][]> => sendFrames(br, inPort, frames);
 
 async function portsFor(br: Bridge, inPort: number, frame: Buffer): Promise<number[]> {
   return (await send(br, inPort, frame)).flatMap((f, i) => (f.length ? [i] : []));
