@@ -1,3 +1,4 @@
+
 // Differential tests: the same rules and the same frames through nodeswitch's
 // datapath (mem ports) and through Open vSwitch's userspace datapath (dummy ports,
 // see ovs-harness.ts); the ports each frame leaves by, its exact bytes there, and the
@@ -7,6 +8,7 @@ import { Switch } from '../../src/switch.js';
 import type { Bridge } from '../../src/bridge.js';
 import type { PacketIn } from '../../src/types.js';
 import { parseFlow } from '../../src/ofproto/flow-syntax.js';
+import { prng } from '../native/frames.js';
 import { buildFrame, type FrameSpec, type OfPacketIn, ovsMissing, OvsDummySwitch } from './ovs-harness.js';
 
 const PORTS = [1, 2, 3, 4];
@@ -428,18 +430,6 @@ export const CORPUS: CorpusCase[] = [
 
 // ---------------------------------------------------------------------------------
 // random rule sets
-
-/** mulberry32: a seeded PRNG, so a run can be replayed (OVSDIFF_SEED). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MACS = [M(1), M(2), M(3), M(4), 'ff:ff:ff:ff:ff:ff', '01:00:5e:00:00:01'];
 const IPS = ['10.0.0.1', '10.0.0.2', '10.0.1.5', '192.168.1.1', '172.16.5.4'];

@@ -1,8 +1,10 @@
+
 // The frame parser (native/parse/flow_key.cc) through addon.parseFrame: golden
 // frames built by hand below, every field checked; truncation at every length;
 // seeded random garbage and mutations of valid frames.
 import { describe, expect, it } from 'vitest';
 import { addon } from '../../src/native.js';
+import { prng } from './frames.js';
 
 type Key = Record<string, number | string | boolean>;
 
@@ -693,18 +695,6 @@ describe('truncated frames', () => {
     });
   }
 });
-
-// mulberry32: small, seeded, good enough to spray bytes.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function checkInvariants(frame: Buffer, k: Key): void {
   expect(['ok', 'runt', 'badL3']).toContain(k.status);
