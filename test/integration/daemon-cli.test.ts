@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, run as runCmd, waitFor } from '../../src/lab/index.js';
-import { bin, type DaemonProcess, socketListening, spawnDaemon as spawnDaemonProcess, startDaemon as startDaemonProcess } from './daemon-process.js';
+import { bin, type DaemonProcess, socketListening, spawnDaemon as spawnDaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
 import { canRun, requirePrerequisitesInCI } from './helpers.js';
 
 requirePrerequisitesInCI();
@@ -79,9 +79,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch CLI ↔ daemon', (
 
   async function stopDaemon(): Promise<void> {
     if (!daemon) return;
-    daemon.child.kill('SIGTERM');
-    const code = await daemon.exited;
-    const log = daemon.stderr();
+    const { code, log } = await stopDaemonProcess(daemon);
     daemon = undefined;
     expect(code, log).toBe(0);
     expect(existsSync(sock), 'socket removed on exit').toBe(false);

@@ -42,3 +42,10 @@ export async function startDaemon(sock: string, db: string): Promise<DaemonProce
   if (exitCode !== undefined) throw new Error(`daemon exited ${exitCode}: ${d.stderr()}`);
   return d;
 }
+
+/** Stops a daemon with SIGTERM; resolves with its exit code and everything it logged. */
+export async function stopDaemon(d: DaemonProcess): Promise<{ code: number | null; log: string }> {
+  d.child.kill('SIGTERM');
+  const code = await d.exited;
+  return { code, log: d.stderr() };
+}

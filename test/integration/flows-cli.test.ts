@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, waitFor } from '../../src/lab/index.js';
-import { bin, type DaemonProcess, spawnDaemon as spawnDaemonProcess, startDaemon as startDaemonProcess } from './daemon-process.js';
+import { bin, type DaemonProcess, spawnDaemon as spawnDaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
 import { canRun, requirePrerequisitesInCI } from './helpers.js';
 
 requirePrerequisitesInCI();
@@ -108,9 +108,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch flow verbs ↔ dae
 
   async function stopDaemon(): Promise<void> {
     if (!daemon) return;
-    daemon.child.kill('SIGTERM');
-    const code = await daemon.exited;
-    const log = daemon.stderr();
+    const { code, log } = await stopDaemonProcess(daemon);
     daemon = undefined;
     expect(code, log).toBe(0);
   }

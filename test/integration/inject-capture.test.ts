@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, waitFor } from '../../src/lab/index.js';
-import { bin, type DaemonProcess, startDaemon as startDaemonProcess } from './daemon-process.js';
+import { bin, type DaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
 import { canRun, requirePrerequisitesInCI } from './helpers.js';
 
 requirePrerequisitesInCI();
@@ -159,9 +159,8 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture â
   afterAll(async () => {
     for (const c of children) c.kill('SIGKILL');
     if (daemon) {
-      daemon.child.kill('SIGTERM');
-      const code = await daemon.exited;
-      expect(code, daemon.stderr()).toBe(0);
+      const { code, log } = await stopDaemonProcess(daemon);
+      expect(code, log).toBe(0);
     }
     await lab?.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
