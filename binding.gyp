@@ -7,7 +7,9 @@
         "native/core/gso.cc",
         "native/parse/flow_key.cc",
         "native/table/mac_table.cc",
+        "native/table/masked_words.cc",
         "native/table/classifier.cc",
+        "native/table/megaflow_table.cc",
         "native/table/microflow_cache.cc",
         "native/dp/flow_table.cc",
         "native/dp/pipeline.cc",
@@ -30,6 +32,7 @@
         "native/addon/flow_js.cc",
         "native/addon/datapath_js.cc",
         "native/addon/datapath_tools_js.cc",
+        "native/addon/megaflow_js.cc",
         "native/addon/init.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { NodeswitchError } from './errors.js';
-import { addon, type NativeDatapath, type NativeOffload, type NativePacketIn, type NativePortEvent, type NativeReplayResult, type NativeTrace } from './native.js';
+import { addon, type NativeCacheConfig, type NativeDatapath, type NativeMegaflow, type NativeOffload, type NativePacketIn, type NativePortEvent, type NativeReplayResult, type NativeTrace } from './native.js';
 import { compileAction } from './ofproto/compile.js';
 import { type FlowEntry, type FlowRemoved, FlowTable, type FlowWithStats } from './ofproto/flow-table.js';
 import { parseActions } from './ofproto/actions.js';
@@ -32,7 +32,16 @@ export interface TraceResult {
   /** The datapath ops the packet would run (outputs, rewrites, NORMAL, controller). */
   ops: NativeTrace['ops'];
   tableMiss: boolean;
+  /** The megaflow the packet creates: the key bits its translation consulted. */
+  megaflow: NativeTrace['megaflow'];
 }
+
+/** A megaflow, with the flows it credits. */
+export interface MegaflowInfo extends Omit<NativeMegaflow, 'flowIds'> {
+  flows: FlowEntry[];
+}
+
+export const DEFAULT_CACHE_CONFIG: NativeCacheConfig = { exactMatch: true, megaflows: true, limit: 65536, maxIdleMs: 10_000 };
 
 /** Checks user-supplied bridge settings and fills in defaults. */
 export function resolveBridgeOptions(opts: BridgeOptions, base?: Required<BridgeOptions>): Required<BridgeOptions> {
@@ -59,6 +68,7 @@ export class Bridge extends EventEmitter {
   private readonly pendingNames = new Set<string>();
   private readonly pendingOfports = new Set<number>();
   private opts: Required<BridgeOptions>;
+  private cacheConfig: NativeCacheConfig = { ...DEFAULT_CACHE_CONFIG };
   private closed = false;
   private replayRecords = 0;  // records the pcap ports' inputs hold, all passes
   /** The OpenFlow tables: what dump-flows shows is what the datapath runs. */
@@ -179,7 +189,39 @@ export class Bridge extends EventEmitter {
       steps: t.steps.map((s) => ({ table: s.table, depth: s.depth, flow: s.flowId ? byId.get(s.flowId) : undefined })),
       ops: t.ops,
       tableMiss: t.tableMiss,
+      megaflow: t.megaflow,
     };
+  }
+
+  /** The megaflow cache: every megaflow with its mask, counters and the flows it credits. */
+  async dumpMegaflows(): Promise<MegaflowInfo[]> {
+    this.checkOpen();
+    const list = await this.dp.dumpMegaflows();
+    const byId = new Map(this.flows.list().map((e) => [e.id, e]));
+    return list.map(({ flowIds, ...mf }) => ({ ...mf, flows: flowIds.map((id) => byId.get(id)).filter((e) => e !== undefined) }));
+  }
+
+  /** Drops every megaflow (and so every exact-match entry): the next packets are translated again. */
+  async flushMegaflows(): Promise<void> {
+    this.checkOpen();
+    await this.dp.flushMegaflows();
+  }
+
+  /**
+   * The caches in front of the tables (defaults: both on, 65536 megaflows, 10 s idle).
+   * Changing them drops every cached translation.
+   */
+  async setCacheConfig(config: Partial<NativeCacheConfig>): Promise<void> {
+    this.checkOpen();
+    const next = { ...this.cacheConfig, ...config };
+    checkInteger(next.limit, 'megaflow-limit', 0, 1 << 24);
+    checkInteger(next.maxIdleMs, 'megaflow-max-idle', 1, 86_400_000);
+    await this.dp.setCacheConfig(next);
+    this.cacheConfig = next;
+  }
+
+  get caches(): NativeCacheConfig {
+    return { ...this.cacheConfig };
   }
 
   /**
@@ -357,6 +399,15 @@ export class Bridge extends EventEmitter {
       upcallDrops: s.upcallDrops,
       cacheHits: s.cacheHits,
       cacheMisses: s.cacheMisses,
+      megaflowHits: s.megaflowHits,
+      megaflowMisses: s.megaflowMisses,
+      translations: s.translations,
+      megaflows: s.megaflows,
+      megaflowMasks: s.megaflowMasks,
+      megaflowsAdded: s.megaflowsAdded,
+      megaflowsExpired: s.megaflowsExpired,
+      megaflowsRevalidated: s.megaflowsRevalidated,
+      megaflowsKept: s.megaflowsKept,
     };
   }
 

@@ -59,6 +59,40 @@ export interface NativeBridgeStats {
   upcallDrops: number;
   cacheHits: number;
   cacheMisses: number;
+  megaflowHits: number;
+  megaflowMisses: number;
+  translations: number;
+  megaflows: number;
+  megaflowMasks: number;
+  megaflowsAdded: number;
+  megaflowsExpired: number;
+  megaflowsRevalidated: number;
+  megaflowsKept: number;
+}
+
+/** One megaflow: the cached translation of every packet whose key, under mask, is key. */
+export interface NativeMegaflow {
+  key: Buffer;
+  mask: Buffer;
+  packets: number;
+  bytes: number;
+  idleMs: number;
+  ageMs: number;
+  ops: NativeTrace['ops'];
+  /** The flows it credits, in the order the pipeline hit them. */
+  flowIds: number[];
+}
+
+/** The caches in front of the OpenFlow tables (native/dp/pipeline.h). */
+export interface NativeCacheConfig {
+  /** The exact-match cache in front of the megaflows. */
+  exactMatch: boolean;
+  /** Wildcarded megaflows; without them every cached translation is exact. Both off: no cache at all. */
+  megaflows: boolean;
+  /** At most this many megaflows; past it packets are translated each time. */
+  limit: number;
+  /** Megaflows unused this long are dropped. */
+  maxIdleMs: number;
 }
 
 export interface NativeFdbEntry {
@@ -131,6 +165,9 @@ export interface NativeDatapath {
   /** Writes what the port receives/sends to a pcap file; count 0 = until stopCapture. */
   startCapture(ofport: number, path: string, direction: 'in' | 'out' | 'both', count: number): Promise<void>;
   stopCapture(ofport: number): Promise<number>;
+  dumpMegaflows(): Promise<NativeMegaflow[]>;
+  flushMegaflows(): Promise<void>;
+  setCacheConfig(config: NativeCacheConfig): Promise<void>;
 }
 
 /** An action as the datapath stores it (native/dp/of_action.h); codes in constants.op. */
@@ -180,6 +217,8 @@ export interface NativeTrace {
   steps: { table: number; depth: number; flowId: number; key: Buffer }[];
   ops: (NativeAction & { reason?: number; table?: number })[];
   tableMiss: boolean;
+  /** The megaflow the packet would create (key already masked); installed: one like it is cached now. */
+  megaflow: { key: Buffer; mask: Buffer; installed: boolean };
 }
 
 interface NativeAddon {

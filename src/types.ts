@@ -95,6 +95,20 @@ export interface BridgeStats {
   invalidTtl: number;
   upcalls: number;
   upcallDrops: number;
+  /** Exact-match cache (whole key) hits and misses. */
   cacheHits: number;
   cacheMisses: number;
+  /** Packets that missed the exact-match cache and hit a megaflow, or missed both. */
+  megaflowHits: number;
+  megaflowMisses: number;
+  /** Packets run through the OpenFlow tables (megaflow misses, and past the megaflow limit). */
+  translations: number;
+  megaflows: number;
+  /** Distinct megaflow masks (the megaflow classifier's subtables). */
+  megaflowMasks: number;
+  megaflowsAdded: number;
+  megaflowsExpired: number;
+  /** Megaflows dropped because a table change could affect them, and those a change left. */
+  megaflowsRevalidated: number;
+  megaflowsKept: number;
 }

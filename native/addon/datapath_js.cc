@@ -38,6 +38,9 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("startCapture", &DatapathJs::JsStartCapture),
                          InstanceMethod("stopCapture", &DatapathJs::JsStopCapture),
                          InstanceMethod("replayProgress", &DatapathJs::JsReplayProgress),
+                         InstanceMethod("dumpMegaflows", &DatapathJs::JsDumpMegaflows),
+                         InstanceMethod("flushMegaflows", &DatapathJs::JsFlushMegaflows),
+                         InstanceMethod("setCacheConfig", &DatapathJs::JsSetCacheConfig),
                      });
 }
 
@@ -296,7 +299,7 @@ Napi::Value DatapathJs::JsStats(const Napi::CallbackInfo& info) {
   cmd->apply = [](Datapath& dp) -> JsValueBuilder {
     BridgeCounters c = dp.bridge_stats();
     uint32_t entries = dp.mac_entries();
-    MicroflowCacheStats cache = dp.cache_stats();
+    PipelineStats cache = dp.pipeline_stats();
     return [c, entries, cache](Napi::Env env) -> Napi::Value {
       Napi::Object o = Napi::Object::New(env);
       o.Set("lookups", double(c.lookups));
@@ -316,8 +319,17 @@ Napi::Value DatapathJs::JsStats(const Napi::CallbackInfo& info) {
       o.Set("invalidTtl", double(c.invalid_ttl));
       o.Set("upcalls", double(c.upcalls));
       o.Set("upcallDrops", double(c.upcall_drops));
-      o.Set("cacheHits", double(cache.hits));
-      o.Set("cacheMisses", double(cache.misses));
+      o.Set("cacheHits", double(cache.exact_hits));
+      o.Set("cacheMisses", double(cache.exact_misses));
+      o.Set("megaflowHits", double(cache.megaflow_hits));
+      o.Set("megaflowMisses", double(cache.megaflow_misses));
+      o.Set("translations", double(cache.translations));
+      o.Set("megaflows", double(cache.megaflows));
+      o.Set("megaflowMasks", double(cache.megaflow_masks));
+      o.Set("megaflowsAdded", double(cache.megaflows_added));
+      o.Set("megaflowsExpired", double(cache.megaflows_expired));
+      o.Set("megaflowsRevalidated", double(cache.megaflows_revalidated));
+      o.Set("megaflowsKept", double(cache.megaflows_kept));
       return o;
     };
   };

@@ -42,6 +42,10 @@ class DatapathJs : public Napi::ObjectWrap<DatapathJs> {
   Napi::Value JsStartCapture(const Napi::CallbackInfo& info);
   Napi::Value JsStopCapture(const Napi::CallbackInfo& info);
   Napi::Value JsReplayProgress(const Napi::CallbackInfo& info);
+  // megaflow_js.cc
+  Napi::Value JsDumpMegaflows(const Napi::CallbackInfo& info);
+  Napi::Value JsFlushMegaflows(const Napi::CallbackInfo& info);
+  Napi::Value JsSetCacheConfig(const Napi::CallbackInfo& info);
 
   Napi::Value Post(Napi::Env env, std::unique_ptr<Command> cmd);
   void Deliver(Napi::Env env, Napi::Function on_events);

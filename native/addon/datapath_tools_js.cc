@@ -136,10 +136,13 @@ Napi::Value DatapathJs::JsTrace(const Napi::CallbackInfo& info) {
     }
     key.in_port = in_port;
     auto steps = std::make_shared<std::vector<TraceStep>>();
-    Program prog = dp.trace(key, steps.get());
-    auto ops = std::make_shared<std::vector<OfAction>>(dp.program_ops(prog), dp.program_ops(prog) + prog.n_ops);
+    FlowKey mask;
+    Program prog = dp.trace(key, steps.get(), &mask);
+    auto ops = std::make_shared<std::vector<OfAction>>(prog.ops, prog.ops + prog.n_ops);
     bool miss = prog.table_miss;
-    return [steps, ops, miss](Napi::Env env) -> Napi::Value {
+    const Megaflow* existing = dp.pipeline().find_megaflow(key);
+    bool installed = existing != nullptr;
+    return [steps, ops, miss, key, mask, installed](Napi::Env env) -> Napi::Value {
       Napi::Object o = Napi::Object::New(env);
       Napi::Array st = Napi::Array::New(env, steps->size());
       for (size_t i = 0; i < steps->size(); i++) {
@@ -155,6 +158,16 @@ Napi::Value DatapathJs::JsTrace(const Napi::CallbackInfo& info) {
       for (size_t i = 0; i < ops->size(); i++) a.Set(i, action_to_js(env, (*ops)[i]));
       o.Set("ops", a);
       o.Set("tableMiss", miss);
+      // The megaflow this packet creates (or hits, if `installed`).
+      Napi::Object mf = Napi::Object::New(env);
+      FlowKey masked = key;
+      auto* kb = reinterpret_cast<uint8_t*>(&masked);
+      const auto* mb = reinterpret_cast<const uint8_t*>(&mask);
+      for (size_t i = 0; i < sizeof masked; i++) kb[i] &= mb[i];
+      mf.Set("key", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&masked), sizeof masked));
+      mf.Set("mask", Napi::Buffer<uint8_t>::Copy(env, mb, sizeof mask));
+      mf.Set("installed", installed);
+      o.Set("megaflow", mf);
       return o;
     };
   };

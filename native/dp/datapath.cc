@@ -180,7 +180,7 @@ void Datapath::process_burst(uint16_t in_slot, Packet* pkts, uint32_t n) {
     if (status == ParseStatus::kBadL3) counters_.parse_errors++;
     if (in.capture && in.capture->in) capture_frame(in, p);
     key.in_port = in.ofport;
-    run_program(p, &key, in_slot, pipeline_.lookup(key));
+    run_program(p, &key, in_slot, pipeline_.lookup(key, burst_ms_));
   }
   flush_all_outputs();
   if (!burst_upcalls_.empty()) publish_upcalls();
@@ -195,17 +195,23 @@ void Datapath::flush_all_outputs() {
 // Runs a compiled program on one packet. `key` is the packet's own key, kept in
 // step by the rewrites (they need its header offsets).
 void Datapath::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog) {
-  FlowEntry* const* credits = pipeline_.credits(prog);
-  for (uint32_t c = 0; c < prog.n_credit; c++) {
-    credits[c]->n_packets++;
-    credits[c]->n_bytes += p->len;
-    credits[c]->last_used_ms = burst_ms_;
+  if (Megaflow* mf = prog.megaflow) {
+    // The megaflow's counts reach its rules when someone reads them (push_stats).
+    mf->n_packets++;
+    mf->n_bytes += p->len;
+    mf->used_ms = burst_ms_;
+  } else {
+    for (uint32_t c = 0; c < prog.n_credit; c++) {
+      prog.credits[c]->n_packets++;
+      prog.credits[c]->n_bytes += p->len;
+      prog.credits[c]->last_used_ms = burst_ms_;
+    }
   }
   if (prog.n_ops == 0) {
     if (prog.table_miss) counters_.table_miss++;
     return;
   }
-  const OfAction* ops = pipeline_.ops(prog);
+  const OfAction* ops = prog.ops;
   bool queued = false;  // the packet sits in an output queue: copy-free edits must wait
   for (uint32_t i = 0; i < prog.n_ops; i++) {
     const OfAction& op = ops[i];
@@ -390,6 +396,8 @@ void Datapath::apply_commands() {
     }
     if (cmd->stop) stopping_ = true;
   }
+  // Flow-mods take effect on the caches now, once for the whole batch.
+  pipeline_.revalidate();
   {
     std::lock_guard<std::mutex> lock(out_mu_);
     for (auto& cmd : cmds) done_.push_back(std::move(cmd));
@@ -407,6 +415,7 @@ void Datapath::housekeeping() {
     }
   }
   counters_.aged += macs_.expire(now_, mac_aging_);
+  pipeline_.expire(now_ms());
   for (uint16_t s : active_) {
     if (slots_[s]->port) slots_[s]->port->poll_counters(slots_[s]->counters);
   }

@@ -135,14 +135,16 @@ class Datapath {
   std::vector<FdbSnapshot> fdb() const;
   // OpenFlow tables (the semantics are TypeScript's; see flow_table.h).
   FlowTables& flows() { return flows_; }
-  std::vector<FlowStatsSnapshot> flow_stats() const;
+  std::vector<FlowStatsSnapshot> flow_stats();
   // Sends `frame` as if it came in on `in_port` (an ofport, or OFPP_CONTROLLER),
   // through `actions`; output:TABLE runs it through the tables.
   void packet_out(const std::vector<uint8_t>& frame, uint32_t in_port, const std::vector<OfAction>& actions);
   // Which tables a packet with this key visits, the flows it hits and the ops that result.
-  Program trace(const FlowKey& key, std::vector<TraceStep>* steps) { return pipeline_.trace(key, steps); }
-  const OfAction* program_ops(const Program& p) const { return pipeline_.ops(p); }
-  MicroflowCacheStats cache_stats() const { return pipeline_.cache_stats(); }
+  Program trace(const FlowKey& key, std::vector<TraceStep>* steps, FlowKey* megaflow_mask) {
+    return pipeline_.trace(key, steps, megaflow_mask);
+  }
+  Pipeline& pipeline() { return pipeline_; }
+  PipelineStats pipeline_stats() const { return pipeline_.stats(); }
   // Benchmarks only: every frame goes straight to every other port, with no parse
   // and no lookup — the I/O ceiling the pipeline's cost is measured against.
   void set_bare_forward(bool on) { bare_forward_ = on; }

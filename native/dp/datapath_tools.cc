@@ -151,7 +151,8 @@ ReplayResult Datapath::replay(const std::string& controller_out) {
   return r;
 }
 
-std::vector<FlowStatsSnapshot> Datapath::flow_stats() const {
+std::vector<FlowStatsSnapshot> Datapath::flow_stats() {
+  pipeline_.push_stats();
   std::vector<FlowStatsSnapshot> out;
   out.reserve(flows_.size());
   flows_.for_each([&](const FlowEntry& e) { out.push_back({e.id, e.n_packets, e.n_bytes, e.last_used_ms}); });

@@ -13,16 +13,17 @@ void FlowTables::install(std::unique_ptr<FlowEntry> entry) {
   }
   entry->rule.owner = entry.get();
   tables_[entry->table].insert(&entry->rule);
+  log(FlowChange::kAdd, entry.get());
   entries_.emplace(entry->id, std::move(entry));
-  generation_++;
 }
 
 void FlowTables::remove(uint32_t id) {
   auto it = entries_.find(id);
   if (it == entries_.end()) throw std::runtime_error("no flow with id " + std::to_string(id));
   tables_[it->second->table].remove(&it->second->rule);
+  log(FlowChange::kRemove, it->second.get());
+  removed_.push_back(std::move(it->second));
   entries_.erase(it);
-  generation_++;
 }
 
 void FlowTables::set_actions(uint32_t id, FlowEntry&& from) {
@@ -36,13 +37,33 @@ void FlowTables::set_actions(uint32_t id, FlowEntry&& from) {
   e->metadata_mask = from.metadata_mask;
   e->goto_table = from.goto_table;
   e->cookie = from.cookie;
-  generation_++;
+  log(FlowChange::kModify, e);
 }
 
 void FlowTables::clear() {
-  for (auto& [id, e] : entries_) tables_[e->table].remove(&e->rule);
+  for (auto& [id, e] : entries_) {
+    tables_[e->table].remove(&e->rule);
+    log(FlowChange::kRemove, e.get());
+    removed_.push_back(std::move(e));
+  }
   entries_.clear();
+}
+
+void FlowTables::log(FlowChange::Kind kind, const FlowEntry* e) {
   generation_++;
+  if (changes_overflowed_) return;
+  if (changes_.size() == kMaxLoggedChanges) {
+    changes_overflowed_ = true;
+    changes_.clear();
+    return;
+  }
+  changes_.push_back({kind, e});
+}
+
+void FlowTables::end_changes() {
+  changes_.clear();
+  changes_overflowed_ = false;
+  removed_.clear();
 }
 
 FlowEntry* FlowTables::find(uint32_t id) {

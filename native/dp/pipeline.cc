@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "table/classifier.h"
+
 namespace nodeswitch {
 
 namespace {
@@ -18,12 +20,22 @@ bool tcp_or_udp(const FlowKey& k) {
   return k.l4_ofs != kOfsAbsent && !(k.nw_frag & kNwFragLater) && (k.nw_proto == 6 || k.nw_proto == 17);
 }
 
+bool is_ip4(const FlowKey& k) { return k.dl_type == 0x0800 && k.l3_ofs != kOfsAbsent; }
+bool is_ip6(const FlowKey& k) { return k.dl_type == 0x86dd && k.l3_ofs != kOfsAbsent; }
+
+bool any_bits(const FlowKey& k) {
+  const auto* b = reinterpret_cast<const uint8_t*>(&k);
+  for (size_t i = 0; i < sizeof k; i++) {
+    if (b[i]) return true;
+  }
+  return false;
+}
+
 // What a rewrite does to the key, mirroring packet_edit.cc on the packet, so that
 // later lookups see the packet as it will be. Returns false when the packet is
 // dropped here (dec_ttl at 1 or 0).
 bool apply_to_key(FlowKey& k, const OfAction& a) {
-  bool ip4 = k.dl_type == 0x0800 && k.l3_ofs != kOfsAbsent;
-  bool ip6 = k.dl_type == 0x86dd && k.l3_ofs != kOfsAbsent;
+  const bool ip = is_ip4(k) || is_ip6(k);
   switch (a.code) {
     case OpCode::kSetEthSrc: std::memcpy(k.dl_src.b, a.bytes, 6); break;
     case OpCode::kSetEthDst: std::memcpy(k.dl_dst.b, a.bytes, 6); break;
@@ -46,15 +58,15 @@ bool apply_to_key(FlowKey& k, const OfAction& a) {
         k.inner_vlan_tci = k.inner_vlan_tpid = 0;
       }
       break;
-    case OpCode::kSetIpv4Src: if (ip4) k.nw_src = a.u32; break;
-    case OpCode::kSetIpv4Dst: if (ip4) k.nw_dst = a.u32; break;
-    case OpCode::kSetIpv6Src: if (ip6) std::memcpy(k.ipv6_src, a.bytes, 16); break;
-    case OpCode::kSetIpv6Dst: if (ip6) std::memcpy(k.ipv6_dst, a.bytes, 16); break;
-    case OpCode::kSetIpDscp: if (ip4 || ip6) k.nw_tos = uint8_t((a.u32 << 2) | (k.nw_tos & 3)); break;
-    case OpCode::kSetIpEcn: if (ip4 || ip6) k.nw_tos = uint8_t((k.nw_tos & 0xfc) | (a.u32 & 3)); break;
-    case OpCode::kSetIpTtl: if (ip4 || ip6) k.nw_ttl = uint8_t(a.u32); break;
+    case OpCode::kSetIpv4Src: if (is_ip4(k)) k.nw_src = a.u32; break;
+    case OpCode::kSetIpv4Dst: if (is_ip4(k)) k.nw_dst = a.u32; break;
+    case OpCode::kSetIpv6Src: if (is_ip6(k)) std::memcpy(k.ipv6_src, a.bytes, 16); break;
+    case OpCode::kSetIpv6Dst: if (is_ip6(k)) std::memcpy(k.ipv6_dst, a.bytes, 16); break;
+    case OpCode::kSetIpDscp: if (ip) k.nw_tos = uint8_t((a.u32 << 2) | (k.nw_tos & 3)); break;
+    case OpCode::kSetIpEcn: if (ip) k.nw_tos = uint8_t((k.nw_tos & 0xfc) | (a.u32 & 3)); break;
+    case OpCode::kSetIpTtl: if (ip) k.nw_ttl = uint8_t(a.u32); break;
     case OpCode::kDecTtl:
-      if (ip4 || ip6) {
+      if (ip) {
         if (k.nw_ttl <= 1) return false;
         k.nw_ttl--;
       }
@@ -66,6 +78,55 @@ bool apply_to_key(FlowKey& k, const OfAction& a) {
     default: break;
   }
   return true;
+}
+
+// The key bits apply_to_key reads to decide whether (and how) a rewrite applies:
+// they go into the megaflow's mask. `set` gets the bits it sets to a constant.
+void consulted_by_rewrite(const FlowKey& k, const OfAction& a, FlowKey* wc, FlowKey* set) {
+  auto l3 = [&] {
+    wc->dl_type = 0xffff;
+    wc->l3_ofs = 0xffff;
+  };
+  switch (a.code) {
+    case OpCode::kSetEthSrc: std::memset(set->dl_src.b, 0xff, 6); break;
+    case OpCode::kSetEthDst: std::memset(set->dl_dst.b, 0xff, 6); break;
+    case OpCode::kSetVlanVid:
+      wc->vlan_tci |= kVlanPresent;
+      if (k.vlan_tci & kVlanPresent) set->vlan_tci |= 0x0fff;
+      break;
+    case OpCode::kSetVlanPcp:
+      wc->vlan_tci |= kVlanPresent;
+      if (k.vlan_tci & kVlanPresent) set->vlan_tci |= 0xe000;
+      break;
+    case OpCode::kPushVlan:
+    case OpCode::kPopVlan:
+      // Tags move between the outer and inner fields: both, whole.
+      wc->vlan_tci = wc->vlan_tpid = wc->inner_vlan_tci = wc->inner_vlan_tpid = 0xffff;
+      break;
+    case OpCode::kSetIpv4Src: l3(); if (is_ip4(k)) set->nw_src = ~0u; break;
+    case OpCode::kSetIpv4Dst: l3(); if (is_ip4(k)) set->nw_dst = ~0u; break;
+    case OpCode::kSetIpv6Src: l3(); if (is_ip6(k)) std::memset(set->ipv6_src, 0xff, 16); break;
+    case OpCode::kSetIpv6Dst: l3(); if (is_ip6(k)) std::memset(set->ipv6_dst, 0xff, 16); break;
+    case OpCode::kSetIpDscp: l3(); set->nw_tos |= 0xfc; break;
+    case OpCode::kSetIpEcn: l3(); set->nw_tos |= 0x03; break;
+    case OpCode::kSetIpTtl: l3(); set->nw_ttl = 0xff; break;
+    case OpCode::kDecTtl: l3(); wc->nw_ttl = 0xff; break;
+    case OpCode::kSetTpSrc:
+    case OpCode::kSetTpDst:
+      wc->dl_type = 0xffff;
+      wc->l4_ofs = 0xffff;
+      wc->nw_proto = 0xff;
+      wc->nw_frag |= kNwFragLater;
+      if (tcp_or_udp(k)) (a.code == OpCode::kSetTpSrc ? set->tp_src : set->tp_dst) = 0xffff;
+      break;
+    case OpCode::kSetInPort: set->in_port = ~0u; break;
+    case OpCode::kSetMetadata: {
+      uint64_t m = metadata_of(*set) | a.u64b;
+      set_metadata(*set, m);
+      break;
+    }
+    default: break;
+  }
 }
 
 // OpenFlow 1.3's order for the action set (5.10): pop, push, dec TTL, set, output.
@@ -82,76 +143,306 @@ int action_set_rank(OpCode c) {
 
 }  // namespace
 
-void Pipeline::sync_generation() {
-  if (generation_ == tables_.generation() && programs_.size() < kMaxPrograms) return;
-  generation_ = tables_.generation();
-  last_valid_ = false;
-  programs_.clear();
-  ops_.clear();
-  credits_.clear();
-  cache_.invalidate_all();
+Pipeline::Pipeline(FlowTables& tables) : tables_(tables) {}
+
+void Pipeline::Xlate::reset(const FlowKey& k) {
+  key = k;
+  std::memset(&wc, 0, sizeof wc);
+  wc.in_port = ~0u;  // always exact, as in Open vSwitch's megaflows
+  std::memset(&rewritten, 0, sizeof rewritten);
+  moved = false;
+  ops.clear();
+  credits.clear();
+  visits.clear();
+  seen.clear();
+  action_set.clear();
+  depth = 0;
+  dropped = miss = in_miss_flow = false;
+  steps = nullptr;
 }
 
-const Program& Pipeline::lookup(const FlowKey& key) {
-  sync_generation();
-  if (last_valid_ && std::memcmp(&key, &last_key_, sizeof key) == 0) {
+// ---- lookup: the caches, then translation ----------------------------------------
+
+Program Pipeline::lookup(const FlowKey& key, uint64_t now_ms) {
+  if (generation_ != tables_.generation()) revalidate();
+  // The last key is a one-entry exact-match cache: off with the exact-match cache.
+  if (last_ && last_->serial == last_serial_ && std::memcmp(&key, &last_key_, sizeof key) == 0) {
     last_hits_++;
-    return programs_[last_index_];
+    stats_.exact_hits++;
+    return program_of(last_);
   }
-  uint32_t hash = cache_.hash(key);
-  const uint32_t* index = cache_.find(key, hash);
-  if (!index) {
-    programs_.push_back(translate(key, nullptr));
-    cache_.insert(key, hash, uint32_t(programs_.size() - 1));
+  Megaflow* mf = nullptr;
+  uint32_t hash = 0;
+  if (config_.exact_match) {
+    hash = cache_.hash(key);
+    const ExactResult* r = cache_.find(key, hash);
+    if (r && r->megaflow->serial == r->serial) mf = r->megaflow;
   }
-  last_index_ = index ? *index : uint32_t(programs_.size() - 1);
-  last_key_ = key;
-  last_valid_ = true;
-  return programs_[last_index_];
+  if (mf) {
+    stats_.exact_hits++;
+  } else {
+    stats_.exact_misses++;
+    MegaflowNode* n = megaflows_.lookup(key);
+    if (n) {
+      mf = static_cast<Megaflow*>(n);
+      stats_.megaflow_hits++;
+    } else {
+      stats_.megaflow_misses++;
+      translate(key, nullptr);
+      mf = install(key, now_ms);
+      if (!mf) return scratch_program();
+    }
+    if (config_.exact_match) cache_.insert(key, hash, ExactResult{mf, mf->serial});
+  }
+  if (config_.exact_match) {
+    last_ = mf;
+    last_serial_ = mf->serial;
+    last_key_ = key;
+  }
+  return program_of(mf);
 }
 
-Program Pipeline::trace(const FlowKey& key, std::vector<TraceStep>* steps) {
-  sync_generation();
-  return translate(key, steps);
+Program Pipeline::program_of(Megaflow* mf) {
+  Program p;
+  p.ops = mf->ops.data();
+  p.n_ops = uint32_t(mf->ops.size());
+  p.credits = mf->credits.data();
+  p.n_credit = uint32_t(mf->credits.size());
+  p.table_miss = mf->table_miss;
+  p.megaflow = mf;
+  return p;
+}
+
+Program Pipeline::scratch_program() const {
+  Program p;
+  p.ops = x_.ops.data();
+  p.n_ops = uint32_t(x_.ops.size());
+  p.credits = x_.credits.data();
+  p.n_credit = uint32_t(x_.credits.size());
+  p.table_miss = x_.miss;
+  return p;
+}
+
+const Megaflow* Pipeline::find_megaflow(const FlowKey& key) {
+  if (generation_ != tables_.generation()) revalidate();
+  for (const Megaflow& mf : pool_) {
+    if (!mf.live) continue;
+    bool match = true;
+    for (int i = 0; i < kFlowKeyWords && match; i++) {
+      match = ((flow_key_word(key, i) & flow_key_word(mf.mask, i)) == flow_key_word(mf.key, i));
+    }
+    if (match) return &mf;
+  }
+  return nullptr;
+}
+
+Program Pipeline::trace(const FlowKey& key, std::vector<TraceStep>* steps, FlowKey* wc) {
+  if (generation_ != tables_.generation()) revalidate();
+  Program p = translate(key, steps);
+  if (wc) {
+    if (config_.megaflows) *wc = x_.wc;
+    else std::memset(wc, 0xff, sizeof *wc);  // cached translations are exact
+  }
+  return p;
 }
 
 Program Pipeline::translate(const FlowKey& key, std::vector<TraceStep>* steps) {
-  Program p;
-  p.first_op = uint32_t(ops_.size());
-  p.first_credit = uint32_t(credits_.size());
-  Xlate x;
-  x.key = key;
-  x.steps = steps;
-  table(x, 0);
-  if (!x.dropped) action_set(x);
-  p.n_ops = uint32_t(ops_.size()) - p.first_op;
-  p.n_credit = uint32_t(credits_.size()) - p.first_credit;
-  p.table_miss = x.miss;
-  return p;
+  stats_.translations++;
+  x_.reset(key);
+  x_.steps = steps;
+  table(x_, 0);
+  if (!x_.dropped) action_set(x_);
+  return scratch_program();
 }
 
 Program Pipeline::translate_actions(const FlowKey& key, const std::vector<OfAction>& list) {
-  sync_generation();
-  Program p;
-  p.first_op = uint32_t(ops_.size());
-  p.first_credit = uint32_t(credits_.size());
-  Xlate x;
-  x.key = key;
-  actions(x, list.data(), list.size(), 0, 0);
-  p.n_ops = uint32_t(ops_.size()) - p.first_op;
-  p.n_credit = uint32_t(credits_.size()) - p.first_credit;
-  return p;
+  if (generation_ != tables_.generation()) revalidate();
+  x_.reset(key);
+  actions(x_, list.data(), list.size(), 0, 0);
+  return scratch_program();
 }
+
+// ---- megaflows --------------------------------------------------------------------
+
+Megaflow* Pipeline::install(const FlowKey& key, uint64_t now_ms) {
+  if (!config_.megaflows && !config_.exact_match) return nullptr;  // the uncached pipeline
+  if (megaflows_.size() >= config_.limit) return nullptr;
+  Megaflow* mf;
+  if (free_.empty()) {
+    mf = &pool_.emplace_back();
+  } else {
+    mf = free_.back();
+    free_.pop_back();
+  }
+  mf->live = true;
+  mf->key = key;
+  // Without megaflows, each cached translation is exact: the mask is the whole key.
+  if (config_.megaflows) mf->mask = x_.wc;
+  else std::memset(&mf->mask, 0xff, sizeof mf->mask);
+  mf->ops = x_.ops;
+  mf->credits = x_.credits;
+  mf->table_miss = x_.miss;
+  mf->visits = x_.visits;
+  mf->seen = x_.seen;
+  mf->n_packets = mf->n_bytes = mf->pushed_packets = mf->pushed_bytes = 0;
+  mf->used_ms = mf->created_ms = now_ms;
+  megaflows_.insert(mf, mf->mask);
+  stats_.megaflows_added++;
+  return mf;
+}
+
+void Pipeline::drop(Megaflow* mf) {
+  const uint64_t dp = mf->n_packets - mf->pushed_packets, db = mf->n_bytes - mf->pushed_bytes;
+  if (dp) {
+    for (FlowEntry* e : mf->credits) {
+      e->n_packets += dp;
+      e->n_bytes += db;
+      e->last_used_ms = std::max(e->last_used_ms, mf->used_ms);
+    }
+  }
+  megaflows_.remove(mf);
+  mf->live = false;
+  mf->serial++;
+  mf->ops.clear();
+  mf->credits.clear();
+  mf->visits.clear();
+  mf->seen.clear();
+  free_.push_back(mf);
+}
+
+void Pipeline::push_stats() {
+  for (Megaflow& mf : pool_) {
+    if (!mf.live || mf.n_packets == mf.pushed_packets) continue;
+    const uint64_t dp = mf.n_packets - mf.pushed_packets, db = mf.n_bytes - mf.pushed_bytes;
+    for (FlowEntry* e : mf.credits) {
+      e->n_packets += dp;
+      e->n_bytes += db;
+      e->last_used_ms = std::max(e->last_used_ms, mf.used_ms);
+    }
+    mf.pushed_packets = mf.n_packets;
+    mf.pushed_bytes = mf.n_bytes;
+  }
+}
+
+void Pipeline::flush_megaflows() {
+  for (Megaflow& mf : pool_) {
+    if (mf.live) drop(&mf);
+  }
+}
+
+void Pipeline::expire(uint64_t now_ms) {
+  for (Megaflow& mf : pool_) {
+    if (mf.live && now_ms - mf.used_ms >= config_.max_idle_ms) {
+      drop(&mf);
+      stats_.megaflows_expired++;
+    }
+  }
+  megaflows_.sort_by_hits();
+}
+
+void Pipeline::configure(const MegaflowCacheConfig& c) {
+  config_ = c;
+  flush_megaflows();
+  cache_.invalidate_all();
+  last_ = nullptr;
+}
+
+PipelineStats Pipeline::stats() const {
+  PipelineStats s = stats_;
+  s.megaflows = megaflows_.size();
+  s.megaflow_masks = megaflows_.subtable_count();
+  return s;
+}
+
+// Whether a rule added since the megaflow was made could change the translation
+// of a packet it covers: the rule went into a table the megaflow visited, where it
+// missed or hit a rule of no higher priority, and its match overlaps the key that
+// table saw.
+bool Pipeline::affected(const Megaflow& mf, const std::vector<const FlowEntry*>& adds) const {
+  for (const FlowEntry* a : adds) {
+    for (const TableVisit& v : mf.visits) {
+      if (v.table != a->table) continue;
+      if (v.priority >= 0 && a->rule.priority < v.priority) continue;
+      if (v.seen == -2) return true;  // a VLAN tag moved: the key the table saw is not known
+      if (v.seen < 0) {
+        if (overlaps(a->rule.key, a->rule.mask, mf.key, mf.mask)) return true;
+        continue;
+      }
+      // The key after rewrites: the bits they set are known constants, the others
+      // are the packet's own, known where the megaflow's mask says.
+      const FlowKey& seen = mf.seen[v.seen];
+      const FlowKey& set = mf.seen[v.seen + 1];
+      FlowKey key, mask;
+      auto* kb = reinterpret_cast<uint8_t*>(&key);
+      auto* mb = reinterpret_cast<uint8_t*>(&mask);
+      const auto* sb = reinterpret_cast<const uint8_t*>(&seen);
+      const auto* rb = reinterpret_cast<const uint8_t*>(&set);
+      const auto* fb = reinterpret_cast<const uint8_t*>(&mf.mask);
+      for (size_t i = 0; i < sizeof(FlowKey); i++) {
+        mb[i] = uint8_t((fb[i] & ~rb[i]) | rb[i]);
+        kb[i] = uint8_t(sb[i] & mb[i]);
+      }
+      if (overlaps(a->rule.key, a->rule.mask, key, mask)) return true;
+    }
+  }
+  return false;
+}
+
+void Pipeline::revalidate() {
+  generation_ = tables_.generation();
+  if (tables_.changes_overflowed()) {
+    stats_.megaflows_revalidated += megaflows_.size();
+    flush_megaflows();
+    tables_.end_changes();
+    return;
+  }
+  const std::vector<FlowChange>& changes = tables_.changes();
+  if (changes.empty() || megaflows_.size() == 0) {
+    tables_.end_changes();
+    return;
+  }
+  std::vector<const FlowEntry*> gone, adds;
+  for (const FlowChange& c : changes) (c.kind == FlowChange::kAdd ? adds : gone).push_back(c.entry);
+  std::sort(gone.begin(), gone.end());
+  for (Megaflow& mf : pool_) {
+    if (!mf.live) continue;
+    bool bad = false;
+    for (const FlowEntry* e : mf.credits) {
+      if (std::binary_search(gone.begin(), gone.end(), e)) {
+        bad = true;
+        break;
+      }
+    }
+    if (bad || affected(mf, adds)) {
+      drop(&mf);
+      stats_.megaflows_revalidated++;
+    } else {
+      stats_.megaflows_kept++;
+    }
+  }
+  tables_.end_changes();
+}
+
+// ---- translation ------------------------------------------------------------------
 
 void Pipeline::table(Xlate& x, uint8_t t) {
   if (x.dropped) return;
-  FlowEntry* e = tables_.lookup(t, x.key);
+  FlowEntry* e = tables_.lookup(t, x.key, &x.wc);
+  TableVisit visit{t, e ? int32_t(e->rule.priority) : -1, -1};
+  if (x.moved) {
+    visit.seen = -2;
+  } else if (any_bits(x.rewritten)) {
+    visit.seen = int32_t(x.seen.size());
+    x.seen.push_back(x.key);
+    x.seen.push_back(x.rewritten);
+  }
+  x.visits.push_back(visit);
   if (x.steps) x.steps->push_back({t, x.depth, e ? e->id : 0, x.key});
   if (!e) {
     x.miss = true;  // OpenFlow 1.3 without a table-miss flow: drop
     return;
   }
-  credits_.push_back(e);
+  x.credits.push_back(e);
   bool outer_miss_flow = x.in_miss_flow;
   x.in_miss_flow = is_table_miss_flow(*e);
   actions(x, e->apply.data(), e->apply.size(), t, e->cookie);
@@ -166,6 +457,7 @@ void Pipeline::table(Xlate& x, uint8_t t) {
   }
   if (e->write_metadata) {
     set_metadata(x.key, (metadata_of(x.key) & ~e->metadata_mask) | (e->metadata_value & e->metadata_mask));
+    set_metadata(x.rewritten, metadata_of(x.rewritten) | e->metadata_mask);
   }
   if (e->goto_table > t) table(x, uint8_t(e->goto_table));
 }
@@ -196,13 +488,17 @@ void Pipeline::action_set(Xlate& x) {
 // the addresses, VLAN and in_port it learns and looks up with (so it needs no parse
 // per packet), the controller its packet-in data, in_port the port now in effect
 // (resubmit or set_field may have changed it).
-void Pipeline::emit_output(const Xlate& x, OfAction op, uint8_t t, uint64_t cookie) {
+void Pipeline::emit_output(Xlate& x, OfAction op, uint8_t t, uint64_t cookie) {
   switch (op.code) {
     case OpCode::kNormal:
       std::memcpy(op.bytes, x.key.dl_src.b, 6);
       std::memcpy(op.bytes + 6, x.key.dl_dst.b, 6);
       op.u32 = x.key.vlan_tci & kVlanPresent ? x.key.vlan_tci & 0x0fff : 0;
       op.port = x.key.in_port;
+      // NORMAL learns the source and looks the destination up in the VLAN.
+      std::memset(x.wc.dl_src.b, 0xff, 6);
+      std::memset(x.wc.dl_dst.b, 0xff, 6);
+      x.wc.vlan_tci |= kVlanPresent | 0x0fff;
       break;
     case OpCode::kController:
       op.pad_[0] = x.in_miss_flow ? kReasonNoMatch : kReasonAction;
@@ -215,7 +511,16 @@ void Pipeline::emit_output(const Xlate& x, OfAction op, uint8_t t, uint64_t cook
     default:
       break;
   }
-  ops_.push_back(op);
+  x.ops.push_back(op);
+}
+
+void Pipeline::rewrite(Xlate& x, const OfAction& a) {
+  consulted_by_rewrite(x.key, a, &x.wc, &x.rewritten);
+  if (a.code == OpCode::kPushVlan || a.code == OpCode::kPopVlan) x.moved = true;
+  x.ops.push_back(a);
+  // TTL expired: OpenFlow's invalid-TTL drop. The dec_ttl op stays in the program so
+  // that run_program drops the packet there and counts it.
+  if (!apply_to_key(x.key, a)) x.dropped = true;
 }
 
 void Pipeline::actions(Xlate& x, const OfAction* list, size_t n, uint8_t t, uint64_t cookie) {
@@ -249,7 +554,10 @@ void Pipeline::actions(Xlate& x, const OfAction* list, size_t n, uint8_t t, uint
       case OpCode::kResubmit: {
         if (x.depth >= kMaxDepth) break;
         uint32_t saved = x.key.in_port;
-        if (a.port != kOfppInPort) x.key.in_port = a.port;
+        if (a.port != kOfppInPort) {
+          x.key.in_port = a.port;
+          x.rewritten.in_port = ~0u;
+        }
         x.depth++;
         table(x, a.u32 == 255 ? t : uint8_t(a.u32));
         x.depth--;
@@ -257,17 +565,11 @@ void Pipeline::actions(Xlate& x, const OfAction* list, size_t n, uint8_t t, uint
         break;
       }
       case OpCode::kSetInPort: case OpCode::kSetMetadata:
+        consulted_by_rewrite(x.key, a, &x.wc, &x.rewritten);
         apply_to_key(x.key, a);
         break;
       default:  // rewrites: change the key for later lookups, and the packet
-        if (!apply_to_key(x.key, a)) {
-          // TTL expired: OpenFlow's invalid-TTL drop. The dec_ttl op stays in the
-          // program so that run_program drops the packet there and counts it.
-          ops_.push_back(a);
-          x.dropped = true;
-          break;
-        }
-        ops_.push_back(a);
+        rewrite(x, a);
         break;
     }
   }

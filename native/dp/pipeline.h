@@ -1,37 +1,76 @@
-// The OpenFlow pipeline, compiled per microflow.
+// The OpenFlow pipeline, and the two caches in front of it.
 //
-// For a packet's key, translate() walks the tables as OpenFlow 1.3 says — lookup,
-// apply-actions, clear/write the action set, write metadata, goto a later table,
-// resubmit — on a working copy of the key, so that rewrites and metadata are seen
-// by later lookups. What comes out is a program: the primitive ops to run on the
-// packet (rewrites, outputs, NORMAL, controller) and the rules whose counters it
-// credits. The program depends on the key alone, so it is cached by exact key in
-// the microflow cache and every later packet of the microflow skips the tables.
-// NORMAL stays an op, run per packet, because the MAC table it consults changes.
+// Translation. For a packet's key, translate() walks the tables as OpenFlow 1.3 says
+// — lookup, apply-actions, clear/write the action set, write metadata, goto a later
+// table, resubmit — on a working copy of the key, so that rewrites and metadata are
+// seen by later lookups. What comes out is a program: the primitive ops to run on
+// the packet (rewrites, outputs, NORMAL, controller) and the rules it credits. NORMAL
+// stays an op run per packet, because the MAC table it consults changes; so the
+// program depends on the key alone, never on the MAC table or the port states.
 //
-// Invalidation: any table change bumps FlowTables' generation; the next lookup sees
-// it, empties the program store and invalidates the cache (O(1)). The store is also
-// emptied when it grows past kMaxPrograms, so memory stays bounded.
+// What a translation consulted. Alongside, translation builds a mask of the key
+// bits the program depends on (the wildcards, `wc`): every classifier subtable it
+// visits adds the bits its staged lookup read (classifier.h); NORMAL adds in_port,
+// the VLAN and both MACs; a rewrite adds what its preconditions read (dl_type and
+// l3_ofs for an IP rewrite, the L4 offset, protocol and fragment bits for a port
+// rewrite, the TTL for dec_ttl); pushing or popping a VLAN tag moves fields, so it
+// adds both tags whole. in_port is always exact. Any key that agrees with the
+// translated one on the wildcarded bits gets the same program — that is what makes
+// the program cacheable under the mask.
 //
-// Cost: a cache hit is one hash of the 132-byte key and one compare (~30 ns); a miss
-// costs one classifier lookup per table visited.
+// Lookup, top down: the last key looked up (packets of a flow come in runs) → the
+// exact-match cache (whole key → megaflow) → the megaflow cache (megaflow_table.h:
+// masked key → megaflow) → translate, and install the result as a megaflow under
+// its mask. A bridge running NORMAL over a million 5-tuples between a few hosts
+// keeps one megaflow per (in_port, VLAN, MAC pair): new 5-tuples miss the
+// exact-match cache and hit a megaflow, never the tables.
+//
+// Revalidation. After table changes (FlowTables' change log) revalidate() drops the
+// megaflows the changes can affect and keeps the rest: a removed or modified rule
+// drops the megaflows it is credited by; an added rule drops those that visited its
+// table and either missed there or hit a rule of no higher priority, and whose
+// packets it can match (its match overlaps the key the table saw, as far as
+// rewrites before that table leave it known). A change log that overflowed (a whole
+// file of flows) drops everything. Exact-match entries point to megaflows by
+// (pointer, serial): a dropped megaflow's slot gets a new serial, so stale entries
+// read as misses without a sweep.
+//
+// Counters. A packet counts on its megaflow only (one cache line); the megaflow's
+// counts reach the rules it credits when someone asks (push_stats: flow stats
+// reads) and when it is dropped. Megaflows idle for max_idle_ms are dropped once a
+// second (expire), and there are never more than `limit`; past it, packets are
+// translated each time, credited directly, and counted as megaflow misses.
+//
+// Cost: a run of one flow's packets costs a 140-byte compare per packet; an
+// exact-match hit one hash of the key and one compare; a megaflow hit one masked
+// hash and compare per megaflow subtable visited (one, for NORMAL).
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "dp/flow_table.h"
 #include "dp/of_action.h"
 #include "parse/flow_key.h"
+#include "table/megaflow_table.h"
 #include "table/microflow_cache.h"
 
 namespace nodeswitch {
 
+struct Megaflow;
+
+// What the pipeline decided for a packet: views into a megaflow or into the
+// pipeline's scratch translation (valid until the next lookup or translation).
 struct Program {
-  uint32_t first_op = 0, n_ops = 0;
-  uint32_t first_credit = 0, n_credit = 0;
-  bool table_miss = false;  // the pipeline ended on a lookup that matched nothing
+  const OfAction* ops = nullptr;
+  uint32_t n_ops = 0;
+  FlowEntry* const* credits = nullptr;
+  uint32_t n_credit = 0;
+  bool table_miss = false;     // the pipeline ended on a lookup that matched nothing
+  Megaflow* megaflow = nullptr;  // where the packet counts; null: credit the rules
 };
 
 // What a trace reports for one table visited.
@@ -45,19 +84,77 @@ struct TraceStep {
 // Reasons a packet goes to the controller, as OpenFlow 1.3 numbers them.
 constexpr uint8_t kReasonNoMatch = 0, kReasonAction = 1, kReasonInvalidTtl = 2;
 
+// One table a translation visited, for revalidation.
+struct TableVisit {
+  uint8_t table;
+  int32_t priority;  // of the rule hit; -1: a miss
+  // -1: the table saw the packet's own key; else the index in Megaflow::seen of
+  // the key it saw after rewrites (with the mask of the bits they set).
+  int32_t seen = -1;
+};
+
+struct Megaflow : MegaflowNode {
+  FlowKey mask{};
+  uint32_t serial = 0;  // changes whenever the slot is freed
+  bool live = false;
+  std::vector<OfAction> ops;
+  std::vector<FlowEntry*> credits;
+  bool table_miss = false;
+  std::vector<TableVisit> visits;
+  std::vector<FlowKey> seen;  // pairs (key as a table saw it, bits rewritten before)
+  uint64_t n_packets = 0, n_bytes = 0;
+  uint64_t pushed_packets = 0, pushed_bytes = 0;  // already added to the credited rules
+  uint64_t used_ms = 0, created_ms = 0;
+};
+
+struct MegaflowCacheConfig {
+  bool exact_match = true;  // the exact-match cache in front of the megaflows
+  bool megaflows = true;
+  uint32_t limit = 65536;
+  uint32_t max_idle_ms = 10'000;  // Open vSwitch's max-idle default
+};
+
+struct PipelineStats {
+  uint64_t exact_hits = 0, exact_misses = 0;  // the exact-match cache (and the last-key shortcut)
+  uint64_t megaflow_hits = 0, megaflow_misses = 0;
+  uint64_t translations = 0;
+  uint64_t megaflows_added = 0, megaflows_expired = 0, megaflows_revalidated = 0, megaflows_kept = 0;
+  uint64_t megaflows = 0;  // now
+  uint64_t megaflow_masks = 0;
+};
+
 class Pipeline {
  public:
-  explicit Pipeline(FlowTables& tables) : tables_(tables) {}
+  explicit Pipeline(FlowTables& tables);
 
-  // The program for `key` (in_port set), from the cache or translated now.
-  const Program& lookup(const FlowKey& key);
+  // The program for `key` (in_port set), from a cache or translated now.
+  Program lookup(const FlowKey& key, uint64_t now_ms);
   // Translates an explicit action list (packet-out) for a packet with `key`.
   Program translate_actions(const FlowKey& key, const std::vector<OfAction>& actions);
-  // Translates without caching and records each table visited.
-  Program trace(const FlowKey& key, std::vector<TraceStep>* steps);
+  // Translates without caching and records each table visited; *wc gets the mask
+  // of the megaflow the key would create.
+  Program trace(const FlowKey& key, std::vector<TraceStep>* steps, FlowKey* wc);
+  // The installed megaflow that matches key, or null (no counters touched).
+  const Megaflow* find_megaflow(const FlowKey& key);
 
-  const OfAction* ops(const Program& p) const { return ops_.data() + p.first_op; }
-  FlowEntry* const* credits(const Program& p) const { return credits_.data() + p.first_credit; }
+  // Between bursts: drop the megaflows the table changes since the last call can
+  // affect (lookup also calls it, when the tables moved on).
+  void revalidate();
+  // Adds every megaflow's new packets and bytes to the rules it credits.
+  void push_stats();
+  // Once a second: drop idle megaflows, re-order the megaflow subtables.
+  void expire(uint64_t now_ms);
+  void flush_megaflows();
+  void configure(const MegaflowCacheConfig& c);
+  const MegaflowCacheConfig& config() const { return config_; }
+
+  template <typename F>
+  void for_each_megaflow(F&& f) const {
+    for (const auto& mf : pool_) {
+      if (mf.live) f(mf);
+    }
+  }
+  PipelineStats stats() const;
   MicroflowCacheStats cache_stats() const {
     MicroflowCacheStats s = cache_.stats();
     s.hits += last_hits_;
@@ -65,11 +162,17 @@ class Pipeline {
   }
 
  private:
-  static constexpr size_t kMaxPrograms = 65536;
   static constexpr int kMaxDepth = 64;  // resubmit nesting, as Open vSwitch limits it
 
   struct Xlate {
     FlowKey key;
+    FlowKey wc;         // bits consulted, in the packet's own key
+    FlowKey rewritten;  // bits set to constants by rewrites so far
+    bool moved = false; // a VLAN push/pop moved fields: the key a table sees is not known
+    std::vector<OfAction> ops;
+    std::vector<FlowEntry*> credits;
+    std::vector<TableVisit> visits;
+    std::vector<FlowKey> seen;
     std::vector<OfAction> action_set;
     int depth = 0;
     bool dropped = false;  // dec_ttl hit zero: nothing more happens to the packet
@@ -78,28 +181,45 @@ class Pipeline {
     // its packet-ins say "no match", as OpenFlow 1.3 and Open vSwitch report them.
     bool in_miss_flow = false;
     std::vector<TraceStep>* steps = nullptr;
+    void reset(const FlowKey& k);
+  };
+  // The exact-match cache's result: a megaflow, valid while its serial is this one.
+  struct ExactResult {
+    Megaflow* megaflow;
+    uint32_t serial;
   };
 
   Program translate(const FlowKey& key, std::vector<TraceStep>* steps);
+  Program scratch_program() const;
   void table(Xlate& x, uint8_t table);
   void actions(Xlate& x, const OfAction* a, size_t n, uint8_t table, uint64_t cookie);
-  void emit_output(const Xlate& x, OfAction op, uint8_t table, uint64_t cookie);
+  void emit_output(Xlate& x, OfAction op, uint8_t table, uint64_t cookie);
+  void rewrite(Xlate& x, const OfAction& a);
   static bool is_table_miss_flow(const FlowEntry& e);
   void action_set(Xlate& x);
-  void sync_generation();
+
+  Megaflow* install(const FlowKey& key, uint64_t now_ms);
+  void drop(Megaflow* mf);
+  static Program program_of(Megaflow* mf);
+  bool affected(const Megaflow& mf, const std::vector<const FlowEntry*>& adds) const;
 
   FlowTables& tables_;
   uint64_t generation_ = 0;
-  // The last key looked up and its program: packets of one flow come in runs, and a
-  // compare is cheaper than hashing the key again.
+  MegaflowCacheConfig config_;
+  // The last key looked up and its megaflow: packets of one flow come in runs, and
+  // a compare is cheaper than hashing the key again.
   FlowKey last_key_{};
-  uint32_t last_index_ = 0;
-  bool last_valid_ = false;
+  Megaflow* last_ = nullptr;
+  uint32_t last_serial_ = 0;
   uint64_t last_hits_ = 0;
-  MicroflowCache<uint32_t> cache_;
-  std::vector<Program> programs_;
-  std::vector<OfAction> ops_;
-  std::vector<FlowEntry*> credits_;
+  MicroflowCache<ExactResult> cache_;
+  MegaflowTable megaflows_;
+  // Megaflows live in a pool whose slots are never freed (the exact-match cache may
+  // point at them), only recycled with a new serial.
+  std::deque<Megaflow> pool_;
+  std::vector<Megaflow*> free_;
+  Xlate x_;  // the scratch translation: its vectors keep their capacity
+  PipelineStats stats_;
 };
 
 }  // namespace nodeswitch

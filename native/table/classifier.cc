@@ -8,45 +8,10 @@ namespace nodeswitch {
 
 namespace {
 
-constexpr uint32_t kMinBuckets = 8;
-
 void mask_key(FlowKey* key, const FlowKey& mask) {
   auto* k = reinterpret_cast<uint8_t*>(key);
   const auto* m = reinterpret_cast<const uint8_t*>(&mask);
   for (size_t i = 0; i < sizeof(FlowKey); i++) k[i] &= m[i];
-}
-
-// Rebuilds the bucket arrays at `size` buckets (a power of two).
-void rehash(ClassifierSubtable* st, uint32_t size) {
-  std::vector<uint32_t> old_hashes(size, 0);
-  std::vector<Rule*> old_heads(size, nullptr);
-  old_hashes.swap(st->hashes);
-  old_heads.swap(st->heads);
-  st->bucket_mask = size - 1;
-  for (size_t j = 0; j < old_hashes.size(); j++) {
-    if (!old_hashes[j]) continue;
-    uint32_t i = old_hashes[j] & st->bucket_mask;
-    while (st->hashes[i]) i = (i + 1) & st->bucket_mask;
-    st->hashes[i] = old_hashes[j];
-    st->heads[i] = old_heads[j];
-  }
-}
-
-// Empties bucket i, shifting later members of its probe run back so that no
-// lookup meets a hole before reaching its key (linear probing without tombstones).
-void erase_bucket(ClassifierSubtable* st, uint32_t i) {
-  const uint32_t m = st->bucket_mask;
-  for (uint32_t j = (i + 1) & m; st->hashes[j]; j = (j + 1) & m) {
-    uint32_t home = st->hashes[j] & m;
-    // The entry at j may fill the hole at i if i lies on its path home → j.
-    if (((j - home) & m) >= ((j - i) & m)) {
-      st->hashes[i] = st->hashes[j];
-      st->heads[i] = st->heads[j];
-      i = j;
-    }
-  }
-  st->hashes[i] = 0;
-  st->heads[i] = nullptr;
 }
 
 }  // namespace
@@ -68,24 +33,59 @@ bool match_covers(const FlowKey& key, const FlowKey& mask, const Rule& r) {
   return true;
 }
 
-ClassifierSubtable::ClassifierSubtable(const FlowKey& m) : mask(m) {
-  for (int i = 0; i < kFlowKeyWords; i++) {
-    if (!flow_key_word(m, i)) continue;
-    uint8_t bytes[8];
-    unsigned offset = 8 * i;
-    if (i == kFlowKeyFullWords) {  // the tail: 8 bytes ending at the key's end, the first 4 masked off
-      offset = sizeof(FlowKey) - 8;
-      std::memcpy(bytes, reinterpret_cast<const uint8_t*>(&m) + offset, 8);
-      std::memset(bytes, 0, 4);
-    } else {
-      std::memcpy(bytes, reinterpret_cast<const uint8_t*>(&m) + offset, 8);
-    }
-    offsets[n_words] = uint8_t(offset);
-    std::memcpy(&mask_words[n_words], bytes, 8);
-    n_words++;
-  }
-  rehash(this, kMinBuckets);
+// ---- subtable -------------------------------------------------------------------
+
+ClassifierSubtable::~ClassifierSubtable() {
+  for (auto& stage : prefixes) stage.for_each([](PrefixCount* c) { delete c; });
 }
+
+uint32_t ClassifierSubtable::hashes(const FlowKey& k, uint64_t* m, uint32_t* stage_hashes) const {
+  uint64_t acc = 0;
+  int j = 0;
+  for (int s = 0; s < words.n_stages; s++) {
+    for (; j < words.stage_end[s]; j++) acc = hash_step(acc, m[j] = words.word(k, j), j);
+    if (s + 1 < words.n_stages) stage_hashes[s] = hash_finish(acc, j);
+  }
+  return hash_finish(acc, j);
+}
+
+void ClassifierSubtable::count_prefixes(const uint32_t* stage_hashes, int delta) {
+  auto any = [](const PrefixCount&) { return true; };  // the hash is the whole key
+  for (int s = 0; s + 1 < words.n_stages; s++) {
+    HashBuckets<PrefixCount>& set = prefixes[s];
+    uint32_t i = set.probe(stage_hashes[s], any);
+    if (delta > 0) {
+      if (set.at(i)) set.at(i)->n++;
+      else set.fill(i, stage_hashes[s], new PrefixCount{1});
+    } else {
+      PrefixCount* c = set.at(i);
+      assert(c);
+      if (--c->n == 0) {
+        delete c;
+        set.erase(i);
+      }
+    }
+  }
+}
+
+Rule* ClassifierSubtable::lookup(const FlowKey& k, FlowKey* wc) const {
+  uint64_t m[kMaxMaskedWords];
+  uint64_t acc = 0;
+  int j = 0;
+  for (int s = 0; s + 1 < words.n_stages; s++) {
+    for (; j < words.stage_end[s]; j++) acc = hash_step(acc, m[j] = words.word(k, j), j);
+    const uint32_t h = hash_finish(acc, j);
+    if (!prefixes[s].at(prefixes[s].probe(h, [](const PrefixCount&) { return true; }))) {
+      if (wc) words.unwildcard(wc, j);  // no rule here has this prefix: the rest was never needed
+      return nullptr;
+    }
+  }
+  for (; j < words.n_words; j++) acc = hash_step(acc, m[j] = words.word(k, j), j);
+  if (wc) words.unwildcard(wc, j);
+  return heads.at(probe(m, hash_finish(acc, j)));
+}
+
+// ---- classifier -----------------------------------------------------------------
 
 ClassifierSubtable* Classifier::subtable_for(const FlowKey& mask) {
   auto it = subtables_.find(mask);
@@ -114,7 +114,7 @@ void Classifier::reorder(ClassifierSubtable* st) {
 
 void Classifier::drop_subtable(ClassifierSubtable* st) {
   order_.erase(std::find_if(order_.begin(), order_.end(), [st](const Slot& s) { return s.st == st; }));
-  const FlowKey mask = st->mask;
+  const FlowKey mask = st->mask();
   subtables_.erase(mask);  // destroys st
 }
 
@@ -122,20 +122,18 @@ void Classifier::insert(Rule* r) {
   assert(!r->inserted());
   mask_key(&r->key, r->mask);
   ClassifierSubtable* st = subtable_for(r->mask);
-  if ((st->n_keys + 1) * 2 > st->hashes.size()) rehash(st, uint32_t(st->hashes.size() * 2));
-
-  uint64_t m[kFlowKeyWords];
-  const uint32_t h = st->masked_words(r->key, m);
+  uint64_t m[kMaxMaskedWords];
+  uint32_t stage_hashes[kMaxStages];
+  const uint32_t h = st->hashes(r->key, m, stage_hashes);
   const uint32_t i = st->probe(m, h);
-  Rule*& head = st->heads[i];
+  Rule* head = st->heads.at(i);
   if (!head) {
-    st->hashes[i] = h;
-    head = r;
     r->next_ = nullptr;
-    st->n_keys++;
+    st->heads.fill(i, h, r);
+    st->count_prefixes(stage_hashes, +1);
   } else if (r->priority > head->priority) {
     r->next_ = head;
-    head = r;
+    st->heads.set(i, r);
   } else {
     Rule* prev = head;
     while (prev->next_ && prev->next_->priority > r->priority) prev = prev->next_;
@@ -155,17 +153,18 @@ void Classifier::insert(Rule* r) {
 void Classifier::remove(Rule* r) {
   assert(r->inserted());
   ClassifierSubtable* st = r->subtable_;
-  uint64_t m[kFlowKeyWords];
-  st->masked_words(r->key, m);
+  uint64_t m[kMaxMaskedWords];
+  uint32_t stage_hashes[kMaxStages];
+  st->hashes(r->key, m, stage_hashes);
   const uint32_t i = st->probe(m, r->hash_);
-  Rule*& head = st->heads[i];
+  Rule* head = st->heads.at(i);
   assert(head);
   if (head == r) {
     if (r->next_) {
-      head = r->next_;
+      st->heads.set(i, r->next_);
     } else {
-      erase_bucket(st, i);
-      st->n_keys--;
+      st->heads.erase(i);
+      st->count_prefixes(stage_hashes, -1);
     }
   } else {
     Rule* prev = head;
@@ -185,18 +184,14 @@ void Classifier::remove(Rule* r) {
     return;
   }
   if (st->max_priority() != old_max) reorder(st);
-  if (st->hashes.size() > kMinBuckets && st->n_keys * 8 < st->hashes.size()) {
-    rehash(st, uint32_t(st->hashes.size() / 2));
-  }
 }
 
-Rule* Classifier::lookup(const FlowKey& k) const {
+Rule* Classifier::lookup(const FlowKey& k, FlowKey* wc) const {
   Rule* best = nullptr;
-  uint64_t m[kFlowKeyWords];
   for (const Slot& s : order_) {
+    // Nothing further on can beat the best so far: what is not visited is not consulted.
     if (best && best->priority >= s.max_priority) break;
-    const ClassifierSubtable& st = *s.st;
-    Rule* head = st.heads[st.probe(m, st.masked_words(k, m))];
+    Rule* head = s.st->lookup(k, wc);
     // A packet meets at most one chain per subtable and head is that chain's
     // best; it can still lose to a rule found in an earlier subtable.
     if (head && (!best || head->priority > best->priority)) best = head;
@@ -208,8 +203,9 @@ Rule* Classifier::find_exact(const FlowKey& key, const FlowKey& mask, uint16_t p
   auto it = subtables_.find(mask);
   if (it == subtables_.end()) return nullptr;
   const ClassifierSubtable& st = *it->second;
-  uint64_t m[kFlowKeyWords];
-  Rule* r = st.heads[st.probe(m, st.masked_words(key, m))];
+  uint64_t m[kMaxMaskedWords];
+  uint32_t stage_hashes[kMaxStages];
+  Rule* r = st.heads.at(st.probe(m, st.hashes(key, m, stage_hashes)));
   while (r && r->priority > priority) r = r->next_;
   return r && r->priority == priority ? r : nullptr;
 }

@@ -19,26 +19,35 @@
 // different priorities) hang off it in a chain sorted by decreasing priority, so
 // the chain's head is the subtable's answer.
 //
-// Hashing only what the mask covers. When a subtable is made, the mask's non-zero
-// 8-byte words are listed (flow_hash.h has which fields fall in which word); lookup
-// masks, hashes and compares only those: 2 words for in_port+dl_dst, 4 for a
-// 5-tuple, 0 for the match-everything rule, instead of all 17.
+// Hashing only what the mask covers: a subtable masks, hashes and compares only
+// the words its mask has bits in (masked_words.h): 2 words for in_port+dl_dst, 4
+// for a 5-tuple, 0 for the match-everything rule, instead of all 18.
 //
-// Hash tables: open addressing with linear probing, load <= 1/2, removal by
-// backward shift (no tombstones). The 32-bit hashes and the chain heads are two
-// parallel arrays, so a probe reads 4-byte hashes and dereferences a rule only
-// when its hash matches: a miss (the common case — most subtables do not hold
-// the packet) never leaves the hash array.
+// Staged lookup, and what a lookup consulted. The megaflow cache (megaflow.h)
+// caches a translation under the bits of the key it consulted, so lookup() can
+// report them: it ORs into *wc the mask bits it looked at. A subtable's mask is cut
+// into four stages, as Open vSwitch's classifier cuts it — metadata (in_port,
+// metadata), L2, L3, L4 — and each stage but the last keeps the set of hashes of
+// its rules' masked keys up to that stage. A packet whose prefix hash is not in a
+// stage's set cannot match any rule there, so the subtable is left after that stage
+// with only the bits of the stages so far consulted: a rule set that matches TCP
+// ports of one server unwildcards the ports only of packets to that server. A
+// subtable passed over by the priority cut-off consults nothing.
+//
+// Hash tables: open addressing (hash_buckets.h). A packet meets at most one masked
+// key per subtable, and rules sharing that masked key (same match, different
+// priorities) hang off it in a chain sorted by decreasing priority, so the chain's
+// head is the subtable's answer.
 //
 // Cost. lookup = sum over the subtables it visits of (mask + hash + probe of the
 // mask's words, and the rule's key on a hash match), so it grows with the number
 // of distinct masks whose maximum priority is above the answer, not with the
-// number of rules. Measured (throwaway harness, -O2, one core of the 2-vCPU EPYC
-// dev VM, medians of 3 runs): ~13 ns per subtable when the tables are in cache
-// (20 masks x 1 rule: 260 ns for a lookup that matches nothing); 20 masks x 500
-// rules (10k rules, random priorities): 650 ns no match, 890 ns to find a rule
-// (the rules' keys are cache misses); 1 mask x 10k rules: 45 ns / 70 ns. That is
-// why the microflow cache (microflow_cache.h, ~55 ns per hit) sits in front.
+// number of rules; a stage that misses ends its subtable early. Measured before
+// staging (throwaway harness, -O2, one core of the 2-vCPU EPYC dev VM, medians of 3
+// runs): ~13 ns per subtable when the tables are in cache (20 masks x 1 rule: 260
+// ns for a lookup that matches nothing); 20 masks x 500 rules (10k rules, random
+// priorities): 650 ns no match, 890 ns to find a rule (the rules' keys are cache
+// misses); 1 mask x 10k rules: 45 ns / 70 ns. That is why the caches sit in front.
 // insert/remove: O(1) expected plus O(log p) for the per-subtable priority counts
 // and O(S) to re-place the subtable in the priority order when its maximum
 // changes; they may allocate (control path), lookup never does.
@@ -57,6 +66,8 @@
 
 #include "parse/flow_key.h"
 #include "table/flow_hash.h"
+#include "table/hash_buckets.h"
+#include "table/masked_words.h"
 
 namespace nodeswitch {
 
@@ -87,51 +98,37 @@ bool overlaps(const FlowKey& k1, const FlowKey& m1, const FlowKey& k2, const Flo
 // matches (key, mask). OpenFlow non-strict modify/delete select rules this way.
 bool match_covers(const FlowKey& key, const FlowKey& mask, const Rule& r);
 
+// Where the stages of a subtable's mask begin (byte offsets in FlowKey): L2 at
+// dl_src, L3 at nw_proto, L4 at tp_src.
+inline constexpr uint16_t kStageBounds[3] = {offsetof(FlowKey, dl_src), offsetof(FlowKey, nw_proto), offsetof(FlowKey, tp_src)};
+
 // One mask's rules (internal to Classifier; here for for_each).
 struct ClassifierSubtable {
-  FlowKey mask;
-  int n_words = 0;
-  // The mask's non-zero words as (byte offset, mask value) pairs, so that a word is
-  // one unaligned 8-byte load: the 4-byte tail word is loaded from offset 124 with
-  // the 4 bytes it shares with word 15 masked off.
-  uint8_t offsets[kFlowKeyWords];
-  uint64_t mask_words[kFlowKeyWords];
+  MaskedWords words;
   uint32_t n_rules = 0;
-  uint32_t n_keys = 0;                      // occupied buckets (distinct masked keys)
   std::map<uint16_t, uint32_t> priorities;  // priority → number of rules
-  // Buckets as two arrays, so a probe walks 4-byte hashes and touches a rule only
-  // when the hash matches. hash 0 = empty (a key's hash is never 0).
-  std::vector<uint32_t> hashes;
-  std::vector<Rule*> heads;  // the chain's highest-priority rule
-  uint32_t bucket_mask = 0;
+  HashBuckets<Rule> heads;                  // masked key → the chain's highest-priority rule
+  // Stages but the last: hash of a rule's masked key up to the stage's end → how
+  // many distinct masked keys have that prefix.
+  struct PrefixCount {
+    uint32_t n;
+  };
+  HashBuckets<PrefixCount> prefixes[kMaxStages - 1];
 
-  explicit ClassifierSubtable(const FlowKey& m);
+  explicit ClassifierSubtable(const FlowKey& m) : words(m, kStageBounds, 3) {}
+  ~ClassifierSubtable();
 
-  static uint64_t load(const FlowKey& k, unsigned offset) {
-    uint64_t w;
-    std::memcpy(&w, reinterpret_cast<const uint8_t*>(&k) + offset, 8);
-    return w;
-  }
-  // The masked words of k, packed (n_words of them), and their hash.
-  uint32_t masked_words(const FlowKey& k, uint64_t* out) const {
-    for (int j = 0; j < n_words; j++) out[j] = load(k, offsets[j]) & mask_words[j];
-    uint32_t h = hash_words(out, n_words);
-    return h + (h == 0);
-  }
-  bool key_equals(const Rule& r, const uint64_t* m) const {
-    for (int j = 0; j < n_words; j++) {
-      if ((load(r.key, offsets[j]) & mask_words[j]) != m[j]) return false;
-    }
-    return true;
-  }
-  // Index of the bucket holding masked key m (hash h), or of the empty bucket
-  // where it would go.
-  uint32_t probe(const uint64_t* m, uint32_t h) const {
-    for (uint32_t i = h & bucket_mask;; i = (i + 1) & bucket_mask) {
-      if (hashes[i] == 0 || (hashes[i] == h && key_equals(*heads[i], m))) return i;
-    }
-  }
+  const FlowKey& mask() const { return words.mask; }
   uint16_t max_priority() const { return priorities.rbegin()->first; }
+  // The stage prefix hashes of k (one per stage but the last) and its full hash;
+  // m gets the masked words.
+  uint32_t hashes(const FlowKey& k, uint64_t* m, uint32_t* stage_hashes) const;
+  uint32_t probe(const uint64_t* m, uint32_t h) const {
+    return heads.probe(h, [&](const Rule& r) { return words.equals(r.key, m); });
+  }
+  void count_prefixes(const uint32_t* stage_hashes, int delta);
+  // The chain head matching k, or null; ORs what it consulted into *wc (if any).
+  Rule* lookup(const FlowKey& k, FlowKey* wc) const;
 };
 
 class Classifier {
@@ -148,8 +145,10 @@ class Classifier {
   // Takes r out; r must be in this classifier.
   void remove(Rule* r);
 
-  // The highest-priority rule matching k, or null. Allocation-free.
-  Rule* lookup(const FlowKey& k) const;
+  // The highest-priority rule matching k, or null. Allocation-free. With wc, the
+  // bits of k the answer depends on are ORed into *wc: every key that agrees with k
+  // on them gets the same answer (until the rules change).
+  Rule* lookup(const FlowKey& k, FlowKey* wc = nullptr) const;
 
   // The rule with exactly this match and priority (OpenFlow *_STRICT), or null.
   // key need not be pre-masked.
@@ -160,9 +159,9 @@ class Classifier {
   template <class F>
   void for_each(F&& f) const {
     for (const Slot& s : order_) {
-      for (Rule* head : s.st->heads) {
+      s.st->heads.for_each([&](Rule* head) {
         for (Rule* r = head; r; r = r->next_) f(r);
-      }
+      });
     }
   }
 

@@ -1,14 +1,17 @@
-// The microflow cache must be invisible: under random rule sets (random matches,
-// masks, priorities, outputs, rewrites, goto/resubmit, action sets) and random
-// frames, a frame leaves by the same ports with the same bytes whether it is the
-// first of its microflow (cache miss) or a repeat (cache hit), and both equal what
-// traceFrame predicts — the trace's ops run by a TS model of the rewrites that
-// recomputes every checksum from scratch — while the tables the trace visits pick
-// the flow a naive linear classifier picks. Then the tables change (adds, deletes,
-// modifies) and the same frames must follow the new rules: the cache is invalidated.
+// The caches must be invisible: under random rule sets (random matches, masks,
+// priorities, outputs, rewrites, goto/resubmit, action sets) and random frames, a
+// frame leaves by the same ports with the same bytes whether it is translated
+// (a miss), served by a megaflow another frame made, or by the exact-match cache,
+// and all of them equal what traceFrame predicts — the uncached translation's ops
+// run by a TS model of the rewrites that recomputes every checksum from scratch —
+// while the tables the trace visits pick the flow a naive linear classifier picks.
+// Then the tables change (adds, deletes, modifies): the frames of the next round
+// must follow the new rules, whether their cached translations were dropped or
+// (because the change could not affect them) kept. Each seed runs with both caches,
+// with megaflows alone (so repeats are megaflow hits) and with exact entries alone.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
-import { addon, type NativeDatapath, type NativeTrace } from '../../src/native.js';
+import { addon, type NativeCacheConfig, type NativeDatapath, type NativeTrace } from '../../src/native.js';
 import { formatFlow } from '../../src/ofproto/flow.js';
 import { prng } from './frames.js';
 import { closeMemBridge, memBridge, PORTS, sendFrames } from './mem-bridge.js';
@@ -360,10 +363,28 @@ class RuleSet {
   }
 }
 
-describe('microflow cache agrees with the pipeline', () => {
-  it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])('random rule sets and frames (seed %i)', async (seed) => {
+const MODES: Record<string, Partial<NativeCacheConfig>> = {
+  both: {},
+  'megaflows alone': { exactMatch: false },
+  'exact alone': { megaflows: false },
+};
+const CASES = [
+  ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((seed) => ['both', seed] as const),
+  ...[1, 2, 3, 4].map((seed) => ['megaflows alone', seed] as const),
+  ...[5, 6, 7].map((seed) => ['exact alone', seed] as const),
+];
+
+/** The megaflow a trace reports covers the packet's own key (what table 0 saw): key = packet key & mask. */
+function covers(mf: NativeTrace['megaflow'], packetKey: Buffer): boolean {
+  for (let i = 0; i < mf.key.length; i++) if ((packetKey[i]! & mf.mask[i]!) !== mf.key[i]) return false;
+  return true;
+}
+
+describe('the caches agree with the uncached pipeline', () => {
+  it.each(CASES)('random rule sets and frames (%s, seed %i)', async (mode, seed) => {
     const r = prng(seed * 7919);
     const br = await bridge();
+    await br.setCacheConfig(MODES[mode]!);
     const rules = new RuleSet(br, r);
     for (let i = 0; i < 25; i++) await rules.addRandom();
     // A catch-all per table, so that most frames go somewhere (a miss is a drop).
@@ -374,26 +395,25 @@ describe('microflow cache agrees with the pipeline', () => {
     let compared = 0;
     let nonEmpty = 0;
     for (let round = 0; round < 8; round++) {
-      const seen = new Set<string>();
       for (const [i, t] of frames.entries()) {
-        const where = `seed ${seed} round ${round} frame ${i} (in_port ${t.inPort}, ${t.frame.toString('hex')})`;
-        const keyId = `${t.inPort}/${JSON.stringify(addon.parseFrame(t.frame), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`;
-        const s0 = await br.stats();
+        const where = `${mode} seed ${seed} round ${round} frame ${i} (in_port ${t.inPort}, ${t.frame.toString('hex')})`;
         const first = await sendOne(br, t);
         const s1 = await br.stats();
         const again = await sendOne(br, t);
         const s2 = await br.stats();
-        expect(s1.cacheMisses - s0.cacheMisses, `${where}: first of its microflow misses`).toBe(seen.has(keyId) ? 0 : 1);
-        expect(s2.cacheHits - s1.cacheHits, `${where}: the repeat hits`).toBe(1);
-        seen.add(keyId);
-        expect(hex(again), `${where}: cache hit = cache miss`).toEqual(hex(first));
+        if (mode === 'megaflows alone') expect(s2.megaflowHits - s1.megaflowHits, `${where}: the repeat hits its megaflow`).toBe(1);
+        else expect(s2.cacheHits - s1.cacheHits, `${where}: the repeat hits the exact-match cache`).toBe(1);
+        expect(s2.translations, `${where}: a repeat is never translated`).toBe(s1.translations);
+        expect(hex(again), `${where}: cached = translated`).toEqual(hex(first));
         const trace = await br.traceFrame(t.frame, t.inPort);
+        expect(trace.megaflow.installed, `${where}: the frame's megaflow is installed`).toBe(true);
         const predicted = model(t.frame, t.inPort, trace.ops);
         predicted[0] = [];
         expect(hex(first), `${where}: what traceFrame predicts\n${trace.steps.map((s) => s.flow?.spec && `${s.table}: ${JSON.stringify(s.flow.spec.actions)}`).join('\n')}`).toEqual(hex(predicted));
         // Bridge.traceFrame leaves out the key each table saw; the raw trace has it.
         const raw = await (br as unknown as { dp: NativeDatapath }).dp.trace(t.frame, t.inPort);
         expect(raw.steps.map((s) => s.flowId || undefined)).toEqual(trace.steps.map((s) => s.flow?.id));
+        expect(covers(raw.megaflow, raw.steps[0]!.key), `${where}: its megaflow covers the frame`).toBe(true);
         for (const s of raw.steps) {
           expect(s.flowId || undefined, `${where}: table ${s.table} picks what a linear search picks`).toBe(naiveLookup(br, s.table, s.key));
         }
@@ -401,14 +421,19 @@ describe('microflow cache agrees with the pipeline', () => {
         compared++;
         if (first.some((fs) => fs.length)) nonEmpty++;
       }
-      // Change the tables; the next round must see the new rules, not cached results.
+      // Change the tables; the next round must see the new rules, not stale results.
       const n = 1 + Math.floor(r() * 4);
       for (let i = 0; i < n; i++) await rules.change();
     }
     expect(compared).toBe(8 * frames.length);
-    // Not vacuous: most random flows were accepted and many frames went somewhere.
+    // Not vacuous: most random flows were accepted and many frames went somewhere;
+    // frames shared megaflows, and table changes kept some of them.
     expect(rules.added).toBeGreaterThan(rules.refused);
     expect(nonEmpty).toBeGreaterThan(compared / 10);
+    const s = await br.stats();
+    if (mode === 'megaflows alone') expect(s.megaflowHits, 'repeats hit megaflows').toBeGreaterThanOrEqual(compared);
+    if (mode !== 'exact alone') expect(s.megaflowsKept, 'table changes kept megaflows they could not affect').toBeGreaterThan(0);
+    expect(s.megaflowsRevalidated, 'table changes dropped the megaflows they could affect').toBeGreaterThan(0);
   });
 
   it('a burst of repeats of one microflow comes out as the same frames, in order', async () => {
