@@ -8,6 +8,7 @@
         "native/parse/flow_key.cc",
         "native/table/mac_table.cc",
         "native/table/masked_words.cc",
+        "native/table/prefix_trie.cc",
         "native/table/classifier.cc",
         "native/table/megaflow_table.cc",
         "native/table/microflow_cache.cc",

@@ -145,6 +145,7 @@ async function once(which: Which, reference: boolean, log: (line: string) => voi
   } else if (out !== 0) {
     throw new Error(`the drop-only reference sent ${out} packets to a port`);
   }
+  if (process.env.BENCH_VERBOSE) log(`${which}${reference ? ' (reference)' : ''}: ${JSON.stringify(s.caches)}`);
   return s.mpps;
 }
 

@@ -41,7 +41,14 @@ export interface MegaflowInfo extends Omit<NativeMegaflow, 'flowIds'> {
   flows: FlowEntry[];
 }
 
-export const DEFAULT_CACHE_CONFIG: NativeCacheConfig = { exactMatch: true, megaflows: true, limit: 65536, maxIdleMs: 10_000 };
+export const DEFAULT_CACHE_CONFIG: NativeCacheConfig = {
+  exactMatch: true,
+  megaflows: true,
+  limit: 65536,
+  maxIdleMs: 10_000,
+  maxMasks: 32,
+  exactInsertInvProb: 100,
+};
 
 /** Checks user-supplied bridge settings and fills in defaults. */
 export function resolveBridgeOptions(opts: BridgeOptions, base?: Required<BridgeOptions>): Required<BridgeOptions> {
@@ -208,7 +215,9 @@ export class Bridge extends EventEmitter {
   }
 
   /**
-   * The caches in front of the tables (defaults: both on, 65536 megaflows, 10 s idle).
+   * The caches in front of the tables (defaults: DEFAULT_CACHE_CONFIG: both on, 65536
+   * megaflows idle for at most 10 s under at most 32 masks, 1 in 100 megaflow hits
+   * entering the exact-match cache).
    * Changing them drops every cached translation.
    */
   async setCacheConfig(config: Partial<NativeCacheConfig>): Promise<void> {
@@ -216,6 +225,8 @@ export class Bridge extends EventEmitter {
     const next = { ...this.cacheConfig, ...config };
     checkInteger(next.limit, 'megaflow-limit', 0, 1 << 24);
     checkInteger(next.maxIdleMs, 'megaflow-max-idle', 1, 86_400_000);
+    checkInteger(next.maxMasks, 'megaflow-max-masks', 1, 4096);
+    checkInteger(next.exactInsertInvProb, 'exact-insert-inv-prob', 1, 1 << 20);
     await this.dp.setCacheConfig(next);
     this.cacheConfig = next;
   }

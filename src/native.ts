@@ -93,6 +93,10 @@ export interface NativeCacheConfig {
   limit: number;
   /** Megaflows unused this long are dropped. */
   maxIdleMs: number;
+  /** Distinct megaflow masks past which new megaflows share a more specific one. */
+  maxMasks: number;
+  /** A megaflow hit enters the exact-match cache one time in this many. */
+  exactInsertInvProb: number;
 }
 
 export interface NativeFdbEntry {

@@ -236,6 +236,7 @@ class ClassifierJs : public Napi::ObjectWrap<ClassifierJs> {
                            InstanceMethod("insert", &ClassifierJs::JsInsert),
                            InstanceMethod("remove", &ClassifierJs::JsRemove),
                            InstanceMethod("lookup", &ClassifierJs::JsLookup),
+                           InstanceMethod("lookupWildcards", &ClassifierJs::JsLookupWildcards),
                            InstanceMethod("findExact", &ClassifierJs::JsFindExact),
                            InstanceMethod("ids", &ClassifierJs::JsIds),
                            InstanceMethod("size", &ClassifierJs::JsSize),
@@ -280,6 +281,18 @@ class ClassifierJs : public Napi::ObjectWrap<ClassifierJs> {
     std::vector<uint32_t> ids(keys.Length());
     for (uint32_t i = 0; i < keys.Length(); i++) ids[i] = table_->lookup(key_arg(env, keys.Get(i), "key"), use_cache);
     return ids_to_js(env, ids);
+  }
+
+  // lookupWildcards(key) → {id, wc}: the rule (or -1) and the key bits the answer
+  // depends on (what a megaflow made from this lookup would be keyed on).
+  Napi::Value JsLookupWildcards(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    FlowKey wc{};
+    const Rule* r = table_->classifier().lookup(key_arg(env, info[0], "key"), &wc);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("id", r ? double(TestTable::id_of(r)) : -1.0);
+    o.Set("wc", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&wc), sizeof wc));
+    return o;
   }
 
   Napi::Value JsFindExact(const Napi::CallbackInfo& info) {

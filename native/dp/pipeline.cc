@@ -183,16 +183,21 @@ Program Pipeline::lookup(const FlowKey& key, uint64_t now_ms) {
   } else {
     stats_.exact_misses++;
     MegaflowNode* n = megaflows_.lookup(key);
+    bool enter = true;
     if (n) {
       mf = static_cast<Megaflow*>(n);
       stats_.megaflow_hits++;
+      insert_rng_ ^= insert_rng_ << 13;
+      insert_rng_ ^= insert_rng_ >> 17;
+      insert_rng_ ^= insert_rng_ << 5;
+      enter = insert_rng_ % config_.exact_insert_inv_prob == 0;
     } else {
       stats_.megaflow_misses++;
       translate(key, nullptr);
       mf = install(key, now_ms);
       if (!mf) return scratch_program();
     }
-    if (config_.exact_match) cache_.insert(key, hash, ExactResult{mf, mf->serial});
+    if (config_.exact_match && enter) cache_.insert(key, hash, ExactResult{mf, mf->serial});
   }
   if (config_.exact_match) {
     last_ = mf;
@@ -277,7 +282,7 @@ Megaflow* Pipeline::install(const FlowKey& key, uint64_t now_ms) {
   mf->live = true;
   mf->key = key;
   // Without megaflows, each cached translation is exact: the mask is the whole key.
-  if (config_.megaflows) mf->mask = x_.wc;
+  if (config_.megaflows) mf->mask = megaflows_.coalesce(x_.wc, config_.max_masks);
   else std::memset(&mf->mask, 0xff, sizeof mf->mask);
   mf->ops = x_.ops;
   mf->credits = x_.credits;

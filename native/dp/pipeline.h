@@ -112,6 +112,13 @@ struct MegaflowCacheConfig {
   bool megaflows = true;
   uint32_t limit = 65536;
   uint32_t max_idle_ms = 10'000;  // Open vSwitch's max-idle default
+  // Distinct megaflow masks past which new megaflows share a more specific mask
+  // (MegaflowTable::coalesce): a megaflow lookup costs one probe per mask.
+  uint32_t max_masks = 32;
+  // A megaflow hit enters the exact-match cache one time in this many (a new
+  // megaflow always does): a million one-packet flows would only churn it.
+  // Open vSwitch's emc-insert-inv-prob default.
+  uint32_t exact_insert_inv_prob = 100;
 };
 
 struct PipelineStats {
@@ -214,6 +221,7 @@ class Pipeline {
   uint64_t last_hits_ = 0;
   MicroflowCache<ExactResult> cache_;
   MegaflowTable megaflows_;
+  uint32_t insert_rng_ = 0x9e3779b9;  // xorshift32: which megaflow hits enter the exact-match cache
   // Megaflows live in a pool whose slots are never freed (the exact-match cache may
   // point at them), only recycled with a new serial.
   std::deque<Megaflow> pool_;

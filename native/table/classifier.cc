@@ -14,6 +14,15 @@ void mask_key(FlowKey* key, const FlowKey& mask) {
   for (size_t i = 0; i < sizeof(FlowKey); i++) k[i] &= m[i];
 }
 
+// The fields prefix tracking covers: IPv4 source and destination (host order).
+constexpr size_t kTrieFields[2] = {offsetof(FlowKey, nw_src), offsetof(FlowKey, nw_dst)};
+
+uint32_t field32(const FlowKey& k, size_t offset) {
+  uint32_t v;
+  std::memcpy(&v, reinterpret_cast<const uint8_t*>(&k) + offset, 4);
+  return v;
+}
+
 }  // namespace
 
 bool overlaps(const FlowKey& k1, const FlowKey& m1, const FlowKey& k2, const FlowKey& m2) {
@@ -34,6 +43,10 @@ bool match_covers(const FlowKey& key, const FlowKey& mask, const Rule& r) {
 }
 
 // ---- subtable -------------------------------------------------------------------
+
+ClassifierSubtable::ClassifierSubtable(const FlowKey& m) : words(m, kStageBounds, 3) {
+  for (int f = 0; f < 2; f++) trie_plen[f] = uint8_t(prefix_length(field32(m, kTrieFields[f])));
+}
 
 ClassifierSubtable::~ClassifierSubtable() {
   for (auto& stage : prefixes) stage.for_each([](PrefixCount* c) { delete c; });
@@ -143,6 +156,7 @@ void Classifier::insert(Rule* r) {
   }
   r->subtable_ = st;
   r->hash_ = h;
+  track_prefixes(*r, true);
   st->n_rules++;
   const bool new_max = st->priorities.empty() || r->priority > st->max_priority();
   st->priorities[r->priority]++;
@@ -171,6 +185,7 @@ void Classifier::remove(Rule* r) {
     while (prev->next_ != r) prev = prev->next_;
     prev->next_ = r->next_;
   }
+  track_prefixes(*r, false);
   r->subtable_ = nullptr;
   r->next_ = nullptr;
   size_--;
@@ -186,11 +201,39 @@ void Classifier::remove(Rule* r) {
   if (st->max_priority() != old_max) reorder(st);
 }
 
+void Classifier::track_prefixes(const Rule& r, bool add) {
+  for (int f = 0; f < 2; f++) {
+    const int plen = r.subtable_->trie_plen[f];
+    if (!plen) continue;
+    if (add) tries_[f].insert(field32(r.key, kTrieFields[f]), plen);
+    else tries_[f].remove(field32(r.key, kTrieFields[f]), plen);
+  }
+}
+
 Rule* Classifier::lookup(const FlowKey& k, FlowKey* wc) const {
   Rule* best = nullptr;
+  PrefixTrie::Result trie[2];
+  bool looked[2] = {false, false};
   for (const Slot& s : order_) {
     // Nothing further on can beat the best so far: what is not visited is not consulted.
     if (best && best->priority >= s.max_priority) break;
+    bool skip = false;
+    for (int f = 0; f < 2 && !skip; f++) {
+      const int plen = s.st->trie_plen[f];
+      if (!plen) continue;
+      if (!looked[f]) {
+        trie[f] = tries_[f].lookup(field32(k, kTrieFields[f]));
+        looked[f] = true;
+      }
+      if (trie[f].plens & (uint64_t(1) << plen)) continue;
+      // No rule of this prefix length contains the address: the subtable cannot match.
+      skip = true;
+      if (wc) {
+        const int bits = plen < trie[f].checkbits ? plen : trie[f].checkbits;
+        or_key_word(wc, unsigned(kTrieFields[f]), bits ? uint64_t(~0u << (32 - bits)) : 0);
+      }
+    }
+    if (skip) continue;
     Rule* head = s.st->lookup(k, wc);
     // A packet meets at most one chain per subtable and head is that chain's
     // best; it can still lose to a rule found in an earlier subtable.

@@ -34,6 +34,13 @@
 // ports of one server unwildcards the ports only of packets to that server. A
 // subtable passed over by the priority cut-off consults nothing.
 //
+// Prefix tracking. Before a subtable whose mask is an IPv4 prefix on nw_src or
+// nw_dst is searched, the classifier's trie of that field's prefixes
+// (prefix_trie.h) says whether any rule of that prefix length contains the
+// packet's address; if none does, the subtable is skipped having consulted only the
+// address bits the trie read. Traffic between addresses that no rule names then
+// shares megaflows instead of making one per address.
+//
 // Hash tables: open addressing (hash_buckets.h). A packet meets at most one masked
 // key per subtable, and rules sharing that masked key (same match, different
 // priorities) hang off it in a chain sorted by decreasing priority, so the chain's
@@ -68,6 +75,7 @@
 #include "table/flow_hash.h"
 #include "table/hash_buckets.h"
 #include "table/masked_words.h"
+#include "table/prefix_trie.h"
 
 namespace nodeswitch {
 
@@ -114,8 +122,11 @@ struct ClassifierSubtable {
     uint32_t n;
   };
   HashBuckets<PrefixCount> prefixes[kMaxStages - 1];
+  // The mask's prefix length on each tracked field (kTrieFields), 0 when it is not
+  // a prefix there.
+  uint8_t trie_plen[2] = {0, 0};
 
-  explicit ClassifierSubtable(const FlowKey& m) : words(m, kStageBounds, 3) {}
+  explicit ClassifierSubtable(const FlowKey& m);
   ~ClassifierSubtable();
 
   const FlowKey& mask() const { return words.mask; }
@@ -183,11 +194,13 @@ class Classifier {
   };
 
   ClassifierSubtable* subtable_for(const FlowKey& mask);
+  void track_prefixes(const Rule& r, bool add);
   void reorder(ClassifierSubtable* st);
   void drop_subtable(ClassifierSubtable* st);
 
   std::vector<Slot> order_;
   std::unordered_map<FlowKey, std::unique_ptr<ClassifierSubtable>, MaskHash, MaskEq> subtables_;
+  PrefixTrie tries_[2];  // nw_src, nw_dst
   size_t size_ = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 
 namespace nodeswitch {
 
@@ -56,6 +57,29 @@ void MegaflowTable::remove(MegaflowNode* n) {
     const FlowKey mask = st->words.mask;
     by_mask_.erase(mask);  // destroys st
   }
+}
+
+FlowKey MegaflowTable::coalesce(const FlowKey& wc, size_t max_masks) const {
+  if (order_.size() < max_masks || by_mask_.count(wc)) return wc;
+  const Subtable* best = nullptr;
+  int best_bits = 0;
+  for (const Subtable* st : order_) {
+    bool holds = true;
+    int bits = 0;
+    for (int i = 0; i < kFlowKeyWords && holds; i++) {
+      const uint64_t m = flow_key_word(st->words.mask, i), w = flow_key_word(wc, i);
+      holds = (w & ~m) == 0;
+      bits += __builtin_popcountll(m);
+    }
+    if (holds && (!best || bits < best_bits)) {
+      best = st;
+      best_bits = bits;
+    }
+  }
+  if (best) return best->words.mask;
+  FlowKey exact;
+  std::memset(&exact, 0xff, sizeof exact);
+  return exact;
 }
 
 const FlowKey& MegaflowTable::mask_of(const MegaflowNode& n) {

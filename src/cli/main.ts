@@ -10,6 +10,7 @@ import { checkNetdevName } from '../validate.js';
 import { DEFAULT_DB, DEFAULT_SOCK, resolvePaths } from '../daemon/paths.js';
 import type { DumpFlowsResult } from '../daemon/flows.js';
 import type { Args, ShowResult, Verb } from '../daemon/protocol.js';
+import type { DumpMegaflowsResult } from '../daemon/megaflows.js';
 import type { TraceView } from '../daemon/trace.js';
 import type { FdbEntry, PortStats } from '../types.js';
 import { parseBridgeSettings, parseHttpAddress, parseOfport, parsePortType, parseTag, parseTrunks } from './args.js';
@@ -254,6 +255,15 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
     .action(async (bridge: string, match: string | undefined, flags: ReadFlags) => {
       const result = (await send(flags, 'dump-flows', { bridge, ...(match !== undefined && { match }) })) as DumpFlowsResult;
       io.out(flags.json ? formatJson(result.flows) : formatDumpFlows(result.text));
+    });
+
+  withPaths(program.command('dump-megaflows'))
+    .description('the megaflow cache: cached translations, their masks and counters (as ovs-appctl dpctl/dump-flows)')
+    .argument('<bridge>')
+    .option('--json', 'JSON output')
+    .action(async (bridge: string, flags: ReadFlags) => {
+      const result = (await send(flags, 'dump-megaflows', { bridge })) as DumpMegaflowsResult;
+      io.out(flags.json ? formatJson(result.megaflows) : result.text.map((l) => `${l}\n`).join(''));
     });
 
   withPaths(program.command('trace'))

@@ -10,6 +10,7 @@
 //           drop
 //
 //   Final flow: unchanged
+//   Megaflow: udp,in_port=1,tp_dst=53
 //   Datapath actions: output:2
 //
 // Each table visited is "N. <match>, priority P" (", cookie C" when not zero, as OVS),
@@ -32,6 +33,7 @@ export function formatTrace(t: TraceView): string {
     for (const a of f.actions) lines.push(`${indent}    ${a}`);
   }
   lines.push('', `Final flow: ${t.finalFlow === t.flow ? 'unchanged' : t.finalFlow}`);
+  lines.push(`Megaflow: ${t.megaflow.match || '(matches every packet)'}${t.megaflow.installed ? ' (cached)' : ''}`);
   lines.push(`Datapath actions: ${t.actions.length ? t.actions.join(',') : 'drop'}`);
   return lines.map((l) => `${l}\n`).join('');
 }

@@ -118,6 +118,10 @@ export class Controller {
       }
       case 'dump-flows':
         return dumpFlows(this.liveBridge(requireString(args, 'bridge')), optionalString(args, 'match') ?? '');
+      case 'dump-megaflows': {
+        const { dumpMegaflows } = await import('./megaflows.js');
+        return dumpMegaflows(this.liveBridge(requireString(args, 'bridge')));
+      }
       case 'trace': {
         const bridge = this.liveBridge(requireString(args, 'bridge'));
         const { traceFields } = await import('./trace.js');

@@ -26,6 +26,7 @@ export const VERBS = [
   'mod-flows',
   'del-flows',
   'dump-flows',
+  'dump-megaflows',
   'trace',
   'inject',
   'inject-stop',

@@ -2,7 +2,7 @@
 // against these so that its logic can be unit-tested with a fake switch, and so that
 // loading the daemon's modules does not load the native addon (only daemon.ts does,
 // when it builds the real Switch).
-import type { TraceResult } from '../bridge.js';
+import type { MegaflowInfo, TraceResult } from '../bridge.js';
 import type { FlowSpec } from '../ofproto/flow-syntax.js';
 import type { BridgeCreateOptions, BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
 
@@ -63,6 +63,8 @@ export interface BridgeApi {
   delFlows(match: string, opts: { strict?: boolean }): Promise<number>;
   dumpFlows(match: string): Promise<FlowStatsEntry[]>;
   traceFrame(frame: Buffer, inPort: number): Promise<TraceResult>;
+  // The megaflow cache (optional: the unit tests' fake has none).
+  dumpMegaflows?(): Promise<MegaflowInfo[]>;
   readonly flows: {
     list(): FlowListEntry[];
     /** Installs saved flows into an empty table as they are (restore, undo). */

@@ -19,6 +19,7 @@ import {
   parseMatch,
   type SetFieldName,
 } from '../ofproto/flow-syntax.js';
+import { megaflowText } from '../ofproto/key-match.js';
 import { buildPacket } from '../ofproto/packet-builder.js';
 import { hex } from '../ofproto/values.js';
 import type { BridgeApi } from './switch-api.js';
@@ -42,6 +43,8 @@ export interface TraceView {
   /** Datapath actions in order; empty: the packet is dropped. */
   actions: string[];
   tableMiss: boolean;
+  /** The megaflow the packet creates (ofproto/trace's "Megaflow:"), and whether one like it is cached. */
+  megaflow: { match: string; installed: boolean };
 }
 
 type Op = NativeTrace['ops'][number];
@@ -72,6 +75,7 @@ export async function traceFields(bridge: BridgeApi, fields: string): Promise<Tr
     finalFlow: formatMatch(final),
     actions,
     tableMiss: result.tableMiss,
+    megaflow: { match: megaflowText(result.megaflow.key, result.megaflow.mask), installed: result.megaflow.installed },
   };
 }
 
@@ -87,7 +91,7 @@ function stepFlow(spec: FlowSpec): NonNullable<TraceStepView['flow']> {
 }
 
 /** Renders one datapath op, applying its rewrite (if any) to `flow`. */
-function applyOp(op: Op, flow: Match): string {
+export function applyOp(op: Op, flow: Match): string {
   const name = OP_NAME.get(op.code);
   const set = (field: SetFieldName, value: number | string): string => formatAction({ type: 'set_field', field, value });
   const bytes = (n: number): string => (op.bytes ?? Buffer.alloc(16)).subarray(0, n).toString('hex');

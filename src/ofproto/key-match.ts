@@ -7,6 +7,7 @@
  */
 import { addon } from '../native.js';
 import type { Masked, Match } from './fields.js';
+import { formatMatch } from './match-format.js';
 import { andHex } from './values.js';
 
 const LAYOUT = addon.flowKeyLayout;
@@ -78,4 +79,10 @@ export function matchFromKey(key: Buffer, mask: Buffer): { match: Match; extras:
     extras.push(`${f}=${h((readNumber(key, f) & mk) >>> 0)}/${h(mk)}`);
   }
   return { match, extras };
+}
+
+/** A megaflow's match as text: the Match fields as dump-flows prints them, then the extras. */
+export function megaflowText(key: Buffer, mask: Buffer): string {
+  const { match, extras } = matchFromKey(key, mask);
+  return [formatMatch(match), ...extras].filter(Boolean).join(',');
 }

@@ -50,6 +50,8 @@ export interface ReplaySummary {
   ports: ReplayPortSummary[];
   drops: { tableMiss: number; runt: number; badSource: number; samePort: number; invalidTtl: number };
   upcalls: number;
+  /** How the caches served the trace: exact-match hits, megaflow hits, full translations. */
+  caches: { exactHits: number; megaflowHits: number; translations: number; megaflows: number; megaflowMasks: number };
   controllerFile?: string;
   wallSeconds: number;
   mpps: number;
@@ -183,6 +185,13 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
         invalidTtl: bstats.invalidTtl,
       },
       upcalls: bstats.upcalls,
+      caches: {
+        exactHits: bstats.cacheHits,
+        megaflowHits: bstats.megaflowHits,
+        translations: bstats.translations,
+        megaflows: bstats.megaflows,
+        megaflowMasks: bstats.megaflowMasks,
+      },
       wallSeconds: result.elapsedNs / 1e9,
       mpps: result.elapsedNs > 0 ? packetsRead / (result.elapsedNs / 1e3) : 0,
     };

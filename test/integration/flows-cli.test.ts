@@ -224,26 +224,50 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch flow verbs ↔ dae
     expect(await ok('dump-flows', br, 'ip,in_port=1')).toMatch(/ n_packets=([3-9]|\d\d+), n_bytes=\d+, idle_age=\d+, priority=100,ip,in_port=1 actions=output:2\n$/);
   });
 
+  it('dump-megaflows: the cached translations of real traffic, with their masks and counters', async () => {
+    expect((await lab.ping('h1', '10.79.0.2', { count: 3, interval: 0.2 })).received).toBe(3);
+    interface MegaflowRow {
+      match: string;
+      packets: number;
+      bytes: number;
+      used: number;
+      actions: string[];
+      flows: string[];
+    }
+    const rows = JSON.parse(await ok('dump-megaflows', br, '--json')) as MegaflowRow[];
+    // The echo requests: table 0's ip,in_port=1 rule consulted in_port and dl_type only.
+    const out = rows.find((r) => r.match === 'ip,in_port=1');
+    expect(out, JSON.stringify(rows)).toBeDefined();
+    expect(out!.packets).toBeGreaterThanOrEqual(3);
+    expect(out!.bytes).toBeGreaterThanOrEqual(3 * 98);
+    expect(out!.actions).toEqual(['output:2']);
+    expect(out!.flows).toEqual(['priority=100,ip,in_port=1 actions=output:2']);
+    expect(out!.used).toBeLessThan(10);
+    const text = await ok('dump-megaflows', br);
+    expect(text).toMatch(/^ip,in_port=1, packets:\d+, bytes:\d+, used:[\d.]+s, actions:output:2$/m);
+    await refused(['dump-megaflows', 'nobr0'], /no bridge named nobr0/);
+  });
+
   it('trace: the flows a packet hits and the datapath actions; a miss is a drop', async () => {
     const hit = await ok('trace', br, `in_port=${p1},dl_src=02:00:00:00:00:01,dl_dst=02:00:00:00:00:02,icmp,nw_src=10.79.0.1,nw_dst=10.79.0.2`);
-    expect(hit).toBe(
-      [
-        'Flow: icmp,in_port=1,vlan_tci=0x0000,dl_src=02:00:00:00:00:01,dl_dst=02:00:00:00:00:02,nw_src=10.79.0.1,nw_dst=10.79.0.2,nw_tos=0,nw_ecn=0,nw_ttl=64,icmp_type=8,icmp_code=0',
-        '',
-        `bridge("${br}")`,
-        '-'.repeat(br.length + 10),
-        ' 0. ip,in_port=1, priority 100',
-        '    output:2',
-        '',
-        'Final flow: unchanged',
-        'Datapath actions: output:2',
-        '',
-      ].join('\n'),
-    );
+    const lines = hit.split('\n');
+    expect(lines.slice(0, 8)).toEqual([
+      'Flow: icmp,in_port=1,vlan_tci=0x0000,dl_src=02:00:00:00:00:01,dl_dst=02:00:00:00:00:02,nw_src=10.79.0.1,nw_dst=10.79.0.2,nw_tos=0,nw_ecn=0,nw_ttl=64,icmp_type=8,icmp_code=0',
+      '',
+      `bridge("${br}")`,
+      '-'.repeat(br.length + 10),
+      ' 0. ip,in_port=1, priority 100',
+      '    output:2',
+      '',
+      'Final flow: unchanged',
+    ]);
+    // The megaflow: only what table 0's lookup consulted (the ping just made it, unless it idled out).
+    expect(lines[8]).toMatch(/^Megaflow: ip,in_port=1( \(cached\))?$/);
+    expect(lines.slice(9)).toEqual(['Datapath actions: output:2', '']);
     await ok('add-flow', br, 'priority=200,udp,tp_dst=9999,actions=mod_nw_ttl:9,resubmit(,6)');
     const miss = await ok('trace', br, 'udp,in_port=2,tp_dst=9999');
     expect(miss).toContain(' 0. udp,tp_dst=9999, priority 200\n    mod_nw_ttl:9\n    resubmit(,6)\n     6. No match.\n        drop\n');
-    expect(miss).toMatch(/\nFinal flow: udp,in_port=2,.*nw_ttl=9,tp_src=0,tp_dst=9999\nDatapath actions: mod_nw_ttl:9\n$/);
+    expect(miss).toMatch(/\nFinal flow: udp,in_port=2,.*nw_ttl=9,tp_src=0,tp_dst=9999\nMegaflow: udp,in_port=2,tp_dst=9999,l3_ofs=0x000e\/0xffff\nDatapath actions: mod_nw_ttl:9\n$/);
     const json = JSON.parse(await ok('trace', br, 'udp,in_port=2,tp_dst=9999', '--json')) as { steps: unknown[]; tableMiss: boolean };
     expect(json.tableMiss).toBe(true);
     expect(json.steps).toEqual([

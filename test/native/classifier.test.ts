@@ -27,6 +27,7 @@ interface TestClassifier {
   insert(priority: number, key: Buffer, mask: Buffer): number;
   remove(id: number): void;
   lookup(keys: Buffer[], opts?: { cache?: boolean }): number[];
+  lookupWildcards(key: Buffer): { id: number; wc: Buffer };
   findExact(key: Buffer, mask: Buffer, priority: number): number;
   ids(): number[];
   size(): number;
@@ -662,5 +663,69 @@ describe('microflow cache', () => {
     expect(s.evictions).toBeGreaterThan(0);
     expect(s.hits + s.misses).toBe(2 * pool.length);
     expect(s.inserts).toBe(s.misses);
+  });
+});
+
+describe('classifier: what a lookup consulted (the megaflow mask)', () => {
+  /** k with every bit outside wc taken from `other`. */
+  const mix = (k: Buffer, wc: Buffer, other: Buffer): Buffer => {
+    const out = Buffer.alloc(KEY_SIZE);
+    for (let i = 0; i < KEY_SIZE; i++) out[i] = (k[i]! & wc[i]!) | (other[i]! & ~wc[i]! & 0xff);
+    return out;
+  };
+
+  it.each([1, 2, 3, 4, 5, 6])('every key that agrees on the consulted bits gets the same rule (seed %i)', (seed) => {
+    const rnd = prng(seed * 104729);
+    const pool = framePool(rnd, 200).map((f) => testing.flowKeyBytes(f.frame, f.inPort));
+    const rules = randomRules(rnd, 300, pool, 1000, seed % 2 === 0);
+    const c = new testing.Classifier();
+    const model = new Map<number, ModelRule>();
+    for (const r of rules) model.set(c.insert(r.priority, r.key, r.mask), modelRule(0, r));
+    for (const [id, r] of model) r.id = id;
+    let checked = 0;
+    for (let round = 0; round < 3; round++) {
+      for (const k of probeKeys(rnd, pool, 300)) {
+        const { id, wc } = c.lookupWildcards(k);
+        expect(id).toBe(modelLookup(model.values(), k));
+        for (let j = 0; j < 4; j++) {
+          const other = j < 2 ? pick(rnd, pool) : Buffer.from(Array.from({ length: KEY_SIZE }, () => int(rnd, 256)));
+          const k2 = mix(k, wc, other);
+          expect(modelLookup(model.values(), k2), `a key agreeing on the ${popcount(wc)} consulted bits`).toBe(id);
+          expect(c.lookup([k2])).toEqual([id]);
+          checked++;
+        }
+      }
+      // Remove a third of the rules, add as many new ones: the tries and stage sets follow.
+      const ids = [...model.keys()];
+      for (const id of ids.filter(() => rnd() < 0.33)) {
+        c.remove(id);
+        model.delete(id);
+      }
+      for (const r of randomRules(rnd, 100, pool, 1000).filter((r) => ![...model.values()].some((m) => m.priority === r.priority && modelOverlaps(m.key, m.mask, r.key, r.mask)))) {
+        const id = c.insert(r.priority, r.key, r.mask);
+        model.set(id, modelRule(id, r));
+      }
+    }
+    expect(checked).toBe(3 * 300 * 4);
+  });
+
+  it('a miss in the L3 stage consults no L4 bits; prefix tracking consults only the address bits that decide', () => {
+    const c = new testing.Classifier();
+    const mTcp80 = build({ ...maskOf('dl_type', 'nw_proto', 'tp_dst'), nw_dst: prefix32(24) });
+    c.insert(100, build({ dl_type: 0x0800, nw_proto: 6, nw_dst: 0x0a000100, tp_dst: 80 }), mTcp80);
+    c.insert(50, build({ dl_type: 0x0800, nw_src: 0xc0a80000 }), build({ ...maskOf('dl_type'), nw_src: prefix32(16) }));
+    // To 10.0.1.7 port 80: the whole subtable is read, ports included.
+    const hit = c.lookupWildcards(build({ dl_type: 0x0800, nw_proto: 6, nw_dst: 0x0a000107, tp_dst: 80, tp_src: 5555, nw_src: 0x08080808 }));
+    expect(getField(hit.wc, 'tp_dst')).toBe(0xffff);
+    expect(getField(hit.wc, 'tp_src')).toBe(0);
+    // To 10.0.2.7: the nw_dst trie has nothing there at /24; neither are the ports read.
+    const miss = c.lookupWildcards(build({ dl_type: 0x0800, nw_proto: 6, nw_dst: 0x0a000207, tp_dst: 80, nw_src: 0x08080808 }));
+    expect(miss.id).toBe(-1);
+    expect(getField(miss.wc, 'tp_dst')).toBe(0);
+    expect(getField(miss.wc, 'nw_proto')).toBe(0);
+    // Only as many nw_dst bits as it takes to leave 10.0.1.0/24 (bit 22 differs), and of
+    // nw_src the first bit (192.168/16 starts with a 1; 8.8.8.8 with a 0).
+    expect(getField(miss.wc, 'nw_dst')).toBe(prefix32(23));
+    expect(getField(miss.wc, 'nw_src')).toBe(prefix32(1));
   });
 });

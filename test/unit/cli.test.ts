@@ -167,6 +167,7 @@ describe('flow verbs: input and rendering', () => {
       finalFlow: flow.replace('nw_dst=10.0.0.2', 'nw_dst=10.0.0.9'),
       actions: ['set_field:10.0.0.9->ip_dst', 'output:2'],
       tableMiss: true,
+      megaflow: { match: 'udp,in_port=1,tp_dst=53', installed: false },
     });
     expect(text).toBe(
       [
@@ -183,12 +184,14 @@ describe('flow verbs: input and rendering', () => {
         '    output:2',
         '',
         `Final flow: ${flow.replace('nw_dst=10.0.0.2', 'nw_dst=10.0.0.9')}`,
+        'Megaflow: udp,in_port=1,tp_dst=53',
         'Datapath actions: set_field:10.0.0.9->ip_dst,output:2',
         '',
       ].join('\n'),
     );
-    expect(formatTrace({ bridge: 'b', inPort: 1, flow, steps: [{ table: 0, depth: 0 }], finalFlow: flow, actions: [], tableMiss: true })).toMatch(
-      / 0\. No match\.\n    drop\n\nFinal flow: unchanged\nDatapath actions: drop\n$/,
+    const megaflow = { match: 'in_port=1', installed: true };
+    expect(formatTrace({ bridge: 'b', inPort: 1, flow, steps: [{ table: 0, depth: 0 }], finalFlow: flow, actions: [], tableMiss: true, megaflow })).toMatch(
+      / 0\. No match\.\n    drop\n\nFinal flow: unchanged\nMegaflow: in_port=1 \(cached\)\nDatapath actions: drop\n$/,
     );
   });
 });
