@@ -13,7 +13,16 @@
 //                      (the cache holds 8192) and a classifier lookup.
 //   replay-classifier  10k rules over 20 masks from a flows file (nw_dst/len, or
 //                      nw_src/len + tp_dst; priority by prefix length; output:2), port 1
-//                      replays 1M records, each a distinct 5-tuple inside one rule.
+//                      replays 1M records, each a distinct 5-tuple inside one rule, every
+//                      address its own (the worst case for megaflows: nothing repeats).
+//   replay-classifier-l3  10k rules over 20 masks that wildcard L4 (nw_dst/len or
+//                      nw_src/len alone), port 1 replays 1M records, each a distinct
+//                      5-tuple (the ports vary) between 1000 address pairs inside the
+//                      rules: what megaflows are for.
+//
+// Beside the read + drop reference, replay-many-flows and replay-classifier-l3 also
+// replay, interleaved, a trace of one microflow through NORMAL (1M records):
+// "replay / one microflow" is what a distinct 5-tuple costs against a cache hit.
 //
 // Reference, in the same row (bare forwarding does not exist for pcap ports): the
 // same files, ports and repeat through a bridge whose whole table is
@@ -40,6 +49,8 @@ const MANY_RECORDS = 500_000; // per direction
 const CLASSIFIER_RULES = 10_000;
 const CLASSIFIER_MASKS = 20;
 const CLASSIFIER_RECORDS = 1_000_000;
+const L3_PAIRS = 1000;
+const ONE_FLOW_RECORDS = 1_000_000;
 
 
 const SLOT = 64;
@@ -79,6 +90,8 @@ interface Traces {
   hit: { inputs: ReplayOptions['inputs']; repeat: number; expected: number };
   many: { inputs: ReplayOptions['inputs']; repeat: number; expected: number };
   classifier: { inputs: ReplayOptions['inputs']; repeat: number; expected: number; flowsFile: string };
+  l3: { inputs: ReplayOptions['inputs']; repeat: number; expected: number; flowsFile: string };
+  one: { inputs: ReplayOptions['inputs']; repeat: number; expected: number };
   dropFlows: string;
 }
 
@@ -113,6 +126,25 @@ async function makeTraces(log: (line: string) => void): Promise<Traces> {
       ? [MAC_B, MAC_A, within, other, 1024 + (i % 60_000), r.port]
       : [MAC_B, MAC_A, other, within, 1024 + (i % 60_000), 1 + (next() % 1024)];
   });
+  // Rules that wildcard L4; traffic between a thousand address pairs inside them,
+  // every record its own source port / destination port pair.
+  const l3Rules = classifierRules(0x5eed2, CLASSIFIER_RULES, CLASSIFIER_MASKS, { l4: false });
+  writeFileSync(f('classifier-l3.flows'), classifierFlowText(l3Rules));
+  const pick = rng(0xf10e6);
+  const pairs = Array.from({ length: L3_PAIRS }, () => {
+    const r = l3Rules[pick() % l3Rules.length]!;
+    const host = r.len === 32 ? 0 : pick() & (0xffffffff >>> r.len);
+    const within = (r.addr | host) >>> 0;
+    const other = ((172 << 24) | (pick() & 0xffffff)) >>> 0;
+    return r.kind === 'src' ? [within, other] : [other, within];
+  });
+  writeTrace(testing, f('classifier-l3-1.pcap'), CLASSIFIER_RECORDS, (i) => {
+    const [sip, dip] = pairs[i % L3_PAIRS]!;
+    const ports = Math.floor(i / L3_PAIRS); // < 1000: with the pair, every record distinct
+    return [MAC_B, MAC_A, sip!, dip!, 1024 + (ports % 1000), 2000 + (i % 7)];
+  });
+  writeTrace(testing, f('one-1.pcap'), ONE_FLOW_RECORDS, () => [MAC_B, MAC_A, 0x0a000001, 0x0a000002, 10_000, 80]);
+  writeTrace(testing, f('one-2.pcap'), 1, () => [MAC_A, MAC_B, 0x0a000002, 0x0a000001, 80, 10_000]);
   writeFileSync(f('drop.flows'), 'priority=0,actions=drop\n');
   log(`traces written to ${dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
@@ -121,11 +153,14 @@ async function makeTraces(log: (line: string) => void): Promise<Traces> {
     hit: { inputs: [{ port: 1, file: f('hit-1.pcap') }, { port: 2, file: f('hit-2.pcap') }], repeat: HIT_REPEAT, expected: 2 * HIT_RECORDS * HIT_REPEAT },
     many: { inputs: [{ port: 1, file: f('many-1.pcap') }, { port: 2, file: f('many-2.pcap') }], repeat: 1, expected: 2 * MANY_RECORDS },
     classifier: { inputs: [{ port: 1, file: f('classifier-1.pcap') }], repeat: 1, expected: CLASSIFIER_RECORDS, flowsFile: f('classifier.flows') },
+    l3: { inputs: [{ port: 1, file: f('classifier-l3-1.pcap') }], repeat: 1, expected: CLASSIFIER_RECORDS, flowsFile: f('classifier-l3.flows') },
+    // The reverse direction's one record teaches NORMAL where a is: the million go unicast.
+    one: { inputs: [{ port: 2, file: f('one-2.pcap') }, { port: 1, file: f('one-1.pcap') }], repeat: 1, expected: ONE_FLOW_RECORDS + 1 },
     dropFlows: f('drop.flows'),
   });
 }
 
-type Which = 'hit' | 'many' | 'classifier';
+type Which = 'hit' | 'many' | 'classifier' | 'l3' | 'one';
 
 /** Replays counted per figure (after one warm-up of each kind), subject and reference interleaved. */
 const PASSES = 3;
@@ -133,7 +168,7 @@ const PASSES = 3;
 async function once(which: Which, reference: boolean, log: (line: string) => void): Promise<number> {
   const t = await makeTraces(log);
   const spec = t[which];
-  const flowsFile = reference ? t.dropFlows : which === 'classifier' ? t.classifier.flowsFile : undefined;
+  const flowsFile = reference ? t.dropFlows : which === 'classifier' || which === 'l3' ? t[which].flowsFile : undefined;
   const { replay } = await import('../src/pcap/replay.js');
   const s: ReplaySummary = await replay({ inputs: spec.inputs, ports: [1, 2], repeat: spec.repeat, ...(flowsFile ? { flowsFile } : {}) });
   if (s.packetsRead !== spec.expected) throw new Error(`replay read ${s.packetsRead} records, not ${spec.expected}`);
@@ -152,17 +187,27 @@ async function once(which: Which, reference: boolean, log: (line: string) => voi
 async function measure(which: Which, log: (line: string) => void): Promise<Record<string, number>> {
   const subject: number[] = [];
   const reference: number[] = [];
+  const oneFlow: number[] = [];
+  const againstOne = which === 'many' || which === 'l3';
   for (let i = 0; i <= PASSES; i++) {
     const a = await once(which, false, log);
     const b = await once(which, true, log);
+    const c = againstOne ? await once('one', false, log) : 0;
     if (i === 0) continue; // warm-up
     subject.push(a);
     reference.push(b);
+    oneFlow.push(c);
   }
   log(`Mpps: replay ${subject.map((x) => x.toFixed(2)).join('/')}, read + drop ${reference.map((x) => x.toFixed(2)).join('/')}`);
   const m = median(subject);
   const r = median(reference);
-  return { replay: m, 'per packet': 1e3 / m, 'reference: read + drop': r, 'replay / reference': m / r };
+  const row: Record<string, number> = { replay: m, 'per packet': 1e3 / m, 'reference: read + drop': r, 'replay / reference': m / r };
+  if (againstOne) {
+    const o = median(oneFlow);
+    row['one microflow'] = o;
+    row['replay / one microflow'] = m / o;
+  }
+  return row;
 }
 
 const METRICS = [
@@ -170,6 +215,8 @@ const METRICS = [
   { name: 'per packet', unit: 'ns', digits: 1 },
   { name: 'reference: read + drop', unit: 'Mpps', digits: 2 },
   { name: 'replay / reference', unit: '×', digits: 2 },
+  { name: 'one microflow', unit: 'Mpps', digits: 2 },
+  { name: 'replay / one microflow', unit: '×', digits: 2 },
 ] as const;
 
 function replayScenario(name: string, which: Which, note: string): Scenario {
@@ -203,7 +250,8 @@ export const replayManyFlows = replayScenario(
   'replay-many-flows',
   'many',
   `replay() of ${MANY_RECORDS / 1000}k records each way, every record a distinct 5-tuple (${(2 * MANY_RECORDS) / 1e6}M ` +
-    `flows, all cache misses), default table (NORMAL), no --out. ${REFERENCE} (each record a miss too, on a one-rule table).`,
+    `flows: exact-match misses, megaflow hits), default table (NORMAL), no --out; 'one microflow': ${ONE_FLOW_RECORDS / 1e6}M ` +
+    `records of one 5-tuple through NORMAL, interleaved. ${REFERENCE} (each record a miss too, on a one-rule table).`,
 );
 
 export const replayClassifier = replayScenario(
@@ -211,4 +259,13 @@ export const replayClassifier = replayScenario(
   'classifier',
   `replay() of ${CLASSIFIER_RECORDS / 1e6}M records on port 1, each a distinct 5-tuple inside one of ${CLASSIFIER_RULES / 1000}k ` +
     `rules over ${CLASSIFIER_MASKS} masks (flows file; all output:2), no --out. ${REFERENCE} (each record a miss too, on a one-rule table).`,
+);
+
+export const replayClassifierL3 = replayScenario(
+  'replay-classifier-l3',
+  'l3',
+  `replay() of ${CLASSIFIER_RECORDS / 1e6}M records on port 1, each a distinct 5-tuple (the L4 ports vary) between ` +
+    `${L3_PAIRS} address pairs inside ${CLASSIFIER_RULES / 1000}k rules over ${CLASSIFIER_MASKS} masks that wildcard L4 ` +
+    `(nw_dst/len or nw_src/len; flows file; all output:2), no --out; 'one microflow': ${ONE_FLOW_RECORDS / 1e6}M records of ` +
+    `one 5-tuple through NORMAL, interleaved. ${REFERENCE}.`,
 );

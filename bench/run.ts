@@ -14,7 +14,7 @@ import { forward } from './forward.js';
 import { forward1500 } from './forward-1500.js';
 import { forwardTap } from './forward-tap.js';
 import { memoryPerMac } from './memory.js';
-import { replayCacheHit, replayClassifier, replayManyFlows } from './replay.js';
+import { replayCacheHit, replayClassifier, replayClassifierL3, replayManyFlows } from './replay.js';
 import { classifierLookup, flowModRate, flowSetupRate, memoryPerRule } from './openflow.js';
 import { findTool } from './ovs.js';
 import { guardAlso, killAllSync, killWorkloadsSync, startGuard } from './proc.js';
@@ -26,7 +26,7 @@ import { MODES, Topology, Unavailable, openFabric, type Fabric, type ModeName } 
 
 const SCENARIOS: readonly Scenario[] = [
   forward, forward1500, forwardTap, tcp, rtt, memoryPerRule, flowModRate, classifierLookup, flowSetupRate,
-  replayCacheHit, replayManyFlows, replayClassifier, memoryPerMac,
+  replayCacheHit, replayManyFlows, replayClassifier, replayClassifierL3, memoryPerMac,
 ];
 
 const USAGE = `usage: node dist/bench/run.js [options]

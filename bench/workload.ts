@@ -59,7 +59,8 @@ export interface ClassifierRule {
 }
 
 /** `total` rules over `masks` distinct masks, total/masks per mask; longer prefixes win. */
-export function classifierRules(seed: number, total: number, masks: number): ClassifierRule[] {
+/** With `l4: false` the source-prefix rules match no port (every rule wildcards L4). */
+export function classifierRules(seed: number, total: number, masks: number, opts: { l4?: boolean } = {}): ClassifierRule[] {
   const next = rng(seed);
   const rules: ClassifierRule[] = [];
   const perMask = total / masks;
@@ -70,7 +71,7 @@ export function classifierRules(seed: number, total: number, masks: number): Cla
     const seen = new Set<string>();
     while (seen.size < perMask) {
       const addr = (next() & mask) >>> 0;
-      const port = kind === 'src' ? 1 + (next() % 1024) : 0;
+      const port = kind === 'src' && opts.l4 !== false ? 1 + (next() % 1024) : 0;
       const sig = `${addr}/${port}`;
       if (seen.has(sig)) continue;
       seen.add(sig);
@@ -87,7 +88,7 @@ export function classifierFlowText(rules: readonly ClassifierRule[]): string {
       .map((r) =>
         r.kind === 'dst'
           ? `priority=${r.len * 2},tcp,nw_dst=${ipStr(r.addr)}/${r.len},actions=output:2`
-          : `priority=${r.len * 2},tcp,nw_src=${ipStr(r.addr)}/${r.len},tp_dst=${r.port},actions=output:2`,
+          : `priority=${r.len * 2},tcp,nw_src=${ipStr(r.addr)}/${r.len}${r.port ? `,tp_dst=${r.port}` : ''},actions=output:2`,
       )
       .join('\n') + '\n'
   );

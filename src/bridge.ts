@@ -48,6 +48,7 @@ export const DEFAULT_CACHE_CONFIG: NativeCacheConfig = {
   maxIdleMs: 10_000,
   maxMasks: 32,
   exactInsertInvProb: 100,
+  prefixGranularity: 8,
 };
 
 /** Checks user-supplied bridge settings and fills in defaults. */
@@ -217,7 +218,7 @@ export class Bridge extends EventEmitter {
   /**
    * The caches in front of the tables (defaults: DEFAULT_CACHE_CONFIG: both on, 65536
    * megaflows idle for at most 10 s under at most 32 masks, 1 in 100 megaflow hits
-   * entering the exact-match cache).
+   * entering the exact-match cache, prefix tracking rounded to 8 bits).
    * Changing them drops every cached translation.
    */
   async setCacheConfig(config: Partial<NativeCacheConfig>): Promise<void> {
@@ -227,6 +228,7 @@ export class Bridge extends EventEmitter {
     checkInteger(next.maxIdleMs, 'megaflow-max-idle', 1, 86_400_000);
     checkInteger(next.maxMasks, 'megaflow-max-masks', 1, 4096);
     checkInteger(next.exactInsertInvProb, 'exact-insert-inv-prob', 1, 1 << 20);
+    checkInteger(next.prefixGranularity, 'prefix-granularity', 1, 32);
     await this.dp.setCacheConfig(next);
     this.cacheConfig = next;
   }

@@ -97,6 +97,8 @@ export interface NativeCacheConfig {
   maxMasks: number;
   /** A megaflow hit enters the exact-match cache one time in this many. */
   exactInsertInvProb: number;
+  /** Address bits prefix tracking consults are rounded up to a multiple of this (1: exact, as OVS). */
+  prefixGranularity: number;
 }
 
 export interface NativeFdbEntry {

@@ -167,46 +167,12 @@ Napi::Value JsFlowKeyBytes(const Napi::CallbackInfo& info) {
 Napi::Value JsFlowKeyLayout(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
-  auto field = [&](const char* name, size_t offset, size_t size) {
+  for (const FlowKeyField& f : kFlowKeyFields) {
     Napi::Array a = Napi::Array::New(env, 2);
-    a.Set(0u, double(offset));
-    a.Set(1u, double(size));
-    o.Set(name, a);
-  };
-#define NS_FIELD(f) field(#f, offsetof(FlowKey, f), sizeof(FlowKey::f))
-  NS_FIELD(in_port);
-  NS_FIELD(metadata_hi);
-  NS_FIELD(metadata_lo);
-  NS_FIELD(dl_src);
-  NS_FIELD(dl_dst);
-  NS_FIELD(dl_type);
-  NS_FIELD(vlan_tci);
-  NS_FIELD(vlan_tpid);
-  NS_FIELD(inner_vlan_tci);
-  NS_FIELD(inner_vlan_tpid);
-  NS_FIELD(l2_len);
-  NS_FIELD(l3_ofs);
-  NS_FIELD(l4_ofs);
-  NS_FIELD(mpls_lse);
-  NS_FIELD(nw_proto);
-  NS_FIELD(nw_tos);
-  NS_FIELD(nw_ttl);
-  NS_FIELD(nw_frag);
-  NS_FIELD(nw_src);
-  NS_FIELD(nw_dst);
-  NS_FIELD(ipv6_label);
-  NS_FIELD(ipv6_src);
-  NS_FIELD(ipv6_dst);
-  NS_FIELD(tp_src);
-  NS_FIELD(tp_dst);
-  NS_FIELD(tcp_flags);
-  NS_FIELD(arp_op);
-  NS_FIELD(arp_sha);
-  NS_FIELD(arp_tha);
-  NS_FIELD(nd_target);
-  NS_FIELD(nd_sll);
-  NS_FIELD(nd_tll);
-#undef NS_FIELD
+    a.Set(0u, double(f.offset));
+    a.Set(1u, double(f.size));
+    o.Set(f.name, a);
+  }
   return o;
 }
 

@@ -70,7 +70,7 @@ Napi::Value DatapathJs::JsFlushMegaflows(const Napi::CallbackInfo& info) {
   return Post(info.Env(), std::move(cmd));
 }
 
-// setCacheConfig({exactMatch, megaflows, limit, maxIdleMs, maxMasks, exactInsertInvProb})
+// setCacheConfig({exactMatch, megaflows, limit, maxIdleMs, maxMasks, exactInsertInvProb, prefixGranularity})
 Napi::Value DatapathJs::JsSetCacheConfig(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
@@ -83,6 +83,7 @@ Napi::Value DatapathJs::JsSetCacheConfig(const Napi::CallbackInfo& info) {
   c.max_idle_ms = get_u32(o, "maxIdleMs", 1, 86'400'000);
   c.max_masks = get_u32(o, "maxMasks", 1, 4096);
   c.exact_insert_inv_prob = get_u32(o, "exactInsertInvProb", 1, 1u << 20);
+  c.prefix_granularity = get_u32(o, "prefixGranularity", 1, 32);
   auto cmd = std::make_unique<Command>();
   cmd->apply = [c](Datapath& dp) -> JsValueBuilder {
     dp.pipeline().configure(c);

@@ -119,6 +119,9 @@ struct MegaflowCacheConfig {
   // megaflow always does): a million one-packet flows would only churn it.
   // Open vSwitch's emc-insert-inv-prob default.
   uint32_t exact_insert_inv_prob = 100;
+  // Prefix tracking's consulted address bits are rounded up to a multiple of this
+  // (1: as Open vSwitch, exact bit counts): fewer masks, cheaper megaflow lookups.
+  uint32_t prefix_granularity = 8;
 };
 
 struct PipelineStats {
@@ -170,6 +173,7 @@ class Pipeline {
 
  private:
   static constexpr int kMaxDepth = 64;  // resubmit nesting, as Open vSwitch limits it
+  static constexpr size_t kExactBypassMasks = 2;
 
   struct Xlate {
     FlowKey key;

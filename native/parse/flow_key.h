@@ -38,6 +38,7 @@
 // at most 8 IPv6 extension headers (more is kBadL3), and ND options, each >= 8 bytes.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -91,6 +92,28 @@ static_assert(std::is_trivially_copyable_v<FlowKey> && std::is_standard_layout_v
               "FlowKey is hashed and copied as raw bytes");
 static_assert(std::has_unique_object_representations_v<FlowKey>, "FlowKey must have no padding");
 static_assert(sizeof(FlowKey) == 140, "update the layout note above");
+
+// Every field of FlowKey, in order (the addon's flowKeyLayout, and the megaflow
+// cache's mask coalescing, walk it).
+struct FlowKeyField {
+  const char* name;
+  uint16_t offset, size;
+};
+#define NS_FLOW_KEY_FIELD(f) FlowKeyField{#f, uint16_t(offsetof(FlowKey, f)), uint16_t(sizeof(FlowKey::f))}
+inline constexpr FlowKeyField kFlowKeyFields[] = {
+    NS_FLOW_KEY_FIELD(in_port),    NS_FLOW_KEY_FIELD(metadata_hi),  NS_FLOW_KEY_FIELD(metadata_lo),
+    NS_FLOW_KEY_FIELD(dl_src),     NS_FLOW_KEY_FIELD(dl_dst),       NS_FLOW_KEY_FIELD(dl_type),
+    NS_FLOW_KEY_FIELD(vlan_tci),   NS_FLOW_KEY_FIELD(vlan_tpid),    NS_FLOW_KEY_FIELD(inner_vlan_tci),
+    NS_FLOW_KEY_FIELD(inner_vlan_tpid), NS_FLOW_KEY_FIELD(l2_len),  NS_FLOW_KEY_FIELD(l3_ofs),
+    NS_FLOW_KEY_FIELD(l4_ofs),     NS_FLOW_KEY_FIELD(mpls_lse),     NS_FLOW_KEY_FIELD(nw_proto),
+    NS_FLOW_KEY_FIELD(nw_tos),     NS_FLOW_KEY_FIELD(nw_ttl),       NS_FLOW_KEY_FIELD(nw_frag),
+    NS_FLOW_KEY_FIELD(nw_src),     NS_FLOW_KEY_FIELD(nw_dst),       NS_FLOW_KEY_FIELD(ipv6_label),
+    NS_FLOW_KEY_FIELD(ipv6_src),   NS_FLOW_KEY_FIELD(ipv6_dst),     NS_FLOW_KEY_FIELD(tp_src),
+    NS_FLOW_KEY_FIELD(tp_dst),     NS_FLOW_KEY_FIELD(tcp_flags),    NS_FLOW_KEY_FIELD(arp_op),
+    NS_FLOW_KEY_FIELD(arp_sha),    NS_FLOW_KEY_FIELD(arp_tha),      NS_FLOW_KEY_FIELD(nd_target),
+    NS_FLOW_KEY_FIELD(nd_sll),     NS_FLOW_KEY_FIELD(nd_tll),
+};
+#undef NS_FLOW_KEY_FIELD
 
 enum class ParseStatus : uint8_t {
   kOk,

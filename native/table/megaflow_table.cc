@@ -77,6 +77,14 @@ FlowKey MegaflowTable::coalesce(const FlowKey& wc, size_t max_masks) const {
     }
   }
   if (best) return best->words.mask;
+  FlowKey whole = wc;
+  auto* w = reinterpret_cast<uint8_t*>(&whole);
+  for (const FlowKeyField& f : kFlowKeyFields) {
+    bool any = false;
+    for (size_t i = 0; i < f.size; i++) any |= w[f.offset + i] != 0;
+    if (any) std::memset(w + f.offset, 0xff, f.size);
+  }
+  if (by_mask_.count(whole) || order_.size() < 2 * max_masks) return whole;
   FlowKey exact;
   std::memset(&exact, 0xff, sizeof exact);
   return exact;

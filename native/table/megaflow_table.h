@@ -52,10 +52,12 @@ class MegaflowTable {
   // The entry matching k, or null. Allocation-free.
   MegaflowNode* lookup(const FlowKey& k);
   // The mask to install a megaflow consulting `wc` under: wc itself while there are
-  // fewer than max_masks masks (or it is one of them), else the most general mask
-  // present that holds every bit of wc, else the exact mask. Installing under more
-  // bits than were consulted is always right, only less general; it keeps the
-  // number of masks — the cost of every megaflow lookup — bounded.
+  // fewer than max_masks masks (or it is one of them); else the most general mask
+  // present that holds every bit of wc; else wc with every field it touches made
+  // whole (so that, say, all the prefix lengths of nw_src that prefix tracking
+  // consulted become one mask); past twice max_masks, the exact mask. Installing
+  // under more bits than were consulted is always right, only less general; it
+  // keeps the number of masks — the cost of every megaflow lookup — bounded.
   FlowKey coalesce(const FlowKey& wc, size_t max_masks) const;
   // Adds n under `mask`; no entry with the same mask and masked key may be present
   // (there is none after a lookup of a key it matches missed).

@@ -56,6 +56,7 @@ describe('megaflows', () => {
 
   it('a miss consults neither the L4 fields nor more address bits than it takes to leave every rule', async () => {
     const br = await memBridge('mfstage', ['priority=100,tcp,nw_dst=10.0.0.1,tp_dst=80,actions=output:2', 'priority=0,actions=output:3']);
+    await br.setCacheConfig({ prefixGranularity: 1 }); // exact bit counts, as Open vSwitch
     const other = P.tcp4({ ip: { dst: '10.0.0.9' }, l4: { sport: 1111, dport: 80 } });
     const other2 = P.tcp4({ ip: { dst: '10.0.0.9' }, l4: { sport: 2222, dport: 443 } });
     const web = P.tcp4({ ip: { dst: '10.0.0.1' }, l4: { sport: 1111, dport: 80 } });
@@ -68,6 +69,10 @@ describe('megaflows', () => {
     // one megaflow. The hit consulted the whole rule.
     expect(matches).toEqual(['in_port=1,nw_dst=10.0.0.8/29', 'tcp,in_port=1,nw_dst=10.0.0.1,tp_dst=80']);
     expect((await br.stats()).megaflowHits).toBe(1);
+    // By default the consulted prefix is rounded up to a byte: /29 becomes /32.
+    await br.setCacheConfig({ prefixGranularity: 8 });
+    await sendFrames(br, 1, [other]);
+    expect(await megaflowMatches(br)).toEqual(['in_port=1,nw_dst=10.0.0.9']);
   });
 
   it('table changes drop the megaflows they can affect and keep the others', async () => {
