@@ -174,6 +174,7 @@ class Pipeline {
  private:
   static constexpr int kMaxDepth = 64;  // resubmit nesting, as Open vSwitch limits it
   static constexpr size_t kExactBypassMasks = 2;
+  static constexpr uint64_t kExactWindow = 8192;
 
   struct Xlate {
     FlowKey key;
@@ -226,6 +227,11 @@ class Pipeline {
   MicroflowCache<ExactResult> cache_;
   MegaflowTable megaflows_;
   uint32_t insert_rng_ = 0x9e3779b9;  // xorshift32: which megaflow hits enter the exact-match cache
+  // The exact-match cache's hits in its current window of lookups, and whether it is
+  // only sampled for now (it was not paying for its lookups).
+  uint64_t exact_window_lookups_ = 0, exact_window_hits_ = 0;
+  bool exact_sampling_ = false;
+  uint32_t exact_sample_ = 0;
   // Megaflows live in a pool whose slots are never freed (the exact-match cache may
   // point at them), only recycled with a new serial.
   std::deque<Megaflow> pool_;

@@ -2,7 +2,8 @@
 
 namespace nodeswitch {
 
-MaskedWords::MaskedWords(const FlowKey& m, const uint16_t* bounds, int n_bounds) : mask(m) {
+MaskedWords::MaskedWords(const FlowKey& m, const uint16_t* bounds, int n_bounds) {
+  mask = m;
   const auto* mb = reinterpret_cast<const uint8_t*>(&m);
   for (int s = 0; s <= n_bounds; s++) {
     const unsigned lo = s == 0 ? 0 : bounds[s - 1];

@@ -56,12 +56,14 @@ inline uint32_t hash_finish(uint64_t acc, int n) {
 }
 
 struct MaskedWords {
-  FlowKey mask{};
+  // What a lookup reads comes first: the word count, offsets and word masks share
+  // the first cache line for masks of up to four words; the mask itself is last.
   int n_words = 0;
   int n_stages = 0;  // stages that have words; stage_end[n_stages - 1] == n_words
   uint8_t stage_end[kMaxStages] = {};
   uint8_t offsets[kMaxMaskedWords] = {};
   uint64_t masks[kMaxMaskedWords] = {};
+  FlowKey mask{};
 
   // Cuts the mask at `bounds` (increasing byte offsets inside the key); stages with
   // no mask bits are left out.

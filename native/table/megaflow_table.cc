@@ -7,6 +7,7 @@
 namespace nodeswitch {
 
 MegaflowNode* MegaflowTable::lookup(const FlowKey& k) {
+  if (++lookups_ % kSortEvery == 0) sort_by_hits();
   uint64_t m[kMaxMaskedWords];
   for (Subtable* st : order_) {
     const uint32_t h = st->words.hash(k, m);

@@ -9,9 +9,9 @@
 //
 // Design. One subtable per distinct mask (masked_words.h: only the mask's words are
 // masked, hashed and compared), open addressing inside (hash_buckets.h). Subtables
-// are searched most-hit first; sort_by_hits() re-orders them (the datapath calls it
-// once a second) and halves the counts, so the order follows the traffic of the
-// last seconds. A bridge running only NORMAL has one mask (in_port, VLAN, MACs):
+// are searched most-hit first; sort_by_hits() re-orders them (every 64k lookups,
+// and the datapath calls it once a second) and halves the counts, so the order
+// follows the recent traffic. A bridge running only NORMAL has one mask (in_port, VLAN, MACs):
 // a lookup is one mask + hash + probe of four words.
 //
 // Nodes are the caller's (the pipeline's Megaflow derives from MegaflowNode); the
@@ -83,6 +83,10 @@ class MegaflowTable {
     bool operator()(const FlowKey& a, const FlowKey& b) const { return flow_key_equal(a, b); }
   };
 
+  // Re-sorted every kSortEvery lookups as well as once a second: a replay runs
+  // millions of packets between two housekeeping rounds.
+  static constexpr uint64_t kSortEvery = 65536;
+  uint64_t lookups_ = 0;
   std::vector<Subtable*> order_;  // most hits first
   std::unordered_map<FlowKey, std::unique_ptr<Subtable>, MaskHash, MaskEq> by_mask_;
   size_t size_ = 0;
