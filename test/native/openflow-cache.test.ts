@@ -367,11 +367,14 @@ const MODES: Record<string, Partial<NativeCacheConfig>> = {
   both: {},
   'megaflows alone': { exactMatch: false },
   'exact alone': { megaflows: false },
+  // Two masks at most: new megaflows coalesce into wider ones, whole fields, or exact.
+  'masks coalesced': { maxMasks: 2, prefixGranularity: 1 },
 };
 const CASES = [
   ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((seed) => ['both', seed] as const),
   ...[1, 2, 3, 4].map((seed) => ['megaflows alone', seed] as const),
   ...[5, 6, 7].map((seed) => ['exact alone', seed] as const),
+  ...[8, 9, 10].map((seed) => ['masks coalesced', seed] as const),
 ];
 
 /** The megaflow a trace reports covers the packet's own key (what table 0 saw): key = packet key & mask. */
@@ -432,6 +435,7 @@ describe('the caches agree with the uncached pipeline', () => {
     expect(nonEmpty).toBeGreaterThan(compared / 10);
     const s = await br.stats();
     if (mode === 'megaflows alone') expect(s.megaflowHits, 'repeats hit megaflows').toBeGreaterThanOrEqual(compared);
+    if (mode === 'masks coalesced') expect(s.megaflowMasks).toBeLessThanOrEqual(5);
     if (mode !== 'exact alone') expect(s.megaflowsKept, 'table changes kept megaflows they could not affect').toBeGreaterThan(0);
     expect(s.megaflowsRevalidated, 'table changes dropped the megaflows they could affect').toBeGreaterThan(0);
   });
