@@ -17,14 +17,11 @@ import type {
   PortStats,
   PortType,
 } from './types.js';
+import { COUNT, MAC_AGING, MAC_TABLE_SIZE, MAX_OFPORT, OFPORT } from './limits.js';
 import { checkInteger, checkNetdevName } from './validate.js';
 
 export const DEFAULT_MAC_AGING = 300;
 export const DEFAULT_MAC_TABLE_SIZE = 8192;
-// OpenFlow reserves 0xff00 and up for special ports (OFPP_LOCAL, …); OVS allocates below.
-export const MAX_OFPORT = 0xfeff;
-const MAX_MAC_AGING = 1_000_000;
-const MAX_MAC_TABLE_SIZE = 1 << 20;
 
 export interface TraceResult {
   /** Tables visited in order; `flow` is undefined on a miss. `depth` > 0 inside resubmit. */
@@ -38,11 +35,11 @@ export interface TraceResult {
 export function resolveBridgeOptions(opts: BridgeOptions, base?: Required<BridgeOptions>): Required<BridgeOptions> {
   return {
     macAging:
-      opts.macAging === undefined ? (base?.macAging ?? DEFAULT_MAC_AGING) : checkInteger(opts.macAging, 'mac-aging', 1, MAX_MAC_AGING),
+      opts.macAging === undefined ? (base?.macAging ?? DEFAULT_MAC_AGING) : checkInteger(opts.macAging, 'mac-aging', MAC_AGING),
     macTableSize:
       opts.macTableSize === undefined
         ? (base?.macTableSize ?? DEFAULT_MAC_TABLE_SIZE)
-        : checkInteger(opts.macTableSize, 'mac-table-size', 1, MAX_MAC_TABLE_SIZE),
+        : checkInteger(opts.macTableSize, 'mac-table-size', MAC_TABLE_SIZE),
   };
 }
 
@@ -120,7 +117,7 @@ export class Bridge extends EventEmitter {
   /** The flows a match selects (all without one), with counters. */
   async dumpFlows(match = ''): Promise<FlowWithStats[]> {
     this.checkOpen();
-    const spec = match.trim() ? parseFlow(match, { context: 'delete', resolvePort: this.resolvePort }) : undefined;
+    const spec = match.trim() ? parseFlow(match, { context: 'delete', verb: 'dump-flows', resolvePort: this.resolvePort }) : undefined;
     return this.flows.dump(spec);
   }
 
@@ -214,7 +211,7 @@ export class Bridge extends EventEmitter {
     this.checkOpen();
     const direction = opts.direction ?? 'both';
     if (!['in', 'out', 'both'].includes(direction)) throw new NodeswitchError(`--direction must be in, out or both, got ${direction}`, 'direction');
-    const count = opts.count === undefined ? 0 : checkInteger(opts.count, 'count', 1, Number.MAX_SAFE_INTEGER);
+    const count = opts.count === undefined ? 0 : checkInteger(opts.count, 'count', COUNT);
     await this.dp.startCapture(this.requirePort(port).ofport, file, direction, count);
   }
 
@@ -240,13 +237,13 @@ export class Bridge extends EventEmitter {
    */
   async setBusyPoll(microseconds: number): Promise<void> {
     this.checkOpen();
-    await this.dp.setBusyPoll(checkInteger(microseconds, 'busy-poll', 0, 60_000_000));
+    await this.dp.setBusyPoll(checkInteger(microseconds, 'busy-poll', { min: 0, max: 60_000_000 }));
   }
 
   /** Limits on packets sent to the controller: queue length and packets per second. */
   async setUpcallLimits(queue: number, ratePerSecond: number): Promise<void> {
     this.checkOpen();
-    await this.dp.setUpcallLimits(checkInteger(queue, 'queue', 1, 1 << 20), checkInteger(ratePerSecond, 'rate', 1, 10_000_000));
+    await this.dp.setUpcallLimits(checkInteger(queue, 'queue', { min: 1, max: 1 << 20 }), checkInteger(ratePerSecond, 'rate', { min: 1, max: 10_000_000 }));
   }
 
   get options(): Required<BridgeOptions> {
@@ -283,7 +280,7 @@ export class Bridge extends EventEmitter {
     if (this.hasPort(name) || owner !== undefined) {
       throw new NodeswitchError(`port ${name} is already on bridge ${owner ?? this.name}`, 'port');
     }
-    const ofport = opts.ofport === undefined ? this.nextOfport() : checkInteger(opts.ofport, 'ofport', 1, MAX_OFPORT);
+    const ofport = opts.ofport === undefined ? this.nextOfport() : checkInteger(opts.ofport, 'ofport', OFPORT);
     const holder = this.ofportHolder(ofport);
     if (holder !== undefined) {
       throw new NodeswitchError(`ofport ${ofport} is already taken by port ${holder} on bridge ${this.name}`, 'ofport');

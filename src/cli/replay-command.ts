@@ -52,7 +52,7 @@ export function formatReplay(s: ReplaySummary): string {
     ' port       rx pkts      tx pkts       tx bytes   file',
     ...s.ports.map(
       (p) =>
-        `${String(p.port).padStart(5)}  ${String(p.rxPackets).padStart(12)} ${String(p.txPackets).padStart(12)} ${String(p.txBytes).padStart(14)}   ${p.file ?? '-'}`,
+        `${String(p.ofport).padStart(5)}  ${String(p.rxPackets).padStart(12)} ${String(p.txPackets).padStart(12)} ${String(p.txBytes).padStart(14)}   ${p.file ?? '-'}`,
     ),
     `controller: ${s.upcalls} packets${s.controllerFile ? ` (${s.controllerFile})` : ''}`,
     `dropped: table miss ${s.drops.tableMiss}, runt ${s.drops.runt}, bad source ${s.drops.badSource}, ` +

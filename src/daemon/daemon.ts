@@ -9,6 +9,7 @@ import { NodeswitchError } from '../errors.js';
 import { requireNetAdmin } from './capabilities.js';
 import { type ConfigDoc, defaultDoc, loadDb, saveDb } from './config-db.js';
 import { Controller } from './controller.js';
+import { checkSocketPath } from './paths.js';
 import { restoreSwitch } from './restore.js';
 import { ManagementServer, probeSocket } from './server.js';
 import type { Log, SwitchApi } from './switch-api.js';
@@ -26,6 +27,7 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
   if (opts.http !== undefined) {
     throw new NodeswitchError(`--http ${opts.http}: the HTTP endpoint is not supported yet`, 'http');
   }
+  checkSocketPath(opts.sock);
   requireNetAdmin();
   const loaded = loadDb(opts.db);
   const doc: ConfigDoc = loaded ?? defaultDoc();
@@ -62,7 +64,7 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
       }
     }
     controller = new Controller(sw, restored.doc, restored.missing, opts.db, log);
-    server = new ManagementServer((verb, args) => controller.handle(verb, args), log);
+    server = new ManagementServer((verb, args, client) => controller.handle(verb, args, client), log);
     try {
       await server.listen(opts.sock);
     } catch (err) {

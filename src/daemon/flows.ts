@@ -75,7 +75,7 @@ export async function replaceFlows(bridge: BridgeApi, specs: FlowSpec[]): Promis
   await installSaved(bridge, specs);
 }
 
-/** One row of dump-flows --json. */
+/** One row of dump-flows --json (ovs-ofctl's names, in the camelCase every --json output uses). */
 export interface DumpFlowRow {
   table: number;
   priority: number;
@@ -86,14 +86,14 @@ export interface DumpFlowRow {
   actions: string;
   /** The whole flow without counters: add-flow takes it back as is. */
   flow: string;
-  idle_timeout: number;
-  hard_timeout: number;
-  n_packets: number;
-  n_bytes: number;
+  idleTimeout: number;
+  hardTimeout: number;
+  nPackets: number;
+  nBytes: number;
   /** Seconds since the flow was added, millisecond precision. */
   duration: number;
   /** Whole seconds since the flow last matched a packet (or was added). */
-  idle_age: number;
+  idleAge: number;
 }
 
 export interface DumpFlowsResult {
@@ -119,12 +119,12 @@ export async function dumpFlows(bridge: BridgeApi, match: string): Promise<DumpF
       match: formatMatch(spec.match),
       actions: formatActions(spec.actions, spec.instructions),
       flow: formatFlow(spec),
-      idle_timeout: spec.idleTimeout,
-      hard_timeout: spec.hardTimeout,
-      n_packets: f.packets,
-      n_bytes: f.bytes,
+      idleTimeout: spec.idleTimeout,
+      hardTimeout: spec.hardTimeout,
+      nPackets: f.packets,
+      nBytes: f.bytes,
       duration: Math.round(f.durationSec * 1000) / 1000,
-      idle_age: idleAge,
+      idleAge: idleAge,
     });
   }
   return { text, flows };

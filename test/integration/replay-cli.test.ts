@@ -69,7 +69,7 @@ interface JsonSummary {
   packetsRead: number;
   truncated: number;
   oversize: number;
-  ports: { port: number; rxPackets: number; txPackets: number; txBytes: number; txDropped: number; txErrors: number; file?: string }[];
+  ports: { ofport: number; rxPackets: number; txPackets: number; txBytes: number; txDropped: number; txErrors: number; file?: string }[];
   drops: { tableMiss: number; runt: number; badSource: number; samePort: number; invalidTtl: number };
   upcalls: number;
   controllerFile?: string;
@@ -120,13 +120,13 @@ describe.skipIf(!compiled || !addonBuilt)('nodeswitch replay (CLI)', () => {
     expect(typeof s.mpps).toBe('number');
     expect(s.upcalls).toBe(2);
     expect(s.drops).toEqual({ tableMiss: 1, runt: 0, badSource: 0, samePort: 0, invalidTtl: 0 }); // port 7: no rule
-    expect(s.ports.map((p) => [p.port, p.rxPackets, p.txPackets, p.txDropped, p.txErrors])).toEqual([
+    expect(s.ports.map((p) => [p.ofport, p.rxPackets, p.txPackets, p.txDropped, p.txErrors])).toEqual([
       [1, 3, 0, 0, 0],
       [2, 2, 0, 0, 0],
       [3, 0, 3, 0, 0],
       [7, 1, 0, 0, 0],
     ]);
-    expect(s.ports.find((p) => p.port === 3)!.file).toBe(join(dir, 'out', 'port-3.pcap'));
+    expect(s.ports.find((p) => p.ofport === 3)!.file).toBe(join(dir, 'out', 'port-3.pcap'));
     expect(s.controllerFile).toBe(join(dir, 'out', 'controller.pcap'));
     expect(readdirSync(join(dir, 'out')).sort()).toEqual(['controller.pcap', 'port-3.pcap']);
     // Bursts: port 1's (clock: its record 2), then port 2's (its record 1), then port 7's.
@@ -204,12 +204,12 @@ describe.skipIf(!compiled || !addonBuilt)('nodeswitch replay (CLI)', () => {
     const ok = (): string => trace('ok.pcap', recs([frame(A, B, 0)]));
 
     it('a missing input file', () => {
-      refused(['--in', '1=nope.pcap'], /^nodeswitch: --in nope\.pcap: cannot read it: ENOENT$/m);
+      refused(['--in', '1=nope.pcap'], /^nodeswitch: --in nope\.pcap: cannot read it: no such file$/m);
     });
 
     it('inputs root cannot read either: a directory, a FIFO (no hang)', () => {
       mkdirSync(join(dir, 'dir.pcap'));
-      refused(['--in', '1=dir.pcap'], /dir\.pcap: cannot read it: not a regular file/);
+      refused(['--in', '1=dir.pcap'], /dir\.pcap: cannot read it: it is a directory/);
       execFileSync('mkfifo', [join(dir, 'fifo.pcap')]);
       refused(['--in', `1=${ok()}`, '--in', '2=fifo.pcap'], /fifo\.pcap: cannot read it: not a regular file/);
     });
@@ -232,7 +232,7 @@ describe.skipIf(!compiled || !addonBuilt)('nodeswitch replay (CLI)', () => {
 
     it('a flows file with an error, or none there', () => {
       refused(['--in', `1=${ok()}`, '--flows', put('bad.flows', 'actions=output:2\nin_port=1,nw_dst=10.0.0.300,actions=drop\n')], /^nodeswitch: --flows bad\.flows: line 2: .*10\.0\.0\.300/m);
-      refused(['--in', `1=${ok()}`, '--flows', 'missing.flows'], /^nodeswitch: --flows missing\.flows: cannot read it: ENOENT$/m);
+      refused(['--in', `1=${ok()}`, '--flows', 'missing.flows'], /^nodeswitch: --flows missing\.flows: cannot read it: no such file$/m);
     });
 
     it('bad option values: --in, --ports, --repeat, --out that is a file, no --in', () => {
@@ -243,7 +243,7 @@ describe.skipIf(!compiled || !addonBuilt)('nodeswitch replay (CLI)', () => {
       refused([], /required option '--in <port=file>' not specified/);
       put('afile', 'keep me');
       const r = run('--in', `1=${ok()}`, '--out', 'afile');
-      expect([r.status, r.stdout, r.stderr]).toEqual([1, '', 'nodeswitch: --out afile: cannot write there: ENOTDIR\n']);
+      expect([r.status, r.stdout, r.stderr]).toEqual([1, '', 'nodeswitch: --out afile: cannot write there: it is a file, not a directory\n']);
       expect(readFileSync(join(dir, 'afile'), 'utf8')).toBe('keep me');
     });
   });

@@ -139,14 +139,14 @@ function learningRoute(ports: number[]): (inPort: number, frame: Buffer) => { po
 }
 
 function port(s: ReplaySummary, p: number) {
-  const found = s.ports.find((x) => x.port === p);
+  const found = s.ports.find((x) => x.ofport === p);
   if (!found) throw new Error(`no port ${p} in the summary`);
   return found;
 }
 
 /** The replay summary's per-port counts, in port order: [rx, tx] pairs. */
 function counts(s: ReplaySummary): Record<number, [number, number]> {
-  return Object.fromEntries(s.ports.map((p) => [p.port, [p.rxPackets, p.txPackets]]));
+  return Object.fromEntries(s.ports.map((p) => [p.ofport, [p.rxPackets, p.txPackets]]));
 }
 
 function expectFiles(outDir: string, expected: Map<number, Rec[]>, controller?: Rec[]): void {
@@ -213,7 +213,7 @@ describe('replay: NORMAL (no --flows)', () => {
     const frames = Array.from({ length: 3 }, (_, i) => udpFrame(A, 'ff:ff:ff:ff:ff:ff', i));
     const outDir = join(dir, 'out');
     const s = await replay({ inputs: [{ port: 6, file: trace('in.pcap', recs(frames)) }], outDir });
-    expect(s.ports.map((p) => p.port)).toEqual([1, 2, 3, 4, 6]);
+    expect(s.ports.map((p) => p.ofport)).toEqual([1, 2, 3, 4, 6]);
     expect(counts(s)).toEqual({ 1: [0, 3], 2: [0, 3], 3: [0, 3], 4: [0, 3], 6: [3, 0] });
     expect(port(s, 6).file).toBeUndefined();
     expect(readdirSync(outDir).sort()).toEqual(['port-1.pcap', 'port-2.pcap', 'port-3.pcap', 'port-4.pcap']);
@@ -471,13 +471,13 @@ describe('replay: refusals say what was wrong and write nothing', () => {
   }
 
   it('a missing input file', async () => {
-    await refused({ inputs: [{ port: 1, file: join(dir, 'nope.pcap') }] }, /^--in .*nope\.pcap: cannot read it: ENOENT$/, 'in');
+    await refused({ inputs: [{ port: 1, file: join(dir, 'nope.pcap') }] }, /^--in .*nope\.pcap: cannot read it: no such file$/, 'in');
   });
 
   it('unreadable inputs root cannot read either: a directory, a FIFO', async () => {
     const sub = join(dir, 'a-dir.pcap');
     mkdirSync(sub);
-    await refused({ inputs: [{ port: 1, file: sub }] }, /^--in .*a-dir\.pcap: cannot read it: not a regular file/, 'in');
+    await refused({ inputs: [{ port: 1, file: sub }] }, /^--in .*a-dir\.pcap: cannot read it: it is a directory/, 'in');
     const fifo = join(dir, 'fifo.pcap');
     execFileSync('mkfifo', [fifo]);
     await refused({ inputs: [{ port: 2, file: okTrace() }, { port: 1, file: fifo }] }, /^--in .*fifo\.pcap: cannot read it: not a regular file/, 'in');
@@ -521,7 +521,7 @@ describe('replay: refusals say what was wrong and write nothing', () => {
       /^--flows .*bad\.flows: line 2: frobnicate: unknown action/,
       'flows',
     );
-    await refused({ inputs: [{ port: 1, file: f }], flowsFile: join(dir, 'missing.flows') }, /^--flows .*missing\.flows: cannot read it: ENOENT/, 'flows');
+    await refused({ inputs: [{ port: 1, file: f }], flowsFile: join(dir, 'missing.flows') }, /^--flows .*missing\.flows: cannot read it: no such file/, 'flows');
     await refused({ inputs: [{ port: 1, file: f }], flowsFile: put('table.flows', 'table=300,actions=drop\n') }, /^--flows .*table\.flows: line 1: table=300/, 'flows');
     await refused({ inputs: [{ port: 1, file: f }], flowsFile: put('port.flows', 'actions=output:99999\n') }, /^--flows .*port\.flows: line 1: .*99999/, 'flows');
   });
