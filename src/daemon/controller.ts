@@ -166,16 +166,22 @@ export class Controller {
   /** inject: checked and read in the queue, paced beside it; answers with the summary when done. */
   private async inject(args: Args, client: Client | undefined): Promise<InjectSummary> {
     const req = parseInjectArgs(args);
+    const refuseIfBusy = (): void => {
+      if (this.injects.has(portKey(req.bridge, req.port))) {
+        throw new NodeswitchError(`an inject into port ${req.port} on bridge ${req.bridge} is already running`, 'port');
+      }
+    };
     const { bridge, frames, tsNs, skipped, ofport } = await this.enqueue(async () => {
       const entry = this.docPort(req.bridge, req.port);
       req.port = entry.name;
       const bridge = this.attachedPort(req.bridge, req.port);
       if (!bridge.injectFrames) throw new NodeswitchError('this switch cannot inject frames', 'port');
-      if (this.injects.has(k)) throw new NodeswitchError(`an inject into port ${req.port} on bridge ${req.bridge} is already running`, 'port');
+      refuseIfBusy();
       return { bridge, ofport: entry.ofport, ...usableRecords(await readTrace(req.file)) };
     });
+    // Checked again: another inject may have started while the trace was read.
+    refuseIfBusy();
     const k = portKey(req.bridge, req.port);
-    if (this.injects.has(k)) throw new NodeswitchError(`an inject into port ${req.port} on bridge ${req.bridge} is already running`, 'port');
     const abort = new AbortController();
     this.injects.set(k, abort);
     const id = this.jobs.reserveId();

@@ -260,13 +260,14 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture â
     expect(await cap.done).toMatchObject({ code: 0, stdout: '1 packet captured\n' });
   });
 
-  it('Ctrl-C stops an inject between frames and prints what went in, exit 0', async () => {
+  it('Ctrl-C stops an inject between frames and prints what went in, exit 1 (the trace was not sent whole)', async () => {
     const file = await trace('slow.pcap', 3, 20_000); // 40 s at the trace's timing
     const inj = start(['inject', br, p1, file]);
     await new Promise((r) => setTimeout(r, 700));
     inj.child.kill('SIGINT');
     const r = await inj.done;
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toBe(`nodeswitch: the inject into port ${p1} on bridge ${br} was stopped by SIGINT before the end of the trace\n`);
     expect(summary(r.stdout)).toMatchObject({ packets: 1, stopped: true });
     expect(r.ms).toBeLessThan(10_000);
   });
