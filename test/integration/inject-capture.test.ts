@@ -263,7 +263,8 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture â
   it('Ctrl-C stops an inject between frames and prints what went in, exit 1 (the trace was not sent whole)', async () => {
     const file = await trace('slow.pcap', 3, 20_000); // 40 s at the trace's timing
     const inj = start(['inject', br, p1, file]);
-    await new Promise((r) => setTimeout(r, 700));
+    // Running (and so watching for Ctrl-C) once the daemon lists it.
+    await waitFor(async () => (JSON.parse((await cli(['list-jobs', '--json'])).stdout) as unknown[]).length > 0, { timeoutMs: 10_000, what: 'inject running' });
     inj.child.kill('SIGINT');
     const r = await inj.done;
     expect(r.code, r.stderr).toBe(1);
