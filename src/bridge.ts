@@ -78,8 +78,18 @@ export class Bridge extends EventEmitter {
       this.flows.addInitial([parseFlow('priority=0,actions=NORMAL')]).catch((err) => this.emit('error', err));
     }
     // Idle and hard timeouts, checked each second; the timer does not keep Node alive.
+    // 'flowsExpired' tells an owner that keeps the table elsewhere (the daemon's DB).
     this.expiry = setInterval(() => {
-      this.flows.expire().catch((err) => this.emit('error', err));
+      const timed = this.flows.list().filter((e) => e.spec.idleTimeout || e.spec.hardTimeout);
+      if (!timed.length) return;
+      this.flows
+        .expire()
+        .then(() => {
+          const left = new Set(this.flows.list().map((e) => e.id));
+          const count = timed.filter((e) => !left.has(e.id)).length;
+          if (count) this.emit('flowsExpired', { count });
+        })
+        .catch((err) => this.emit('error', err));
     }, 1000);
     this.expiry.unref();
   }

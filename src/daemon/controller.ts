@@ -55,6 +55,36 @@ export class Controller {
     private readonly save: (path: string, doc: ConfigDoc) => void = saveDb,
   ) {
     this.captures = new Captures(log, (name) => this.sw.bridge(name), this.jobs);
+    for (const b of doc.bridges) {
+      const live = sw.bridge(b.name);
+      if (live) this.watchExpiry(live);
+    }
+  }
+
+  /** Flows that time out leave the DB too, so that a restart does not bring them back. */
+  private watchExpiry(bridge: BridgeApi): void {
+    bridge.on('flowsExpired', () => {
+      this.enqueue(async () => this.saveExpired(bridge)).catch(() => undefined);
+    });
+  }
+
+  private saveExpired(bridge: BridgeApi): void {
+    // A bridge deleted (or deleted and made again) since: its own events count.
+    if (this.sw.bridge(bridge.name) !== bridge) return;
+    const next = this.config();
+    const entry = next.bridges.find((b) => b.name === bridge.name);
+    const flows = savedFlows(bridge);
+    if (!entry || sameLines(entry.flows, flows)) return;
+    const expired = (entry.flows?.length ?? 0) - flows.length;
+    entry.flows = flows;
+    try {
+      this.save(this.dbPath, next);
+      this.doc = next;
+      this.log(`bridge ${bridge.name}: ${expired} flow${expired === 1 ? '' : 's'} timed out, ${flows.length} in the table`);
+    } catch (err) {
+      // Nothing to undo (the flows are gone from the switch); the next change or expiry writes again.
+      this.log(`error: cannot write the config DB ${this.dbPath} after flows timed out: ${(err as Error).message}`);
+    }
   }
 
   /** The configuration as last written. */
@@ -245,7 +275,7 @@ export class Controller {
     const next = this.config();
     const entry = next.bridges.find((b) => b.name === name)!;
     const flows = savedFlows(bridge);
-    if (entry.flows && flows.length === entry.flows.length && flows.every((f, i) => f === entry.flows![i])) return result;
+    if (sameLines(entry.flows, flows)) return result;
     entry.flows = flows;
     await this.commit(next, () => replaceFlows(bridge, before));
     this.log(`bridge ${name}: ${result.count} flow${result.count === 1 ? '' : 's'} changed, ${flows.length} in the table`);
@@ -257,6 +287,7 @@ export class Controller {
     if (this.findBridge(name)) throw new NodeswitchError(`bridge ${name} already exists`, 'bridge');
     const bridge = this.sw.addBridge(name);
     watchBridge(bridge, this.log);
+    this.watchExpiry(bridge);
     const next = this.config();
     next.bridges.push({ name, ...bridge.options, ports: [], flows: savedFlows(bridge) });
     await this.commit(next, () => this.sw.deleteBridge(name));
@@ -283,6 +314,7 @@ export class Controller {
       defaultFlows: old.flows === undefined,
     });
     watchBridge(bridge, this.log);
+    this.watchExpiry(bridge);
     if (old.flows) await installSaved(bridge, parseSavedFlows(old.flows, old.ports));
     for (const p of old.ports) {
       if (!this.missing.has(portKey(old.name, p.name))) await bridge.addPort(p.name, { type: p.type, ofport: p.ofport });
@@ -472,6 +504,11 @@ export class Controller {
     if (!b) throw new Error(`bridge ${name} is in the config but not in the switch`);
     return b;
   }
+}
+
+/** Whether the saved flow lines are `flows` already. */
+function sameLines(saved: string[] | undefined, flows: string[]): boolean {
+  return saved !== undefined && saved.length === flows.length && saved.every((f, i) => f === flows[i]);
 }
 
 /** A string argument that may be empty (an add-flows file with no flows). */

@@ -10,9 +10,12 @@
 // nothing else (no default NORMAL flow unless it is among them). A DB written before
 // flows were saved has no `flows`; such a bridge starts with the default flow.
 //
-// Timeouts: a flow with idle_timeout/hard_timeout is saved as added and comes back at
-// restart with fresh timers. Expiry itself does not write the DB; the next flow
-// change through the daemon saves the table as it is then.
+// Timeouts: a flow with idle_timeout/hard_timeout is saved as added. When it times
+// out it leaves the DB too (the controller saves the table on the bridge's
+// flowsExpired event), so a restart never brings back an expired flow. A flow still
+// in the table at a restart comes back with its whole timeout again, its timers
+// started afresh (as a controller re-adding its flows after a reconnect would):
+// the time it had left is not kept.
 import { type FlowSpec, formatActions, formatFlow, formatMatch, parseFlow } from '../ofproto/flow-syntax.js';
 import { hex } from '../ofproto/values.js';
 import type { BridgeApi, FlowListEntry } from './switch-api.js';

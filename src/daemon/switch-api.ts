@@ -51,6 +51,8 @@ export interface BridgeApi {
   portStats(name?: string): Promise<PortStats[]>;
   on(event: 'portDown' | 'portUp', listener: (e: PortEvent) => void): unknown;
   on(event: 'captureDone', listener: (e: CaptureDoneEvent) => void): unknown;
+  /** Flows left the table by their idle or hard timeout (at most one event a second). */
+  on(event: 'flowsExpired', listener: (e: { count: number }) => void): unknown;
   // Live inject and capture (nodeswitch inject / capture). Optional: a switch without
   // them (the unit tests' fake) refuses those verbs.
   injectFrames?(port: string, frames: Buffer[]): Promise<void>;
