@@ -302,7 +302,7 @@ void Datapath::upcall(const Packet* p, const FlowKey& key, const OfAction& op) {
     // Replay: the controller is a file; nothing is rate-limited or dropped.
     counters_.upcalls++;
     uint32_t len = op.u32 < p->len ? op.u32 : p->len;
-    upcall_writer_->write(p->data, len, replay_clock_->now_ns);
+    upcall_writer_->write(p->data, len, p->ts_ns);
     return;
   }
   if (upcall_tokens_ == 0 || burst_upcalls_.size() >= upcall_queue_max_) {

@@ -239,9 +239,8 @@ class Datapath {
   uint32_t upcall_queue_max_ = 1024;
   uint32_t upcall_rate_ = 10000;          // per second
   uint32_t upcall_tokens_ = 10000;        // refilled each second
-  // Replay: the input records' clock shared by the pcap ports, where controller
-  // packets go, and progress for JS.
-  std::shared_ptr<ReplayClock> replay_clock_ = std::make_shared<ReplayClock>();
+  // Replay: where controller packets go (stamped with their input record's time),
+  // and progress for JS.
   PcapWriter* upcall_writer_ = nullptr;
   std::atomic<uint64_t> replay_progress_{0};
   std::vector<std::unique_ptr<PortSlot>> slots_;  // index = slot; null = free

@@ -88,7 +88,7 @@ uint64_t Datapath::add_pcap_port(const std::string& name, uint16_t ofport, const
   slot->name = name;
   slot->type = PortType::kPcap;
   slot->pcap = std::make_unique<PcapPort::Options>(options);
-  slot->pcap->clock = replay_clock_;
+  slot->pcap->record_times = true;
   open_port(*slot);  // validates the input file whole, creates the output
   uint16_t index = 0;
   while (index < slots_.size() && slots_[index]) index++;

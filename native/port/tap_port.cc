@@ -90,6 +90,7 @@ uint32_t TapPort::rx_burst(Packet* out, uint32_t max, PortCounters& c) {
     }
     p->data = buf;
     p->len = uint32_t(r - sizeof(VnetHdr));
+    p->ts_ns = 0;
     n++;
   }
   return n;

@@ -3,6 +3,8 @@
 // progress line on stderr while it runs, when stderr is a terminal.
 import type { Command } from 'commander';
 import { NodeswitchError } from '../errors.js';
+import { COUNT, OFPORT } from '../limits.js';
+import { parseInteger } from './args.js';
 import type { ReplayInput, ReplaySummary } from '../pcap/replay.js';
 
 interface Io {
@@ -28,12 +30,11 @@ function parseIn(value: string, previous: ReplayInput[] = []): ReplayInput[] {
 function parsePorts(value: string): number[] {
   const ports = value.split(',').map((p) => p.trim());
   if (ports.some((p) => !/^\d+$/.test(p))) throw new NodeswitchError(`--ports ${value}: expected port numbers like 1,2,3,4`, 'ports');
-  return ports.map(Number);
+  return ports.map((p) => parseInteger(p, 'ports', OFPORT));
 }
 
 function parseRepeat(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new NodeswitchError(`--repeat ${value}: expected a positive integer`, 'repeat');
-  return Number(value);
+  return parseInteger(value, 'repeat', COUNT);
 }
 
 function progressLine(done: number, total: number, elapsed: number): string {

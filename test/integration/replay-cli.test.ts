@@ -238,7 +238,8 @@ describe.skipIf(!compiled || !addonBuilt)('nodeswitch replay (CLI)', () => {
     it('bad option values: --in, --ports, --repeat, --out that is a file, no --in', () => {
       refused(['--in', `one=${ok()}`], /--in one=ok\.pcap: expected PORT=FILE/);
       refused(['--in', `1=${ok()}`, '--ports', '1,x'], /--ports 1,x: expected port numbers/);
-      refused(['--in', `1=${ok()}`, '--repeat', '0'], /--repeat 0: expected a positive integer/);
+      refused(['--in', `1=${ok()}`, '--repeat', '0'], /repeat must be an integer from 1 to \d+, got "0"/);
+      refused(['--in', `1=${ok()}`, '--ports', '1,70000'], /ports must be an integer from 1 to 65279, got "70000"/);
       refused(['--in', `1=${ok()}`, '--in', `1=${ok()}`], /--in names port 1 twice/);
       refused([], /required option '--in <port=file>' not specified/);
       put('afile', 'keep me');
