@@ -356,7 +356,7 @@ export class Bridge extends EventEmitter {
       evicted: s.evicted,
       aged: s.aged,
       macEntries: s.macEntries,
-      dropped: { runt: s.dropRunt, badSource: s.dropBadSrc, samePort: s.dropSamePort, portDown: s.dropPortDown },
+      dropped: { runt: s.dropRunt, badSource: s.dropBadSrc, samePort: s.dropSamePort, portDown: s.dropPortDown, noPort: s.dropNoPort },
       parseErrors: s.parseErrors,
       tableMiss: s.tableMiss,
       invalidTtl: s.invalidTtl,

@@ -52,6 +52,7 @@ export interface NativeBridgeStats {
   dropBadSrc: number;
   dropSamePort: number;
   dropPortDown: number;
+  dropNoPort: number;
   parseErrors: number;
   tableMiss: number;
   invalidTtl: number;

@@ -88,6 +88,8 @@ export interface BridgeStats {
     badSource: number;
     samePort: number;
     portDown: number;
+    /** Sent to a port number the bridge does not have (output:7 with no port 7), or to LOCAL (none yet). */
+    noPort: number;
   };
   parseErrors: number;
   /** Packets the pipeline dropped because no flow matched. */

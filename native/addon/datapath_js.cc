@@ -311,6 +311,7 @@ Napi::Value DatapathJs::JsStats(const Napi::CallbackInfo& info) {
       o.Set("dropBadSrc", double(c.drop_bad_src));
       o.Set("dropSamePort", double(c.drop_same_port));
       o.Set("dropPortDown", double(c.drop_port_down));
+      o.Set("dropNoPort", double(c.drop_no_port));
       o.Set("parseErrors", double(c.parse_errors));
       o.Set("tableMiss", double(c.table_miss));
       o.Set("invalidTtl", double(c.invalid_ttl));

@@ -216,19 +216,20 @@ void Datapath::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Prog
           enqueue(*slots_[s], p);
           queued = true;
         } else {
-          counters_.drop_port_down++;
+          (s == kNoSlot ? counters_.drop_no_port : counters_.drop_port_down)++;
         }
         continue;
       }
       case OpCode::kInPort: {
         uint16_t s = slot_of(op.port);  // the pipeline's in_port, maybe not the ingress
         if (s != kNoSlot && usable(*slots_[s])) enqueue(*slots_[s], p), queued = true;
+        else (s == kNoSlot ? counters_.drop_no_port : counters_.drop_port_down)++;
         continue;
       }
       case OpCode::kNormal: output_normal(p, in_slot, op), queued = true; continue;
       case OpCode::kFlood:
       case OpCode::kAll: output_all(p, in_slot), queued = true; continue;
-      case OpCode::kLocal: counters_.drop_port_down++; continue;  // no LOCAL port yet
+      case OpCode::kLocal: counters_.drop_no_port++; continue;  // no LOCAL port yet
       case OpCode::kController: upcall(p, *key, op); continue;
       default: break;
     }

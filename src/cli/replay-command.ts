@@ -57,7 +57,13 @@ export function formatReplay(s: ReplaySummary): string {
     ),
     `controller: ${s.upcalls} packets${s.controllerFile ? ` (${s.controllerFile})` : ''}`,
     `dropped: table miss ${s.drops.tableMiss}, runt ${s.drops.runt}, bad source ${s.drops.badSource}, ` +
-      `same port ${s.drops.samePort}, TTL expired ${s.drops.invalidTtl}`,
+      `same port ${s.drops.samePort}, TTL expired ${s.drops.invalidTtl}, no such port ${s.drops.noPort}`,
+    ...(s.undeclaredPorts.length
+      ? [
+          `the flows output to port${s.undeclaredPorts.length === 1 ? '' : 's'} ${s.undeclaredPorts.join(',')}, not one of the replay's ports: ` +
+            `what went there is counted as "no such port" (declare ${s.undeclaredPorts.length === 1 ? 'it' : 'them'} with --ports)`,
+        ]
+      : []),
   ];
   return lines.join('\n') + '\n';
 }

@@ -15,7 +15,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileProblem, NodeswitchError } from '../errors.js';
 import { COUNT, OFPORT } from '../limits.js';
 import { rangeText, unreadableFile } from '../validate.js';
-import { parseFlowsFile } from '../ofproto/flow-syntax.js';
+import { type Action, type FlowSpec, parseFlowsFile } from '../ofproto/flow-syntax.js';
 import { Switch } from '../switch.js';
 
 export interface ReplayInput {
@@ -50,7 +50,10 @@ export interface ReplaySummary {
   truncated: number;
   oversize: number;
   ports: ReplayPortSummary[];
-  drops: { tableMiss: number; runt: number; badSource: number; samePort: number; invalidTtl: number };
+  /** noPort: sent to a port number that is not one of the replay's ports (output:7 with ports 1–4). */
+  drops: { tableMiss: number; runt: number; badSource: number; samePort: number; invalidTtl: number; noPort: number };
+  /** Ports the --flows rules output to that the replay does not have (their packets are in drops.noPort). */
+  undeclaredPorts: number[];
   upcalls: number;
   controllerFile?: string;
   wallSeconds: number;
@@ -91,15 +94,29 @@ function plan(opts: ReplayOptions): number[] {
   return [...new Set(ports)].sort((a, b) => a - b);
 }
 
+/** The switch ports the rules output to (not reserved ports like NORMAL or IN_PORT), ascending. */
+function outputPorts(specs: FlowSpec[]): number[] {
+  const found = new Set<number>();
+  const visit = (actions: Action[] | undefined): void => {
+    for (const a of actions ?? []) if (a.type === 'output' && a.port <= OFPORT.max) found.add(a.port);
+  };
+  for (const s of specs) {
+    visit(s.actions);
+    visit(s.instructions.writeActions);
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
 export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   const ports = plan(opts);
   let flowsText: string | undefined;
+  let undeclaredPorts: number[] = [];
   if (opts.flowsFile !== undefined) {
     checkReadable(opts.flowsFile, 'flows');
     flowsText = readFileSync(opts.flowsFile, 'utf8');
     // Checked here, before any file is made: one bad line refuses the whole replay.
     try {
-      parseFlowsFile(flowsText, { context: 'add' });
+      undeclaredPorts = outputPorts(parseFlowsFile(flowsText, { context: 'add' })).filter((p) => !ports.includes(p));
     } catch (err) {
       if (!(err instanceof NodeswitchError)) throw err;
       throw new NodeswitchError(`--flows ${opts.flowsFile}: ${err.message}`, 'flows');
@@ -183,7 +200,9 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
         badSource: bstats.dropped.badSource,
         samePort: bstats.dropped.samePort,
         invalidTtl: bstats.invalidTtl,
+        noPort: bstats.dropped.noPort,
       },
+      undeclaredPorts,
       upcalls: bstats.upcalls,
       wallSeconds: result.elapsedNs / 1e9,
       mpps: result.elapsedNs > 0 ? packetsRead / (result.elapsedNs / 1e3) : 0,

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NodeswitchError } from '../../src/errors.js';
+import { formatReplay } from '../../src/cli/replay-command.js';
 import { replay, type ReplayOptions, type ReplaySummary } from '../../src/pcap/replay.js';
 import { checksumErrors, decode, formatMac, icmp4, tcp4, udp4 } from './packets.js';
 import { ngEpb, ngIdb, ngShb, pcapFile, type PcapFileSpec } from './pcap-files.js';
@@ -188,7 +189,7 @@ describe('replay: NORMAL (no --flows)', () => {
     expect(port(s, 2).txBytes).toBe(in1.reduce((n, r) => n + r.data.length, 0));
     expect(port(s, 1).txBytes).toBe(in2.reduce((n, r) => n + r.data.length, 0));
     expect(s.ports.every((p) => p.txDropped === 0 && p.txErrors === 0)).toBe(true);
-    expect(s.drops).toEqual({ tableMiss: 0, runt: 0, badSource: 0, samePort: 0, invalidTtl: 0 });
+    expect(s.drops).toEqual({ tableMiss: 0, runt: 0, badSource: 0, samePort: 0, invalidTtl: 0, noPort: 0 });
     expect(s.upcalls).toBe(0);
     expect(s.controllerFile).toBeUndefined();
     expect(port(s, 1).file).toBe(join(outDir, 'port-1.pcap'));
@@ -239,7 +240,7 @@ describe('replay: NORMAL (no --flows)', () => {
     ];
     const outDir = join(dir, 'out');
     const s = await replay({ inputs: [{ port: 1, file: trace('in.pcap', recs(frames)) }], ports: [1, 2], outDir });
-    expect(s.drops).toEqual({ tableMiss: 0, runt: 1, badSource: 1, samePort: 2, invalidTtl: 0 });
+    expect(s.drops).toEqual({ tableMiss: 0, runt: 1, badSource: 1, samePort: 2, invalidTtl: 0, noPort: 0 });
     // The runt is read once: it reaches the pipeline (rx) and is dropped there.
     expect(s.packetsRead).toBe(5);
     expect(counts(s)).toEqual({ 1: [5, 0], 2: [0, 1] });
@@ -327,6 +328,22 @@ describe('replay: --flows (the whole table set)', () => {
         [3, rewritten.map((data, i) => ({ data, tsNs: in1[i]!.tsNs }))],
       ]),
     );
+  });
+
+  it('output to a port the replay does not have is counted and named (issue 7, defect 14)', async () => {
+    const flows = put('flows.txt', 'in_port=1,udp,actions=output:7\nin_port=1,actions=output:2\n');
+    const frames = [udpFrame(A, B, 0), tcp4({ eth: { src: A, dst: B } }), udpFrame(A, B, 1)];
+    const s = await replay({ inputs: [{ port: 1, file: trace('in1.pcap', recs(frames)) }], flowsFile: flows });
+    expect(s.ports.map((p) => p.ofport)).toEqual([1, 2, 3, 4]);
+    expect(counts(s)).toEqual({ 1: [3, 0], 2: [0, 1], 3: [0, 0], 4: [0, 0] });
+    expect(s.drops.noPort).toBe(2);
+    expect(s.undeclaredPorts).toEqual([7]);
+    const text = formatReplay(s);
+    expect(text).toMatch(/^dropped: .*, no such port 2$/m);
+    expect(text).toMatch(/^the flows output to port 7, not one of the replay's ports: what went there is counted as "no such port" \(declare it with --ports\)$/m);
+    const declared = await replay({ inputs: [{ port: 1, file: trace('in1.pcap', recs(frames)) }], ports: [1, 2, 7], flowsFile: flows });
+    expect([declared.drops.noPort, declared.undeclaredPorts]).toEqual([0, []]);
+    expect(counts(declared)[7]).toEqual([0, 2]);
   });
 
   it('dec_ttl on TTL 1 is counted as invalid TTL, and the frame is not sent', async () => {
