@@ -24,8 +24,8 @@ export const DEFAULT_MAC_AGING = 300;
 export const DEFAULT_MAC_TABLE_SIZE = 8192;
 
 export interface TraceResult {
-  /** Tables visited in order; `flow` is undefined on a miss. `depth` > 0 inside resubmit. */
-  steps: { table: number; depth: number; flow: FlowEntry | undefined }[];
+  /** Tables visited in order; `flow` is undefined on a miss. `depth` > 0 inside resubmit; `inPort` as that lookup saw it. */
+  steps: { table: number; depth: number; inPort: number; flow: FlowEntry | undefined }[];
   /** The datapath ops the packet would run (outputs, rewrites, NORMAL, controller). */
   ops: NativeTrace['ops'];
   tableMiss: boolean;
@@ -182,8 +182,14 @@ export class Bridge extends EventEmitter {
     this.checkOpen();
     const t = await this.dp.trace(frame, inPort);
     const byId = new Map(this.flows.list().map((e) => [e.id, e]));
+    const [inPortAt] = addon.flowKeyLayout.in_port!; // a host-order u32
     return {
-      steps: t.steps.map((s) => ({ table: s.table, depth: s.depth, flow: s.flowId ? byId.get(s.flowId) : undefined })),
+      steps: t.steps.map((s) => ({
+        table: s.table,
+        depth: s.depth,
+        inPort: s.key.readUInt32LE(inPortAt),
+        flow: s.flowId ? byId.get(s.flowId) : undefined,
+      })),
       ops: t.ops,
       tableMiss: t.tableMiss,
     };

@@ -177,9 +177,17 @@ export interface NativePacketIn {
   data: Buffer;
 }
 
+/** What a traced NORMAL op would do, read-only: kind 0 drop, 1 unicast, 2 flood; why as native/dp/normal.h NormalWhy. */
+export interface NativeNormalTrace {
+  kind: number;
+  why: number;
+  /** The learned port's ofport (unicast). */
+  ofport: number;
+}
+
 export interface NativeTrace {
   steps: { table: number; depth: number; flowId: number; key: Buffer }[];
-  ops: (NativeAction & { reason?: number; table?: number })[];
+  ops: (NativeAction & { reason?: number; table?: number; normal?: NativeNormalTrace })[];
   tableMiss: boolean;
 }
 

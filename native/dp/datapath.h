@@ -141,6 +141,12 @@ class Datapath {
   void packet_out(const std::vector<uint8_t>& frame, uint32_t in_port, const std::vector<OfAction>& actions);
   // Which tables a packet with this key visits, the flows it hits and the ops that result.
   Program trace(const FlowKey& key, std::vector<TraceStep>* steps) { return pipeline_.trace(key, steps); }
+  // What a traced NORMAL op would do, learning nothing; `ofport` is the unicast output's.
+  struct NormalTrace {
+    NormalPreview preview;
+    uint16_t ofport;
+  };
+  NormalTrace trace_normal(const OfAction& op) const;
   const OfAction* program_ops(const Program& p) const { return pipeline_.ops(p); }
   MicroflowCacheStats cache_stats() const { return pipeline_.cache_stats(); }
   // Benchmarks only: every frame goes straight to every other port, with no parse

@@ -158,6 +158,17 @@ std::vector<FlowStatsSnapshot> Datapath::flow_stats() const {
   return out;
 }
 
+Datapath::NormalTrace Datapath::trace_normal(const OfAction& op) const {
+  MacAddr src, dst;
+  std::memcpy(src.b, op.bytes, 6);
+  std::memcpy(dst.b, op.bytes + 6, 6);
+  // The slot NORMAL would learn on: the pipeline's in_port (kNoSlot from the controller matches no entry).
+  NormalPreview p = normal_preview(src, dst, uint16_t(op.u32), slot_of(op.port), macs_);
+  uint16_t out = p.decision.out_port;
+  bool unicast = p.decision.kind == NormalDecision::kUnicast && out < slots_.size() && slots_[out];
+  return {p, unicast ? slots_[out]->ofport : uint16_t(0)};
+}
+
 void Datapath::packet_out(const std::vector<uint8_t>& frame, uint32_t in_port, const std::vector<OfAction>& actions) {
   if (frame.size() < 14 || frame.size() > kMaxFrame) throw std::runtime_error("packet-out frame must be 14 to 65600 bytes");
   uint16_t in_slot = in_port == kOfppController ? kNoSlot : slot_of(in_port);

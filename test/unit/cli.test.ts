@@ -166,6 +166,7 @@ describe('flow verbs: input and rendering', () => {
       ],
       finalFlow: flow.replace('nw_dst=10.0.0.2', 'nw_dst=10.0.0.9'),
       actions: ['set_field:10.0.0.9->ip_dst', 'output:2'],
+      normal: [],
       tableMiss: true,
     });
     expect(text).toBe(
@@ -187,7 +188,7 @@ describe('flow verbs: input and rendering', () => {
         '',
       ].join('\n'),
     );
-    expect(formatTrace({ bridge: 'b', inPort: 1, flow, steps: [{ table: 0, depth: 0 }], finalFlow: flow, actions: [], tableMiss: true })).toMatch(
+    expect(formatTrace({ bridge: 'b', inPort: 1, flow, steps: [{ table: 0, depth: 0 }], finalFlow: flow, actions: [], normal: [], tableMiss: true })).toMatch(
       / 0\. No match\.\n    drop\n\nFinal flow: unchanged\nDatapath actions: drop\n$/,
     );
   });
