@@ -7,6 +7,7 @@ import { parseActions } from './ofproto/actions.js';
 import { FieldError, type Match } from './ofproto/fields.js';
 import { type Action, type FlowSpec, FlowSyntaxError, formatFlow, parseFlow, parseFlowsFile } from './ofproto/flow-syntax.js';
 import type {
+  AddedPort,
   BridgeCreateOptions,
   BridgeOptions,
   BridgeStats,
@@ -285,7 +286,7 @@ export class Bridge extends EventEmitter {
     return this.portsByName.has(name) || this.pendingNames.has(name);
   }
 
-  async addPort(name: string, opts: PortOptions = {}): Promise<PortInfo> {
+  async addPort(name: string, opts: PortOptions = {}): Promise<AddedPort> {
     this.checkOpen();
     checkNetdevName(name, 'port');
     const type: PortType = opts.type ?? 'afpacket';
@@ -303,8 +304,16 @@ export class Bridge extends EventEmitter {
     }
     this.pendingNames.add(name);
     this.pendingOfports.add(ofport);
+    let added;
     try {
-      const added = await this.dp.addPort({ name, type, ofport, allowMissing: opts.allowMissing === true, ...(opts.pcap ? { pcap: opts.pcap } : {}) });
+      added = await this.dp.addPort({
+        name,
+        type,
+        ofport,
+        allowMissing: opts.allowMissing === true,
+        ...(opts.pcap ? { pcap: opts.pcap } : {}),
+        ...(opts.tap && type === 'tap' ? { tap: opts.tap } : {}),
+      });
       this.replayRecords += added.records ?? 0;
     } finally {
       this.pendingNames.delete(name);
@@ -312,7 +321,7 @@ export class Bridge extends EventEmitter {
     }
     const info: PortInfo = { name, type, ofport };
     this.portsByName.set(name, info);
-    return { ...info };
+    return { ...info, ...(added.tapOrigin && { tapOrigin: added.tapOrigin }) };
   }
 
   async deletePort(name: string): Promise<void> {

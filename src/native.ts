@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 export type NativePortType = 'afpacket' | 'tap' | 'mem' | 'pcap';
 
+/** Where a tap port's device came from: made now, there already, or found in another network namespace. */
+export type TapOrigin = 'created' | 'attached' | 'attached in another network namespace';
+
 export interface NativePortSpec {
   name: string;
   type: NativePortType;
@@ -15,6 +18,8 @@ export interface NativePortSpec {
   allowMissing?: boolean;
   /** pcap (offline replay): the trace it replays and/or the file it records what it is sent to. */
   pcap?: { in?: string; out?: string; repeat?: number; nanosecond?: boolean };
+  /** tap: see PortOptions.tap. */
+  tap?: { persist?: boolean; mac?: string; searchNamespaces?: boolean };
 }
 
 export interface NativeReplayResult {
@@ -95,7 +100,7 @@ export interface NativeBridgeConfig {
 export type NativeFlowKey = Record<string, number | string | boolean>;
 
 export interface NativeDatapath {
-  addPort(spec: NativePortSpec): Promise<{ ifindex: number; records?: number }>;
+  addPort(spec: NativePortSpec): Promise<{ ifindex: number; records?: number; tapOrigin?: TapOrigin }>;
   deletePort(ofport: number): Promise<void>;
   configure(config: NativeBridgeConfig): Promise<void>;
   fdb(): Promise<NativeFdbEntry[]>;

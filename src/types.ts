@@ -39,12 +39,25 @@ export interface PortOptions {
   allowMissing?: boolean;
   /** pcap ports (offline replay): the trace replayed on this port and/or the file recording what it sends. */
   pcap?: { in?: string; out?: string; repeat?: number };
+  /**
+   * tap ports. persist: the device outlives the switch (TUNSETPERSIST) and is
+   * attached again next time, in whatever namespace it was moved to (with
+   * searchNamespaces, found there by name and `mac`); deletePort removes it, close()
+   * leaves it. mac: the address a device made anew gets.
+   */
+  tap?: { persist?: boolean; mac?: string; searchNamespaces?: boolean };
 }
 
 export interface PortInfo {
   name: string;
   type: PortType;
   ofport: number;
+}
+
+/** What addPort says about the port it added. */
+export interface AddedPort extends PortInfo {
+  /** tap ports: whether the device was made now or found (see PortOptions.tap). */
+  tapOrigin?: 'created' | 'attached' | 'attached in another network namespace';
 }
 
 export interface PortStats {

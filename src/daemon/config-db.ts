@@ -29,6 +29,8 @@ export interface DbPort {
   tag?: number;
   /** VLAN trunk list; accepted in the schema, not applied by the datapath yet. */
   trunks?: number[];
+  /** tap: the device's MAC, kept so that a TAP made again gets the same one (tap-ports.ts). */
+  mac?: string;
 }
 
 export interface DbBridge {
@@ -137,7 +139,7 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
     const ofports = new Map<number, string>();
     bridge.ports = (raw.ports as unknown[]).map((p, j) => {
       const pat = `${at}.ports[${j}]`;
-      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks']);
+      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks', 'mac']);
       const portName = name(rp.name, `${pat}.name`, 'port');
       const owner = portOwners.get(portName);
       if (owner !== undefined) fail(`${pat}.name`, `port ${portName} is already on bridge ${owner}`);
@@ -152,6 +154,13 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
       if (rp.trunks !== undefined) {
         if (!Array.isArray(rp.trunks)) fail(`${pat}.trunks`, 'must be an array of VLAN ids');
         port.trunks = (rp.trunks as unknown[]).map((t, k) => int(t, `${pat}.trunks[${k}]`, VLAN_ID));
+      }
+      if (rp.mac !== undefined) {
+        if (port.type !== 'tap') fail(`${pat}.mac`, 'only a tap port has a MAC in the config (an afpacket netdev keeps its own)');
+        if (typeof rp.mac !== 'string' || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(rp.mac)) {
+          fail(`${pat}.mac`, `must be a MAC address like "02:00:00:00:00:01" (lower case), got ${JSON.stringify(rp.mac)}`);
+        }
+        port.mac = rp.mac as string;
       }
       return port;
     });

@@ -34,6 +34,7 @@ import {
 import { type InjectSummary, InjectSchedule, pace, parseInjectArgs, readTrace, summarize, usableRecords } from './inject.js';
 import { Jobs } from './jobs.js';
 import { portKey } from './restore.js';
+import { netdevMac, portOptions } from './tap-ports.js';
 import type { Client } from './server.js';
 import { type BridgeApi, type Log, type SwitchApi, watchBridge } from './switch-api.js';
 
@@ -297,6 +298,11 @@ export class Controller {
 
   private async deleteBridge(name: string): Promise<unknown> {
     const old = this.docBridge(name);
+    // Its TAPs go with it: deleted one by one (closing the bridge would keep them, persistent).
+    const live = this.liveBridge(name);
+    for (const p of old.ports) {
+      if (p.type === 'tap' && !this.missing.has(portKey(name, p.name))) await live.deletePort(p.name);
+    }
     await this.sw.deleteBridge(name);
     const next = this.config();
     next.bridges = next.bridges.filter((b) => b.name !== name);
@@ -317,7 +323,7 @@ export class Controller {
     this.watchExpiry(bridge);
     if (old.flows) await installSaved(bridge, parseSavedFlows(old.flows, old.ports));
     for (const p of old.ports) {
-      if (!this.missing.has(portKey(old.name, p.name))) await bridge.addPort(p.name, { type: p.type, ofport: p.ofport });
+      if (!this.missing.has(portKey(old.name, p.name))) await bridge.addPort(p.name, portOptions(p));
     }
   }
 
@@ -363,15 +369,19 @@ export class Controller {
       trunks.forEach((v) => checkVlan(v, 'trunks'));
       throw new NodeswitchError('--trunks (VLAN trunk port) is not supported yet; the port was not added', 'trunks');
     }
+    const entry: DbPort = { name: port, type: type as DbPortType, ofport };
     let info;
     try {
-      info = await bridge.addPort(port, { type, ofport });
+      info = await bridge.addPort(port, portOptions(entry));
     } catch (err) {
       if (err instanceof NodeswitchError) throw err;
       // The datapath's own errors (no such netdev, cannot create the tap, …).
       throw new NodeswitchError(`cannot add ${type} port ${port} to bridge ${brName}: ${(err as Error).message}`, 'port');
     }
-    const entry: DbPort = { name: port, type: type as DbPortType, ofport: info.ofport };
+    if (type === 'tap') {
+      const mac = netdevMac(port);
+      if (mac !== undefined) entry.mac = mac;
+    }
     const next = this.config();
     next.bridges.find((b) => b.name === brName)!.ports.push(entry);
     await this.commit(next, () => bridge.deletePort(port));
@@ -404,7 +414,7 @@ export class Controller {
     const b = next.bridges.find((x) => x.name === brName)!;
     b.ports = b.ports.filter((p) => p.name !== port);
     await this.commit(next, async () => {
-      if (attached) await bridge.addPort(port, { type: entry.type, ofport: entry.ofport });
+      if (attached) await bridge.addPort(port, portOptions(entry));
     });
     this.missing.delete(key);
     this.log(`bridge ${brName}: port ${port} deleted`);

@@ -60,7 +60,7 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
   let controller: Controller;
   try {
     const restored = await restoreSwitch(sw, doc, opts.db, log);
-    if (!loaded) {
+    if (!loaded || restored.filled) {
       try {
         saveDb(opts.db, restored.doc);
       } catch (err) {

@@ -4,7 +4,7 @@
 // when it builds the real Switch).
 import type { TraceResult } from '../bridge.js';
 import type { FlowSpec } from '../ofproto/flow-syntax.js';
-import type { BridgeCreateOptions, BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
+import type { AddedPort, BridgeCreateOptions, BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
 
 export interface PortEvent {
   port: string;
@@ -44,7 +44,7 @@ export interface BridgeApi {
   readonly options: Required<BridgeOptions>;
   configure(opts: BridgeOptions): Promise<void>;
   ports(): PortInfo[];
-  addPort(name: string, opts: PortOptions): Promise<PortInfo>;
+  addPort(name: string, opts: PortOptions): Promise<AddedPort>;
   deletePort(name: string): Promise<void>;
   fdb(): Promise<FdbEntry[]>;
   fdbFlush(): Promise<void>;
