@@ -5,86 +5,46 @@
 //
 // Two hosts on veths, one bridge in a daemon child process; the CLI as separate
 // processes. Needs root.
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, sleep, waitFor } from '../../src/lab/index.js';
+import { describe, expect, it } from 'vitest';
+import { sleep, waitFor } from '../../src/lab/index.js';
 import type { JobInfo } from '../../src/daemon/jobs.js';
-import { macBytes } from '../native/packets.js';
-import { pcapFile } from '../native/pcap-files.js';
-import { type CliPaths, type CliResult, runCli, startCli } from './cli-process.js';
-import { type DaemonProcess, startDaemon, stopDaemon } from './daemon-process.js';
-import { canRun, requirePrerequisitesInCI } from './helpers.js';
+import { type CliResult, runCli, startCli } from './cli-process.js';
+import { canRunDaemon, useDaemon } from './daemon-fixture.js';
+import { requirePrerequisitesInCI } from './helpers.js';
+import { writeTestTrace } from './test-traces.js';
 
 requirePrerequisitesInCI();
 
-const compiled = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
-
-describe.skipIf(!canRun || !existsSync(compiled))('live jobs ↔ daemon', () => {
-  let dir: string;
-  let paths: CliPaths;
-  let lab: Lab;
-  let daemon: DaemonProcess | undefined;
+describe.skipIf(!canRunDaemon)('live jobs ↔ daemon', () => {
   let br: string;
   let p1: string;
   let p2: string;
   let h2mac: string;
-
-  const cli = (...args: string[]): Promise<CliResult> => runCli(paths, args);
-  const ok = async (...args: string[]): Promise<string> => {
-    const r = await cli(...args);
-    expect(r, `nodeswitch ${args.join(' ')}`).toMatchObject({ code: 0, stderr: '' });
-    return r.stdout;
-  };
-  const jobs = async (): Promise<JobInfo[]> => JSON.parse(await ok('list-jobs', '--json')) as JobInfo[];
-  const txOf = async (port: string): Promise<number> =>
-    (JSON.parse(await ok('dump-ports', br, port, '--json')) as { txPackets: number }[])[0]!.txPackets;
-
-  /** `n` frames to h2 from a made-up station, `gapUs` apart. */
-  function trace(name: string, n: number, gapUs = 0): string {
-    const records = Array.from({ length: n }, (_, i) => {
-      const f = Buffer.alloc(64);
-      macBytes(h2mac).copy(f, 0);
-      macBytes('02:aa:00:00:00:07').copy(f, 6);
-      f.writeUInt16BE(0x88b5, 12);
-      f.writeUInt32BE(i, 14);
-      return { data: f, tsNs: BigInt(i * gapUs) * 1000n };
-    });
-    const file = join(dir, name);
-    writeFileSync(file, pcapFile(records));
-    return file;
-  }
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ns-jobs-'));
-    paths = { sock: join(dir, 'ns.sock'), db: join(dir, 'db.json') };
-    lab = new Lab();
+  const d = useDaemon('ns-jobs', async ({ lab, ok }) => {
     br = lab.name('b');
     await lab.addHost('h1');
     await lab.addHost('h2');
     p1 = await lab.addVethHost('h1', '10.83.0.1/24');
     p2 = await lab.addVethHost('h2', '10.83.0.2/24');
     h2mac = await lab.mac('h2');
-    daemon = await startDaemon(paths.sock, paths.db);
     await ok('add-br', br);
     await ok('add-port', br, p1);
     await ok('add-port', br, p2);
   });
 
-  afterAll(async () => {
-    if (daemon) {
-      daemon.child.kill('SIGCONT');
-      await stopDaemon(daemon);
-    }
-    await lab?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const cli = (...args: string[]): Promise<CliResult> => runCli(d.paths, args);
+  const ok = (...args: string[]): Promise<string> => d.ok(...args);
+  const jobs = async (): Promise<JobInfo[]> => JSON.parse(await ok('list-jobs', '--json')) as JobInfo[];
+  const txOf = async (port: string): Promise<number> =>
+    (JSON.parse(await ok('dump-ports', br, port, '--json')) as { txPackets: number }[])[0]!.txPackets;
+  /** `n` frames to h2, `gapUs` apart. */
+  const trace = (name: string, n: number, gapUs = 0): string => writeTestTrace(join(d.dir, name), h2mac, n, gapUs);
 
   it('a capture whose CLI is killed with SIGKILL ends at once: the file stops growing, the port takes a new capture', async () => {
-    const file = join(dir, 'orphan.pcap');
-    const cap = startCli(paths, ['capture', br, p1, '-w', file]);
+    const file = join(d.dir, 'orphan.pcap');
+    const cap = startCli(d.paths, ['capture', br, p1, '-w', file]);
     await waitFor(async () => (await jobs()).some((j) => j.kind === 'capture' && j.port === p1), { timeoutMs: 5000, what: 'capture job' });
     const [job] = await jobs();
     expect(job).toMatchObject({ kind: 'capture', bridge: br, port: p1, ofport: 1, file });
@@ -92,20 +52,20 @@ describe.skipIf(!canRun || !existsSync(compiled))('live jobs ↔ daemon', () => 
     await cap.done;
     // Far sooner than the 30 s lease: the connection closing ends it.
     await waitFor(async () => (await jobs()).length === 0, { timeoutMs: 3000, what: 'capture ended with its client' });
-    expect(daemon!.stderr()).toMatch(new RegExp(`capture ${job!.id} of port ${p1} ended \\(client gone\\)`));
+    expect(d.daemon!.stderr()).toMatch(new RegExp(`capture ${job!.id} of port ${p1} ended \\(client gone\\)`));
     const size = statSync(file).size;
-    await lab.ping('h1', '10.83.0.2', { count: 3 });
+    await d.lab.ping('h1', '10.83.0.2', { count: 3 });
     expect(statSync(file).size).toBe(size);
-    const again = startCli(paths, ['capture', br, p1, '-w', join(dir, 'again.pcap'), '--count', '1']);
+    const again = startCli(d.paths, ['capture', br, p1, '-w', join(d.dir, 'again.pcap'), '--count', '1']);
     await waitFor(async () => (await jobs()).length === 1, { timeoutMs: 5000, what: 'second capture' });
-    await lab.ping('h1', '10.83.0.2', { count: 1 });
+    await d.lab.ping('h1', '10.83.0.2', { count: 1 });
     expect(await again.done).toMatchObject({ code: 0, stdout: '1 packet captured\n' });
   });
 
   it('an inject whose CLI is killed with SIGKILL stops feeding the port', async () => {
     const file = trace('slow.pcap', 200, 0);
     const before = await txOf(p2);
-    const inj = startCli(paths, ['inject', br, p1, file, '--pps', '20']); // 10 s
+    const inj = startCli(d.paths, ['inject', br, p1, file, '--pps', '20']); // 10 s
     await waitFor(async () => (await jobs()).some((j) => j.kind === 'inject'), { timeoutMs: 5000, what: 'inject job' });
     await sleep(500);
     inj.child.kill('SIGKILL');
@@ -120,9 +80,9 @@ describe.skipIf(!canRun || !existsSync(compiled))('live jobs ↔ daemon', () => 
 
   it('list-jobs shows both kinds; stop-job ID stops either; an unknown id is refused', async () => {
     expect(await ok('list-jobs')).toBe('no jobs running\n');
-    const capFile = join(dir, 'listed.pcap');
-    const cap = startCli(paths, ['capture', br, p2, '-w', capFile]);
-    const inj = startCli(paths, ['inject', br, p1, trace('long.pcap', 100, 0), '--pps', '10', '--json']);
+    const capFile = join(d.dir, 'listed.pcap');
+    const cap = startCli(d.paths, ['capture', br, p2, '-w', capFile]);
+    const inj = startCli(d.paths, ['inject', br, p1, trace('long.pcap', 100, 0), '--pps', '10', '--json']);
     await waitFor(async () => (await jobs()).length === 2, { timeoutMs: 5000, what: 'two jobs' });
     const listed = await jobs();
     expect(listed.map((j) => [j.kind, j.port]).sort()).toEqual([['capture', p2], ['inject', p1]]);
@@ -150,34 +110,34 @@ describe.skipIf(!canRun || !existsSync(compiled))('live jobs ↔ daemon', () => 
     const r = await cli('dump-ports', br, '7');
     expect([r.code, r.stderr]).toEqual([1, `nodeswitch: bridge ${br} has no port 7 (no port of that name or ofport)\n`]);
 
-    const cap = startCli(paths, ['capture', br, '2', '-w', join(dir, 'by-number.pcap'), '--count', '3', '--direction', 'out']);
+    const cap = startCli(d.paths, ['capture', br, '2', '-w', join(d.dir, 'by-number.pcap'), '--count', '3', '--direction', 'out']);
     await waitFor(async () => (await jobs()).length === 1, { timeoutMs: 5000, what: 'capture by ofport' });
     expect((await jobs())[0]).toMatchObject({ port: p2, ofport: 2 });
     expect(await ok('inject', br, '1', trace('three.pcap', 3), '--topspeed')).toMatch(new RegExp(`^injected 3 packets .* into port 1 on bridge ${br}`));
     expect(await cap.done).toMatchObject({ code: 0, stdout: '3 packets captured\n' });
 
-    const extra = await lab.addVethHost('h1', null, { ifname: 'eth1' });
+    const extra = await d.lab.addVethHost('h1', null, { ifname: 'eth1' });
     await ok('add-port', br, extra, '--ofport', '9');
     await ok('del-port', br, '9');
     expect(JSON.parse(await ok('list-ports', br, '--json'))).toEqual([p1, p2].sort());
   });
 
   it('a daemon stopped with SIGSTOP: a verb says so within --timeout, and so does a running inject', async () => {
-    const inj = startCli(paths, ['inject', br, p1, trace('paused.pcap', 100, 0), '--pps', '5', '--timeout', '2']);
+    const inj = startCli(d.paths, ['inject', br, p1, trace('paused.pcap', 100, 0), '--pps', '5', '--timeout', '2']);
     await waitFor(async () => (await jobs()).length === 1, { timeoutMs: 5000, what: 'inject running' });
-    daemon!.child.kill('SIGSTOP');
+    d.daemon!.child.kill('SIGSTOP');
     try {
       const t0 = Date.now();
       const r = await cli('list-br', '--timeout', '2');
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`nodeswitch: the daemon at ${paths.sock} did not answer within 2 s (--timeout 2): it may be stopped, stuck or overloaded\n`);
+      expect(r.stderr).toBe(`nodeswitch: the daemon at ${d.paths.sock} did not answer within 2 s (--timeout 2): it may be stopped, stuck or overloaded\n`);
       expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
       // The inject checks every 5 s; its check then waits 2 s.
       const stuck = await inj.done;
       expect(stuck.code).toBe(1);
       expect(stuck.stderr).toMatch(/did not answer within 2 s/);
     } finally {
-      daemon!.child.kill('SIGCONT');
+      d.daemon!.child.kill('SIGCONT');
     }
     // Its client gone, the daemon ends the inject once it runs again.
     await waitFor(async () => (await jobs()).length === 0, { timeoutMs: 5000, what: 'inject ended after SIGCONT' });

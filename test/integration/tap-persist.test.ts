@@ -3,72 +3,48 @@
 // same MAC, the namespace keeping its NIC and address; a TAP left in the root
 // namespace is attached again, not made anew; one deleted meanwhile is made again
 // with its MAC; del-port and del-br remove the device, wherever it is.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, run, waitFor } from '../../src/lab/index.js';
-import { type CliPaths, runCli } from './cli-process.js';
-import { type DaemonProcess, startDaemon, stopDaemon } from './daemon-process.js';
-import { canRun, requirePrerequisitesInCI } from './helpers.js';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { run, waitFor } from '../../src/lab/index.js';
+import { startDaemon, stopDaemon } from './daemon-process.js';
+import { canRunDaemon, useDaemon } from './daemon-fixture.js';
+import { requirePrerequisitesInCI } from './helpers.js';
 
 requirePrerequisitesInCI();
 
-const compiled = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
-
-describe.skipIf(!canRun || !existsSync(compiled))('persistent TAPs across daemon restarts', () => {
-  let dir: string;
-  let paths: CliPaths;
-  let lab: Lab;
-  let daemon: DaemonProcess | undefined;
+describe.skipIf(!canRunDaemon)('persistent TAPs across daemon restarts', () => {
   let br: string;
   let nsTap: string; // handed to h2
   let rootTap: string; // left in the root namespace
   let nsTapMac: string;
-
-  const ok = async (...args: string[]): Promise<string> => {
-    const r = await runCli(paths, args);
-    expect(r, `nodeswitch ${args.join(' ')}`).toMatchObject({ code: 0, stderr: '' });
-    return r.stdout;
-  };
-  const rootLink = async (name: string): Promise<{ exists: boolean; ifindex?: number; mac?: string }> => {
-    const r = await run(['ip', '-j', 'link', 'show', name], { check: false });
-    if (r.code !== 0) return { exists: false };
-    const [link] = JSON.parse(r.stdout) as { ifindex: number; address: string }[];
-    return { exists: true, ifindex: link!.ifindex, mac: link!.address };
-  };
-  const inH2 = async (name: string): Promise<boolean> => (await lab.exec('h2', ['ip', 'link', 'show', name], { check: false })).code === 0;
-  const dbPorts = (): { name: string; type: string; mac?: string }[] =>
-    (JSON.parse(readFileSync(paths.db, 'utf8')) as { bridges: { name: string; ports: { name: string; type: string; mac?: string }[] }[] }).bridges.find(
-      (b) => b.name === br,
-    )!.ports;
-  const pingH2 = async (): Promise<number> => (await lab.ping('h1', '10.86.0.2', { count: 3, timeout: 2 })).received;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ns-tap-'));
-    paths = { sock: join(dir, 'ns.sock'), db: join(dir, 'db.json') };
-    lab = new Lab();
+  const d = useDaemon('ns-tap', async ({ lab, ok }) => {
     br = lab.name('b');
     nsTap = lab.name('tn');
     rootTap = lab.name('tr');
     await lab.addHost('h1');
     await lab.addHost('h2');
     const veth = await lab.addVethHost('h1', '10.86.0.1/24');
-    daemon = await startDaemon(paths.sock, paths.db);
     await ok('add-br', br);
     await ok('add-port', br, veth);
     await ok('add-port', br, nsTap, '--type', 'tap');
     await ok('add-port', br, rootTap, '--type', 'tap');
     await lab.moveIntoHost(nsTap, 'h2', '10.86.0.2/24');
-    nsTapMac = await lab.mac('h2', nsTap);
+    nsTapMac = await d.lab.mac('h2', nsTap);
   });
 
-  afterAll(async () => {
-    if (daemon) await stopDaemon(daemon);
-    await lab?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const ok = (...args: string[]): Promise<string> => d.ok(...args);
+  const rootLink = async (name: string): Promise<{ exists: boolean; ifindex?: number; mac?: string }> => {
+    const r = await run(['ip', '-j', 'link', 'show', name], { check: false });
+    if (r.code !== 0) return { exists: false };
+    const [link] = JSON.parse(r.stdout) as { ifindex: number; address: string }[];
+    return { exists: true, ifindex: link!.ifindex, mac: link!.address };
+  };
+  const inH2 = async (name: string): Promise<boolean> => (await d.lab.exec('h2', ['ip', 'link', 'show', name], { check: false })).code === 0;
+  const dbPorts = (): { name: string; type: string; mac?: string }[] =>
+    (JSON.parse(readFileSync(d.paths.db, 'utf8')) as { bridges: { name: string; ports: { name: string; type: string; mac?: string }[] }[] }).bridges.find(
+      (b) => b.name === br,
+    )!.ports;
+  const pingH2 = async (): Promise<number> => (await d.lab.ping('h1', '10.86.0.2', { count: 3, timeout: 2 })).received;
 
   it('keeps every TAP\'s MAC in the DB', async () => {
     const ports = dbPorts();
@@ -81,20 +57,20 @@ describe.skipIf(!canRun || !existsSync(compiled))('persistent TAPs across daemon
     it(`a TAP moved into a namespace survives a daemon ${how} and restart: same MAC, address, traffic`, async () => {
       const before = await rootLink(rootTap);
       if (how === 'SIGTERM') {
-        expect((await stopDaemon(daemon!)).code).toBe(0);
+        expect((await stopDaemon(d.daemon!)).code).toBe(0);
       } else {
-        daemon!.child.kill('SIGKILL');
-        await daemon!.exited;
+        d.daemon!.child.kill('SIGKILL');
+        await d.daemon!.exited;
       }
-      daemon = undefined;
+      d.daemon = undefined;
       // While no daemon runs: the devices stay where they were.
       expect(await inH2(nsTap)).toBe(true);
       expect((await rootLink(rootTap)).exists).toBe(true);
-      daemon = await startDaemon(paths.sock, paths.db);
-      expect(daemon.stderr()).toMatch(new RegExp(`port ${nsTap} \\(tap, ofport 2\\) attached.*: its TAP device attached in another network namespace`));
-      expect(daemon.stderr()).toMatch(new RegExp(`port ${rootTap} \\(tap, ofport 3\\) attached.*: its TAP device attached\\n`));
-      expect(await lab.mac('h2', nsTap)).toBe(nsTapMac);
-      expect((await lab.ip('h2', ['-4', 'addr', 'show', nsTap])).stdout).toContain('10.86.0.2/24');
+      d.daemon = await startDaemon(d.paths.sock, d.paths.db);
+      expect(d.daemon.stderr()).toMatch(new RegExp(`port ${nsTap} \\(tap, ofport 2\\) attached.*: its TAP device attached in another network namespace`));
+      expect(d.daemon.stderr()).toMatch(new RegExp(`port ${rootTap} \\(tap, ofport 3\\) attached.*: its TAP device attached\\n`));
+      expect(await d.lab.mac('h2', nsTap)).toBe(nsTapMac);
+      expect((await d.lab.ip('h2', ['-4', 'addr', 'show', nsTap])).stdout).toContain('10.86.0.2/24');
       // The root one is the same device (not made anew): same ifindex and MAC.
       expect(await rootLink(rootTap)).toEqual(before);
       await waitFor(async () => (await pingH2()) === 3, { timeoutMs: 10_000, what: 'ping across the reattached TAP' });
@@ -103,11 +79,11 @@ describe.skipIf(!canRun || !existsSync(compiled))('persistent TAPs across daemon
 
   it('a TAP deleted while the daemon was down is made again, with its MAC', async () => {
     const { mac } = await rootLink(rootTap);
-    expect((await stopDaemon(daemon!)).code).toBe(0);
-    daemon = undefined;
+    expect((await stopDaemon(d.daemon!)).code).toBe(0);
+    d.daemon = undefined;
     await run(['ip', 'link', 'del', rootTap]);
-    daemon = await startDaemon(paths.sock, paths.db);
-    expect(daemon.stderr()).toMatch(new RegExp(`port ${rootTap} .*: its TAP device made again`));
+    d.daemon = await startDaemon(d.paths.sock, d.paths.db);
+    expect(d.daemon.stderr()).toMatch(new RegExp(`port ${rootTap} .*: its TAP device made again`));
     expect((await rootLink(rootTap)).mac).toBe(mac);
   });
 

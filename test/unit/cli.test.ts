@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseBridgeSettings, parseHttpAddress, parseTrunks } from '../../src/cli/args.js';
 import { formatDumpFlows } from '../../src/cli/format.js';
 import { main } from '../../src/cli/main.js';
+import { runMain } from './run-main.js';
 import { formatTrace } from '../../src/cli/trace-format.js';
 import { resolvePaths } from '../../src/daemon/paths.js';
 
@@ -14,12 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ns-cli-'));
 const sock = join(dir, 'none.sock');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) }, {});
-  return { code, out, err };
-}
+const run = runMain;
 
 describe('bad usage exits 1 with "nodeswitch: " and names the argument', () => {
   const cases: [string[], RegExp][] = [

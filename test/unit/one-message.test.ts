@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runMain } from './run-main.js';
 import { validateDoc } from '../../src/daemon/config-db.js';
 import { Controller } from '../../src/daemon/controller.js';
 import { DbError, loadDb } from '../../src/daemon/config-db.js';
@@ -23,12 +23,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ns-msg-'));
 const sock = join(dir, 'none.sock');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) }, {});
-  return { code, out, err };
-}
+const run = runMain;
 
 async function controller(): Promise<Controller> {
   const sw = new FakeSwitch();
