@@ -7,6 +7,12 @@
 //   {"id": 1, "ok": false, "error": {"message": "...", "argument": "port"}}
 // Arguments are checked again on the daemon side: the socket is an API, not only the
 // CLI's private channel.
+//
+// A client may close its sending side once it has sent its requests: each complete
+// one is still answered (a last line without "\n" too), then the daemon closes. The
+// live jobs a connection starts (capture, inject) last only while the client keeps
+// its sending side open: closing it, or dying, stops them (jobs.ts). A poll or a
+// stop may come on another connection (by bridge and port, or stop-job by id).
 import { NodeswitchError } from '../errors.js';
 
 export const VERBS = [
