@@ -43,7 +43,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('the config DB lock', () => {
 
   afterAll(async () => {
     for (const d of daemons) {
-      d.child.kill('SIGKILL');
+      if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
       await d.exited;
     }
     await lab?.cleanup();
@@ -53,6 +53,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('the config DB lock', () => {
   it('a second daemon on the same DB refuses, naming the holder, and attaches nothing', async () => {
     const holder = daemons[0]!;
     const second = spawnDaemon(join(dir, 'two.sock'), db);
+    daemons.push(second); // killed in afterAll should it start after all
     expect(await second.exited).toBe(1);
     expect(second.stderr()).toContain(
       `nodeswitch: config DB ${db} is in use by the daemon with pid ${holder.child.pid} (socket ${join(dir, 'one.sock')}): ` +
@@ -62,6 +63,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('the config DB lock', () => {
     // Through another path to the same file: the same refusal.
     symlinkSync(join(dir, 'lib'), join(dir, 'alias'));
     const third = spawnDaemon(join(dir, 'three.sock'), join(dir, 'alias', 'db.json'));
+    daemons.push(third);
     expect(await third.exited).toBe(1);
     expect(third.stderr()).toMatch(/is in use by the daemon with pid \d+/);
     // One switch on the veths: every echo answered once.
@@ -71,7 +73,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('the config DB lock', () => {
   });
 
   it('a holder killed with SIGKILL leaves no lock behind: a new daemon starts on the DB', async () => {
-    const holder = daemons.shift()!;
+    const holder = daemons[0]!;
     holder.child.kill('SIGKILL');
     await holder.exited;
     const next = await startDaemon(join(dir, 'two.sock'), db);
@@ -79,7 +81,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('the config DB lock', () => {
     const r = await runCli({ sock: join(dir, 'two.sock'), db }, ['list-br']);
     expect(r).toMatchObject({ code: 0, stdout: `br0\n${br}\n` });
     expect((await lab.ping('h1', '10.84.0.2', { count: 2 })).received).toBe(2);
-    const { code } = await stopDaemon(daemons.pop()!);
+    const { code } = await stopDaemon(next);
     expect(code).toBe(0);
   });
 });
