@@ -68,14 +68,19 @@ export class DaemonConnection {
     );
   }
 
-  /** Sends one verb; resolves with its result, rejects with the daemon's error. `timeoutMs` overrides the connection's. */
-  request(verb: Verb, args: Args, timeoutMs = this.timeoutMs): Promise<unknown> {
+  /**
+   * Sends one verb; resolves with its result, rejects with the daemon's error.
+   * `deadlineMs` overrides the connection's timeout for this answer (a long poll's
+   * own wait plus it); a miss is still reported in --timeout's terms.
+   */
+  request(verb: Verb, args: Args, deadlineMs = this.timeoutMs): Promise<unknown> {
     if (this.broken) return Promise.reject(this.broken);
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       const p: Pending = { id, resolve, reject, timer: undefined };
-      if (timeoutMs > 0) {
-        p.timer = setTimeout(() => this.fail(new DaemonTimeout(this.sock, Math.round(timeoutMs / 100) / 10)), timeoutMs);
+      if (deadlineMs > 0) {
+        const seconds = Math.round((this.timeoutMs || deadlineMs) / 100) / 10;
+        p.timer = setTimeout(() => this.fail(new DaemonTimeout(this.sock, seconds)), deadlineMs);
       }
       this.pending.push(p);
       this.socket.write(JSON.stringify({ id, verb, args }) + '\n');
