@@ -17,6 +17,19 @@ export function drained(stream: NodeJS.WritableStream & { writableLength?: numbe
   });
 }
 
+/**
+ * A reader that went away (`| head -1`) is not an error of ours: EPIPE on stdout or
+ * stderr would otherwise be an unhandled 'error' event, a stack trace and exit 1.
+ * Called before anything is written.
+ */
+export function toleratePipeReadersGoing(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
+}
+
 /** Exits with `code` once stdout and stderr are drained. */
 export async function exitWhenDrained(code: number): Promise<never> {
   process.exitCode = code;
