@@ -11,7 +11,9 @@
 // The live verbs (inject, capture) change no configuration. inject is checked and
 // its trace read in the queue, then paced beside it (inject.ts), so a trace that
 // takes minutes does not hold up other verbs; capture-status waits beside it too
-// (capture.ts).
+// (capture.ts), and list-jobs answers beside it. Both are jobs of the client that
+// started them (jobs.ts). Flows that time out are saved too (saveExpired), through
+// the queue. A port argument is a port's name or its ofport (docPort).
 import { NodeswitchError } from '../errors.js';
 import type { PortStats } from '../types.js';
 import { MAC_AGING, MAC_TABLE_SIZE, MAX_OFPORT, OFPORT, type Range, VLAN_ID } from '../limits.js';
@@ -37,7 +39,6 @@ import { portKey } from './restore.js';
 import { netdevMac, portOptions } from './tap-ports.js';
 import type { Client } from './server.js';
 import { type BridgeApi, type Log, type SwitchApi, watchBridge } from './switch-api.js';
-
 
 export class Controller {
   private queue: Promise<unknown> = Promise.resolve();
