@@ -7,6 +7,7 @@ import { parseActions } from './ofproto/actions.js';
 import { FieldError, type Match } from './ofproto/fields.js';
 import { type Action, type FlowSpec, FlowSyntaxError, formatFlow, parseFlow, parseFlowsFile } from './ofproto/flow-syntax.js';
 import type {
+  AddedPort,
   BridgeCreateOptions,
   BridgeOptions,
   BridgeStats,
@@ -17,18 +18,26 @@ import type {
   PortStats,
   PortType,
 } from './types.js';
+import {
+  COUNT,
+  EXACT_INSERT_INV_PROB,
+  MAC_AGING,
+  MAC_TABLE_SIZE,
+  MAX_OFPORT,
+  MEGAFLOW_LIMIT,
+  MEGAFLOW_MAX_IDLE_MS,
+  MEGAFLOW_MAX_MASKS,
+  OFPORT,
+  PREFIX_GRANULARITY,
+} from './limits.js';
 import { checkInteger, checkNetdevName } from './validate.js';
 
 export const DEFAULT_MAC_AGING = 300;
 export const DEFAULT_MAC_TABLE_SIZE = 8192;
-// OpenFlow reserves 0xff00 and up for special ports (OFPP_LOCAL, …); OVS allocates below.
-export const MAX_OFPORT = 0xfeff;
-const MAX_MAC_AGING = 1_000_000;
-const MAX_MAC_TABLE_SIZE = 1 << 20;
 
 export interface TraceResult {
-  /** Tables visited in order; `flow` is undefined on a miss. `depth` > 0 inside resubmit. */
-  steps: { table: number; depth: number; flow: FlowEntry | undefined }[];
+  /** Tables visited in order; `flow` is undefined on a miss. `depth` > 0 inside resubmit; `inPort` as that lookup saw it. */
+  steps: { table: number; depth: number; inPort: number; flow: FlowEntry | undefined }[];
   /** The datapath ops the packet would run (outputs, rewrites, NORMAL, controller). */
   ops: NativeTrace['ops'];
   tableMiss: boolean;
@@ -55,11 +64,11 @@ export const DEFAULT_CACHE_CONFIG: NativeCacheConfig = {
 export function resolveBridgeOptions(opts: BridgeOptions, base?: Required<BridgeOptions>): Required<BridgeOptions> {
   return {
     macAging:
-      opts.macAging === undefined ? (base?.macAging ?? DEFAULT_MAC_AGING) : checkInteger(opts.macAging, 'mac-aging', 1, MAX_MAC_AGING),
+      opts.macAging === undefined ? (base?.macAging ?? DEFAULT_MAC_AGING) : checkInteger(opts.macAging, 'mac-aging', MAC_AGING),
     macTableSize:
       opts.macTableSize === undefined
         ? (base?.macTableSize ?? DEFAULT_MAC_TABLE_SIZE)
-        : checkInteger(opts.macTableSize, 'mac-table-size', 1, MAX_MAC_TABLE_SIZE),
+        : checkInteger(opts.macTableSize, 'mac-table-size', MAC_TABLE_SIZE),
   };
 }
 
@@ -99,8 +108,18 @@ export class Bridge extends EventEmitter {
       this.flows.addInitial([parseFlow('priority=0,actions=NORMAL')]).catch((err) => this.emit('error', err));
     }
     // Idle and hard timeouts, checked each second; the timer does not keep Node alive.
+    // 'flowsExpired' tells an owner that keeps the table elsewhere (the daemon's DB).
     this.expiry = setInterval(() => {
-      this.flows.expire().catch((err) => this.emit('error', err));
+      const timed = this.flows.list().filter((e) => e.spec.idleTimeout || e.spec.hardTimeout);
+      if (!timed.length) return;
+      this.flows
+        .expire()
+        .then(() => {
+          const left = new Set(this.flows.list().map((e) => e.id));
+          const count = timed.filter((e) => !left.has(e.id)).length;
+          if (count) this.emit('flowsExpired', { count });
+        })
+        .catch((err) => this.emit('error', err));
     }, 1000);
     this.expiry.unref();
   }
@@ -138,7 +157,7 @@ export class Bridge extends EventEmitter {
   /** The flows a match selects (all without one), with counters. */
   async dumpFlows(match = ''): Promise<FlowWithStats[]> {
     this.checkOpen();
-    const spec = match.trim() ? parseFlow(match, { context: 'delete', resolvePort: this.resolvePort }) : undefined;
+    const spec = match.trim() ? parseFlow(match, { context: 'delete', verb: 'dump-flows', resolvePort: this.resolvePort }) : undefined;
     return this.flows.dump(spec);
   }
 
@@ -193,8 +212,14 @@ export class Bridge extends EventEmitter {
     this.checkOpen();
     const t = await this.dp.trace(frame, inPort);
     const byId = new Map(this.flows.list().map((e) => [e.id, e]));
+    const [inPortAt] = addon.flowKeyLayout.in_port!; // a host-order u32
     return {
-      steps: t.steps.map((s) => ({ table: s.table, depth: s.depth, flow: s.flowId ? byId.get(s.flowId) : undefined })),
+      steps: t.steps.map((s) => ({
+        table: s.table,
+        depth: s.depth,
+        inPort: s.key.readUInt32LE(inPortAt),
+        flow: s.flowId ? byId.get(s.flowId) : undefined,
+      })),
       ops: t.ops,
       tableMiss: t.tableMiss,
       megaflow: t.megaflow,
@@ -224,11 +249,11 @@ export class Bridge extends EventEmitter {
   async setCacheConfig(config: Partial<NativeCacheConfig>): Promise<void> {
     this.checkOpen();
     const next = { ...this.cacheConfig, ...config };
-    checkInteger(next.limit, 'megaflow-limit', 0, 1 << 24);
-    checkInteger(next.maxIdleMs, 'megaflow-max-idle', 1, 86_400_000);
-    checkInteger(next.maxMasks, 'megaflow-max-masks', 1, 4096);
-    checkInteger(next.exactInsertInvProb, 'exact-insert-inv-prob', 1, 1 << 20);
-    checkInteger(next.prefixGranularity, 'prefix-granularity', 1, 32);
+    checkInteger(next.limit, 'megaflow-limit', MEGAFLOW_LIMIT);
+    checkInteger(next.maxIdleMs, 'megaflow-max-idle', MEGAFLOW_MAX_IDLE_MS);
+    checkInteger(next.maxMasks, 'megaflow-max-masks', MEGAFLOW_MAX_MASKS);
+    checkInteger(next.exactInsertInvProb, 'exact-insert-inv-prob', EXACT_INSERT_INV_PROB);
+    checkInteger(next.prefixGranularity, 'prefix-granularity', PREFIX_GRANULARITY);
     await this.dp.setCacheConfig(next);
     this.cacheConfig = next;
   }
@@ -269,7 +294,7 @@ export class Bridge extends EventEmitter {
     this.checkOpen();
     const direction = opts.direction ?? 'both';
     if (!['in', 'out', 'both'].includes(direction)) throw new NodeswitchError(`--direction must be in, out or both, got ${direction}`, 'direction');
-    const count = opts.count === undefined ? 0 : checkInteger(opts.count, 'count', 1, Number.MAX_SAFE_INTEGER);
+    const count = opts.count === undefined ? 0 : checkInteger(opts.count, 'count', COUNT);
     await this.dp.startCapture(this.requirePort(port).ofport, file, direction, count);
   }
 
@@ -295,13 +320,13 @@ export class Bridge extends EventEmitter {
    */
   async setBusyPoll(microseconds: number): Promise<void> {
     this.checkOpen();
-    await this.dp.setBusyPoll(checkInteger(microseconds, 'busy-poll', 0, 60_000_000));
+    await this.dp.setBusyPoll(checkInteger(microseconds, 'busy-poll', { min: 0, max: 60_000_000 }));
   }
 
   /** Limits on packets sent to the controller: queue length and packets per second. */
   async setUpcallLimits(queue: number, ratePerSecond: number): Promise<void> {
     this.checkOpen();
-    await this.dp.setUpcallLimits(checkInteger(queue, 'queue', 1, 1 << 20), checkInteger(ratePerSecond, 'rate', 1, 10_000_000));
+    await this.dp.setUpcallLimits(checkInteger(queue, 'queue', { min: 1, max: 1 << 20 }), checkInteger(ratePerSecond, 'rate', { min: 1, max: 10_000_000 }));
   }
 
   get options(): Required<BridgeOptions> {
@@ -327,7 +352,7 @@ export class Bridge extends EventEmitter {
     return this.portsByName.has(name) || this.pendingNames.has(name);
   }
 
-  async addPort(name: string, opts: PortOptions = {}): Promise<PortInfo> {
+  async addPort(name: string, opts: PortOptions = {}): Promise<AddedPort> {
     this.checkOpen();
     checkNetdevName(name, 'port');
     const type: PortType = opts.type ?? 'afpacket';
@@ -338,15 +363,23 @@ export class Bridge extends EventEmitter {
     if (this.hasPort(name) || owner !== undefined) {
       throw new NodeswitchError(`port ${name} is already on bridge ${owner ?? this.name}`, 'port');
     }
-    const ofport = opts.ofport === undefined ? this.nextOfport() : checkInteger(opts.ofport, 'ofport', 1, MAX_OFPORT);
+    const ofport = opts.ofport === undefined ? this.nextOfport() : checkInteger(opts.ofport, 'ofport', OFPORT);
     const holder = this.ofportHolder(ofport);
     if (holder !== undefined) {
       throw new NodeswitchError(`ofport ${ofport} is already taken by port ${holder} on bridge ${this.name}`, 'ofport');
     }
     this.pendingNames.add(name);
     this.pendingOfports.add(ofport);
+    let added;
     try {
-      const added = await this.dp.addPort({ name, type, ofport, allowMissing: opts.allowMissing === true, ...(opts.pcap ? { pcap: opts.pcap } : {}) });
+      added = await this.dp.addPort({
+        name,
+        type,
+        ofport,
+        allowMissing: opts.allowMissing === true,
+        ...(opts.pcap ? { pcap: opts.pcap } : {}),
+        ...(opts.tap && type === 'tap' ? { tap: opts.tap } : {}),
+      });
       this.replayRecords += added.records ?? 0;
     } finally {
       this.pendingNames.delete(name);
@@ -354,7 +387,7 @@ export class Bridge extends EventEmitter {
     }
     const info: PortInfo = { name, type, ofport };
     this.portsByName.set(name, info);
-    return { ...info };
+    return { ...info, ...(added.tapOrigin && { tapOrigin: added.tapOrigin }) };
   }
 
   async deletePort(name: string): Promise<void> {
@@ -404,7 +437,7 @@ export class Bridge extends EventEmitter {
       evicted: s.evicted,
       aged: s.aged,
       macEntries: s.macEntries,
-      dropped: { runt: s.dropRunt, badSource: s.dropBadSrc, samePort: s.dropSamePort, portDown: s.dropPortDown },
+      dropped: { runt: s.dropRunt, badSource: s.dropBadSrc, samePort: s.dropSamePort, portDown: s.dropPortDown, noPort: s.dropNoPort },
       parseErrors: s.parseErrors,
       tableMiss: s.tableMiss,
       invalidTtl: s.invalidTtl,
