@@ -73,6 +73,7 @@ interface JsonSummary {
   drops: { tableMiss: number; runt: number; badSource: number; samePort: number; invalidTtl: number; noPort: number };
   undeclaredPorts: number[];
   upcalls: number;
+  caches: { exactHits: number; megaflowHits: number; translations: number; megaflows: number; megaflowMasks: number };
   controllerFile?: string;
   wallSeconds: number;
   mpps: number;
@@ -114,7 +115,10 @@ describe.skipIf(!compiled || !addonBuilt)('nodeswitch replay (CLI)', () => {
     const in2 = recs([frame(B, A, 0), frame(B, A, 1)], T0 + 500n);
     const r = run('--in', `1=${trace('a.pcap', in1)}`, '--in', `2=${trace('b.pcap', in2)}`, '--in', `7=${trace('c.pcap', recs([frame(A, B, 9)]))}`, '--ports', '1,2,3,7', '--flows', flows, '--out', 'out', '--json');
     const s = json(r);
-    expect(Object.keys(s).sort()).toEqual(['controllerFile', 'drops', 'mpps', 'oversize', 'packetsRead', 'ports', 'truncated', 'undeclaredPorts', 'upcalls', 'wallSeconds']);
+    expect(Object.keys(s).sort()).toEqual(['caches', 'controllerFile', 'drops', 'mpps', 'oversize', 'packetsRead', 'ports', 'truncated', 'undeclaredPorts', 'upcalls', 'wallSeconds']);
+    // 6 frames; the UDP and TCP ones from port 1 to different rules, port 2's two to one rule.
+    expect(s.caches.exactHits + s.caches.megaflowHits + s.caches.translations).toBe(6);
+    expect(s.caches.translations).toBeGreaterThanOrEqual(4);
     expect(s.packetsRead).toBe(6);
     expect(s.truncated).toBe(0);
     expect(s.oversize).toBe(0);
