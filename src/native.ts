@@ -1,9 +1,6 @@
 // The one place that loads the C++ addon and types its surface. Everything else
 // imports from here; this is the only loosely typed file.
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 export type NativePortType = 'afpacket' | 'tap' | 'mem' | 'pcap';
 
@@ -196,16 +193,12 @@ interface NativeAddon {
   constants: { burst: number; maxFrame: number; flowKeySize: number; op: Record<string, number> };
 }
 
-function locateAddon(): string {
-  // Works from src/ (vitest) and from dist/src/ (compiled).
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    const candidate = join(dir, 'build', 'Release', 'nodeswitch.node');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
+function loadAddon(): NativeAddon {
+  try {
+    return createRequire(import.meta.url)('#binding') as NativeAddon;
+  } catch (err) {
+    throw new Error(`nodeswitch native addon not built or not loadable: run \`npm run build\` (${(err as Error).message.trim()})`);
   }
-  throw new Error('nodeswitch native addon not built: run `npm run build` (build/Release/nodeswitch.node is missing)');
 }
 
-const require = createRequire(import.meta.url);
-export const addon: NativeAddon = require(locateAddon()) as NativeAddon;
+export const addon: NativeAddon = loadAddon();
