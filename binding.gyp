@@ -24,6 +24,8 @@
         "native/dp/datapath.cc",
         "native/dp/datapath_ports.cc",
         "native/dp/datapath_tools.cc",
+        "native/addon/constants_js.cc",
+        "native/addon/counters_js.cc",
         "native/addon/flow_key_js.cc",
         "native/addon/classifier_testing_js.cc",
         "native/addon/pcap_js.cc",

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { NodeswitchError } from './errors.js';
-import { addon, type NativeDatapath, type NativeOffload, type NativePacketIn, type NativePortEvent, type NativeReplayResult, type NativeTrace } from './native.js';
+import { addon, constants, MAX_OFPORT, type NativeDatapath, type NativeOffload, type NativePacketIn, type NativePortEvent, type NativeReplayResult, type NativeTrace } from './native.js';
 import { compileAction } from './ofproto/compile.js';
 import { type FlowEntry, type FlowRemoved, FlowTable, type FlowWithStats } from './ofproto/flow-table.js';
 import { parseActions } from './ofproto/actions.js';
@@ -21,8 +21,6 @@ import { checkInteger, checkNetdevName } from './validate.js';
 
 export const DEFAULT_MAC_AGING = 300;
 export const DEFAULT_MAC_TABLE_SIZE = 8192;
-// OpenFlow reserves 0xff00 and up for special ports (OFPP_LOCAL, …); OVS allocates below.
-export const MAX_OFPORT = 0xfeff;
 const MAX_MAC_AGING = 1_000_000;
 const MAX_MAC_TABLE_SIZE = 1 << 20;
 
@@ -141,7 +139,7 @@ export class Bridge extends EventEmitter {
    * e.g. "output:2" or "normal" or "table", or parsed actions), as if it came in on
    * `inPort` (an ofport; default OFPP_CONTROLLER).
    */
-  async packetOut(data: Buffer, actions: string | Action[], inPort = 0xfffffffd): Promise<void> {
+  async packetOut(data: Buffer, actions: string | Action[], inPort = constants.ofpp.controller): Promise<void> {
     this.checkOpen();
     const list = typeof actions === 'string' ? this.parsePacketOutActions(data, actions) : actions;
     await this.dp.packetOut(data, inPort, list.map(compileAction));
@@ -276,7 +274,7 @@ export class Bridge extends EventEmitter {
     this.checkOpen();
     checkNetdevName(name, 'port');
     const type: PortType = opts.type ?? 'afpacket';
-    if (type !== 'afpacket' && type !== 'tap' && type !== 'mem' && type !== 'pcap') {
+    if (!constants.portTypes.includes(type)) {
       throw new NodeswitchError(`port type "${String(type)}" is not one of afpacket, tap`, 'type');
     }
     const owner = this.portOwner(name);
@@ -389,7 +387,7 @@ export class Bridge extends EventEmitter {
       if (e.type === 'packetIn') {
         const pkt: PacketIn = {
           inPort: e.inPort,
-          reason: e.reason === 0 ? 'no_match' : e.reason === 2 ? 'invalid_ttl' : 'action',
+          reason: constants.packetInReasons[e.reason] ?? 'action',
           tableId: e.tableId,
           cookie: e.cookie,
           totalLen: e.totalLen,

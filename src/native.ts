@@ -2,7 +2,51 @@
 // imports from here; this is the only loosely typed file.
 import { createRequire } from 'node:module';
 
+// ---- names and numbers shared with C++ -------------------------------------------
+// The values come only from addon.constants (native/addon/constants_js.cc builds it
+// from the C++ definitions); the unions below type them, and
+// test/native/constants.test.ts fails when a union and the C++ list drift apart.
+
+/** native/port/port_type.h NS_PORT_TYPES. */
 export type NativePortType = 'afpacket' | 'tap' | 'mem' | 'pcap';
+/** native/dp/of_action.h NS_PACKET_IN_REASONS, by reason code. */
+export type NativePacketInReason = 'no_match' | 'action' | 'invalid_ttl';
+/** native/dp/of_action.h NS_OP_CODES. */
+export type NativeOpName =
+  | 'output' | 'inPort' | 'normal' | 'flood' | 'all' | 'local' | 'controller'
+  | 'setEthSrc' | 'setEthDst' | 'setVlanVid' | 'setVlanPcp' | 'pushVlan' | 'popVlan'
+  | 'setIpv4Src' | 'setIpv4Dst' | 'setIpv6Src' | 'setIpv6Dst' | 'setIpDscp' | 'setIpEcn' | 'setIpTtl' | 'decTtl'
+  | 'setTpSrc' | 'setTpDst' | 'setInPort' | 'setMetadata' | 'resubmit';
+/** native/dp/of_action.h NS_OFPP: the reserved OpenFlow port numbers. */
+export type NativeReservedPort = 'max' | 'inPort' | 'table' | 'normal' | 'flood' | 'all' | 'controller' | 'local' | 'any';
+/** native/core/counters.h NS_PORT_COUNTERS, in struct order. */
+export type NativePortCounterName =
+  | 'rxPackets' | 'rxBytes' | 'rxDropped' | 'rxErrors' | 'txPackets' | 'txBytes' | 'txDropped' | 'txErrors' | 'linkDowns';
+/** native/core/counters.h NS_BRIDGE_COUNTERS, in struct order. */
+export type NativeBridgeCounterName =
+  | 'lookups' | 'hits' | 'learned' | 'moved' | 'flooded' | 'evicted' | 'aged'
+  | 'dropRunt' | 'dropBadSrc' | 'dropSamePort' | 'dropPortDown' | 'parseErrors' | 'tableMiss' | 'invalidTtl'
+  | 'upcalls' | 'upcallDrops';
+
+export interface NativeConstants {
+  /** Frames per receive burst and per output queue flush. */
+  burst: number;
+  /** The largest frame the datapath takes (a 64 KB GSO super-frame and its headers). */
+  maxFrame: number;
+  /** sizeof(FlowKey): the length of every raw key and mask. */
+  flowKeySize: number;
+  /** The highest ofport a switch port may have (OpenFlow reserves 0xff00 and up). */
+  maxOfport: number;
+  /** resubmit's table for "the table this resubmit runs in". */
+  resubmitCurrentTable: number;
+  /** OpenFlow 1.3's reserved port numbers (OFPP_*), 32-bit. */
+  ofpp: Record<NativeReservedPort, number>;
+  op: Record<NativeOpName, number>;
+  /** Index = the OpenFlow reason code a packet-in carries. */
+  packetInReasons: readonly NativePacketInReason[];
+  portTypes: readonly NativePortType[];
+  counters: { port: readonly NativePortCounterName[]; bridge: readonly NativeBridgeCounterName[] };
+}
 
 export interface NativePortSpec {
   name: string;
@@ -21,39 +65,16 @@ export interface NativeReplayResult {
   oversize: number;
 }
 
-export interface NativePortStats {
+/** One port's state and its counters (every NS_PORT_COUNTERS field). */
+export interface NativePortStats extends Record<NativePortCounterName, number> {
   ofport: number;
   up: boolean;
   ifindex: number;
-  rxPackets: number;
-  rxBytes: number;
-  rxDropped: number;
-  rxErrors: number;
-  txPackets: number;
-  txBytes: number;
-  txDropped: number;
-  txErrors: number;
-  linkDowns: number;
 }
 
-export interface NativeBridgeStats {
-  lookups: number;
-  hits: number;
-  learned: number;
-  moved: number;
-  flooded: number;
-  evicted: number;
-  aged: number;
+/** The bridge's counters (every NS_BRIDGE_COUNTERS field), MAC table size and cache figures. */
+export interface NativeBridgeStats extends Record<NativeBridgeCounterName, number> {
   macEntries: number;
-  dropRunt: number;
-  dropBadSrc: number;
-  dropSamePort: number;
-  dropPortDown: number;
-  parseErrors: number;
-  tableMiss: number;
-  invalidTtl: number;
-  upcalls: number;
-  upcallDrops: number;
   cacheHits: number;
   cacheMisses: number;
 }
@@ -175,6 +196,7 @@ export interface NativePacketIn {
 
 export interface NativeTrace {
   steps: { table: number; depth: number; flowId: number; key: Buffer }[];
+  /** Controller ops also carry their packet-in reason code and table. */
   ops: (NativeAction & { reason?: number; table?: number })[];
   tableMiss: boolean;
 }
@@ -190,7 +212,7 @@ interface NativeAddon {
   readPcap(path: string): { records: { caplen: number; len: number; tsNs: bigint; interface: number; data: Buffer }[] };
   /** FlowKey field → [byte offset, size]; numbers in it are host (little-endian) order. */
   flowKeyLayout: Record<string, [number, number]>;
-  constants: { burst: number; maxFrame: number; flowKeySize: number; op: Record<string, number> };
+  constants: NativeConstants;
 }
 
 function loadAddon(): NativeAddon {
@@ -202,3 +224,8 @@ function loadAddon(): NativeAddon {
 }
 
 export const addon: NativeAddon = loadAddon();
+
+/** Every number and name shared with C++ (see NativeConstants). */
+export const constants: NativeConstants = addon.constants;
+/** The highest ofport a switch port may have. */
+export const MAX_OFPORT = constants.maxOfport;

@@ -1,6 +1,7 @@
 // Public shapes of the switch's API (import { Switch } from 'nodeswitch').
+import type { NativePacketInReason, NativePortCounterName, NativePortType } from './native.js';
 
-export type PortType = 'afpacket' | 'tap' | 'mem' | 'pcap';
+export type PortType = NativePortType;
 
 export interface BridgeOptions {
   /** Seconds a learned MAC stays without being seen again (default 300). */
@@ -18,7 +19,7 @@ export interface BridgeCreateOptions extends BridgeOptions {
 export interface PacketIn {
   /** OpenFlow port it came in on. */
   inPort: number;
-  reason: 'no_match' | 'action' | 'invalid_ttl';
+  reason: NativePacketInReason;
   tableId: number;
   cookie: bigint;
   /** The frame's full length; `data` may be cut to the action's max_len. */
@@ -47,22 +48,17 @@ export interface PortInfo {
   ofport: number;
 }
 
-export interface PortStats {
+/**
+ * A port and its counters: rxPackets, rxBytes, rxDropped, rxErrors, txPackets,
+ * txBytes, txDropped, txErrors and linkDowns (times the port's netdev went down or
+ * away under the switch) — native/core/counters.h has what each one counts.
+ */
+export interface PortStats extends Record<NativePortCounterName, number> {
   name: string;
   ofport: number;
   type: PortType;
   up: boolean;
   ifindex: number;
-  rxPackets: number;
-  rxBytes: number;
-  rxDropped: number;
-  rxErrors: number;
-  txPackets: number;
-  txBytes: number;
-  txDropped: number;
-  txErrors: number;
-  /** Times the port's netdev went away under the switch. */
-  linkDowns: number;
 }
 
 export interface FdbEntry {

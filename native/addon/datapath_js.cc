@@ -1,5 +1,6 @@
 #include "addon/datapath_js.h"
 
+#include "addon/counters_js.h"
 #include "addon/js_args.h"
 
 #include "addon/flow_js.h"
@@ -160,14 +161,10 @@ Napi::Value DatapathJs::JsAddPort(const Napi::CallbackInfo& info) {
   if (!spec.Get("name").IsString() || !spec.Get("type").IsString()) throw Napi::TypeError::New(env, "port name and type must be strings");
   std::string name = spec.Get("name").As<Napi::String>();
   std::string type_text = spec.Get("type").As<Napi::String>();
-  uint16_t ofport = uint16_t(get_u32(spec, "ofport", 1, 0xfeff));
+  uint16_t ofport = uint16_t(get_u32(spec, "ofport", 1, kMaxOfport));
   bool allow_missing = spec.Get("allowMissing").ToBoolean();
   PortType type;
-  if (type_text == "afpacket") type = PortType::kAfPacket;
-  else if (type_text == "tap") type = PortType::kTap;
-  else if (type_text == "mem") type = PortType::kMem;
-  else if (type_text == "pcap") type = PortType::kPcap;
-  else throw Napi::TypeError::New(env, "unknown port type " + type_text);
+  if (!port_type_from_name(type_text, &type)) throw Napi::TypeError::New(env, "unknown port type " + type_text);
   if (type == PortType::kPcap) {
     // {in?: path, out?: path, repeat?: N, nanosecond?: bool}
     Napi::Value pv = spec.Get("pcap");
@@ -268,20 +265,11 @@ Napi::Value DatapathJs::JsPortStats(const Napi::CallbackInfo& info) {
     return [ports](Napi::Env env) -> Napi::Value {
       Napi::Array arr = Napi::Array::New(env, ports.size());
       for (size_t i = 0; i < ports.size(); i++) {
-        const PortCounters& c = ports[i].counters;
         Napi::Object o = Napi::Object::New(env);
         o.Set("ofport", ports[i].ofport);
         o.Set("up", ports[i].up);
         o.Set("ifindex", ports[i].ifindex);
-        o.Set("rxPackets", double(c.rx_packets));
-        o.Set("rxBytes", double(c.rx_bytes));
-        o.Set("rxDropped", double(c.rx_dropped));
-        o.Set("rxErrors", double(c.rx_errors));
-        o.Set("txPackets", double(c.tx_packets));
-        o.Set("txBytes", double(c.tx_bytes));
-        o.Set("txDropped", double(c.tx_dropped));
-        o.Set("txErrors", double(c.tx_errors));
-        o.Set("linkDowns", double(c.link_downs));
+        set_port_counters(o, ports[i].counters);
         arr.Set(i, o);
       }
       return arr;
@@ -299,23 +287,8 @@ Napi::Value DatapathJs::JsStats(const Napi::CallbackInfo& info) {
     MicroflowCacheStats cache = dp.cache_stats();
     return [c, entries, cache](Napi::Env env) -> Napi::Value {
       Napi::Object o = Napi::Object::New(env);
-      o.Set("lookups", double(c.lookups));
-      o.Set("hits", double(c.hits));
-      o.Set("learned", double(c.learned));
-      o.Set("moved", double(c.moved));
-      o.Set("flooded", double(c.flooded));
-      o.Set("evicted", double(c.evicted));
-      o.Set("aged", double(c.aged));
+      set_bridge_counters(o, c);
       o.Set("macEntries", entries);
-      o.Set("dropRunt", double(c.drop_runt));
-      o.Set("dropBadSrc", double(c.drop_bad_src));
-      o.Set("dropSamePort", double(c.drop_same_port));
-      o.Set("dropPortDown", double(c.drop_port_down));
-      o.Set("parseErrors", double(c.parse_errors));
-      o.Set("tableMiss", double(c.table_miss));
-      o.Set("invalidTtl", double(c.invalid_ttl));
-      o.Set("upcalls", double(c.upcalls));
-      o.Set("upcallDrops", double(c.upcall_drops));
       o.Set("cacheHits", double(cache.hits));
       o.Set("cacheMisses", double(cache.misses));
       return o;

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "addon/classifier_testing_js.h"
+#include "addon/constants_js.h"
 #include "addon/pcap_js.h"
 #include "addon/datapath_js.h"
 #include "addon/flow_js.h"
@@ -26,12 +27,7 @@ Napi::Value JsParseFrame(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Datapath", DatapathJs::Define(env));
   exports.Set("parseFrame", Napi::Function::New(env, JsParseFrame, "parseFrame"));
-  Napi::Object constants = Napi::Object::New(env);
-  constants.Set("burst", kBurst);
-  constants.Set("maxFrame", kMaxFrame);
-  constants.Set("op", op_codes_to_js(env));
-  constants.Set("flowKeySize", uint32_t(sizeof(FlowKey)));
-  exports.Set("constants", constants);
+  exports.Set("constants", constants_to_js(env));
   // Test-only entry points (classifier against a model, raw flow keys).
   Napi::Object testing = Napi::Object::New(env);
   register_classifier_testing(env, testing);

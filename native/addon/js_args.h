@@ -7,6 +7,7 @@
 #include <string>
 
 #include "dp/command_queue.h"
+#include "dp/of_action.h"
 #include "parse/flow_key.h"
 
 namespace nodeswitch {
@@ -24,7 +25,7 @@ inline uint32_t get_u32(const Napi::Object& o, const char* key, uint32_t min, ui
 inline uint16_t get_ofport(const Napi::CallbackInfo& info, size_t i) {
   if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), "ofport must be a number");
   double d = info[i].As<Napi::Number>().DoubleValue();
-  if (!(d >= 1 && d <= 0xfeff) || d != double(uint32_t(d))) throw Napi::RangeError::New(info.Env(), "ofport out of range");
+  if (!(d >= 1 && d <= kMaxOfport) || d != double(uint32_t(d))) throw Napi::RangeError::New(info.Env(), "ofport out of range");
   return uint16_t(d);
 }
 

@@ -301,7 +301,7 @@ void Datapath::upcall(const Packet* p, const FlowKey& key, const OfAction& op) {
   if (upcall_writer_) {
     // Replay: the controller is a file; nothing is rate-limited or dropped.
     counters_.upcalls++;
-    uint32_t len = op.u32 < p->len ? op.u32 : p->len;
+    uint32_t len = op.max_len < p->len ? op.max_len : p->len;
     upcall_writer_->write(p->data, len, replay_clock_->now_ns);
     return;
   }
@@ -314,11 +314,11 @@ void Datapath::upcall(const Packet* p, const FlowKey& key, const OfAction& op) {
   // Partial checksums are finished first: the controller sees the frame as the wire would.
   Upcall u;
   u.in_port = key.in_port;
-  u.reason = op.pad_[0];
-  u.table = op.pad_[1];
-  u.cookie = op.u64;
+  u.reason = op.reason;
+  u.table = op.table;
+  u.cookie = op.cookie;
   u.total_len = p->len;
-  uint32_t len = op.u32 < p->len ? op.u32 : p->len;
+  uint32_t len = op.max_len < p->len ? op.max_len : p->len;
   u.data.assign(p->data, p->data + len);
   if (p->vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
     Packet copy = *p;

@@ -32,11 +32,10 @@
 #include "port/pcap_port.h"
 #include "port/port.h"
 #include "port/port_monitor.h"
+#include "port/port_type.h"
 #include "table/mac_table.h"
 
 namespace nodeswitch {
-
-enum class PortType : uint8_t { kAfPacket, kTap, kMem, kPcap };
 
 struct PortSlot {
   uint16_t ofport = 0;

@@ -205,9 +205,9 @@ void Pipeline::emit_output(const Xlate& x, OfAction op, uint8_t t, uint64_t cook
       op.port = x.key.in_port;
       break;
     case OpCode::kController:
-      op.pad_[0] = x.in_miss_flow ? kReasonNoMatch : kReasonAction;
-      op.pad_[1] = t;
-      op.u64 = cookie;
+      op.reason = x.in_miss_flow ? kReasonNoMatch : kReasonAction;
+      op.table = t;
+      op.cookie = cookie;
       break;
     case OpCode::kInPort:
       op.port = x.key.in_port;
@@ -251,7 +251,7 @@ void Pipeline::actions(Xlate& x, const OfAction* list, size_t n, uint8_t t, uint
         uint32_t saved = x.key.in_port;
         if (a.port != kOfppInPort) x.key.in_port = a.port;
         x.depth++;
-        table(x, a.u32 == 255 ? t : uint8_t(a.u32));
+        table(x, a.u32 == kResubmitCurrentTable ? t : uint8_t(a.u32));
         x.depth--;
         x.key.in_port = saved;
         break;

@@ -42,9 +42,6 @@ struct TraceStep {
   FlowKey key;              // as the lookup saw it
 };
 
-// Reasons a packet goes to the controller, as OpenFlow 1.3 numbers them.
-constexpr uint8_t kReasonNoMatch = 0, kReasonAction = 1, kReasonInvalidTtl = 2;
-
 class Pipeline {
  public:
   explicit Pipeline(FlowTables& tables) : tables_(tables) {}

@@ -2,8 +2,8 @@
 // The CLI checks syntax so that a typo is reported before anything is sent; the
 // daemon checks meaning (ranges the datapath enforces, names that must exist).
 import { NodeswitchError } from '../errors.js';
+import { MAX_OFPORT } from '../native.js';
 
-const MAX_OFPORT = 0xfeff; // as in bridge.ts: OpenFlow reserves 0xff00 and up
 const MAX_VLAN = 4095;
 
 export function parseInteger(value: string, argument: string, min: number, max: number): number {

@@ -11,15 +11,13 @@
 import * as fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { NodeswitchError } from '../errors.js';
+import { MAX_OFPORT } from '../native.js';
 import { FlowSyntaxError, formatMatch } from '../ofproto/flow-syntax.js';
 import { checkNetdevName } from '../validate.js';
 import { parseSavedFlows } from './flows.js';
 import { jsonErrorOffset } from './json-position.js';
 
 export const DB_VERSION = 1;
-// Same bound as bridge.ts (OpenFlow reserves 0xff00 and up); repeated here so that
-// loading the DB does not need the native addon.
-const MAX_OFPORT = 0xfeff;
 const MAX_VLAN = 4095;
 
 export type DbPortType = 'afpacket' | 'tap';

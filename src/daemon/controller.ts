@@ -13,6 +13,7 @@
 // takes minutes does not hold up other verbs; capture-status waits beside it too
 // (capture.ts).
 import { NodeswitchError } from '../errors.js';
+import { MAX_OFPORT } from '../native.js';
 import type { PortStats } from '../types.js';
 import { checkNetdevName } from '../validate.js';
 import { type ConfigDoc, type DbBridge, type DbPort, type DbPortType, saveDb } from './config-db.js';
@@ -33,7 +34,6 @@ import { type InjectSummary, InjectSchedule, pace, parseInjectArgs, readTrace, s
 import { portKey } from './restore.js';
 import { type BridgeApi, type Log, type SwitchApi, watchBridge } from './switch-api.js';
 
-const MAX_OFPORT = 0xfeff; // as in bridge.ts
 const MAX_VLAN = 4095;
 
 export class Controller {

@@ -13,6 +13,7 @@
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { NodeswitchError } from '../errors.js';
+import { MAX_OFPORT } from '../native.js';
 import { parseFlowsFile } from '../ofproto/flow-syntax.js';
 import { Switch } from '../switch.js';
 
@@ -55,7 +56,6 @@ export interface ReplaySummary {
   mpps: number;
 }
 
-const MAX_PORT = 0xfeff;
 
 function checkReadable(file: string, what: string): void {
   try {
@@ -71,14 +71,14 @@ function plan(opts: ReplayOptions): number[] {
   if (opts.inputs.length === 0) throw new NodeswitchError('replay needs at least one --in PORT=FILE', 'in');
   const seen = new Set<number>();
   for (const i of opts.inputs) {
-    if (!Number.isInteger(i.port) || i.port < 1 || i.port > MAX_PORT) throw new NodeswitchError(`--in port ${i.port} is not 1..${MAX_PORT}`, 'in');
+    if (!Number.isInteger(i.port) || i.port < 1 || i.port > MAX_OFPORT) throw new NodeswitchError(`--in port ${i.port} is not 1..${MAX_OFPORT}`, 'in');
     if (seen.has(i.port)) throw new NodeswitchError(`--in names port ${i.port} twice`, 'in');
     seen.add(i.port);
     checkReadable(i.file, 'in');
   }
   const ports = opts.ports ?? [...new Set([...opts.inputs.map((i) => i.port), 1, 2, 3, 4])];
   for (const p of ports) {
-    if (!Number.isInteger(p) || p < 1 || p > MAX_PORT) throw new NodeswitchError(`--ports: ${p} is not a port number (1..${MAX_PORT})`, 'ports');
+    if (!Number.isInteger(p) || p < 1 || p > MAX_OFPORT) throw new NodeswitchError(`--ports: ${p} is not a port number (1..${MAX_OFPORT})`, 'ports');
   }
   for (const i of opts.inputs) {
     if (!ports.includes(i.port)) throw new NodeswitchError(`--in port ${i.port} is not one of --ports ${ports.join(',')}`, 'in');

@@ -24,7 +24,6 @@ const TOOLS = ['ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovs-o
 const SCHEMAS = ['/usr/share/openvswitch/vswitch.ovsschema', '/usr/local/share/openvswitch/vswitch.ovsschema'];
 /** The port markers come in on; it has no pcap (floods reaching it are not seen). */
 export const MARKER_PORT = 99;
-export const OFPP_LOCAL = 0xfffffffe;
 
 // ---------------------------------------------------------------------------------
 // availability
