@@ -27,7 +27,6 @@
         "native/addon/constants_js.cc",
         "native/addon/counters_js.cc",
         "native/addon/flow_key_js.cc",
-        "native/addon/classifier_testing_js.cc",
         "native/addon/pcap_js.cc",
         "native/addon/flow_js.cc",
         "native/addon/datapath_js.cc",

@@ -201,6 +201,16 @@ export interface NativeTrace {
   tableMiss: boolean;
 }
 
+/** A pcap/pcapng trace as the native reader reads it (inject; tests). */
+export interface NativePcapTrace {
+  format: 'pcap' | 'pcapng';
+  count: number;
+  /** Records whose capture was cut short (caplen < len). */
+  truncated: number;
+  interfaces: number;
+  records: { caplen: number; len: number; tsNs: bigint; interface: number; data: Buffer }[];
+}
+
 interface NativeAddon {
   Datapath: new (
     name: string,
@@ -209,7 +219,7 @@ interface NativeAddon {
   ) => NativeDatapath;
   parseFrame(frame: Buffer): NativeFlowKey | null;
   /** Reads a whole pcap/pcapng trace, validated first (errors name the byte offset). */
-  readPcap(path: string): { records: { caplen: number; len: number; tsNs: bigint; interface: number; data: Buffer }[] };
+  readPcap(path: string): NativePcapTrace;
   /** FlowKey field → [byte offset, size]; numbers in it are host (little-endian) order. */
   flowKeyLayout: Record<string, [number, number]>;
   constants: NativeConstants;

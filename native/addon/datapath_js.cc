@@ -1,6 +1,7 @@
 #include "addon/datapath_js.h"
 
 #include "addon/counters_js.h"
+#include "addon/flow_key_js.h"
 #include "addon/js_args.h"
 
 #include "addon/flow_js.h"

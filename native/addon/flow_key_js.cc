@@ -3,10 +3,10 @@
 
 #include <arpa/inet.h>
 
+#include <cstddef>
 #include <cstdio>
 
 namespace nodeswitch {
-namespace {
 
 std::string mac_text(const MacAddr& m) {
   char s[18];
@@ -14,6 +14,8 @@ std::string mac_text(const MacAddr& m) {
                 m.b[5]);
   return s;
 }
+
+namespace {
 
 std::string ipv4_text(uint32_t host_order) {
   const uint32_t net = htonl(host_order);
@@ -131,6 +133,55 @@ Napi::Value flow_key_to_js(Napi::Env env, const FlowKey& k, ParseStatus status) 
   if (k.l4_ofs == kOfsAbsent) return o;
   o.Set("l4_ofs", k.l4_ofs);
   set_l4(o, k, status);
+  return o;
+}
+
+Napi::Object flow_key_layout_to_js(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  size_t covered = 0;
+  auto field = [&](const char* name, size_t offset, size_t size) {
+    Napi::Array a = Napi::Array::New(env, 2);
+    a.Set(0u, double(offset));
+    a.Set(1u, double(size));
+    o.Set(name, a);
+    covered += size;
+  };
+#define NS_FIELD(f) field(#f, offsetof(FlowKey, f), sizeof(FlowKey::f))
+  NS_FIELD(in_port);
+  NS_FIELD(metadata_hi);
+  NS_FIELD(metadata_lo);
+  NS_FIELD(dl_src);
+  NS_FIELD(dl_dst);
+  NS_FIELD(dl_type);
+  NS_FIELD(vlan_tci);
+  NS_FIELD(vlan_tpid);
+  NS_FIELD(inner_vlan_tci);
+  NS_FIELD(inner_vlan_tpid);
+  NS_FIELD(l2_len);
+  NS_FIELD(l3_ofs);
+  NS_FIELD(l4_ofs);
+  NS_FIELD(mpls_lse);
+  NS_FIELD(nw_proto);
+  NS_FIELD(nw_tos);
+  NS_FIELD(nw_ttl);
+  NS_FIELD(nw_frag);
+  NS_FIELD(nw_src);
+  NS_FIELD(nw_dst);
+  NS_FIELD(ipv6_label);
+  NS_FIELD(ipv6_src);
+  NS_FIELD(ipv6_dst);
+  NS_FIELD(tp_src);
+  NS_FIELD(tp_dst);
+  NS_FIELD(tcp_flags);
+  NS_FIELD(arp_op);
+  NS_FIELD(arp_sha);
+  NS_FIELD(arp_tha);
+  NS_FIELD(nd_target);
+  NS_FIELD(nd_sll);
+  NS_FIELD(nd_tll);
+#undef NS_FIELD
+  // FlowKey has no padding, so a field added to the struct and not listed here shows.
+  if (covered != sizeof(FlowKey)) throw Napi::Error::New(env, "flow_key_layout_to_js misses a FlowKey field");
   return o;
 }
 

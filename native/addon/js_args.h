@@ -3,7 +3,6 @@
 
 #include <napi.h>
 
-#include <cstdio>
 #include <string>
 
 #include "dp/command_queue.h"
@@ -27,12 +26,6 @@ inline uint16_t get_ofport(const Napi::CallbackInfo& info, size_t i) {
   double d = info[i].As<Napi::Number>().DoubleValue();
   if (!(d >= 1 && d <= kMaxOfport) || d != double(uint32_t(d))) throw Napi::RangeError::New(info.Env(), "ofport out of range");
   return uint16_t(d);
-}
-
-inline std::string mac_text(const MacAddr& m) {
-  char buf[18];
-  snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m.b[0], m.b[1], m.b[2], m.b[3], m.b[4], m.b[5]);
-  return buf;
 }
 
 inline JsValueBuilder undefined_result() {

@@ -1,55 +1,17 @@
 // The OpenFlow classifier and the microflow cache (native/table/classifier.*,
-// microflow_cache.*) through addon.testing: the test-classifier.c idea — a naive
-// linear classifier in TS checked against the C++ one under random rule sets over
+// microflow_cache.*) through the test-only addon (test/helpers/native-testing.ts):
+// the test-classifier.c idea — a naive linear classifier in TS checked against the
+// C++ one under random rule sets over
 // ~20 realistic mask shapes, random priorities and frames built to hit the rules,
 // with and without the cache, under insertion and removal — plus unit cases.
 import { endianness } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { addon } from '../../src/native.js';
+import { addon, constants } from '../../src/native.js';
+import { type RuleSpec, testing } from '../helpers/native-testing.js';
 import { prng } from './frames.js';
 
-// ---- the test-only addon surface ---------------------------------------------------
-
-interface RuleSpec {
-  priority: number;
-  key: Buffer;
-  mask: Buffer;
-}
-
-interface CacheStats {
-  hits: number;
-  misses: number;
-  inserts: number;
-  evictions: number;
-}
-
-interface TestClassifier {
-  insert(priority: number, key: Buffer, mask: Buffer): number;
-  remove(id: number): void;
-  lookup(keys: Buffer[], opts?: { cache?: boolean }): number[];
-  findExact(key: Buffer, mask: Buffer, priority: number): number;
-  ids(): number[];
-  size(): number;
-  subtableCount(): number;
-  cacheStats(): CacheStats;
-  invalidate(): void;
-}
-
-interface Testing {
-  classify(rules: RuleSpec[], frames: Buffer[], opts?: { cache?: boolean; inPorts?: number[] }): number[];
-  flowKeyBytes(frame: Buffer, inPort?: number): Buffer;
-  flowKeyLayout(): Record<string, [number, number]>;
-  overlaps(k1: Buffer, m1: Buffer, k2: Buffer, m2: Buffer): boolean;
-  matchCovers(key: Buffer, mask: Buffer, ruleKey: Buffer, ruleMask: Buffer): boolean;
-  Classifier: new (opts?: { cacheEntries?: number }) => TestClassifier;
-}
-
-const testing = (addon as unknown as { testing?: Testing }).testing!;
-if (!testing?.Classifier) {
-  throw new Error('addon.testing is missing: init.cc must call register_classifier_testing (classifier_testing_js.h)');
-}
-const LAYOUT = testing.flowKeyLayout();
-const KEY_SIZE = 140;
+const LAYOUT = addon.flowKeyLayout;
+const KEY_SIZE = constants.flowKeySize;
 
 // ---- keys and masks by field name ----------------------------------------------------
 

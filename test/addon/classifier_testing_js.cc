@@ -1,7 +1,6 @@
 // Glue only: argument checks and conversions around Classifier and MicroflowCache.
-#include "addon/classifier_testing_js.h"
+#include "classifier_testing_js.h"
 
-#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -163,53 +162,6 @@ Napi::Value JsFlowKeyBytes(const Napi::CallbackInfo& info) {
   return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&k), sizeof k);
 }
 
-// flowKeyLayout()
-Napi::Value JsFlowKeyLayout(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = Napi::Object::New(env);
-  auto field = [&](const char* name, size_t offset, size_t size) {
-    Napi::Array a = Napi::Array::New(env, 2);
-    a.Set(0u, double(offset));
-    a.Set(1u, double(size));
-    o.Set(name, a);
-  };
-#define NS_FIELD(f) field(#f, offsetof(FlowKey, f), sizeof(FlowKey::f))
-  NS_FIELD(in_port);
-  NS_FIELD(metadata_hi);
-  NS_FIELD(metadata_lo);
-  NS_FIELD(dl_src);
-  NS_FIELD(dl_dst);
-  NS_FIELD(dl_type);
-  NS_FIELD(vlan_tci);
-  NS_FIELD(vlan_tpid);
-  NS_FIELD(inner_vlan_tci);
-  NS_FIELD(inner_vlan_tpid);
-  NS_FIELD(l2_len);
-  NS_FIELD(l3_ofs);
-  NS_FIELD(l4_ofs);
-  NS_FIELD(mpls_lse);
-  NS_FIELD(nw_proto);
-  NS_FIELD(nw_tos);
-  NS_FIELD(nw_ttl);
-  NS_FIELD(nw_frag);
-  NS_FIELD(nw_src);
-  NS_FIELD(nw_dst);
-  NS_FIELD(ipv6_label);
-  NS_FIELD(ipv6_src);
-  NS_FIELD(ipv6_dst);
-  NS_FIELD(tp_src);
-  NS_FIELD(tp_dst);
-  NS_FIELD(tcp_flags);
-  NS_FIELD(arp_op);
-  NS_FIELD(arp_sha);
-  NS_FIELD(arp_tha);
-  NS_FIELD(nd_target);
-  NS_FIELD(nd_sll);
-  NS_FIELD(nd_tll);
-#undef NS_FIELD
-  return o;
-}
-
 Napi::Value JsOverlaps(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return Napi::Boolean::New(env, overlaps(key_arg(env, info[0], "k1"), key_arg(env, info[1], "m1"),
@@ -317,7 +269,6 @@ class ClassifierJs : public Napi::ObjectWrap<ClassifierJs> {
 void register_classifier_testing(Napi::Env env, Napi::Object testing) {
   testing.Set("classify", Napi::Function::New(env, JsClassify, "classify"));
   testing.Set("flowKeyBytes", Napi::Function::New(env, JsFlowKeyBytes, "flowKeyBytes"));
-  testing.Set("flowKeyLayout", Napi::Function::New(env, JsFlowKeyLayout, "flowKeyLayout"));
   testing.Set("overlaps", Napi::Function::New(env, JsOverlaps, "overlaps"));
   testing.Set("matchCovers", Napi::Function::New(env, JsMatchCovers, "matchCovers"));
   testing.Set("Classifier", ClassifierJs::Define(env));
