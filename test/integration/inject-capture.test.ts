@@ -5,7 +5,8 @@
 //
 // Two hosts in namespaces on veths, one bridge (NORMAL) in a daemon child process;
 // the CLI is run as separate processes (bin/nodeswitch.js â†’ dist/). Traces are
-// written and captures read back with the addon's pcap reader/writer. Needs root.
+// written with the test-only addon's pcap writer and captures read back with the
+// addon's reader. Needs root.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,22 +28,10 @@ interface CliResult {
   ms: number;
 }
 
-interface PcapRecord {
-  caplen: number;
-  len: number;
-  tsNs: bigint;
-  data: Buffer;
-}
-
-interface PcapTesting {
-  pcapRead(path: string): { records: PcapRecord[] };
-  pcapWrite(path: string, records: { data: Buffer; tsNs: bigint }[]): number;
-}
-
-async function pcap(): Promise<PcapTesting> {
-  const { addon } = await import('../../src/native.js');
-  return (addon as unknown as { testing: PcapTesting }).testing;
-}
+// Loaded when a test runs: the production pcap reader, the test-only addon's writer.
+const readPcap = async (path: string) => (await import('../../src/native.js')).addon.readPcap(path);
+const writePcap = async (path: string, records: { data: Buffer; tsNs: bigint }[]): Promise<number> =>
+  (await import('../helpers/native-testing.js')).testing.pcapWrite(path, records);
 
 const ETH_TEST = 0x88b5; // IEEE local experimental: the hosts' kernels count and drop it
 const macBytes = (mac: string): Buffer => Buffer.from(mac.split(':').map((x) => parseInt(x, 16)));
@@ -127,7 +116,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture â
   async function trace(name: string, n: number, gapMs = 1): Promise<string> {
     const file = join(dir, name);
     const base = 1_700_000_000_000_000_000n;
-    (await pcap()).pcapWrite(
+    await writePcap(
       file,
       Array.from({ length: n }, (_, i) => ({ data: testFrame(h2mac, i), tsNs: base + BigInt(i * gapMs) * 1_000_000n })),
     );
@@ -175,7 +164,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture â
     const r = await cap.done;
     await ping;
     expect(r).toMatchObject({ code: 0, stdout: '3 packets captured\n', stderr: '' });
-    const records = (await pcap()).pcapRead(file).records;
+    const records = (await readPcap(file)).records;
     expect(records.length).toBe(3);
     for (const rec of records) {
       expect(ethertype(rec.data)).toBe(0x0800);
@@ -197,7 +186,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture â
     const r = await cap.done;
     expect(r.code, r.stderr).toBe(0);
     const n = Number(/^(\d+) packets? captured\n$/.exec(r.stdout)?.[1]);
-    const records = (await pcap()).pcapRead(file).records;
+    const records = (await readPcap(file)).records;
     expect(records.length).toBe(n);
     const icmp = records.filter((x) => ethertype(x.data) === 0x0800 && ipProto(x.data) === 1);
     expect(icmp.filter((x) => icmpType(x.data) === 8).length).toBe(4);
@@ -223,7 +212,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture â
     expect(s.pps).toBeLessThan(230);
     const c = await cap.done;
     expect(c).toMatchObject({ code: 0, stdout: '100 packets captured\n' });
-    const got = (await pcap()).pcapRead(capFile).records.filter((x) => ethertype(x.data) === ETH_TEST);
+    const got = (await readPcap(capFile)).records.filter((x) => ethertype(x.data) === ETH_TEST);
     expect(got.map((x) => x.data.readUInt32BE(14))).toEqual(Array.from({ length: 100 }, (_, i) => i));
     await waitFor(async () => (await h2rx()) - rx0 >= 100, { timeoutMs: 3000, what: 'frames at h2' });
   });
