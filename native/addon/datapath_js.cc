@@ -327,7 +327,7 @@ Napi::Value DatapathJs::JsInject(const Napi::CallbackInfo& info) {
   auto cmd = std::make_unique<Command>();
   auto shared = std::make_shared<std::vector<MemPort::InFrame>>(std::move(frames));
   cmd->apply = [ofport, shared](Datapath& dp) -> JsValueBuilder {
-    dp.inject(ofport, std::move(*shared));
+    dp.inject_mem(ofport, std::move(*shared));
     return undefined_result();
   };
   return Post(env, std::move(cmd));
@@ -338,7 +338,7 @@ Napi::Value DatapathJs::JsDrain(const Napi::CallbackInfo& info) {
   uint16_t ofport = get_ofport(info, 0);
   auto cmd = std::make_unique<Command>();
   cmd->apply = [ofport](Datapath& dp) -> JsValueBuilder {
-    auto frames = std::make_shared<std::vector<std::vector<uint8_t>>>(dp.drain(ofport));
+    auto frames = std::make_shared<std::vector<std::vector<uint8_t>>>(dp.drain_mem(ofport));
     return [frames](Napi::Env env) -> Napi::Value {
       Napi::Array arr = Napi::Array::New(env, frames->size());
       for (size_t i = 0; i < frames->size(); i++) {

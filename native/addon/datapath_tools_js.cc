@@ -6,6 +6,7 @@
 #include "addon/datapath_js.h"
 #include "addon/flow_js.h"
 #include "addon/js_args.h"
+#include "core/clock.h"
 #include "parse/flow_key.h"
 
 namespace nodeswitch {
@@ -85,7 +86,7 @@ Napi::Value DatapathJs::JsFlowStats(const Napi::CallbackInfo& info) {
   auto cmd = std::make_unique<Command>();
   cmd->apply = [](Datapath& dp) -> JsValueBuilder {
     auto stats = std::make_shared<std::vector<FlowStatsSnapshot>>(dp.flow_stats());
-    uint64_t now = Datapath::now_ms();
+    uint64_t now = now_ms();
     return [stats, now](Napi::Env env) -> Napi::Value {
       Napi::Array arr = Napi::Array::New(env, stats->size());
       for (size_t i = 0; i < stats->size(); i++) {
@@ -130,31 +131,24 @@ Napi::Value DatapathJs::JsTrace(const Napi::CallbackInfo& info) {
   uint32_t in_port = info[1].As<Napi::Number>().Uint32Value();
   auto cmd = std::make_unique<Command>();
   cmd->apply = [frame = std::move(frame), in_port](Datapath& dp) -> JsValueBuilder {
-    FlowKey key;
-    if (parse_flow_key(frame.data(), uint32_t(frame.size()), &key) == ParseStatus::kRunt) {
-      throw std::runtime_error("the traced frame is shorter than an Ethernet header");
-    }
-    key.in_port = in_port;
-    auto steps = std::make_shared<std::vector<TraceStep>>();
-    Program prog = dp.trace(key, steps.get());
-    auto ops = std::make_shared<std::vector<OfAction>>(dp.program_ops(prog), dp.program_ops(prog) + prog.n_ops);
-    bool miss = prog.table_miss;
-    return [steps, ops, miss](Napi::Env env) -> Napi::Value {
+    auto t = std::make_shared<TraceResult>(dp.trace_frame(frame, in_port));
+    return [t](Napi::Env env) -> Napi::Value {
       Napi::Object o = Napi::Object::New(env);
-      Napi::Array st = Napi::Array::New(env, steps->size());
-      for (size_t i = 0; i < steps->size(); i++) {
+      Napi::Array st = Napi::Array::New(env, t->steps.size());
+      for (size_t i = 0; i < t->steps.size(); i++) {
+        const TraceStep& step = t->steps[i];
         Napi::Object s = Napi::Object::New(env);
-        s.Set("table", (*steps)[i].table);
-        s.Set("depth", (*steps)[i].depth);
-        s.Set("flowId", (*steps)[i].flow_id);
-        s.Set("key", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&(*steps)[i].key), sizeof(FlowKey)));
+        s.Set("table", step.table);
+        s.Set("depth", step.depth);
+        s.Set("flowId", step.flow_id);
+        s.Set("key", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&step.key), sizeof(FlowKey)));
         st.Set(i, s);
       }
       o.Set("steps", st);
-      Napi::Array a = Napi::Array::New(env, ops->size());
-      for (size_t i = 0; i < ops->size(); i++) a.Set(i, action_to_js(env, (*ops)[i]));
+      Napi::Array a = Napi::Array::New(env, t->ops.size());
+      for (size_t i = 0; i < t->ops.size(); i++) a.Set(i, action_to_js(env, t->ops[i]));
       o.Set("ops", a);
-      o.Set("tableMiss", miss);
+      o.Set("tableMiss", t->table_miss);
       return o;
     };
   };
