@@ -195,10 +195,11 @@ export class Bridge extends EventEmitter {
   }
 
   /**
-   * Live: frames processed as if they had arrived on `port` (any port type), e.g.
-   * a trace fed into a running bridge (nodeswitch inject). One burst per 32 frames.
+   * Live traffic from outside the devices: frames processed as if they had arrived
+   * on `port` (any port type), e.g. a trace fed into a running bridge (nodeswitch
+   * inject). One burst per 32 frames. (`inject` is the mem ports' test input.)
    */
-  async injectFrames(port: string, frames: Buffer[]): Promise<void> {
+  async ingest(port: string, frames: Buffer[]): Promise<void> {
     this.checkOpen();
     await this.dp.ingest(this.requirePort(port).ofport, frames);
   }
@@ -359,18 +360,19 @@ export class Bridge extends EventEmitter {
   }
 
   /**
-   * mem ports: hand frames to the switch as if they arrived on `port`, optionally
-   * with offload state (partial checksum, GSO) as a TAP would hand them over.
+   * mem ports (tests, benches): frames queued on the port's receive side and polled
+   * like any port's input, optionally with offload state (partial checksum, GSO) as
+   * a TAP would hand them over. Live traffic into a real port is `ingest`.
    */
   async inject(port: string, frames: Buffer[], offload?: NativeOffload): Promise<void> {
     this.checkOpen();
-    await this.dp.inject(this.requireMemPort(port).ofport, frames, offload);
+    await this.dp.injectMem(this.requireMemPort(port).ofport, frames, offload);
   }
 
   /** mem ports: the frames the switch sent out of `port` since the last call. */
   async drain(port: string): Promise<Buffer[]> {
     this.checkOpen();
-    return this.dp.drain(this.requireMemPort(port).ofport);
+    return this.dp.drainMem(this.requireMemPort(port).ofport);
   }
 
   async close(): Promise<void> {

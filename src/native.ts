@@ -120,12 +120,13 @@ export interface NativeDatapath {
   portStats(): Promise<NativePortStats[]>;
   stats(): Promise<NativeBridgeStats>;
   /**
-   * mem ports only: frames that arrive on `ofport`, in bursts of 32, all carrying
-   * `offload` (a partial checksum, a GSO super-frame) when given, as from a TAP.
+   * mem ports only (tests, benches): frames that arrive on `ofport`'s receive
+   * queue, polled in bursts of 32, all carrying `offload` (a partial checksum, a GSO
+   * super-frame) when given, as from a TAP. Not `ingest`.
    */
-  inject(ofport: number, frames: Buffer[], offload?: NativeOffload): Promise<void>;
+  injectMem(ofport: number, frames: Buffer[], offload?: NativeOffload): Promise<void>;
   /** mem ports only: the frames the switch sent out of `ofport` since the last drain. */
-  drain(ofport: number): Promise<Buffer[]>;
+  drainMem(ofport: number): Promise<Buffer[]>;
   close(): Promise<void>;
   /** All or nothing. */
   installFlows(flows: NativeFlow[]): Promise<void>;
@@ -144,7 +145,11 @@ export interface NativeDatapath {
   setBareForward(on: boolean): Promise<void>;
   /** How long the datapath thread keeps polling after the last packet before it sleeps. */
   setBusyPoll(microseconds: number): Promise<void>;
-  /** Frames processed as if they arrived on `ofport` (any port type). */
+  /**
+   * Live traffic from a trace (nodeswitch inject): frames run through the burst
+   * path as if they had arrived on `ofport`, whatever its type; the port's driver
+   * never sees them.
+   */
   ingest(ofport: number, frames: Buffer[]): Promise<void>;
   /** Writes what the port receives/sends to a pcap file; count 0 = until stopCapture. */
   startCapture(ofport: number, path: string, direction: 'in' | 'out' | 'both', count: number): Promise<void>;

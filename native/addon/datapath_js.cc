@@ -23,8 +23,8 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("fdbFlush", &DatapathJs::JsFdbFlush),
                          InstanceMethod("portStats", &DatapathJs::JsPortStats),
                          InstanceMethod("stats", &DatapathJs::JsStats),
-                         InstanceMethod("inject", &DatapathJs::JsInject),
-                         InstanceMethod("drain", &DatapathJs::JsDrain),
+                         InstanceMethod("injectMem", &DatapathJs::JsInjectMem),
+                         InstanceMethod("drainMem", &DatapathJs::JsDrainMem),
                          InstanceMethod("close", &DatapathJs::JsClose),
                          InstanceMethod("installFlows", &DatapathJs::JsInstallFlows),
                          InstanceMethod("removeFlows", &DatapathJs::JsRemoveFlows),
@@ -298,14 +298,15 @@ Napi::Value DatapathJs::JsStats(const Napi::CallbackInfo& info) {
   return Post(info.Env(), std::move(cmd));
 }
 
-// inject(ofport, Buffer[], offload?): frames arrive on a mem port, all with the
-// same offload state {gsoType, gsoSize, csumStart, csumOffset} when given, as a
-// TAP would hand them over; resolves once they are forwarded.
-Napi::Value DatapathJs::JsInject(const Napi::CallbackInfo& info) {
+// injectMem(ofport, Buffer[], offload?): frames arrive on a mem port (tests,
+// benches), all with the same offload state {gsoType, gsoSize, csumStart,
+// csumOffset} when given, as a TAP would hand them over; resolves once they are
+// forwarded. Not ingest (datapath_tools_js.cc), which feeds live traffic to any port.
+Napi::Value DatapathJs::JsInjectMem(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
   uint16_t ofport = get_ofport(info, 0);
-  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "inject(ofport, frames[], offload?)");
+  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "injectMem(ofport, frames[], offload?)");
   VnetHdr vnet{};
   if (info[2].IsObject()) {
     Napi::Object o = info[2].As<Napi::Object>();
@@ -333,7 +334,7 @@ Napi::Value DatapathJs::JsInject(const Napi::CallbackInfo& info) {
   return Post(env, std::move(cmd));
 }
 
-Napi::Value DatapathJs::JsDrain(const Napi::CallbackInfo& info) {
+Napi::Value DatapathJs::JsDrainMem(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
   uint16_t ofport = get_ofport(info, 0);
   auto cmd = std::make_unique<Command>();

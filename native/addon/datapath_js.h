@@ -25,8 +25,8 @@ class DatapathJs : public Napi::ObjectWrap<DatapathJs> {
   Napi::Value JsFdbFlush(const Napi::CallbackInfo& info);
   Napi::Value JsPortStats(const Napi::CallbackInfo& info);
   Napi::Value JsStats(const Napi::CallbackInfo& info);
-  Napi::Value JsInject(const Napi::CallbackInfo& info);
-  Napi::Value JsDrain(const Napi::CallbackInfo& info);
+  Napi::Value JsInjectMem(const Napi::CallbackInfo& info);
+  Napi::Value JsDrainMem(const Napi::CallbackInfo& info);
   Napi::Value JsClose(const Napi::CallbackInfo& info);
   Napi::Value JsInstallFlows(const Napi::CallbackInfo& info);
   Napi::Value JsRemoveFlows(const Napi::CallbackInfo& info);

@@ -195,7 +195,8 @@ Napi::Value DatapathJs::JsReplayProgress(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(datapath_->replay_progress()));
 }
 
-// ingest(ofport, Buffer[]): frames processed as if they arrived on the port.
+// ingest(ofport, Buffer[]): live traffic from a trace (nodeswitch inject), processed
+// as if it arrived on the port, whatever its type.
 Napi::Value DatapathJs::JsIngest(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);

@@ -41,7 +41,7 @@ constexpr uint8_t VIRTIO_NET_HDR_GSO_ECN = 0x80;
 struct Packet {
   uint8_t* data;
   uint32_t len;
-  uint16_t in_port;  // datapath port slot it arrived on
+  uint16_t in_slot;  // the slot of the port it arrived on (not an ofport)
   // Offload state: a checksum left for the device to finish (NEEDS_CSUM) and/or a
   // super-frame to be segmented (gso_type != NONE). All-zero means a plain frame.
   VnetHdr vnet;

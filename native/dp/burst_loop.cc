@@ -49,7 +49,7 @@ void BurstLoop::process(uint16_t in_slot, Packet* pkts, uint32_t n) {
   PortSlot& in = ports_[in_slot];
   begin_burst();
   for (uint32_t i = 0; i < n; i++) {
-    pkts[i].in_port = in_slot;
+    pkts[i].in_slot = in_slot;
     in.counters.rx_packets++;
     in.counters.rx_bytes += pkts[i].len;
   }
@@ -169,13 +169,13 @@ void BurstLoop::output_normal(Packet* p, uint16_t in_slot, const OfAction& op) {
   NormalDecision d;
   if (learn_slot == kNoSlot) {
     // From the controller (packet-out): nothing to learn, just look the destination up.
-    uint16_t out = dst.is_multicast() ? MacTable::kNoPort : macs_.lookup(dst, uint16_t(op.u32));
-    d = out == MacTable::kNoPort ? NormalDecision{NormalDecision::kFlood, 0} : NormalDecision{NormalDecision::kUnicast, out};
+    uint16_t out = dst.is_multicast() ? MacTable::kNoSlot : macs_.lookup(dst, uint16_t(op.u32));
+    d = out == MacTable::kNoSlot ? NormalDecision{NormalDecision::kFlood, 0} : NormalDecision{NormalDecision::kUnicast, out};
   } else {
     d = normal_decide(src, dst, uint16_t(op.u32), learn_slot, now_, macs_, counters_, normal_memo_);
   }
   if (d.kind == NormalDecision::kUnicast) {
-    if (ports_.has(d.out_port) && ports_[d.out_port].usable()) enqueue(ports_[d.out_port], p);
+    if (ports_.has(d.out_slot) && ports_[d.out_slot].usable()) enqueue(ports_[d.out_slot], p);
     else counters_.drop_port_down++;
   } else if (d.kind == NormalDecision::kFlood) {
     flood(p, learn_slot);

@@ -145,7 +145,7 @@ class Datapath {
   void apply_commands();
   void housekeeping();
   // A port stopped taking traffic: forget what was learned on it.
-  void forget_slot(uint16_t slot) { macs_.flush_port(slot); }
+  void forget_slot(uint16_t slot) { macs_.flush_slot(slot); }
   PortSlot& require_port(uint16_t ofport) { return ports_[ports_.require(ofport)]; }
   MemPort& require_mem_port(uint16_t ofport);
 

@@ -54,7 +54,7 @@ void Datapath::configure(uint32_t mac_aging, uint32_t mac_table_size) {
 std::vector<FdbSnapshot> Datapath::fdb() const {
   std::vector<FdbSnapshot> out;
   uint32_t now = now_seconds();
-  macs_.for_each([&](const MacTable::Entry& e) { out.push_back({e.mac, e.vlan, ports_[e.port].ofport, now - e.last_seen}); });
+  macs_.for_each([&](const MacTable::Entry& e) { out.push_back({e.mac, e.vlan, ports_[e.slot].ofport, now - e.last_seen}); });
   return out;
 }
 

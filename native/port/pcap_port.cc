@@ -65,7 +65,7 @@ uint32_t PcapPort::rx_burst(Packet* out, uint32_t max, PortCounters& c) {
     std::memcpy(d, r.data, r.caplen);
     out[n].data = d;
     out[n].len = r.caplen;
-    out[n].in_port = 0;
+    out[n].in_slot = 0;
     out[n].vnet = VnetHdr{};
     used += need;
     last_ts = r.ts_ns;

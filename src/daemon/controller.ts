@@ -150,7 +150,7 @@ export class Controller {
     const k = portKey(req.bridge, req.port);
     const { bridge, frames, tsNs, skipped } = await this.enqueue(async () => {
       const bridge = this.attachedPort(req.bridge, req.port);
-      if (!bridge.injectFrames) throw new NodeswitchError('this switch cannot inject frames', 'port');
+      if (!bridge.ingest) throw new NodeswitchError('this switch cannot inject frames', 'port');
       if (this.injects.has(k)) throw new NodeswitchError(`an inject into port ${req.port} on bridge ${req.bridge} is already running`, 'port');
       return { bridge, ...usableRecords(await readTrace(req.file)) };
     });
@@ -166,7 +166,7 @@ export class Controller {
         schedule,
         async (batch) => {
           try {
-            await bridge.injectFrames!(req.port, batch);
+            await bridge.ingest!(req.port, batch);
             sent += batch.length;
           } catch (err) {
             // The port or the bridge went away under the inject.

@@ -10,7 +10,7 @@
 //
 // Timing: every frame has a due time (ns from the start), computed from its place in
 // the trace and the mode; the loop injects everything due by "now" in one
-// injectFrames call (at most MAX_BATCH frames), then sleeps until the next frame is
+// Bridge.ingest call (at most MAX_BATCH frames), then sleeps until the next frame is
 // due. Due times are measured from the start, never from the last wake-up, so timer
 // slop does not accumulate: at high rates frames simply come in bigger batches.
 //   original (default)  the trace's own gaps (timestamps going backwards count as 0)
@@ -22,7 +22,7 @@
 import { NodeswitchError } from '../errors.js';
 import { type Args, optionalBoolean, optionalNumber, requireString } from './protocol.js';
 
-/** Frames per injectFrames call at most: bounds the copy and the time one call holds the datapath. */
+/** Frames per ingest call at most: bounds the copy and the time one call holds the datapath. */
 export const MAX_BATCH = 1024;
 /** Largest --pps / --multiplier accepted (beyond this, --topspeed is what is meant). */
 export const MAX_RATE = 1e9;
