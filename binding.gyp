@@ -29,6 +29,7 @@
         "native/dp/stages/bare_forward.cc",
         "native/dp/burst_loop.cc",
         "native/dp/replay_driver.cc",
+        "native/dp/poll_mode.cc",
         "native/dp/datapath.cc",
         "native/dp/datapath_commands.cc",
         "native/addon/constants_js.cc",

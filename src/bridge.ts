@@ -10,6 +10,7 @@ import type {
   BridgeCreateOptions,
   BridgeOptions,
   BridgeStats,
+  DatapathPollMode,
   FdbEntry,
   PacketIn,
   PortInfo,
@@ -57,6 +58,7 @@ export class Bridge extends EventEmitter {
   private readonly pendingNames = new Set<string>();
   private readonly pendingOfports = new Set<number>();
   private opts: Required<BridgeOptions>;
+  private poll: DatapathPollMode = 'adaptive';
   private closed = false;
   private replayRecords = 0;  // records the pcap ports' inputs hold, all passes
   /** The OpenFlow tables: what dump-flows shows is what the datapath runs. */
@@ -242,6 +244,24 @@ export class Bridge extends EventEmitter {
     await this.dp.setBusyPoll(checkInteger(microseconds, 'busy-poll', 0, 60_000_000));
   }
 
+  /**
+   * How the datapath thread waits for input: 'adaptive' (the default), 'busy' or
+   * 'interrupt' (see DatapathPollMode). Takes effect at the thread's next wait.
+   */
+  async setDatapathPoll(mode: DatapathPollMode): Promise<void> {
+    this.checkOpen();
+    if (!constants.datapathPoll.includes(mode)) {
+      throw new NodeswitchError(`datapath-poll must be one of ${constants.datapathPoll.join(', ')}, got ${String(mode)}`, 'datapath-poll');
+    }
+    await this.dp.setDatapathPoll(mode);
+    this.poll = mode;
+  }
+
+  /** The datapath thread's poll mode (setDatapathPoll). */
+  get datapathPoll(): DatapathPollMode {
+    return this.poll;
+  }
+
   /** Limits on packets sent to the controller: queue length and packets per second. */
   async setUpcallLimits(queue: number, ratePerSecond: number): Promise<void> {
     this.checkOpen();
@@ -356,6 +376,7 @@ export class Bridge extends EventEmitter {
       upcallDrops: s.upcallDrops,
       cacheHits: s.cacheHits,
       cacheMisses: s.cacheMisses,
+      poll: { spins: s.pollSpins, sleeps: s.pollSleeps },
     };
   }
 

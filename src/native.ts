@@ -9,6 +9,8 @@ import { createRequire } from 'node:module';
 
 /** native/port/port_type.h NS_PORT_TYPES. */
 export type NativePortType = 'afpacket' | 'tap' | 'mem' | 'pcap';
+/** native/dp/poll_mode.h NS_POLL_MODES: how the datapath thread waits for input. */
+export type NativeDatapathPollMode = 'adaptive' | 'busy' | 'interrupt';
 /** native/dp/of_action.h NS_PACKET_IN_REASONS, by reason code. */
 export type NativePacketInReason = 'no_match' | 'action' | 'invalid_ttl';
 /** native/dp/of_action.h NS_OP_CODES. */
@@ -26,7 +28,7 @@ export type NativePortCounterName =
 export type NativeBridgeCounterName =
   | 'lookups' | 'hits' | 'learned' | 'moved' | 'flooded' | 'evicted' | 'aged'
   | 'dropRunt' | 'dropBadSrc' | 'dropSamePort' | 'dropPortDown' | 'parseErrors' | 'tableMiss' | 'invalidTtl'
-  | 'upcalls' | 'upcallDrops';
+  | 'upcalls' | 'upcallDrops' | 'pollSpins' | 'pollSleeps';
 
 export interface NativeConstants {
   /** Frames per receive burst and per output queue flush. */
@@ -45,6 +47,7 @@ export interface NativeConstants {
   /** Index = the OpenFlow reason code a packet-in carries. */
   packetInReasons: readonly NativePacketInReason[];
   portTypes: readonly NativePortType[];
+  datapathPoll: readonly NativeDatapathPollMode[];
   counters: { port: readonly NativePortCounterName[]; bridge: readonly NativeBridgeCounterName[] };
 }
 
@@ -143,8 +146,10 @@ export interface NativeDatapath {
   replayProgress(): number;
   /** Benchmarks only: forward every frame to every other port, no parse, no lookup. */
   setBareForward(on: boolean): Promise<void>;
-  /** How long the datapath thread keeps polling after the last packet before it sleeps. */
+  /** How long the datapath thread keeps polling after the last packet before it sleeps (adaptive mode's base window). */
   setBusyPoll(microseconds: number): Promise<void>;
+  /** How the datapath thread waits for input (native/dp/poll_mode.h). */
+  setDatapathPoll(mode: NativeDatapathPollMode): Promise<void>;
   /**
    * Live traffic from a trace (nodeswitch inject): frames run through the burst
    * path as if they had arrived on `ofport`, whatever its type; the port's driver

@@ -1,7 +1,16 @@
 // Public shapes of the switch's API (import { Switch } from 'nodeswitch').
-import type { NativePacketInReason, NativePortCounterName, NativePortType } from './native.js';
+import type { NativeDatapathPollMode, NativePacketInReason, NativePortCounterName, NativePortType } from './native.js';
 
 export type PortType = NativePortType;
+
+/**
+ * How a bridge's datapath thread waits for input. adaptive (the default): keep
+ * polling for a short window after traffic, longer while request/response traffic
+ * is seen, sleep when idle. busy: never sleep (lowest latency, a core's worth of
+ * CPU). interrupt: sleep as soon as there is nothing to do (least CPU, a wakeup per
+ * arrival).
+ */
+export type DatapathPollMode = NativeDatapathPollMode;
 
 export interface BridgeOptions {
   /** Seconds a learned MAC stays without being seen again (default 300). */
@@ -93,4 +102,6 @@ export interface BridgeStats {
   upcallDrops: number;
   cacheHits: number;
   cacheMisses: number;
+  /** How the datapath thread waited: idle rounds it polled on, and times it went to sleep. */
+  poll: { spins: number; sleeps: number };
 }

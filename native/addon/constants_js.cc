@@ -3,6 +3,7 @@
 #include "addon/counters_js.h"
 #include "core/packet.h"
 #include "dp/of_action.h"
+#include "dp/poll_mode.h"
 #include "parse/flow_key.h"
 #include "port/port_type.h"
 
@@ -40,6 +41,13 @@ Napi::Object constants_to_js(Napi::Env env) {
   NS_PORT_TYPES(NS_PUSH_TYPE)
 #undef NS_PUSH_TYPE
   c.Set("portTypes", types);
+
+  Napi::Array poll = Napi::Array::New(env);
+  i = 0;
+#define NS_PUSH_MODE(name, text) poll.Set(i++, #text);
+  NS_POLL_MODES(NS_PUSH_MODE)
+#undef NS_PUSH_MODE
+  c.Set("datapathPoll", poll);
 
   c.Set("counters", counter_names_to_js(env));
   return c;

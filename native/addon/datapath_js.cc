@@ -37,6 +37,7 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("ingest", &DatapathJs::JsIngest),
                          InstanceMethod("setBareForward", &DatapathJs::JsSetBareForward),
                          InstanceMethod("setBusyPoll", &DatapathJs::JsSetBusyPoll),
+                         InstanceMethod("setDatapathPoll", &DatapathJs::JsSetDatapathPoll),
                          InstanceMethod("startCapture", &DatapathJs::JsStartCapture),
                          InstanceMethod("stopCapture", &DatapathJs::JsStopCapture),
                          InstanceMethod("replayProgress", &DatapathJs::JsReplayProgress),

@@ -39,6 +39,7 @@ class DatapathJs : public Napi::ObjectWrap<DatapathJs> {
   Napi::Value JsIngest(const Napi::CallbackInfo& info);
   Napi::Value JsSetBareForward(const Napi::CallbackInfo& info);
   Napi::Value JsSetBusyPoll(const Napi::CallbackInfo& info);
+  Napi::Value JsSetDatapathPoll(const Napi::CallbackInfo& info);
   Napi::Value JsStartCapture(const Napi::CallbackInfo& info);
   Napi::Value JsStopCapture(const Napi::CallbackInfo& info);
   Napi::Value JsReplayProgress(const Napi::CallbackInfo& info);

@@ -279,4 +279,20 @@ Napi::Value DatapathJs::JsSetBusyPoll(const Napi::CallbackInfo& info) {
   return Post(env, std::move(cmd));
 }
 
+// setDatapathPoll('adaptive'|'busy'|'interrupt'): how the thread waits (dp/poll_mode.h).
+Napi::Value DatapathJs::JsSetDatapathPoll(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  PollMode mode;
+  if (!info[0].IsString() || !poll_mode_from_name(info[0].As<Napi::String>(), &mode)) {
+    throw Napi::TypeError::New(env, "setDatapathPoll(mode): mode must be adaptive, busy or interrupt");
+  }
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [mode](Datapath& dp) -> JsValueBuilder {
+    dp.set_poll_mode(mode);
+    return undefined_result();
+  };
+  return Post(env, std::move(cmd));
+}
+
 }  // namespace nodeswitch

@@ -39,7 +39,9 @@ namespace nodeswitch {
   X(table_miss, tableMiss)          /* the pipeline ended on a lookup no flow matched: dropped */ \
   X(invalid_ttl, invalidTtl)        /* dec_ttl on a TTL of 0 or 1: dropped */                    \
   X(upcalls, upcalls)               /* packets queued for the controller */                      \
-  X(upcall_drops, upcallDrops)      /* ... and those refused: queue full or over the rate limit */
+  X(upcall_drops, upcallDrops)      /* ... and those refused: queue full or over the rate limit */ \
+  X(poll_spins, pollSpins)          /* idle rounds the thread polled on instead of sleeping */   \
+  X(poll_sleeps, pollSleeps)        /* times it went to sleep for want of input (dp/poll_mode.h) */
 
 #define NS_COUNTER_FIELD(field, js) uint64_t field = 0;
 

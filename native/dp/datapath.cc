@@ -71,7 +71,6 @@ void Datapath::join() {
 // ---- the loop ---------------------------------------------------------------
 
 void Datapath::run() {
-  uint64_t last_packet_ns = 0;
   while (!stopping_) {
     uint32_t received = 0;
     const std::vector<uint16_t>& active = ports_.active();
@@ -84,25 +83,33 @@ void Datapath::run() {
     now_ = now_seconds();
     loop_.set_now(now_);
     if (now_ != last_housekeeping_) housekeeping();
-    if (received) {
-      last_packet_ns = 0;  // stamped lazily: no clock read per busy round
-    } else {
-      uint64_t t = now_ns();
-      if (last_packet_ns == 0) last_packet_ns = t;
-      wait_for_input(t - last_packet_ns < spin_ns_ ? 0 : kIdleWaitMs);
-    }
+    int timeout = poll_.next_wait(received != 0, kIdleWaitMs);
+    if (timeout == PollPolicy::kNoWait) continue;
+    if (timeout == 0) counters_.poll_spins++;
+    else counters_.poll_sleeps++;
+    bool timed_out;
+    bool input = wait_for_input(timeout, &timed_out);
+    poll_.after_wait(timeout, input, timed_out);
   }
 }
 
-void Datapath::wait_for_input(int timeout_ms) {
+bool Datapath::wait_for_input(int timeout_ms, bool* timed_out) {
   epoll_event evs[64];
   int n = epoll_wait(epoll_fd_, evs, 64, timeout_ms);
+  *timed_out = n == 0;
+  bool input = false;
   for (int i = 0; i < n; i++) {
     uint32_t tag = evs[i].data.u32;
-    if (tag == kWakeTag) commands_.clear_wake();
-    else if (tag == kMonitorTag) ports_.handle_link_events();
-    else ports_.mark_ready(uint16_t(tag), evs[i].events);
+    if (tag == kWakeTag) {
+      commands_.clear_wake();
+    } else if (tag == kMonitorTag) {
+      ports_.handle_link_events();
+    } else {
+      ports_.mark_ready(uint16_t(tag), evs[i].events);
+      input = true;
+    }
   }
+  return input;
 }
 
 // ---- between bursts -----------------------------------------------------------

@@ -31,6 +31,7 @@
 #include "dp/flow_table.h"
 #include "dp/outbox.h"
 #include "dp/pipeline.h"
+#include "dp/poll_mode.h"
 #include "dp/port_set.h"
 #include "dp/replay_driver.h"
 #include "dp/upcalls.h"
@@ -137,11 +138,13 @@ class Datapath {
   // Tuning. Bare forwarding: the benchmarks' no-lookup mode (stages/bare_forward.h),
   // on every port while on.
   void set_bare_forward(bool on);
-  void set_busy_poll(uint64_t ns) { spin_ns_ = ns; }
+  void set_busy_poll(uint64_t ns) { poll_.set_spin(ns); }
+  void set_poll_mode(PollMode mode) { poll_.set_mode(mode); }
 
  private:
   void run();
-  void wait_for_input(int timeout_ms);
+  // Waits up to `timeout_ms` (0: just looks); true when a port has input.
+  bool wait_for_input(int timeout_ms, bool* timed_out);
   void apply_commands();
   void housekeeping();
   // A port stopped taking traffic: forget what was learned on it.
@@ -164,12 +167,7 @@ class Datapath {
   BurstLoop loop_{ports_, pipeline_, macs_, counters_, upcalls_, captures_};
   ReplayDriver replay_{ports_, loop_, upcalls_};
   bool bare_forward_ = false;
-  // After the last packet, keep polling (epoll_wait with no timeout) this long
-  // before sleeping. A sleeping thread costs a wakeup per arrival — ~40 µs on these
-  // VMs, most of the RTT — while a short spin catches request/response traffic and
-  // back-to-back bursts awake. Idle, the thread sleeps; under load it never does.
-  // A longer window trades a core for latency, as a PMD thread does.
-  uint64_t spin_ns_ = 200'000;
+  PollPolicy poll_;  // when the thread sleeps and when it keeps polling (poll_mode.h)
   uint32_t now_ = 0;  // seconds, the datapath clock
   uint32_t last_housekeeping_ = 0;
   bool stopping_ = false;

@@ -12,8 +12,10 @@
         "../../native/pcap/pcap_reader.cc",
         "../../native/pcap/pcap_writer.cc",
         "../../native/port/pcap_port.cc",
+        "../../native/dp/poll_mode.cc",
         "classifier_testing_js.cc",
         "pcap_testing_js.cc",
+        "poll_policy_testing_js.cc",
         "init.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "../../native"],

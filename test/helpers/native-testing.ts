@@ -1,7 +1,7 @@
 // The test-only addon (test/addon, nodeswitch_testing.node): entry points into the
 // native pieces that the production addon does not carry — the classifier and the
 // microflow cache to check against a naive model, the pcap writer and the pcap
-// port. `npm test` builds it (pretest: scripts/build-testing-addon.sh); this file is
+// port, the datapath's poll policy on a test clock. `npm test` builds it (pretest: scripts/build-testing-addon.sh); this file is
 // the one place that loads it and types its surface.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,14 @@ export interface PcapReplayCounts {
   eof: boolean;
 }
 
+/** The datapath's PollPolicy (native/dp/poll_mode.h) on a clock each call sets. */
+export interface TestPollPolicy {
+  /** -1: poll again at once; 0: keep polling; sleepMs: sleep. */
+  nextWait(received: boolean, sleepMs: number, nowNs: number): number;
+  afterWait(timeoutMs: number, input: boolean, timedOut: boolean, nowNs: number): void;
+  windowNs(): number;
+}
+
 export interface NativeTesting {
   /** Index in `rules` of the rule each frame's key hits, or -1 (a fresh classifier per call). */
   classify(rules: RuleSpec[], frames: Buffer[], opts?: { cache?: boolean; inPorts?: number[] }): number[];
@@ -66,6 +74,7 @@ export interface NativeTesting {
   pcapWrite(path: string, records: PcapWriteRecord[], opts?: { nanosecond?: boolean; snaplen?: number }): number;
   /** `pushVlan`: an 802.1Q tag (VID 42) pushed into each frame's headroom on the way, as push_vlan does. */
   pcapReplay(opts: { in: string; out?: string; repeat?: number; pushVlan?: boolean }): PcapReplayCounts;
+  PollPolicy: new (mode: 'adaptive' | 'busy' | 'interrupt', spinNs: number) => TestPollPolicy;
 }
 
 function load(): NativeTesting {

@@ -11,6 +11,7 @@ import {
   constants,
   MAX_OFPORT,
   type NativeBridgeCounterName,
+  type NativeDatapathPollMode,
   type NativeOpName,
   type NativePacketInReason,
   type NativePortCounterName,
@@ -21,6 +22,7 @@ import { OFPP, OFPP_MAX_PHYSICAL } from '../../src/ofproto/values.js';
 import { Switch } from '../../src/switch.js';
 
 const PORT_TYPES = { afpacket: true, tap: true, mem: true, pcap: true } satisfies Record<NativePortType, true>;
+const POLL_MODES = { adaptive: true, busy: true, interrupt: true } satisfies Record<NativeDatapathPollMode, true>;
 const REASONS = { no_match: true, action: true, invalid_ttl: true } satisfies Record<NativePacketInReason, true>;
 const OPS = {
   output: true, inPort: true, normal: true, flood: true, all: true, local: true, controller: true,
@@ -35,7 +37,7 @@ const PORT_COUNTERS = {
 const BRIDGE_COUNTERS = {
   lookups: true, hits: true, learned: true, moved: true, flooded: true, evicted: true, aged: true,
   dropRunt: true, dropBadSrc: true, dropSamePort: true, dropPortDown: true, parseErrors: true, tableMiss: true,
-  invalidTtl: true, upcalls: true, upcallDrops: true,
+  invalidTtl: true, upcalls: true, upcallDrops: true, pollSpins: true, pollSleeps: true,
 } satisfies Record<NativeBridgeCounterName, true>;
 // The values are OpenFlow 1.3's (section 7.2.1, enum ofp_port_no), not ours to choose.
 const OPENFLOW_RESERVED_PORTS: Record<NativeReservedPort, number> = {
@@ -46,6 +48,10 @@ const OPENFLOW_RESERVED_PORTS: Record<NativeReservedPort, number> = {
 describe('constants shared by C++ and TypeScript', () => {
   it('names the same port types, in the same order', () => {
     expect([...constants.portTypes]).toEqual(Object.keys(PORT_TYPES));
+  });
+
+  it('names the same datapath poll modes', () => {
+    expect([...constants.datapathPoll]).toEqual(Object.keys(POLL_MODES));
   });
 
   it('names the packet-in reasons by their OpenFlow codes', () => {

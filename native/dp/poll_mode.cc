@@ -1,0 +1,41 @@
+#include "dp/poll_mode.h"
+
+namespace nodeswitch {
+
+bool poll_mode_from_name(const std::string& text, PollMode* out) {
+#define NS_NAME_TEST(name, str) \
+  if (text == #str) {           \
+    *out = PollMode::name;      \
+    return true;                \
+  }
+  NS_POLL_MODES(NS_NAME_TEST)
+#undef NS_NAME_TEST
+  return false;
+}
+
+int PollPolicy::next_wait(bool received, int sleep_ms) {
+  if (received) {
+    last_packet_ns_ = 0;
+    return kNoWait;
+  }
+  switch (mode_) {
+    case PollMode::kBusy: return 0;
+    case PollMode::kInterrupt: return sleep_ms;
+    case PollMode::kAdaptive: break;
+  }
+  uint64_t t = clock_();
+  if (last_packet_ns_ == 0) last_packet_ns_ = t;
+  if (t - last_packet_ns_ < window_ns_) return 0;
+  sleep_start_ns_ = t;
+  return sleep_ms;
+}
+
+void PollPolicy::after_wait(int timeout_ms, bool input, bool timed_out) {
+  if (mode_ != PollMode::kAdaptive || timeout_ms == 0 || !(input || timed_out)) return;
+  // Input soon after falling asleep: a longer window would have caught it awake.
+  bool soon = input && clock_() - sleep_start_ns_ < kSpinMax;
+  if (!soon) window_ns_ = base_ns_;
+  else window_ns_ = window_ns_ * 2 < kSpinMax ? window_ns_ * 2 : kSpinMax;
+}
+
+}  // namespace nodeswitch

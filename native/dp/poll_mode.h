@@ -1,0 +1,72 @@
+// How the datapath thread waits for input (Bridge.setDatapathPoll): the choice
+// between sleeping in epoll_wait, which costs a wakeup per arrival — ~40 µs on
+// these VMs, most of a ping's RTT through the switch — and polling, which costs a
+// core while it lasts.
+//
+//   adaptive   (default) after the last packet, keep polling for a short window
+//              (200 µs, Bridge.setBusyPoll) — it catches back-to-back bursts and a
+//              reply that comes straight back — then sleep. When a sleep is ended
+//              by input soon after it began (request/response traffic whose gaps
+//              outrun the window) the window doubles, up to kSpinMax, so the
+//              thread stays awake across such gaps; a sleep that lasts longer than
+//              kSpinMax (idle, or traffic that slow) puts the window back to its base.
+//   busy       never sleep: poll all the time, a core's worth (a PMD thread).
+//   interrupt  never poll while idle: sleep as soon as a round brings nothing.
+//
+// The names are an X-macro list, exported to TypeScript (addon.constants.datapathPoll).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/clock.h"
+
+namespace nodeswitch {
+
+#define NS_POLL_MODES(X)     \
+  X(kAdaptive, adaptive)     \
+  X(kBusy, busy)             \
+  X(kInterrupt, interrupt)
+
+#define NS_ENUMERATOR(name, text) name,
+enum class PollMode : uint8_t { NS_POLL_MODES(NS_ENUMERATOR) };
+#undef NS_ENUMERATOR
+
+// False when `text` names no mode.
+bool poll_mode_from_name(const std::string& text, PollMode* out);
+
+class PollPolicy {
+ public:
+  using Clock = uint64_t (*)();  // monotonic ns; a test passes its own
+
+  explicit PollPolicy(Clock clock = now_ns) : clock_(clock) {}
+
+  // The longest the adaptive window grows to: traffic with gaps longer than this
+  // is not kept awake for.
+  static constexpr uint64_t kSpinMax = 20'000'000;
+  static constexpr int kNoWait = -1;
+
+  void set_mode(PollMode mode) { mode_ = mode; }
+  PollMode mode() const { return mode_; }
+  // The adaptive window's base (Bridge.setBusyPoll), and what it is now.
+  void set_spin(uint64_t ns) { base_ns_ = window_ns_ = ns; }
+  uint64_t window_ns() const { return window_ns_; }
+
+  // After a round over the ports: how long the thread may now block in epoll_wait —
+  // kNoWait (input came: poll again at once), 0 (idle, but keep polling) or
+  // `sleep_ms` (sleep until input, a command or the timeout).
+  int next_wait(bool received, int sleep_ms);
+  // After a wait of `timeout_ms` (as next_wait said): whether port input ended it,
+  // or nothing did (the timeout). A command ending it says nothing about traffic.
+  void after_wait(int timeout_ms, bool input, bool timed_out);
+
+ private:
+  Clock clock_;
+  PollMode mode_ = PollMode::kAdaptive;
+  uint64_t base_ns_ = 200'000;
+  uint64_t window_ns_ = 200'000;
+  uint64_t last_packet_ns_ = 0;  // 0: stamped at the first idle round (no clock read per busy round)
+  uint64_t sleep_start_ns_ = 0;
+};
+
+}  // namespace nodeswitch
