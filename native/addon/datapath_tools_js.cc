@@ -1,5 +1,6 @@
-// DatapathJs methods for flows, packet-out, trace and the tools (replay, inject,
-// capture, bare forwarding): glue like the rest, split from datapath_js.cc by size.
+// DatapathJs methods for flows, packet-out, trace and the tools (replay, ingest,
+// capture, bare forwarding, polling): glue like the rest, split from datapath_js.cc
+// by size.
 #include <memory>
 #include <string>
 
