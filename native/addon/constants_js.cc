@@ -9,6 +9,17 @@
 
 namespace nodeswitch {
 
+namespace {
+
+template <size_t N>
+Napi::Array names_to_js(Napi::Env env, const char* const (&names)[N]) {
+  Napi::Array a = Napi::Array::New(env, N);
+  for (uint32_t i = 0; i < N; i++) a.Set(i, names[i]);
+  return a;
+}
+
+}  // namespace
+
 Napi::Object constants_to_js(Napi::Env env) {
   Napi::Object c = Napi::Object::New(env);
   c.Set("burst", kBurst);
@@ -35,19 +46,8 @@ Napi::Object constants_to_js(Napi::Env env) {
 #undef NS_SET_REASON
   c.Set("packetInReasons", reasons);
 
-  Napi::Array types = Napi::Array::New(env);
-  uint32_t i = 0;
-#define NS_PUSH_TYPE(name, text) types.Set(i++, #text);
-  NS_PORT_TYPES(NS_PUSH_TYPE)
-#undef NS_PUSH_TYPE
-  c.Set("portTypes", types);
-
-  Napi::Array poll = Napi::Array::New(env);
-  i = 0;
-#define NS_PUSH_MODE(name, text) poll.Set(i++, #text);
-  NS_POLL_MODES(NS_PUSH_MODE)
-#undef NS_PUSH_MODE
-  c.Set("datapathPoll", poll);
+  c.Set("portTypes", names_to_js(env, kPortTypeNames));
+  c.Set("datapathPoll", names_to_js(env, kPollModeNames));
 
   c.Set("counters", counter_names_to_js(env));
   return c;

@@ -166,7 +166,7 @@ Napi::Value DatapathJs::JsAddPort(const Napi::CallbackInfo& info) {
   uint16_t ofport = uint16_t(get_u32(spec, "ofport", 1, kMaxOfport));
   bool allow_missing = spec.Get("allowMissing").ToBoolean();
   PortType type;
-  if (!port_type_from_name(type_text, &type)) throw Napi::TypeError::New(env, "unknown port type " + type_text);
+  if (!enum_from_name(kPortTypeNames, type_text, &type)) throw Napi::TypeError::New(env, "unknown port type " + type_text);
   if (type == PortType::kPcap) {
     // {in?: path, out?: path, repeat?: N, nanosecond?: bool}
     Napi::Value pv = spec.Get("pcap");

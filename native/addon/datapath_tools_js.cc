@@ -285,7 +285,7 @@ Napi::Value DatapathJs::JsSetDatapathPoll(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
   PollMode mode;
-  if (!info[0].IsString() || !poll_mode_from_name(info[0].As<Napi::String>(), &mode)) {
+  if (!info[0].IsString() || !enum_from_name(kPollModeNames, info[0].As<Napi::String>().Utf8Value(), &mode)) {
     throw Napi::TypeError::New(env, "setDatapathPoll(mode): mode must be adaptive, busy or interrupt");
   }
   auto cmd = std::make_unique<Command>();

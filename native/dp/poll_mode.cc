@@ -2,17 +2,6 @@
 
 namespace nodeswitch {
 
-bool poll_mode_from_name(const std::string& text, PollMode* out) {
-#define NS_NAME_TEST(name, str) \
-  if (text == #str) {           \
-    *out = PollMode::name;      \
-    return true;                \
-  }
-  NS_POLL_MODES(NS_NAME_TEST)
-#undef NS_NAME_TEST
-  return false;
-}
-
 int PollPolicy::next_wait(bool received, int sleep_ms) {
   if (received) {
     last_packet_ns_ = 0;

@@ -17,9 +17,9 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 
 #include "core/clock.h"
+#include "core/enum_names.h"
 
 namespace nodeswitch {
 
@@ -28,12 +28,7 @@ namespace nodeswitch {
   X(kBusy, busy)             \
   X(kInterrupt, interrupt)
 
-#define NS_ENUMERATOR(name, text) name,
-enum class PollMode : uint8_t { NS_POLL_MODES(NS_ENUMERATOR) };
-#undef NS_ENUMERATOR
-
-// False when `text` names no mode.
-bool poll_mode_from_name(const std::string& text, PollMode* out);
+NS_NAMED_ENUM(PollMode, NS_POLL_MODES, kPollModeNames);
 
 class PollPolicy {
  public:

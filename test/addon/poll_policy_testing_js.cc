@@ -32,7 +32,7 @@ class PollPolicyJs : public Napi::ObjectWrap<PollPolicyJs> {
   // new PollPolicy(mode, spinNs)
   explicit PollPolicyJs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PollPolicyJs>(info), policy_(test_clock) {
     PollMode mode;
-    if (!info[0].IsString() || !poll_mode_from_name(info[0].As<Napi::String>(), &mode)) {
+    if (!info[0].IsString() || !enum_from_name(kPollModeNames, info[0].As<Napi::String>().Utf8Value(), &mode)) {
       throw Napi::TypeError::New(info.Env(), "mode must be adaptive, busy or interrupt");
     }
     policy_.set_mode(mode);
