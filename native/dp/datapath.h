@@ -150,6 +150,7 @@ class Datapath {
   // A port stopped taking traffic: forget what was learned on it.
   void forget_slot(uint16_t slot) { macs_.flush_slot(slot); }
   PortSlot& require_port(uint16_t ofport) { return ports_[ports_.require(ofport)]; }
+  void set_bare_forward(PortSlot& port, bool on);
   MemPort& require_mem_port(uint16_t ofport);
 
   const std::string name_;

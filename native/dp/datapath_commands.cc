@@ -15,7 +15,7 @@ namespace nodeswitch {
 
 void Datapath::add_port(const std::string& name, PortType type, uint16_t ofport, bool allow_missing) {
   uint16_t slot = ports_.add(name, type, ofport, allow_missing);
-  if (bare_forward_) ports_[slot].ingress.insert(ports_[slot].ingress.begin(), std::make_unique<BareForward>());
+  if (bare_forward_) set_bare_forward(ports_[slot], true);
 }
 
 void Datapath::delete_port(uint16_t ofport) {
@@ -134,12 +134,15 @@ uint64_t Datapath::stop_capture(uint16_t ofport) { return captures_.stop(require
 
 void Datapath::set_bare_forward(bool on) {
   bare_forward_ = on;
-  for (uint16_t s : ports_.active()) {
-    auto& ingress = ports_[s].ingress;
-    bool has = !ingress.empty() && dynamic_cast<BareForward*>(ingress.front().get());
-    if (on && !has) ingress.insert(ingress.begin(), std::make_unique<BareForward>());
-    if (!on && has) ingress.erase(ingress.begin());
-  }
+  for (uint16_t s : ports_.active()) set_bare_forward(ports_[s], on);
+}
+
+// The stage goes first: ahead of any other, it takes the whole burst.
+void Datapath::set_bare_forward(PortSlot& port, bool on) {
+  auto& ingress = port.ingress;
+  bool has = !ingress.empty() && dynamic_cast<BareForward*>(ingress.front().get());
+  if (on && !has) ingress.insert(ingress.begin(), std::make_unique<BareForward>());
+  if (!on && has) ingress.erase(ingress.begin());
 }
 
 }  // namespace nodeswitch
