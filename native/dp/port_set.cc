@@ -13,8 +13,8 @@
 namespace nodeswitch {
 
 namespace {
-// Slots from here up are tags of the thread's own fds in the epoll set (and
-// kControllerSlot / kNoSlot), never ports.
+// Slot numbers from here up are never ports: kControllerSlot, kNoSlot and room
+// for more such markers.
 constexpr uint16_t kMaxSlots = 0xfff0;
 }  // namespace
 
