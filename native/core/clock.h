@@ -27,6 +27,13 @@ inline uint32_t now_seconds() {
   return uint32_t(ts.tv_sec);
 }
 
+// CPU time the calling thread has had (user + system).
+inline uint64_t thread_cpu_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
+}
+
 // Wall-clock time, for pcap timestamps a person reads.
 inline uint64_t realtime_ns() {
   timespec ts;

@@ -8,10 +8,12 @@
 namespace nodeswitch {
 namespace {
 
-// The time every policy made here reads; each call sets it first. (The glue runs on
-// the JS thread alone.)
+// The times every policy made here reads; each call sets them first. (The glue
+// runs on the JS thread alone.)
 uint64_t test_now_ns = 0;
+uint64_t test_cpu_ns = 0;
 uint64_t test_clock() { return test_now_ns; }
+uint64_t test_cpu_clock() { return test_cpu_ns; }
 
 uint64_t ns_arg(Napi::Value v) {
   if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), "nowNs must be a number");
@@ -30,7 +32,7 @@ class PollPolicyJs : public Napi::ObjectWrap<PollPolicyJs> {
   }
 
   // new PollPolicy(mode, spinNs)
-  explicit PollPolicyJs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PollPolicyJs>(info), policy_(test_clock) {
+  explicit PollPolicyJs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PollPolicyJs>(info), policy_(test_clock, test_cpu_clock) {
     PollMode mode;
     if (!info[0].IsString() || !enum_from_name(kPollModeNames, info[0].As<Napi::String>().Utf8Value(), &mode)) {
       throw Napi::TypeError::New(info.Env(), "mode must be adaptive, busy or interrupt");
@@ -40,8 +42,11 @@ class PollPolicyJs : public Napi::ObjectWrap<PollPolicyJs> {
   }
 
  private:
+  // nextWait(received, sleepMs, nowNs, cpuNs = nowNs): cpuNs is the thread's CPU
+  // time, which advances with nowNs while the thread has the core to itself.
   Napi::Value JsNextWait(const Napi::CallbackInfo& info) {
     test_now_ns = ns_arg(info[2]);
+    test_cpu_ns = info[3].IsUndefined() ? test_now_ns : ns_arg(info[3]);
     int sleep_ms = info[1].As<Napi::Number>().Int32Value();
     return Napi::Number::New(info.Env(), policy_.next_wait(info[0].ToBoolean(), sleep_ms));
   }

@@ -2,7 +2,7 @@
 // clock the test sets, so test/native/poll-policy.test.ts can walk the adaptive
 // window through request/response gaps and idle timeouts without sleeping.
 //
-//   new PollPolicy(mode, spinNs): nextWait(received, sleepMs, nowNs) → -1 | 0 | sleepMs,
+//   new PollPolicy(mode, spinNs): nextWait(received, sleepMs, nowNs, cpuNs?) → -1 | 0 | sleepMs,
 //     afterWait(timeoutMs, input, timedOut, nowNs), windowNs()
 #pragma once
 

@@ -53,10 +53,13 @@ export interface PcapReplayCounts {
   eof: boolean;
 }
 
-/** The datapath's PollPolicy (native/dp/poll_mode.h) on a clock each call sets. */
+/** The datapath's PollPolicy (native/dp/poll_mode.h) on clocks each call sets. */
 export interface TestPollPolicy {
-  /** -1: poll again at once; 0: keep polling; sleepMs: sleep. */
-  nextWait(received: boolean, sleepMs: number, nowNs: number): number;
+  /**
+   * -1: poll again at once; 0: keep polling; sleepMs: sleep. `cpuNs` is the thread's
+   * CPU time (default: nowNs, a thread that had its core to itself).
+   */
+  nextWait(received: boolean, sleepMs: number, nowNs: number, cpuNs?: number): number;
   afterWait(timeoutMs: number, input: boolean, timedOut: boolean, nowNs: number): void;
   windowNs(): number;
 }

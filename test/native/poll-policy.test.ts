@@ -1,6 +1,7 @@
 // The datapath thread's poll policy (native/dp/poll_mode.*) on a test clock: what
 // each mode tells the thread to do after a round, and how the adaptive window
-// grows under request/response traffic and falls back when the traffic stops.
+// grows under request/response traffic — when the thread has its core to itself —
+// and falls back when the traffic stops.
 import { describe, expect, it } from 'vitest';
 import { testing } from '../helpers/native-testing.js';
 
@@ -66,6 +67,26 @@ describe('datapath poll policy', () => {
     p.nextWait(false, SLEEP_MS, t + SPIN_MAX);
     p.afterWait(SLEEP_MS, false, true, t + SPIN_MAX + SLEEP_MS * MS);
     expect(p.windowNs()).toBe(BASE);
+  });
+
+  it('adaptive does not grow its window when the thread was preempted while it polled', () => {
+    const p = new testing.PollPolicy('adaptive', BASE);
+    let t = 0;
+    for (let i = 0; i < 5; i++) {
+      p.nextWait(true, SLEEP_MS, t);
+      p.nextWait(false, SLEEP_MS, t + 1, 0);
+      // The window passed, but the thread ran for only half of it: the core is shared.
+      expect(p.nextWait(false, SLEEP_MS, t + 1 + BASE, BASE / 2)).toBe(SLEEP_MS);
+      p.afterWait(SLEEP_MS, true, false, t + 1 + BASE + 1 * MS);
+      expect(p.windowNs()).toBe(BASE);
+      t += 5 * MS;
+    }
+    // The same traffic with the core to itself: it grows.
+    p.nextWait(true, SLEEP_MS, t);
+    p.nextWait(false, SLEEP_MS, t + 1);
+    p.nextWait(false, SLEEP_MS, t + 1 + BASE);
+    p.afterWait(SLEEP_MS, true, false, t + 1 + BASE + 1 * MS);
+    expect(p.windowNs()).toBe(2 * BASE);
   });
 
   it('adaptive keeps its base window for traffic slower than the cap', () => {
