@@ -9,36 +9,18 @@
 
 namespace nodeswitch {
 
-inline uint64_t now_ns() {
+inline uint64_t clock_ns(clockid_t clock) {
   timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clock, &ts);
   return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
 }
 
-inline uint64_t now_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1'000'000;
-}
-
-inline uint32_t now_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return uint32_t(ts.tv_sec);
-}
-
-// CPU time the calling thread has had (user + system).
-inline uint64_t thread_cpu_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
-}
-
+inline uint64_t now_ns() { return clock_ns(CLOCK_MONOTONIC); }
+inline uint64_t now_ms() { return clock_ns(CLOCK_MONOTONIC_COARSE) / 1'000'000; }
+inline uint32_t now_seconds() { return uint32_t(clock_ns(CLOCK_MONOTONIC_COARSE) / 1'000'000'000); }
+// CPU time the calling thread has had (user + system); a syscall, not for per packet.
+inline uint64_t thread_cpu_ns() { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
 // Wall-clock time, for pcap timestamps a person reads.
-inline uint64_t realtime_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
-}
+inline uint64_t realtime_ns() { return clock_ns(CLOCK_REALTIME); }
 
 }  // namespace nodeswitch
