@@ -27,7 +27,7 @@ export type NativePortCounterName =
 /** native/core/counters.h NS_BRIDGE_COUNTERS, in struct order. */
 export type NativeBridgeCounterName =
   | 'lookups' | 'hits' | 'learned' | 'moved' | 'flooded' | 'evicted' | 'aged'
-  | 'dropRunt' | 'dropBadSrc' | 'dropSamePort' | 'dropPortDown' | 'parseErrors' | 'tableMiss' | 'invalidTtl'
+  | 'dropRunt' | 'dropBadSrc' | 'dropSamePort' | 'dropPortDown' | 'dropNoPort' | 'parseErrors' | 'tableMiss' | 'invalidTtl'
   | 'upcalls' | 'upcallDrops' | 'pollSpins' | 'pollSleeps';
 
 export interface NativeConstants {
@@ -51,6 +51,9 @@ export interface NativeConstants {
   counters: { port: readonly NativePortCounterName[]; bridge: readonly NativeBridgeCounterName[] };
 }
 
+/** Where a tap port's device came from: made now, there already, or found in another network namespace. */
+export type TapOrigin = 'created' | 'attached' | 'attached in another network namespace';
+
 export interface NativePortSpec {
   name: string;
   type: NativePortType;
@@ -59,6 +62,8 @@ export interface NativePortSpec {
   allowMissing?: boolean;
   /** pcap (offline replay): the trace it replays and/or the file it records what it is sent to. */
   pcap?: { in?: string; out?: string; repeat?: number; nanosecond?: boolean };
+  /** tap: see PortOptions.tap. */
+  tap?: { persist?: boolean; mac?: string; searchNamespaces?: boolean };
 }
 
 export interface NativeReplayResult {
@@ -115,7 +120,7 @@ export interface NativeBridgeConfig {
 export type NativeFlowKey = Record<string, number | string | boolean>;
 
 export interface NativeDatapath {
-  addPort(spec: NativePortSpec): Promise<{ ifindex: number; records?: number }>;
+  addPort(spec: NativePortSpec): Promise<{ ifindex: number; records?: number; tapOrigin?: TapOrigin }>;
   deletePort(ofport: number): Promise<void>;
   configure(config: NativeBridgeConfig): Promise<void>;
   fdb(): Promise<NativeFdbEntry[]>;
@@ -204,10 +209,18 @@ export interface NativePacketIn {
   data: Buffer;
 }
 
+/** What a traced NORMAL op would do, read-only: kind 0 drop, 1 unicast, 2 flood; why as native/dp/normal.h NormalWhy. */
+export interface NativeNormalTrace {
+  kind: number;
+  why: number;
+  /** The learned port's ofport (unicast). */
+  ofport: number;
+}
+
 export interface NativeTrace {
   steps: { table: number; depth: number; flowId: number; key: Buffer }[];
   /** Controller ops also carry their packet-in reason code and table. */
-  ops: (NativeAction & { reason?: number; table?: number })[];
+  ops: (NativeAction & { reason?: number; table?: number; normal?: NativeNormalTrace })[];
   tableMiss: boolean;
 }
 

@@ -147,7 +147,19 @@ Napi::Value DatapathJs::JsTrace(const Napi::CallbackInfo& info) {
       }
       o.Set("steps", st);
       Napi::Array a = Napi::Array::New(env, t->ops.size());
-      for (size_t i = 0; i < t->ops.size(); i++) a.Set(i, action_to_js(env, t->ops[i]));
+      for (size_t i = 0; i < t->ops.size(); i++) {
+        Napi::Value op = action_to_js(env, t->ops[i]);
+        if (t->ops[i].code == OpCode::kNormal) {
+          // NORMAL's decision, read-only: kind 0 drop / 1 unicast / 2 flood; why as NormalWhy.
+          const NormalTrace& n = t->normal[i];
+          Napi::Object d = Napi::Object::New(env);
+          d.Set("kind", uint32_t(n.preview.decision.kind));
+          d.Set("why", uint32_t(n.preview.why));
+          d.Set("ofport", uint32_t(n.ofport));
+          op.As<Napi::Object>().Set("normal", d);
+        }
+        a.Set(i, op);
+      }
       o.Set("ops", a);
       o.Set("tableMiss", t->table_miss);
       return o;

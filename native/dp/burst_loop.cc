@@ -110,19 +110,20 @@ void BurstLoop::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Pro
           enqueue(ports_[s], p);
           queued = true;
         } else {
-          counters_.drop_port_down++;
+          (s == kNoSlot ? counters_.drop_no_port : counters_.drop_port_down)++;
         }
         continue;
       }
       case OpCode::kInPort: {
         uint16_t s = ports_.slot_of(op.port);  // the pipeline's in_port, maybe not the ingress
         if (s != kNoSlot && ports_[s].usable()) enqueue(ports_[s], p), queued = true;
+        else (s == kNoSlot ? counters_.drop_no_port : counters_.drop_port_down)++;
         continue;
       }
       case OpCode::kNormal: output_normal(p, in_slot, op), queued = true; continue;
       case OpCode::kFlood:
       case OpCode::kAll: flood(p, in_slot), queued = true; continue;
-      case OpCode::kLocal: counters_.drop_port_down++; continue;  // no LOCAL port yet
+      case OpCode::kLocal: counters_.drop_no_port++; continue;  // no LOCAL port yet
       case OpCode::kController: upcalls_.send(p, *key, op); continue;
       default: break;
     }

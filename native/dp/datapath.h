@@ -60,10 +60,18 @@ struct FdbSnapshot {
   uint32_t age;
 };
 
-// What the pipeline would do with a packet: the tables it visits and the ops.
+// What a traced NORMAL op would do, learning nothing; `ofport` is the unicast output's.
+struct NormalTrace {
+  NormalPreview preview;
+  uint16_t ofport;
+};
+
+// What the pipeline would do with a packet: the tables it visits and the ops, and
+// for each NORMAL op (normal[i] beside ops[i]) what it would decide now.
 struct TraceResult {
   std::vector<TraceStep> steps;
   std::vector<OfAction> ops;
+  std::vector<NormalTrace> normal;
   bool table_miss = false;
 };
 
@@ -89,11 +97,17 @@ class Datapath {
   // ---- the command surface: datapath thread, between bursts (datapath_commands.cc)
 
   // Ports. With `allow_missing`, an afpacket port whose netdev does not exist yet
-  // (a VM not started) is added down, and attached when the netdev appears.
-  void add_port(const std::string& name, PortType type, uint16_t ofport, bool allow_missing);
-  void delete_port(uint16_t ofport);
+  // (a VM not started) is added down, and attached when the netdev appears. A kTap
+  // port takes `tap` (persistent, its MAC; default: a plain TAP named `name`).
+  void add_port(const std::string& name, PortType type, uint16_t ofport, bool allow_missing,
+                const TapPort::Options* tap = nullptr);
+  // Not `for_good` (the switch closing): a persistent TAP stays for the next start.
+  void delete_port(uint16_t ofport, bool for_good = true);
   void close_all_ports();
   int ifindex_of(uint16_t ofport) const;
+  // A TAP port's device: "created", "attached" (it was there) or "attached in another
+  // network namespace"; null for other ports.
+  const char* tap_origin(uint16_t ofport) const;
   std::vector<PortSnapshot> port_stats();
 
   // The bridge: MAC learning settings and table, counters.
@@ -152,6 +166,7 @@ class Datapath {
   PortSlot& require_port(uint16_t ofport) { return ports_[ports_.require(ofport)]; }
   void set_bare_forward(PortSlot& port, bool on);
   MemPort& require_mem_port(uint16_t ofport);
+  NormalTrace trace_normal(const OfAction& op) const;
 
   const std::string name_;
   uint32_t mac_aging_;

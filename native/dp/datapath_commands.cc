@@ -1,6 +1,7 @@
 // The datapath's command surface: what the closures JS posts (native/addon) call,
 // on the datapath thread between bursts. Each checks its arguments against the
 // datapath's state first and throws with the reason before it changes anything.
+#include <cstring>
 #include <stdexcept>
 
 #include "core/clock.h"
@@ -13,19 +14,33 @@ namespace nodeswitch {
 
 // ---- ports ---------------------------------------------------------------------
 
-void Datapath::add_port(const std::string& name, PortType type, uint16_t ofport, bool allow_missing) {
-  uint16_t slot = ports_.add(name, type, ofport, allow_missing);
+void Datapath::add_port(const std::string& name, PortType type, uint16_t ofport, bool allow_missing,
+                        const TapPort::Options* tap) {
+  uint16_t slot = ports_.add(name, type, ofport, allow_missing, nullptr, tap);
   if (bare_forward_) set_bare_forward(ports_[slot], true);
 }
 
-void Datapath::delete_port(uint16_t ofport) {
+void Datapath::delete_port(uint16_t ofport, bool for_good) {
   uint16_t slot = ports_.require(ofport);
-  if (ports_[slot].capture) captures_.finish(ports_[slot], "port deleted");
+  PortSlot& port = ports_[slot];
+  if (for_good && port.type == PortType::kTap && port.port) static_cast<TapPort*>(port.port.get())->remove();
+  if (port.capture) captures_.finish(port, "port deleted");
   ports_.remove(slot);
 }
 
 void Datapath::close_all_ports() {
-  while (!ports_.active().empty()) delete_port(ports_[ports_.active().back()].ofport);
+  while (!ports_.active().empty()) delete_port(ports_[ports_.active().back()].ofport, false);
+}
+
+const char* Datapath::tap_origin(uint16_t ofport) const {
+  uint16_t s = ports_.slot_of(ofport);
+  if (s == kNoSlot || ports_[s].type != PortType::kTap || !ports_[s].port) return nullptr;
+  switch (static_cast<const TapPort*>(ports_[s].port.get())->origin()) {
+    case TapPort::Origin::kCreated: return "created";
+    case TapPort::Origin::kAttached: return "attached";
+    case TapPort::Origin::kAttachedElsewhere: return "attached in another network namespace";
+  }
+  return nullptr;
 }
 
 int Datapath::ifindex_of(uint16_t ofport) const {
@@ -89,8 +104,20 @@ TraceResult Datapath::trace_frame(const std::vector<uint8_t>& frame, uint32_t in
   TraceResult t;
   Program prog = pipeline_.trace(key, &t.steps);
   t.ops.assign(pipeline_.ops(prog), pipeline_.ops(prog) + prog.n_ops);
+  for (const OfAction& op : t.ops) t.normal.push_back(op.code == OpCode::kNormal ? trace_normal(op) : NormalTrace{});
   t.table_miss = prog.table_miss;
   return t;
+}
+
+NormalTrace Datapath::trace_normal(const OfAction& op) const {
+  MacAddr src, dst;
+  std::memcpy(src.b, op.bytes, 6);
+  std::memcpy(dst.b, op.bytes + 6, 6);
+  // The slot NORMAL would learn on: the pipeline's in_port (kNoSlot from the controller matches no entry).
+  NormalPreview p = normal_preview(src, dst, uint16_t(op.u32), ports_.slot_of(op.port), macs_);
+  uint16_t out = p.decision.out_slot;
+  bool unicast = p.decision.kind == NormalDecision::kUnicast && ports_.has(out);
+  return {p, unicast ? ports_[out].ofport : uint16_t(0)};
 }
 
 // ---- frames from outside the devices -------------------------------------------------

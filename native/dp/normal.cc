@@ -51,4 +51,13 @@ NormalDecision normal_decide(const MacAddr& src, const MacAddr& dst, uint16_t vl
   return {NormalDecision::kUnicast, out};
 }
 
+NormalPreview normal_preview(const MacAddr& src, const MacAddr& dst, uint16_t vlan, uint16_t in_slot, const MacTable& macs) {
+  if (src.is_multicast() || src.is_zero()) return {{NormalDecision::kDrop, 0}, NormalWhy::kBadSource};
+  if (dst.is_multicast()) return {{NormalDecision::kFlood, 0}, NormalWhy::kMulticast};
+  uint16_t out = dst == src ? in_slot : macs.lookup(dst, vlan);
+  if (out == MacTable::kNoSlot) return {{NormalDecision::kFlood, 0}, NormalWhy::kUnknown};
+  if (out == in_slot) return {{NormalDecision::kDrop, 0}, NormalWhy::kSamePort};
+  return {{NormalDecision::kUnicast, out}, NormalWhy::kLearned};
+}
+
 }  // namespace nodeswitch

@@ -30,7 +30,7 @@ uint16_t PortSet::require(uint16_t ofport) const {
 // ---- adding and removing ------------------------------------------------------
 
 uint16_t PortSet::add(const std::string& name, PortType type, uint16_t ofport, bool allow_missing,
-                      std::unique_ptr<PcapPort::Options> pcap) {
+                      std::unique_ptr<PcapPort::Options> pcap, const TapPort::Options* tap) {
   if (slot_of(ofport) != kNoSlot) throw std::runtime_error("ofport " + std::to_string(ofport) + " is already taken");
   for (uint16_t s : active_) {
     if (slots_[s]->name == name) throw std::runtime_error("port " + name + " is already on bridge " + bridge_);
@@ -40,6 +40,10 @@ uint16_t PortSet::add(const std::string& name, PortType type, uint16_t ofport, b
   slot->name = name;
   slot->type = type;
   slot->pcap = std::move(pcap);
+  if (type == PortType::kTap) {
+    slot->tap = std::make_unique<TapPort::Options>(tap ? *tap : TapPort::Options{});
+    slot->tap->name = name;
+  }
   bool missing = allow_missing && type == PortType::kAfPacket && if_nametoindex(name.c_str()) == 0;
   if (missing) slot->link_up = false;
   else open(*slot);  // throws with the reason; nothing changed yet
@@ -72,7 +76,7 @@ void PortSet::remove(uint16_t slot) {
 }
 
 void PortSet::open(PortSlot& s) {
-  OpenedPort o = open_port(s.type, s.name, s.pcap.get());
+  OpenedPort o = open_port(s.type, s.name, s.pcap.get(), s.tap.get());
   s.port = std::move(o.port);
   s.link_up = o.link_up;
   s.ifindex = s.port->ifindex();

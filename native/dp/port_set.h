@@ -41,9 +41,10 @@ class PortSet {
   // Adds a port and returns its slot; throws with the reason and changes nothing.
   // With `allow_missing`, an afpacket port whose netdev does not exist yet (a VM not
   // started) is added down and attached when the netdev appears. `pcap` holds a
-  // kPcap port's files; such a port is not watched (replay polls it).
+  // kPcap port's files; such a port is not watched (replay polls it). A kTap port
+  // takes `tap` (persistent, its MAC; default: a plain TAP named `name`).
   uint16_t add(const std::string& name, PortType type, uint16_t ofport, bool allow_missing,
-               std::unique_ptr<PcapPort::Options> pcap = nullptr);
+               std::unique_ptr<PcapPort::Options> pcap = nullptr, const TapPort::Options* tap = nullptr);
   void remove(uint16_t slot);
 
   // epoll said the port in `slot` has input (or an error pending).

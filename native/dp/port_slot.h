@@ -22,6 +22,7 @@
 #include "port/pcap_port.h"
 #include "port/port.h"
 #include "port/port_type.h"
+#include "port/tap_port.h"
 
 namespace nodeswitch {
 
@@ -51,6 +52,7 @@ struct PortSlot {
   std::vector<std::unique_ptr<IngressStage>> ingress;
   std::vector<std::unique_ptr<EgressStage>> egress;
   std::unique_ptr<PcapPort::Options> pcap;  // kPcap: its files
+  std::unique_ptr<TapPort::Options> tap;    // kTap: persistence, MAC, where to look
   std::unique_ptr<PortCapture> capture;     // a live capture of this port, if any
 
   // Takes output: attached and with its link up.

@@ -18,7 +18,7 @@ uint64_t records_read(PortSlot& s) { return s.counters.rx_packets + pcap_port(s)
 
 uint64_t ReplayDriver::add_port(const std::string& name, uint16_t ofport, const PcapPort::Options& options) {
   auto files = std::make_unique<PcapPort::Options>(options);
-  files->clock = clock_;
+  files->record_times = true;
   uint16_t slot = ports_.add(name, PortType::kPcap, ofport, false, std::move(files));
   const PcapReader* reader = pcap_port(ports_[slot]).reader();
   return reader ? reader->count() * options.repeat : 0;
@@ -27,7 +27,7 @@ uint64_t ReplayDriver::add_port(const std::string& name, uint16_t ofport, const 
 ReplayResult ReplayDriver::run(const std::string& controller_out) {
   std::unique_ptr<PcapWriter> controller;
   if (!controller_out.empty()) controller = std::make_unique<PcapWriter>(controller_out);
-  upcalls_.to_file(controller.get(), clock_.get());
+  upcalls_.to_file(controller.get());
   ReplayResult r;
   progress_ = 0;
   uint64_t start = now_ns();
@@ -50,10 +50,10 @@ ReplayResult ReplayDriver::run(const std::string& controller_out) {
       loop_.set_now(now_seconds());
     }
   } catch (...) {
-    upcalls_.to_file(nullptr, nullptr);
+    upcalls_.to_file(nullptr);
     throw;
   }
-  upcalls_.to_file(nullptr, nullptr);
+  upcalls_.to_file(nullptr);
   r.elapsed_ns = now_ns() - start;
   for (uint16_t s : ports_.active()) {
     if (ports_[s].type != PortType::kPcap) continue;

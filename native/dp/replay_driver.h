@@ -1,9 +1,8 @@
 // Offline replay (nodeswitch replay): pcap ports replay their input files through
 // the burst loop, as fast as it goes, on the datapath thread, inside one command.
 // The driver only feeds the loop — one burst per input port in turn, so several
-// traces interleave as live ports would — and keeps the replay's clock (the input
-// records' time, which the output files and the controller file are stamped with)
-// and its progress; forwarding is the burst loop's, exactly as for live traffic.
+// traces interleave as live ports would — and keeps its progress; forwarding is the
+// burst loop's, exactly as for live traffic. Outputs keep each input record's time.
 #pragma once
 
 #include <atomic>
@@ -29,7 +28,7 @@ class ReplayDriver {
  public:
   ReplayDriver(PortSet& ports, BurstLoop& loop, Upcalls& upcalls) : ports_(ports), loop_(loop), upcalls_(upcalls) {}
 
-  // Adds a pcap port on the replay's clock; validates its input file whole and
+  // Adds a pcap port whose outputs carry their input records' times; validates its input file whole and
   // creates its output. Returns how many records its input will deliver (all
   // passes), for progress.
   uint64_t add_port(const std::string& name, uint16_t ofport, const PcapPort::Options& options);
@@ -43,7 +42,6 @@ class ReplayDriver {
   PortSet& ports_;
   BurstLoop& loop_;
   Upcalls& upcalls_;
-  std::shared_ptr<ReplayClock> clock_ = std::make_shared<ReplayClock>();
   std::atomic<uint64_t> progress_{0};
 };
 

@@ -8,7 +8,7 @@ void Upcalls::send(const Packet* p, const FlowKey& key, const OfAction& op) {
   uint32_t len = op.max_len < p->len ? op.max_len : p->len;
   if (file_) {
     counters_.upcalls++;
-    file_->write(p->data, len, file_clock_->now_ns);
+    file_->write(p->data, len, p->ts_ns);
     return;
   }
   if (tokens_ == 0 || burst_.size() >= queue_max_) {

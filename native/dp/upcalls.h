@@ -6,7 +6,7 @@
 // never buffered without bound.
 //
 // Offline replay sends them to a pcap file instead (to_file): nothing is
-// rate-limited or dropped there, and the frames get the replay's clock.
+// rate-limited or dropped there, and the frames keep their input records' times.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +18,6 @@
 #include "dp/outbox.h"
 #include "parse/flow_key.h"
 #include "pcap/pcap_writer.h"
-#include "port/pcap_port.h"
 
 namespace nodeswitch {
 
@@ -36,11 +35,9 @@ class Upcalls {
   // Once a second: a new budget.
   void refill() { tokens_ = rate_; }
   void set_limits(uint32_t queue, uint32_t rate_per_second);
-  // Replay: the controller is `file` (null: back to JS), stamped with `clock`.
-  void to_file(PcapWriter* file, const ReplayClock* clock) {
-    file_ = file;
-    file_clock_ = clock;
-  }
+  // Replay: the controller is `file` (null: back to JS); each frame is stamped
+  // with its input record's time.
+  void to_file(PcapWriter* file) { file_ = file; }
 
  private:
   void publish_burst();
@@ -52,7 +49,6 @@ class Upcalls {
   uint32_t rate_ = 10000;    // per second
   uint32_t tokens_ = 10000;  // refilled each second
   PcapWriter* file_ = nullptr;
-  const ReplayClock* file_clock_ = nullptr;
 };
 
 }  // namespace nodeswitch

@@ -12,6 +12,7 @@ uint32_t MemPort::rx_burst(Packet* out, uint32_t max, PortCounters& c) {
     const InFrame& in = rx_queue_.front();
     out[n] = packet_in_buffer(in_flight_.emplace_back(), in.bytes.data(), in.bytes.size());
     out[n].vnet = in.vnet;
+    out[n].ts_ns = 0;
     rx_queue_.pop_front();
     n++;
   }

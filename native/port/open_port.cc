@@ -7,14 +7,14 @@
 
 namespace nodeswitch {
 
-OpenedPort open_port(PortType type, const std::string& name, const PcapPort::Options* pcap) {
+OpenedPort open_port(PortType type, const std::string& name, const PcapPort::Options* pcap, const TapPort::Options* tap) {
   OpenedPort o;
   switch (type) {
     case PortType::kAfPacket:
       o.port = std::make_unique<AfPacketPort>(name);
       o.link_up = netdev_running(name);
       break;
-    case PortType::kTap: o.port = std::make_unique<TapPort>(name); break;
+    case PortType::kTap: o.port = std::make_unique<TapPort>(*tap); break;
     case PortType::kMem: o.port = std::make_unique<MemPort>(); break;
     case PortType::kPcap: o.port = std::make_unique<PcapPort>(*pcap); break;
   }

@@ -9,6 +9,7 @@
 #include "port/pcap_port.h"
 #include "port/port.h"
 #include "port/port_type.h"
+#include "port/tap_port.h"
 
 namespace nodeswitch {
 
@@ -18,7 +19,7 @@ struct OpenedPort {
 };
 
 // Opens the device or file; throws std::runtime_error with the reason. `pcap` is
-// the kPcap port's files (ignored for the other types).
-OpenedPort open_port(PortType type, const std::string& name, const PcapPort::Options* pcap);
+// the kPcap port's files, `tap` the kTap port's options (each ignored for the other types).
+OpenedPort open_port(PortType type, const std::string& name, const PcapPort::Options* pcap, const TapPort::Options* tap);
 
 }  // namespace nodeswitch

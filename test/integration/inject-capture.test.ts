@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, waitFor } from '../../src/lab/index.js';
 import { bin, type DaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
 import { canRun, requirePrerequisitesInCI } from './helpers.js';
+import { ETH_TEST, writeTestTrace } from './test-traces.js';
 
 requirePrerequisitesInCI();
 
@@ -28,23 +29,8 @@ interface CliResult {
   ms: number;
 }
 
-// Loaded when a test runs: the production pcap reader, the test-only addon's writer.
+// Loaded when a test runs: the production pcap reader.
 const readPcap = async (path: string) => (await import('../../src/native.js')).addon.readPcap(path);
-const writePcap = async (path: string, records: { data: Buffer; tsNs: bigint }[]): Promise<number> =>
-  (await import('../helpers/native-testing.js')).testing.pcapWrite(path, records);
-
-const ETH_TEST = 0x88b5; // IEEE local experimental: the hosts' kernels count and drop it
-const macBytes = (mac: string): Buffer => Buffer.from(mac.split(':').map((x) => parseInt(x, 16)));
-
-/** A frame to `dst` from a made-up source, numbered `i`. */
-function testFrame(dst: string, i: number): Buffer {
-  const f = Buffer.alloc(64);
-  macBytes(dst).copy(f, 0);
-  macBytes('02:aa:00:00:00:01').copy(f, 6);
-  f.writeUInt16BE(ETH_TEST, 12);
-  f.writeUInt32BE(i, 14);
-  return f;
-}
 
 const ethertype = (f: Buffer): number => f.readUInt16BE(12);
 const ipProto = (f: Buffer): number => f[23]!;
@@ -114,13 +100,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture â
 
   /** Writes a trace of `n` test frames to h2, `gapMs` apart; returns its path. */
   async function trace(name: string, n: number, gapMs = 1): Promise<string> {
-    const file = join(dir, name);
-    const base = 1_700_000_000_000_000_000n;
-    await writePcap(
-      file,
-      Array.from({ length: n }, (_, i) => ({ data: testFrame(h2mac, i), tsNs: base + BigInt(i * gapMs) * 1_000_000n })),
-    );
-    return file;
+    return writeTestTrace(join(dir, name), h2mac, n, gapMs * 1000);
   }
 
   /** Test frames h2's eth0 received so far. */
@@ -249,13 +229,15 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture â
     expect(await cap.done).toMatchObject({ code: 0, stdout: '1 packet captured\n' });
   });
 
-  it('Ctrl-C stops an inject between frames and prints what went in, exit 0', async () => {
+  it('Ctrl-C stops an inject between frames and prints what went in, exit 1 (the trace was not sent whole)', async () => {
     const file = await trace('slow.pcap', 3, 20_000); // 40 s at the trace's timing
     const inj = start(['inject', br, p1, file]);
-    await new Promise((r) => setTimeout(r, 700));
+    // Running (and so watching for Ctrl-C) once the daemon lists it.
+    await waitFor(async () => (JSON.parse((await cli(['list-jobs', '--json'])).stdout) as unknown[]).length > 0, { timeoutMs: 10_000, what: 'inject running' });
     inj.child.kill('SIGINT');
     const r = await inj.done;
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toBe(`nodeswitch: the inject into port ${p1} on bridge ${br} was stopped by SIGINT before the end of the trace\n`);
     expect(summary(r.stdout)).toMatchObject({ packets: 1, stopped: true });
     expect(r.ms).toBeLessThan(10_000);
   });

@@ -18,6 +18,7 @@ import {
   type NativePortType,
   type NativeReservedPort,
 } from '../../src/native.js';
+import { MAX_OFPORT as LIMITS_MAX_OFPORT } from '../../src/limits.js';
 import { OFPP, OFPP_MAX_PHYSICAL } from '../../src/ofproto/values.js';
 import { Switch } from '../../src/switch.js';
 
@@ -36,7 +37,7 @@ const PORT_COUNTERS = {
 } satisfies Record<NativePortCounterName, true>;
 const BRIDGE_COUNTERS = {
   lookups: true, hits: true, learned: true, moved: true, flooded: true, evicted: true, aged: true,
-  dropRunt: true, dropBadSrc: true, dropSamePort: true, dropPortDown: true, parseErrors: true, tableMiss: true,
+  dropRunt: true, dropBadSrc: true, dropSamePort: true, dropPortDown: true, dropNoPort: true, parseErrors: true, tableMiss: true,
   invalidTtl: true, upcalls: true, upcallDrops: true, pollSpins: true, pollSleeps: true,
 } satisfies Record<NativeBridgeCounterName, true>;
 // The values are OpenFlow 1.3's (section 7.2.1, enum ofp_port_no), not ours to choose.
@@ -75,6 +76,8 @@ describe('constants shared by C++ and TypeScript', () => {
     expect(OFPP).toEqual(Object.fromEntries(Object.entries(constants.ofpp).map(([k, v]) => [upper(k), v])));
     expect(MAX_OFPORT).toBe(0xfeff);
     expect(OFPP_MAX_PHYSICAL).toBe(MAX_OFPORT);
+    // src/limits.ts keeps its own copy, so that the CLI never loads the addon: it must agree.
+    expect(LIMITS_MAX_OFPORT).toBe(MAX_OFPORT);
   });
 
   it('lists the counters in struct order', () => {
