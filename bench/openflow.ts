@@ -27,7 +27,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../src/lab/netns.js';
+import { run } from '../test/lab/index.js';
 import type { NativeDatapath, NativeFlow } from '../src/native.js';
 import { parseFlowsFile } from '../src/ofproto/flow-syntax.js';
 import type { Bridge } from '../src/bridge.js';

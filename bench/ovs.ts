@@ -6,7 +6,7 @@
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, sleep, type ExecResult } from '../src/lab/netns.js';
+import { run, sleep, type ExecResult } from '../test/lab/index.js';
 import { guardAlso, startBackground, type Background } from './proc.js';
 
 const SCHEMA_CANDIDATES = ['/usr/share/openvswitch/vswitch.ovsschema', '/usr/local/share/openvswitch/vswitch.ovsschema'];

@@ -19,7 +19,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Lab, run, waitFor } from '../src/lab/netns.js';
+import { Lab, run, waitFor } from '../test/lab/index.js';
 import { OVS_INSTALL_HINT, OvsUserspace, ovsMissing } from './ovs.js';
 import { runTracked, startBackground, type Background, type Finished } from './proc.js';
 

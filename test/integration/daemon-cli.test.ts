@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, run as runCmd, waitFor } from '../../src/lab/index.js';
+import { Lab, run as runCmd, waitFor } from '../lab/index.js';
 import { bin, type DaemonProcess, socketListening, spawnDaemon as spawnDaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
 import { canRun, requirePrerequisitesInCI } from './helpers.js';
 

@@ -1,7 +1,7 @@
 // Forwarding through a real switch: namespaces as hosts, veths (afpacket ports) and
 // switch-made TAPs (tap ports) as their NICs. Needs root and the built addon.
 import { afterEach, describe, expect, it } from 'vitest';
-import { sleep, waitFor } from '../../src/lab/index.js';
+import { sleep, waitFor } from '../lab/index.js';
 import { buildTopo, canRun, portStatsByName, requirePrerequisitesInCI, teardown, type AttachType, type Topo } from './helpers.js';
 
 requirePrerequisitesInCI();

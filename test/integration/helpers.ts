@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
 import type { Switch } from '../../src/switch.js';
-import { Lab, waitFor } from '../../src/lab/index.js';
+import { Lab, waitFor } from '../lab/index.js';
 import type { BridgeOptions, PortStats } from '../../src/types.js';
 
 const addonPath = fileURLToPath(new URL('../../build/Release/nodeswitch.node', import.meta.url));

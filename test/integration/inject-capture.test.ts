@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, waitFor } from '../../src/lab/index.js';
+import { Lab, waitFor } from '../lab/index.js';
 import { bin, type DaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
 import { canRun, requirePrerequisitesInCI } from './helpers.js';
 

@@ -1,7 +1,7 @@
 // The topology fixture itself, checked against a Linux bridge (no addon needed).
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Lab, parsePing } from '../../src/lab/index.js';
+import { Lab, parsePing } from '../lab/index.js';
 
 const isRoot = process.getuid?.() === 0;
 const canRun = isRoot;

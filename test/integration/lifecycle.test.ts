@@ -1,7 +1,7 @@
 // Ports coming and going under traffic: deleting ports while a flood runs, netdevs
 // vanishing under the switch and coming back. Needs root and the built addon.
 import { afterEach, describe, expect, it } from 'vitest';
-import { parsePing, run, sleep, waitFor } from '../../src/lab/index.js';
+import { parsePing, run, sleep, waitFor } from '../lab/index.js';
 import {
   buildTopo,
   canRun,

@@ -3,7 +3,7 @@
 // (drop, mod_nw_tos) checked against what ping and tcpdump see.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
-import { Lab, sleep, waitFor } from '../../src/lab/index.js';
+import { Lab, sleep, waitFor } from '../lab/index.js';
 import type { Switch } from '../../src/switch.js';
 import { startLearningController } from '../../examples/learning-controller.js';
 import { canRun, requirePrerequisitesInCI } from './helpers.js';
