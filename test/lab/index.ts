@@ -1,1 +1,1 @@
-export * from './netns.js';
+export * from './lab.js';
