@@ -1,1 +1,4 @@
+export * from './exec.js';
+export * from './iperf.js';
 export * from './lab.js';
+export * from './ping.js';
