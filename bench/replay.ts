@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import type { ReplayOptions, ReplaySummary } from '../src/pcap/replay.js';
 import { median, type Scenario } from './scenario.js';
 import { attachedMode } from './topology.js';
-import { classifierFlowText, classifierRules, FRAME_LEN, rng, writeTcpFrame } from './workload.js';
+import { classifierFlowText, classifierRules, FRAME_LEN, MAC_A, MAC_B, rng, SLOT, writeTcpFrame } from './workload.js';
 
 const HIT_RECORDS = 1000; // per direction, in the file
 const HIT_REPEAT = 500;
@@ -41,10 +41,6 @@ const CLASSIFIER_RULES = 10_000;
 const CLASSIFIER_MASKS = 20;
 const CLASSIFIER_RECORDS = 1_000_000;
 
-
-const SLOT = 64;
-const MAC_A = Buffer.from('020000000001', 'hex');
-const MAC_B = Buffer.from('020000000002', 'hex');
 
 interface PcapRecord {
   data: Buffer;

@@ -21,6 +21,19 @@ export function ipStr(a: number): string {
 }
 
 export const FRAME_LEN = 60; // 64 on the wire with the FCS
+/** Frames are written into one slab of SLOT-byte slots, not a buffer each. */
+export const SLOT = 64;
+
+/** The two hosts' MACs: a = 02:00:00:00:00:01, b = 02:00:00:00:00:02. */
+export const MAC_A = Buffer.from('020000000001', 'hex');
+export const MAC_B = Buffer.from('020000000002', 'hex');
+
+/** The first `n` frames of a slab, each FRAME_LEN bytes of its slot. */
+export function frameViews(buf: Buffer, n: number): Buffer[] {
+  const out: Buffer[] = new Array<Buffer>(n);
+  for (let i = 0; i < n; i++) out[i] = buf.subarray(i * SLOT, i * SLOT + FRAME_LEN);
+  return out;
+}
 
 /**
  * Writes a 60-byte Ethernet/IPv4/TCP frame at `off`: the IPv4 header checksum is
