@@ -15,41 +15,15 @@
 // up in LOCAL's pcap and as a packet-in, everything the frame caused has been written.
 // The marker port and LOCAL also receive floods; callers ignore them.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findOvsSchema, ovsMissing } from '../lab/requirements.js';
 
-const TOOLS = ['ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovs-ofctl'];
-const SCHEMAS = ['/usr/share/openvswitch/vswitch.ovsschema', '/usr/local/share/openvswitch/vswitch.ovsschema'];
 /** The port markers come in on; it has no pcap (floods reaching it are not seen). */
 export const MARKER_PORT = 99;
 export const OFPP_LOCAL = 0xfffffffe;
-
-// ---------------------------------------------------------------------------------
-// availability
-
-function findTool(name: string): string | undefined {
-  const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin', '/usr/local/sbin', '/usr/local/bin']);
-  for (const d of dirs) {
-    const p = join(d, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
-}
-
-/** Why OVS cannot run here (a sentence), or undefined when it can. */
-export function ovsMissing(): string | undefined {
-  const missing = TOOLS.filter((t) => findTool(t) === undefined);
-  if (missing.length > 0) return `${missing.join(', ')} not installed (apt-get install openvswitch-switch)`;
-  if (!SCHEMAS.some((s) => existsSync(s))) return 'vswitch.ovsschema not found';
-  return undefined;
-}
 
 // ---------------------------------------------------------------------------------
 // pcap
@@ -253,7 +227,7 @@ export class OvsDummySwitch {
   static async start(ports: readonly number[], opts: { bridge?: string; ofVersion?: string; otherConfig?: Record<string, string> } = {}): Promise<OvsDummySwitch> {
     const why = ovsMissing();
     if (why) throw new Error(why);
-    const schema = SCHEMAS.find((s) => existsSync(s)) as string;
+    const schema = findOvsSchema()!;
     const bridge = opts.bridge ?? 'br0';
     const dir = mkdtempSync(join(tmpdir(), 'nodeswitch-ovsdiff-'));
     const env = { ...process.env, OVS_RUNDIR: dir, OVS_LOGDIR: dir, OVS_DBDIR: dir, OVS_SYSCONFDIR: dir };
