@@ -224,4 +224,16 @@ describe('jsonErrorOffset', () => {
     expect(jsonErrorOffset('[01]')).toBe(2);
     expect(jsonErrorOffset('{"a": 1')).toBe(7);
   });
+
+  it('finds the place in a document nested deeper than the call stack', () => {
+    const depth = 100_000;
+    expect(jsonErrorOffset(`${'['.repeat(depth)}x`)).toBe(depth);
+    expect(jsonErrorOffset(`${'{"a":['.repeat(depth)}1${']}'.repeat(depth)}]`)).toBe(8 * depth + 1);
+    expect(jsonErrorOffset(`${'{"a":['.repeat(depth)}1${']}'.repeat(depth)}`)).toBe(8 * depth + 1);
+  });
+
+  it('reports a bad \\u escape at its first bad digit', () => {
+    expect(jsonErrorOffset('"\\u12x4"')).toBe(5);
+    expect(jsonErrorOffset('"\\u"')).toBe(3);
+  });
 });
