@@ -102,8 +102,10 @@ function unixctl(path: string, method: string, params: string[], timeoutMs = 500
       }
       clearTimeout(timer);
       s.destroy();
-      if (msg.error !== null && msg.error !== undefined) reject(new Error(`unixctl ${method}: ${String(msg.error)}`));
-      else resolve(String(msg.result ?? ''));
+      // JSON-RPC: error and result are any JSON value; unixctl sends strings.
+      const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+      if (msg.error !== null && msg.error !== undefined) reject(new Error(`unixctl ${method}: ${text(msg.error)}`));
+      else resolve(msg.result === null || msg.result === undefined ? '' : text(msg.result));
     });
     s.on('error', (e) => {
       clearTimeout(timer);
@@ -638,7 +640,7 @@ function ip6Bytes(text: string): Buffer {
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
   const b = Buffer.alloc(16);
   groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), i * 2));
   return b;

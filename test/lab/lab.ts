@@ -328,7 +328,7 @@ export class Lab {
         throw new LabError(`iperf3 client in ${client} gave no JSON (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`, r);
       }
       if (typeof json.error === 'string' || r.code !== 0) {
-        throw new LabError(`iperf3 ${client} → ${server} failed (exit ${r.code}): ${String(json.error ?? r.stderr)}`, r);
+        throw new LabError(`iperf3 ${client} → ${server} failed (exit ${r.code}): ${typeof json.error === 'string' ? json.error : r.stderr}`, r);
       }
       return parseIperf(json, opts.udp === true);
     } finally {
