@@ -7,8 +7,10 @@
 // can overflow the call stack.
 
 /** Thrown by the scanner at the first offending offset. */
-class InvalidAt {
-  constructor(readonly offset: number) {}
+class InvalidAt extends Error {
+  constructor(readonly offset: number) {
+    super(`invalid JSON at offset ${offset}`);
+  }
 }
 
 /** Offset of the first character that makes `text` invalid JSON (text.length if it ends too early). */
