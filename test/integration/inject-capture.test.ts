@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Lab, waitFor } from '../lab/index.js';
+import { ETH_EXPERIMENTAL, ethFrame } from '../native/packets.js';
 import { bin, type DaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
 import { cliTests } from './helpers.js';
 
@@ -40,17 +41,11 @@ async function pcap(): Promise<PcapTesting> {
   return (addon as unknown as { testing: PcapTesting }).testing;
 }
 
-const ETH_TEST = 0x88b5; // IEEE local experimental: the hosts' kernels count and drop it
-const macBytes = (mac: string): Buffer => Buffer.from(mac.split(':').map((x) => parseInt(x, 16)));
-
-/** A frame to `dst` from a made-up source, numbered `i`. */
+/** A frame to `dst` from a made-up source, numbered `i`: ethertype 0x88b5 (IEEE local experimental), which the hosts' kernels count and drop. */
 function testFrame(dst: string, i: number): Buffer {
-  const f = Buffer.alloc(64);
-  macBytes(dst).copy(f, 0);
-  macBytes('02:aa:00:00:00:01').copy(f, 6);
-  f.writeUInt16BE(ETH_TEST, 12);
-  f.writeUInt32BE(i, 14);
-  return f;
+  const payload = Buffer.alloc(50);
+  payload.writeUInt32BE(i, 0);
+  return ethFrame(dst, '02:aa:00:00:00:01', { payload });
 }
 
 const ethertype = (f: Buffer): number => f.readUInt16BE(12);
@@ -219,7 +214,7 @@ cliTests.describe('nodeswitch inject / capture ↔ daemon', () => {
     expect(s.pps).toBeLessThan(230);
     const c = await cap.done;
     expect(c).toMatchObject({ code: 0, stdout: '100 packets captured\n' });
-    const got = (await pcap()).pcapRead(capFile).records.filter((x) => ethertype(x.data) === ETH_TEST);
+    const got = (await pcap()).pcapRead(capFile).records.filter((x) => ethertype(x.data) === ETH_EXPERIMENTAL);
     expect(got.map((x) => x.data.readUInt32BE(14))).toEqual(Array.from({ length: 100 }, (_, i) => i));
     await waitFor(async () => (await h2rx()) - rx0 >= 100, { timeoutMs: 3000, what: 'frames at h2' });
   });

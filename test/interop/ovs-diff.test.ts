@@ -9,7 +9,7 @@ import { Switch } from '../../src/switch.js';
 import type { Bridge } from '../../src/bridge.js';
 import type { PacketIn } from '../../src/types.js';
 import { parseFlow } from '../../src/ofproto/flow-syntax.js';
-import { prng } from '../native/frames.js';
+import { prng } from '../lab/prng.js';
 import { needs, OVS } from '../needs.js';
 import { buildFrame, type FrameSpec, type OfPacketIn, OvsDummySwitch } from './ovs-harness.js';
 

@@ -2,3 +2,4 @@ export * from './exec.js';
 export * from './iperf.js';
 export * from './lab.js';
 export * from './ping.js';
+export * from './prng.js';

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
 import { addon, type NativeDatapath, type NativeTrace } from '../../src/native.js';
 import { formatFlow } from '../../src/ofproto/flow.js';
-import { prng } from './frames.js';
+import { prng } from '../lab/prng.js';
 import { closeMemBridge, memBridge, PORTS, sendFrames } from './mem-bridge.js';
 import * as P from './packets.js';
 

@@ -4,7 +4,7 @@
 // seeded random garbage and mutations of valid frames.
 import { describe, expect, it } from 'vitest';
 import { addon } from '../../src/native.js';
-import { prng } from './frames.js';
+import { prng } from '../lab/prng.js';
 
 type Key = Record<string, number | string | boolean>;
 
