@@ -30,10 +30,13 @@ import {
   rawIp6,
   sctp4,
   sctp6,
+  type SctpOpts,
   tcp4,
   tcp6,
+  type TcpOpts,
   udp4,
   udp6,
+  type UdpOpts,
 } from '../packet/frame-builder.js';
 import { FlowSyntaxError } from './errors.js';
 import { ETH_TYPE, IP_PROTO, type Match } from './fields.js';
@@ -148,33 +151,51 @@ function ports(m: Match, flow: Match, tcp: boolean): { sport: number; dport: num
   return { sport, dport, flags };
 }
 
+/** The frame builders of one IP version. */
+interface IpFamily<IP> {
+  v6: boolean;
+  icmpProto: number;
+  tcp(o: { eth: EthOpts; ip: IP; l4: TcpOpts }): Buffer;
+  udp(o: { eth: EthOpts; ip: IP; l4: UdpOpts }): Buffer;
+  sctp(o: { eth: EthOpts; ip: IP; l4: SctpOpts }): Buffer;
+  icmp(o: { eth: EthOpts; ip: IP; l4: IcmpOpts }): Buffer;
+  raw(o: { eth: EthOpts; ip: IP; l4: Buffer }, proto: number): Buffer;
+}
+
+const IPV4: IpFamily<Ipv4Opts> = { v6: false, icmpProto: IP_PROTO.ICMP, tcp: tcp4, udp: udp4, sctp: sctp4, icmp: icmp4, raw: (o, proto) => rawIp4({ ...o, proto }) };
+const IPV6: IpFamily<Ipv6Opts> = { v6: true, icmpProto: IP_PROTO.ICMPV6, tcp: tcp6, udp: udp6, sctp: sctp6, icmp: icmp6, raw: (o, next) => rawIp6({ ...o, next }) };
+
+/** The L4 header for `proto` (none for a protocol without one here), its fields into `flow`. */
+function l4Builder<IP>(m: Match, flow: Match, family: IpFamily<IP>, ip: IP, proto: number): FrameOf {
+  switch (proto) {
+    case IP_PROTO.TCP: {
+      const { sport, dport, flags } = ports(m, flow, true);
+      return (eth) => family.tcp({ eth, ip, l4: { sport, dport, flags, seq: 0, ack: 0, window: 0xffff, payload: EMPTY } });
+    }
+    case IP_PROTO.UDP: {
+      const { sport, dport } = ports(m, flow, false);
+      return (eth) => family.udp({ eth, ip, l4: { sport, dport, payload: EMPTY } });
+    }
+    case IP_PROTO.SCTP: {
+      const { sport, dport } = ports(m, flow, false);
+      return (eth) => family.sctp({ eth, ip, l4: { sport, dport } });
+    }
+    case family.icmpProto: {
+      const l4 = icmpFields(m, family.v6, flow);
+      return (eth) => family.icmp({ eth, ip, l4 });
+    }
+    default:
+      return (eth) => family.raw({ eth, ip, l4: EMPTY }, proto);
+  }
+}
+
 function ipv4Builder(m: Match, flow: Match): FrameOf {
   const { proto, tos, ttl } = ipCommon(m, flow);
   const src = num(m.nw_src, 0) >>> 0;
   const dst = num(m.nw_dst, 0) >>> 0;
   flow.nw_src = exact(src, 0xffffffff);
   flow.nw_dst = exact(dst, 0xffffffff);
-  const ip: Ipv4Opts = { src: v4Bytes(src), dst: v4Bytes(dst), tos, ttl, id: 0, df: true };
-  switch (proto) {
-    case IP_PROTO.TCP: {
-      const { sport, dport, flags } = ports(m, flow, true);
-      return (eth) => tcp4({ eth, ip, l4: { sport, dport, flags, seq: 0, ack: 0, window: 0xffff, payload: EMPTY } });
-    }
-    case IP_PROTO.UDP: {
-      const { sport, dport } = ports(m, flow, false);
-      return (eth) => udp4({ eth, ip, l4: { sport, dport, payload: EMPTY } });
-    }
-    case IP_PROTO.SCTP: {
-      const { sport, dport } = ports(m, flow, false);
-      return (eth) => sctp4({ eth, ip, l4: { sport, dport } });
-    }
-    case IP_PROTO.ICMP: {
-      const l4 = icmpFields(m, false, flow);
-      return (eth) => icmp4({ eth, ip, l4 });
-    }
-    default:
-      return (eth) => rawIp4({ eth, ip, proto, l4: EMPTY });
-  }
+  return l4Builder(m, flow, IPV4, { src: v4Bytes(src), dst: v4Bytes(dst), tos, ttl, id: 0, df: true }, proto);
 }
 
 function ipv6Builder(m: Match, flow: Match): FrameOf {
@@ -187,27 +208,7 @@ function ipv6Builder(m: Match, flow: Match): FrameOf {
     ipv6_dst: exact(dst, 'f'.repeat(32)),
     ipv6_label: exact(label, 0xfffff),
   });
-  const ip: Ipv6Opts = { src: Buffer.from(src, 'hex'), dst: Buffer.from(dst, 'hex'), tc: tos, label, hlim: ttl };
-  switch (proto) {
-    case IP_PROTO.TCP: {
-      const { sport, dport, flags } = ports(m, flow, true);
-      return (eth) => tcp6({ eth, ip, l4: { sport, dport, flags, seq: 0, ack: 0, window: 0xffff, payload: EMPTY } });
-    }
-    case IP_PROTO.UDP: {
-      const { sport, dport } = ports(m, flow, false);
-      return (eth) => udp6({ eth, ip, l4: { sport, dport, payload: EMPTY } });
-    }
-    case IP_PROTO.SCTP: {
-      const { sport, dport } = ports(m, flow, false);
-      return (eth) => sctp6({ eth, ip, l4: { sport, dport } });
-    }
-    case IP_PROTO.ICMPV6: {
-      const l4 = icmpFields(m, true, flow);
-      return (eth) => icmp6({ eth, ip, l4 });
-    }
-    default:
-      return (eth) => rawIp6({ eth, ip, next: proto, l4: EMPTY });
-  }
+  return l4Builder(m, flow, IPV6, { src: Buffer.from(src, 'hex'), dst: Buffer.from(dst, 'hex'), tc: tos, label, hlim: ttl }, proto);
 }
 
 /** ICMP/ICMPv6 type and code from tp_src/tp_dst; for ND, the target and the link-layer option. */
