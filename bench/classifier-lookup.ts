@@ -7,7 +7,8 @@ import type { NativeFlow } from '../src/native.js';
 import { attachedMode, INJECT_CHUNK, injectTimed, memBridge, newSwitch } from './mem-bridges.js';
 import { median, type Scenario } from './scenario.js';
 import type { Topology } from './topology.js';
-import { type ClassifierRule, classifierFlowText, classifierRules, frameViews, MAC_A, MAC_B, rng, SLOT, writeTcpFrame } from './workload.js';
+import { type ClassifierRule, classifierFlowText, classifierRules, frameViews, MAC_A, MAC_B, SLOT, writeTcpFrame } from './workload.js';
+import { prngU32 } from '../test/lab/prng.js';
 
 const CLASSIFIER_RULES = 10_000;
 const CLASSIFIER_MASKS = 20;
@@ -16,7 +17,7 @@ const HIT_DISTINCT = 16;
 
 /** `n` distinct TCP 5-tuples, each matching some rule (picked at random). */
 function classifierFrames(rules: readonly ClassifierRule[], n: number): Buffer[] {
-  const next = rng(0xf7a3e5);
+  const next = prngU32(0xf7a3e5);
   const buf = Buffer.alloc(n * SLOT);
   const seen = new Set<string>();
   let i = 0;

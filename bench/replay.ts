@@ -31,7 +31,8 @@ import { join } from 'node:path';
 import type { ReplayOptions, ReplaySummary } from '../src/pcap/replay.js';
 import { median, type Scenario } from './scenario.js';
 import { attachedMode } from './topology.js';
-import { classifierFlowText, classifierRules, FRAME_LEN, MAC_A, MAC_B, rng, SLOT, writeTcpFrame } from './workload.js';
+import { classifierFlowText, classifierRules, FRAME_LEN, MAC_A, MAC_B, SLOT, writeTcpFrame } from './workload.js';
+import { prngU32 } from '../test/lab/prng.js';
 
 const HIT_RECORDS = 1000; // per direction, in the file
 const HIT_REPEAT = 500;
@@ -99,7 +100,7 @@ async function makeTraces(log: (line: string) => void): Promise<Traces> {
 
   const rules = classifierRules(0x5eed1, CLASSIFIER_RULES, CLASSIFIER_MASKS);
   writeFileSync(f('classifier.flows'), classifierFlowText(rules));
-  const next = rng(0xf10e5);
+  const next = prngU32(0xf10e5);
   writeTrace(testing, f('classifier-1.pcap'), CLASSIFIER_RECORDS, (i) => {
     const r = rules[i % rules.length]!;
     const host = r.len === 32 ? 0 : next() & (0xffffffff >>> r.len);

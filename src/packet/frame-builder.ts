@@ -37,21 +37,24 @@ export type Address = string | Uint8Array;
 
 // ---- addresses ---------------------------------------------------------------
 
+/** Bytes given as bytes are returned as they are (a Buffer view, not a copy). */
+const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length));
+
 export function macBytes(mac: Address): Buffer {
-  const b = typeof mac === 'string' ? Buffer.from(mac.replace(/[:-]/g, ''), 'hex') : Buffer.from(mac);
+  const b = typeof mac === 'string' ? Buffer.from(mac.replace(/[:-]/g, ''), 'hex') : asBuffer(mac);
   if (b.length !== 6) throw new Error(`not a MAC address: ${String(mac)}`);
   return b;
 }
 
 export function ipv4Bytes(ip: Address): Buffer {
-  if (typeof ip !== 'string') return Buffer.from(ip);
+  if (typeof ip !== 'string') return asBuffer(ip);
   const parts = ip.split('.').map(Number);
   if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`not an IPv4 address: ${ip}`);
   return Buffer.from(parts);
 }
 
 export function ipv6Bytes(ip: Address): Buffer {
-  if (typeof ip !== 'string') return Buffer.from(ip);
+  if (typeof ip !== 'string') return asBuffer(ip);
   const [head = '', tail] = ip.split('::');
   const groups = (s: string): string[] => (s === '' ? [] : s.split(':'));
   const h = groups(head);
@@ -82,17 +85,11 @@ export function internetChecksum(data: Uint8Array, initial = 0): number {
 
 /** The one's-complement sum of the IPv4 or IPv6 pseudo-header (by the addresses' length). */
 export function pseudoSum(src: Uint8Array, dst: Uint8Array, proto: number, len: number): number {
-  const p = Buffer.alloc(src.length * 2 + (src.length === 4 ? 4 : 8));
-  p.set(src, 0);
-  p.set(dst, src.length);
-  if (src.length === 4) {
-    p[9] = proto;
-    p.writeUInt16BE(len, 10);
-  } else {
-    p.writeUInt32BE(len, 32);
-    p[39] = proto;
-  }
-  return onesSum(p);
+  // The same sum whatever the layout: the addresses, the protocol, the length (IPv6: 32 bits).
+  let s = proto + (len >>> 16) + (len & 0xffff);
+  for (let i = 0; i + 1 < src.length; i += 2) s += ((src[i]! << 8) | src[i + 1]!) + ((dst[i]! << 8) | dst[i + 1]!);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return s;
 }
 
 let crcTable: Uint32Array | undefined;
@@ -139,8 +136,8 @@ export function ethernet(eth: EthOpts, type: number, payload: Uint8Array): Buffe
   const tags = eth.vlans ?? [];
   const len = 14 + tags.length * 4 + payload.length;
   const frame = Buffer.alloc(eth.pad === false ? len : Math.max(len, MIN_FRAME));
-  macBytes(eth.dst ?? DEFAULT_DST).copy(frame, 0);
-  macBytes(eth.src ?? DEFAULT_SRC).copy(frame, 6);
+  frame.set(macBytes(eth.dst ?? DEFAULT_DST), 0);
+  frame.set(macBytes(eth.src ?? DEFAULT_SRC), 6);
   let at = 12;
   for (const v of tags) {
     frame.writeUInt16BE(v.tpid ?? ETH_VLAN, at);
@@ -198,8 +195,8 @@ export function ipv4Header(ip: Ipv4Opts, proto: number, payloadLen: number): Buf
   h.writeUInt16BE((ip.df ? 0x4000 : 0) | (ip.mf ? 0x2000 : 0) | (ip.fragOffset ?? 0), 6);
   h[8] = ip.ttl ?? 64;
   h[9] = ip.proto ?? proto;
-  ipv4Bytes(ip.src ?? V4_SRC).copy(h, 12);
-  ipv4Bytes(ip.dst ?? V4_DST).copy(h, 16);
+  h.set(ipv4Bytes(ip.src ?? V4_SRC), 12);
+  h.set(ipv4Bytes(ip.dst ?? V4_DST), 16);
   h.writeUInt16BE(internetChecksum(h), 10);
   return h;
 }
@@ -210,8 +207,8 @@ export function ipv6Header(ip: Ipv6Opts, next: number, payloadLen: number): Buff
   h.writeUInt16BE(payloadLen, 4);
   h[6] = next;
   h[7] = ip.hlim ?? 64;
-  ipv6Bytes(ip.src ?? V6_SRC).copy(h, 8);
-  ipv6Bytes(ip.dst ?? V6_DST).copy(h, 24);
+  h.set(ipv6Bytes(ip.src ?? V6_SRC), 8);
+  h.set(ipv6Bytes(ip.dst ?? V6_DST), 24);
   return h;
 }
 
@@ -254,7 +251,7 @@ export interface IcmpOpts {
 const PAYLOAD = Buffer.from('nodeswitch test payload 0123456789', 'latin1');
 const EMPTY = Buffer.alloc(0);
 
-function tcpSegment(o: TcpOpts, src: Buffer, dst: Buffer): Buffer {
+function tcpSegment(o: TcpOpts, src: Uint8Array, dst: Uint8Array): Buffer {
   const payload = o.payload ?? PAYLOAD;
   const h = Buffer.alloc(20 + payload.length);
   h.writeUInt16BE(o.sport ?? 40000, 0);
@@ -268,7 +265,7 @@ function tcpSegment(o: TcpOpts, src: Buffer, dst: Buffer): Buffer {
   return h;
 }
 
-function udpDatagram(o: UdpOpts, src: Buffer, dst: Buffer): Buffer {
+function udpDatagram(o: UdpOpts, src: Uint8Array, dst: Uint8Array): Buffer {
   const payload = o.payload ?? PAYLOAD;
   const h = Buffer.alloc(8 + payload.length);
   h.writeUInt16BE(o.sport ?? 5000, 0);
@@ -317,14 +314,14 @@ export interface Frame6Opts<L4> {
   l4?: L4;
 }
 
-function v4(o: FrameOpts<unknown>, proto: number, build: (src: Buffer, dst: Buffer) => Buffer): Buffer {
+function v4(o: FrameOpts<unknown>, proto: number, build: (src: Uint8Array, dst: Uint8Array) => Buffer): Buffer {
   const src = ipv4Bytes(o.ip?.src ?? V4_SRC);
   const dst = ipv4Bytes(o.ip?.dst ?? V4_DST);
   const l4 = build(src, dst);
   return ethernet(o.eth ?? {}, ETH_IP, Buffer.concat([ipv4Header(o.ip ?? {}, proto, l4.length), l4]));
 }
 
-function v6(o: Frame6Opts<unknown>, next: number, build: (src: Buffer, dst: Buffer) => Buffer): Buffer {
+function v6(o: Frame6Opts<unknown>, next: number, build: (src: Uint8Array, dst: Uint8Array) => Buffer): Buffer {
   const src = ipv6Bytes(o.ip?.src ?? V6_SRC);
   const dst = ipv6Bytes(o.ip?.dst ?? V6_DST);
   const l4 = build(src, dst);
@@ -364,9 +361,9 @@ export function arp(o: { eth?: EthOpts; arp?: ArpOpts; type?: number } = {}): Bu
   b[4] = 6;
   b[5] = 4;
   b.writeUInt16BE(a.op ?? 1, 6);
-  macBytes(a.sha ?? o.eth?.src ?? DEFAULT_SRC).copy(b, 8);
-  ipv4Bytes(a.spa ?? V4_SRC).copy(b, 14);
-  macBytes(a.tha ?? '00:00:00:00:00:00').copy(b, 18);
-  ipv4Bytes(a.tpa ?? V4_DST).copy(b, 24);
+  b.set(macBytes(a.sha ?? o.eth?.src ?? DEFAULT_SRC), 8);
+  b.set(ipv4Bytes(a.spa ?? V4_SRC), 14);
+  b.set(macBytes(a.tha ?? '00:00:00:00:00:00'), 18);
+  b.set(ipv4Bytes(a.tpa ?? V4_DST), 24);
   return ethernet({ dst: 'ff:ff:ff:ff:ff:ff', ...o.eth }, o.type ?? ETH_ARP, b);
 }
