@@ -8,13 +8,11 @@
 // nodeswitch's side is what Bridge.addFlows does (parseFlowsFile, then FlowTable.add),
 // over a datapath of its own whose installFlows is timed: the FlowTable is handed the
 // datapath it drives, so nothing reaches into a Bridge.
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { run } from '../test/lab/index.js';
 import type { NativeDatapath } from '../src/native.js';
 import { parseFlowsFile } from '../src/ofproto/flow-syntax.js';
 import { attachedMode } from './mem-bridges.js';
-import { maybeOvs, OvsRef } from './ovs-reference.js';
+import { maybeOvs, withOvsFlowsFile } from './ovs-reference.js';
 import type { Scenario } from './scenario.js';
 import type { Topology } from './topology.js';
 import { ipStr } from './workload.js';
@@ -98,11 +96,8 @@ async function nodeswitchFlowMod(topo: Topology, log: (l: string) => void): Prom
   }
 }
 
-async function ovsFlowMod(topo: Topology, log: (l: string) => void): Promise<Record<string, number>> {
-  const ovs = await OvsRef.open(topo, topo.lab.name('ofr'));
-  const file = join(ovs.dir, 'nodeswitch-flow-mod.txt');
-  try {
-    writeFileSync(file, flowModFile());
+function ovsFlowMod(topo: Topology, log: (l: string) => void): Promise<Record<string, number>> {
+  return withOvsFlowsFile(topo, topo.lab.name('ofr'), flowModFile(), async (ovs, file) => {
     let t0 = performance.now();
     await run(['ovs-ofctl', '-O', 'OpenFlow13', 'parse-flows', file], { timeoutMs: 120_000 });
     const parseMs = performance.now() - t0;
@@ -117,10 +112,7 @@ async function ovsFlowMod(topo: Topology, log: (l: string) => void): Promise<Rec
       'total time': totalMs / 1000,
       parse: parseMs / 1000,
     };
-  } finally {
-    rmSync(file, { force: true });
-    await ovs.close();
-  }
+  });
 }
 
 export const flowModRate: Scenario = {

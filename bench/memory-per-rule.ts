@@ -1,11 +1,9 @@
 // memory-per-rule: RSS growth for the flow-mod-rate scenario's 100k rules (after a
 // GC, the text and the parsed specs dropped); reference: ovs-vswitchd's VmRSS growth
 // for the same file.
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { FLOW_MOD_RULES, flowModFile } from './flow-mod-rate.js';
 import { attachedMode, memBridge, newSwitch } from './mem-bridges.js';
-import { maybeOvs, OvsRef } from './ovs-reference.js';
+import { maybeOvs, withOvsFlowsFile } from './ovs-reference.js';
 import type { Scenario } from './scenario.js';
 import type { ModeName, Topology } from './topology.js';
 import { collect } from './workload.js';
@@ -37,20 +35,14 @@ async function nodeswitchMemory(topo: Topology, log: (l: string) => void): Promi
   }
 }
 
-async function ovsMemory(topo: Topology, log: (l: string) => void): Promise<Record<string, number>> {
-  const ovs = await OvsRef.open(topo, topo.lab.name('omo'));
-  const file = join(ovs.dir, 'nodeswitch-flow-mod.txt');
-  try {
-    writeFileSync(file, flowModFile());
+function ovsMemory(topo: Topology, log: (l: string) => void): Promise<Record<string, number>> {
+  return withOvsFlowsFile(topo, topo.lab.name('omo'), flowModFile(), async (ovs, file) => {
     const before = ovs.rss();
     await ovs.ofctl(['add-flows', file], 300_000);
     const after = ovs.rss();
     log(`ovs-vswitchd rss ${(before / 1e6).toFixed(0)} → ${(after / 1e6).toFixed(0)} MB`);
     return { 'rss growth': (after - before) / 1e6, 'per rule': (after - before) / FLOW_MOD_RULES };
-  } finally {
-    rmSync(file, { force: true });
-    await ovs.close();
-  }
+  });
 }
 
 const memoryMeasured = new Set<ModeName>();

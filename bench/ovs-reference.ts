@@ -1,6 +1,6 @@
 // The OVS reference of the OpenFlow scenarios: a bridge of their own in the ovs
 // round's private ovs-vswitchd (bench/ovs.ts), driven with ovs-vsctl and ovs-ofctl.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../test/lab/index.js';
@@ -65,6 +65,22 @@ export class OvsRef {
 
   async close(): Promise<void> {
     await this.vsctl(['--if-exists', 'del-br', this.bridge]);
+  }
+}
+
+/**
+ * `fn` with a fresh reference bridge named `bridge` and `text` in a file of its run
+ * directory, for ovs-ofctl to read; the file and the bridge go afterwards.
+ */
+export async function withOvsFlowsFile<T>(topo: Topology, bridge: string, text: string, fn: (ovs: OvsRef, file: string) => Promise<T>): Promise<T> {
+  const ovs = await OvsRef.open(topo, bridge);
+  const file = join(ovs.dir, 'nodeswitch-flows.txt');
+  try {
+    writeFileSync(file, text);
+    return await fn(ovs, file);
+  } finally {
+    rmSync(file, { force: true });
+    await ovs.close();
   }
 }
 
