@@ -27,8 +27,12 @@ const MAX_MAC_AGING = 1_000_000;
 const MAX_MAC_TABLE_SIZE = 1 << 20;
 
 export interface TraceResult {
-  /** Tables visited in order; `flow` is undefined on a miss. `depth` > 0 inside resubmit. */
-  steps: { table: number; depth: number; flow: FlowEntry | undefined }[];
+  /**
+   * Tables visited in order; `flow` is undefined on a miss. `depth` > 0 inside
+   * resubmit. `key` is the flow key the table looked up (the datapath's FlowKey
+   * bytes, after the rewrites of the tables before).
+   */
+  steps: { table: number; depth: number; flow: FlowEntry | undefined; key: Buffer }[];
   /** The datapath ops the packet would run (outputs, rewrites, NORMAL, controller). */
   ops: NativeTrace['ops'];
   tableMiss: boolean;
@@ -176,7 +180,7 @@ export class Bridge extends EventEmitter {
     const t = await this.dp.trace(frame, inPort);
     const byId = new Map(this.flows.list().map((e) => [e.id, e]));
     return {
-      steps: t.steps.map((s) => ({ table: s.table, depth: s.depth, flow: s.flowId ? byId.get(s.flowId) : undefined })),
+      steps: t.steps.map((s) => ({ table: s.table, depth: s.depth, flow: s.flowId ? byId.get(s.flowId) : undefined, key: s.key })),
       ops: t.ops,
       tableMiss: t.tableMiss,
     };
