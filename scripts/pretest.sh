@@ -4,6 +4,8 @@
 # which packages it installs, and why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# npm puts these on the PATH; so does running this script by hand.
+export PATH="$PWD/node_modules/.bin:$PATH"
 
 step() {
   local what="$1" log
