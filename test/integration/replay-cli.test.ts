@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADDON, COMPILED, needs, tool } from '../needs.js';
 import { tcp4, udp4 } from '../native/packets.js';
-import { ngEpb, ngIdb, ngShb, pcapFile, type PcapFileSpec } from '../native/pcap-files.js';
+import { ngEpb, ngIdb, ngShb, pcapFile, type PcapFileSpec } from '../lab/pcap-files.js';
 
 const bin = fileURLToPath(new URL('../../bin/nodeswitch.js', import.meta.url));
 const withTcpdump = needs(tool('tcpdump', 'tcpdump'));

@@ -27,7 +27,7 @@ import {
   pcapHeader,
   pcapRecord,
   testFrame,
-} from './pcap-files.js';
+} from '../lab/pcap-files.js';
 
 // ---- the test-only addon surface ---------------------------------------------------
 

@@ -15,7 +15,7 @@ import { NodeswitchError } from '../../src/errors.js';
 import { replay, type ReplayOptions, type ReplaySummary } from '../../src/pcap/replay.js';
 import { needs, tool } from '../needs.js';
 import { checksumErrors, decode, formatMac, icmp4, tcp4, udp4 } from './packets.js';
-import { ngEpb, ngIdb, ngShb, pcapFile, type PcapFileSpec } from './pcap-files.js';
+import { ngEpb, ngIdb, ngShb, pcapFile, type PcapFileSpec } from '../lab/pcap-files.js';
 
 const A = '02:00:00:00:00:0a';
 const B = '02:00:00:00:00:0b';
