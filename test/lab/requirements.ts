@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 export interface Requirement {
   /** What is needed, e.g. "ovs-vswitchd". */
   what: string;
-  /** How to get it, e.g. "apt-get install openvswitch-switch". */
-  fix: string;
+  /** The Debian package that has it, if one does. */
+  pkg?: string;
+  /** How to get it otherwise, e.g. "npm run build". */
+  fix?: string;
   present(): boolean;
 }
 
@@ -28,7 +30,7 @@ export function findTool(name: string): string | undefined {
 
 /** A command from a Debian package (scripts/system-deps.sh test installs the ones the tests use). */
 export function tool(command: string, pkg: string): Requirement {
-  return { what: command, fix: `apt-get install ${pkg}, or bash scripts/system-deps.sh test`, present: () => findTool(command) !== undefined };
+  return { what: command, pkg, present: () => findTool(command) !== undefined };
 }
 
 export const ROOT: Requirement = {
@@ -64,16 +66,25 @@ export const OVS: readonly Requirement[] = [
   tool('ovs-ofctl', 'openvswitch-common'),
   tool('ovs-vswitchd', 'openvswitch-switch'),
   tool('ovs-vsctl', 'openvswitch-switch'),
-  { what: 'vswitch.ovsschema', fix: 'apt-get install openvswitch-switch', present: () => findOvsSchema() !== undefined },
+  { what: 'vswitch.ovsschema', pkg: 'openvswitch-switch', present: () => findOvsSchema() !== undefined },
 ];
 
-/** The requirements that are not met, each as "what (fix)". */
-export function unmet(reqs: readonly Requirement[]): string[] {
-  return reqs.filter((r) => !r.present()).map((r) => `${r.what} (${r.fix})`);
+/**
+ * What of `reqs` is missing and how to get it, in one phrase — "ovs-ofctl, ovs-vsctl
+ * (apt-get install openvswitch-common openvswitch-switch, or bash scripts/system-deps.sh
+ * test)" — or undefined when everything is there.
+ */
+export function unmet(reqs: readonly Requirement[]): string | undefined {
+  const missing = reqs.filter((r) => !r.present());
+  if (missing.length === 0) return undefined;
+  const pkgs = [...new Set(missing.flatMap((r) => (r.pkg ? [r.pkg] : [])))];
+  const fixes = [...new Set(missing.flatMap((r) => (r.fix ? [r.fix] : [])))];
+  if (pkgs.length > 0) fixes.unshift(`apt-get install ${pkgs.join(' ')}, or bash scripts/system-deps.sh test`);
+  return `${[...new Set(missing.map((r) => r.what))].join(', ')} (${fixes.join('; ')})`;
 }
 
 /** Why a private Open vSwitch cannot run here (a sentence), or undefined when it can. */
 export function ovsMissing(): string | undefined {
   const missing = unmet(OVS);
-  return missing.length > 0 ? `not installed: ${missing.join(', ')}` : undefined;
+  return missing === undefined ? undefined : `not installed: ${missing}`;
 }
