@@ -14,6 +14,7 @@
         "native/dp/packet_edit.cc",
         "native/port/af_packet_port.cc",
         "native/port/tap_port.cc",
+        "native/port/netns_walk.cc",
         "native/port/mem_port.cc",
         "native/port/port_monitor.cc",
         "native/port/pcap_port.cc",

@@ -7,6 +7,7 @@ import { parseActions } from './ofproto/actions.js';
 import { FieldError, type Match } from './ofproto/fields.js';
 import { type Action, type FlowSpec, FlowSyntaxError, formatFlow, parseFlow, parseFlowsFile } from './ofproto/flow-syntax.js';
 import type {
+  AddedPort,
   BridgeCreateOptions,
   BridgeOptions,
   BridgeStats,
@@ -17,22 +18,19 @@ import type {
   PortStats,
   PortType,
 } from './types.js';
+import { COUNT, MAC_AGING, MAC_TABLE_SIZE, MAX_OFPORT, OFPORT } from './limits.js';
 import { checkInteger, checkNetdevName } from './validate.js';
 
 export const DEFAULT_MAC_AGING = 300;
 export const DEFAULT_MAC_TABLE_SIZE = 8192;
-// OpenFlow reserves 0xff00 and up for special ports (OFPP_LOCAL, …); OVS allocates below.
-export const MAX_OFPORT = 0xfeff;
-const MAX_MAC_AGING = 1_000_000;
-const MAX_MAC_TABLE_SIZE = 1 << 20;
 
 export interface TraceResult {
   /**
    * Tables visited in order; `flow` is undefined on a miss. `depth` > 0 inside
-   * resubmit. `key` is the flow key the table looked up (the datapath's FlowKey
-   * bytes, after the rewrites of the tables before).
+   * resubmit; `inPort` as that lookup saw it. `key` is the flow key the table looked
+   * up (the datapath's FlowKey bytes, after the rewrites of the tables before).
    */
-  steps: { table: number; depth: number; flow: FlowEntry | undefined; key: Buffer }[];
+  steps: { table: number; depth: number; inPort: number; flow: FlowEntry | undefined; key: Buffer }[];
   /** The datapath ops the packet would run (outputs, rewrites, NORMAL, controller). */
   ops: NativeTrace['ops'];
   tableMiss: boolean;
@@ -42,11 +40,11 @@ export interface TraceResult {
 export function resolveBridgeOptions(opts: BridgeOptions, base?: Required<BridgeOptions>): Required<BridgeOptions> {
   return {
     macAging:
-      opts.macAging === undefined ? (base?.macAging ?? DEFAULT_MAC_AGING) : checkInteger(opts.macAging, 'mac-aging', 1, MAX_MAC_AGING),
+      opts.macAging === undefined ? (base?.macAging ?? DEFAULT_MAC_AGING) : checkInteger(opts.macAging, 'mac-aging', MAC_AGING),
     macTableSize:
       opts.macTableSize === undefined
         ? (base?.macTableSize ?? DEFAULT_MAC_TABLE_SIZE)
-        : checkInteger(opts.macTableSize, 'mac-table-size', 1, MAX_MAC_TABLE_SIZE),
+        : checkInteger(opts.macTableSize, 'mac-table-size', MAC_TABLE_SIZE),
   };
 }
 
@@ -85,8 +83,18 @@ export class Bridge extends EventEmitter {
       this.flows.addInitial([parseFlow('priority=0,actions=NORMAL')]).catch((err) => this.emit('error', err));
     }
     // Idle and hard timeouts, checked each second; the timer does not keep Node alive.
+    // 'flowsExpired' tells an owner that keeps the table elsewhere (the daemon's DB).
     this.expiry = setInterval(() => {
-      this.flows.expire().catch((err) => this.emit('error', err));
+      const timed = this.flows.list().filter((e) => e.spec.idleTimeout || e.spec.hardTimeout);
+      if (!timed.length) return;
+      this.flows
+        .expire()
+        .then(() => {
+          const left = new Set(this.flows.list().map((e) => e.id));
+          const count = timed.filter((e) => !left.has(e.id)).length;
+          if (count) this.emit('flowsExpired', { count });
+        })
+        .catch((err) => this.emit('error', err));
     }, 1000);
     this.expiry.unref();
   }
@@ -124,7 +132,7 @@ export class Bridge extends EventEmitter {
   /** The flows a match selects (all without one), with counters. */
   async dumpFlows(match = ''): Promise<FlowWithStats[]> {
     this.checkOpen();
-    const spec = match.trim() ? parseFlow(match, { context: 'delete', resolvePort: this.resolvePort }) : undefined;
+    const spec = match.trim() ? parseFlow(match, { context: 'delete', verb: 'dump-flows', resolvePort: this.resolvePort }) : undefined;
     return this.flows.dump(spec);
   }
 
@@ -179,8 +187,15 @@ export class Bridge extends EventEmitter {
     this.checkOpen();
     const t = await this.dp.trace(frame, inPort);
     const byId = new Map(this.flows.list().map((e) => [e.id, e]));
+    const [inPortAt] = addon.flowKeyLayout.in_port!; // a host-order u32
     return {
-      steps: t.steps.map((s) => ({ table: s.table, depth: s.depth, flow: s.flowId ? byId.get(s.flowId) : undefined, key: s.key })),
+      steps: t.steps.map((s) => ({
+        table: s.table,
+        depth: s.depth,
+        inPort: s.key.readUInt32LE(inPortAt),
+        flow: s.flowId ? byId.get(s.flowId) : undefined,
+        key: s.key,
+      })),
       ops: t.ops,
       tableMiss: t.tableMiss,
     };
@@ -218,7 +233,7 @@ export class Bridge extends EventEmitter {
     this.checkOpen();
     const direction = opts.direction ?? 'both';
     if (!['in', 'out', 'both'].includes(direction)) throw new NodeswitchError(`--direction must be in, out or both, got ${direction}`, 'direction');
-    const count = opts.count === undefined ? 0 : checkInteger(opts.count, 'count', 1, Number.MAX_SAFE_INTEGER);
+    const count = opts.count === undefined ? 0 : checkInteger(opts.count, 'count', COUNT);
     await this.dp.startCapture(this.requirePort(port).ofport, file, direction, count);
   }
 
@@ -244,13 +259,13 @@ export class Bridge extends EventEmitter {
    */
   async setBusyPoll(microseconds: number): Promise<void> {
     this.checkOpen();
-    await this.dp.setBusyPoll(checkInteger(microseconds, 'busy-poll', 0, 60_000_000));
+    await this.dp.setBusyPoll(checkInteger(microseconds, 'busy-poll', { min: 0, max: 60_000_000 }));
   }
 
   /** Limits on packets sent to the controller: queue length and packets per second. */
   async setUpcallLimits(queue: number, ratePerSecond: number): Promise<void> {
     this.checkOpen();
-    await this.dp.setUpcallLimits(checkInteger(queue, 'queue', 1, 1 << 20), checkInteger(ratePerSecond, 'rate', 1, 10_000_000));
+    await this.dp.setUpcallLimits(checkInteger(queue, 'queue', { min: 1, max: 1 << 20 }), checkInteger(ratePerSecond, 'rate', { min: 1, max: 10_000_000 }));
   }
 
   get options(): Required<BridgeOptions> {
@@ -276,7 +291,7 @@ export class Bridge extends EventEmitter {
     return this.portsByName.has(name) || this.pendingNames.has(name);
   }
 
-  async addPort(name: string, opts: PortOptions = {}): Promise<PortInfo> {
+  async addPort(name: string, opts: PortOptions = {}): Promise<AddedPort> {
     this.checkOpen();
     checkNetdevName(name, 'port');
     const type: PortType = opts.type ?? 'afpacket';
@@ -287,15 +302,23 @@ export class Bridge extends EventEmitter {
     if (this.hasPort(name) || owner !== undefined) {
       throw new NodeswitchError(`port ${name} is already on bridge ${owner ?? this.name}`, 'port');
     }
-    const ofport = opts.ofport === undefined ? this.nextOfport() : checkInteger(opts.ofport, 'ofport', 1, MAX_OFPORT);
+    const ofport = opts.ofport === undefined ? this.nextOfport() : checkInteger(opts.ofport, 'ofport', OFPORT);
     const holder = this.ofportHolder(ofport);
     if (holder !== undefined) {
       throw new NodeswitchError(`ofport ${ofport} is already taken by port ${holder} on bridge ${this.name}`, 'ofport');
     }
     this.pendingNames.add(name);
     this.pendingOfports.add(ofport);
+    let added;
     try {
-      const added = await this.dp.addPort({ name, type, ofport, allowMissing: opts.allowMissing === true, ...(opts.pcap ? { pcap: opts.pcap } : {}) });
+      added = await this.dp.addPort({
+        name,
+        type,
+        ofport,
+        allowMissing: opts.allowMissing === true,
+        ...(opts.pcap ? { pcap: opts.pcap } : {}),
+        ...(opts.tap && type === 'tap' ? { tap: opts.tap } : {}),
+      });
       this.replayRecords += added.records ?? 0;
     } finally {
       this.pendingNames.delete(name);
@@ -303,7 +326,7 @@ export class Bridge extends EventEmitter {
     }
     const info: PortInfo = { name, type, ofport };
     this.portsByName.set(name, info);
-    return { ...info };
+    return { ...info, ...(added.tapOrigin && { tapOrigin: added.tapOrigin }) };
   }
 
   async deletePort(name: string): Promise<void> {
@@ -353,7 +376,7 @@ export class Bridge extends EventEmitter {
       evicted: s.evicted,
       aged: s.aged,
       macEntries: s.macEntries,
-      dropped: { runt: s.dropRunt, badSource: s.dropBadSrc, samePort: s.dropSamePort, portDown: s.dropPortDown },
+      dropped: { runt: s.dropRunt, badSource: s.dropBadSrc, samePort: s.dropSamePort, portDown: s.dropPortDown, noPort: s.dropNoPort },
       parseErrors: s.parseErrors,
       tableMiss: s.tableMiss,
       invalidTtl: s.invalidTtl,

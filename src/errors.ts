@@ -12,3 +12,29 @@ export class NodeswitchError extends Error {
     this.name = 'NodeswitchError';
   }
 }
+
+/**
+ * Why a file could not be used, in words, for the errors of every verb that reads or
+ * writes one (add-flows, replay, the DB): "no such file", not "ENOENT" in one place and
+ * "no such file" in another.
+ */
+export function fileProblem(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e?.code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EROFS':
+      return 'read-only file system';
+    default:
+      return e?.message ?? String(err);
+  }
+}

@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 export type NativePortType = 'afpacket' | 'tap' | 'mem' | 'pcap';
 
+/** Where a tap port's device came from: made now, there already, or found in another network namespace. */
+export type TapOrigin = 'created' | 'attached' | 'attached in another network namespace';
+
 export interface NativePortSpec {
   name: string;
   type: NativePortType;
@@ -15,6 +18,8 @@ export interface NativePortSpec {
   allowMissing?: boolean;
   /** pcap (offline replay): the trace it replays and/or the file it records what it is sent to. */
   pcap?: { in?: string; out?: string; repeat?: number; nanosecond?: boolean };
+  /** tap: see PortOptions.tap. */
+  tap?: { persist?: boolean; mac?: string; searchNamespaces?: boolean };
 }
 
 export interface NativeReplayResult {
@@ -52,6 +57,7 @@ export interface NativeBridgeStats {
   dropBadSrc: number;
   dropSamePort: number;
   dropPortDown: number;
+  dropNoPort: number;
   parseErrors: number;
   tableMiss: number;
   invalidTtl: number;
@@ -94,7 +100,7 @@ export interface NativeBridgeConfig {
 export type NativeFlowKey = Record<string, number | string | boolean>;
 
 export interface NativeDatapath {
-  addPort(spec: NativePortSpec): Promise<{ ifindex: number; records?: number }>;
+  addPort(spec: NativePortSpec): Promise<{ ifindex: number; records?: number; tapOrigin?: TapOrigin }>;
   deletePort(ofport: number): Promise<void>;
   configure(config: NativeBridgeConfig): Promise<void>;
   fdb(): Promise<NativeFdbEntry[]>;
@@ -176,9 +182,17 @@ export interface NativePacketIn {
   data: Buffer;
 }
 
+/** What a traced NORMAL op would do, read-only: kind 0 drop, 1 unicast, 2 flood; why as native/dp/normal.h NormalWhy. */
+export interface NativeNormalTrace {
+  kind: number;
+  why: number;
+  /** The learned port's ofport (unicast). */
+  ofport: number;
+}
+
 export interface NativeTrace {
   steps: { table: number; depth: number; flowId: number; key: Buffer }[];
-  ops: (NativeAction & { reason?: number; table?: number })[];
+  ops: (NativeAction & { reason?: number; table?: number; normal?: NativeNormalTrace })[];
   tableMiss: boolean;
 }
 

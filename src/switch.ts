@@ -1,7 +1,7 @@
 import { Bridge } from './bridge.js';
 import { NodeswitchError } from './errors.js';
 import type { BridgeCreateOptions } from './types.js';
-import { checkNetdevName } from './validate.js';
+import { checkNetdevName, compareNames } from './validate.js';
 
 /**
  * The embeddable switch: a set of bridges, each with its own datapath thread.
@@ -38,7 +38,7 @@ export class Switch {
   }
 
   bridges(): Bridge[] {
-    return [...this.bridgesByName.values()].sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.bridgesByName.values()].sort((a, b) => compareNames(a.name, b.name));
   }
 
   /** The bridge a netdev is a port of, if any. */

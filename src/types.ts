@@ -39,12 +39,25 @@ export interface PortOptions {
   allowMissing?: boolean;
   /** pcap ports (offline replay): the trace replayed on this port and/or the file recording what it sends. */
   pcap?: { in?: string; out?: string; repeat?: number };
+  /**
+   * tap ports. persist: the device outlives the switch (TUNSETPERSIST) and is
+   * attached again next time, in whatever namespace it was moved to (with
+   * searchNamespaces, found there by name and `mac`); deletePort removes it, close()
+   * leaves it. mac: the address a device made anew gets.
+   */
+  tap?: { persist?: boolean; mac?: string; searchNamespaces?: boolean };
 }
 
 export interface PortInfo {
   name: string;
   type: PortType;
   ofport: number;
+}
+
+/** What addPort says about the port it added. */
+export interface AddedPort extends PortInfo {
+  /** tap ports: whether the device was made now or found (see PortOptions.tap). */
+  tapOrigin?: 'created' | 'attached' | 'attached in another network namespace';
 }
 
 export interface PortStats {
@@ -88,6 +101,8 @@ export interface BridgeStats {
     badSource: number;
     samePort: number;
     portDown: number;
+    /** Sent to a port number the bridge does not have (output:7 with no port 7), or to LOCAL (none yet). */
+    noPort: number;
   };
   parseErrors: number;
   /** Packets the pipeline dropped because no flow matched. */

@@ -190,13 +190,31 @@ Napi::Value DatapathJs::JsAddPort(const Napi::CallbackInfo& info) {
     };
     return Post(env, std::move(cmd));
   }
+  // tap?: {persist?: bool, mac?: "aa:bb:…", searchNamespaces?: bool}
+  TapPort::Options tap;
+  if (spec.Get("tap").IsObject()) {
+    Napi::Object to = spec.Get("tap").As<Napi::Object>();
+    tap.persist = to.Get("persist").ToBoolean();
+    tap.search_namespaces = to.Get("searchNamespaces").ToBoolean();
+    if (to.Get("mac").IsString()) {
+      std::string text = to.Get("mac").As<Napi::String>();
+      unsigned b[6];
+      if (std::sscanf(text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6) {
+        throw Napi::TypeError::New(env, "tap.mac must be a MAC address like 02:00:00:00:00:01");
+      }
+      for (int i = 0; i < 6; i++) tap.mac[i] = uint8_t(b[i]);
+      tap.has_mac = true;
+    }
+  }
   auto cmd = std::make_unique<Command>();
-  cmd->apply = [name, type, ofport, allow_missing](Datapath& dp) -> JsValueBuilder {
-    dp.add_port(name, type, ofport, allow_missing);
+  cmd->apply = [name, type, ofport, allow_missing, tap](Datapath& dp) -> JsValueBuilder {
+    dp.add_port(name, type, ofport, allow_missing, &tap);
     int ifindex = dp.ifindex_of(ofport);
-    return [ifindex](Napi::Env env) -> Napi::Value {
+    const char* origin = dp.tap_origin(ofport);
+    return [ifindex, origin](Napi::Env env) -> Napi::Value {
       Napi::Object o = Napi::Object::New(env);
       o.Set("ifindex", ifindex);
+      if (origin) o.Set("tapOrigin", origin);
       return o;
     };
   };
@@ -311,6 +329,7 @@ Napi::Value DatapathJs::JsStats(const Napi::CallbackInfo& info) {
       o.Set("dropBadSrc", double(c.drop_bad_src));
       o.Set("dropSamePort", double(c.drop_same_port));
       o.Set("dropPortDown", double(c.drop_port_down));
+      o.Set("dropNoPort", double(c.drop_no_port));
       o.Set("parseErrors", double(c.parse_errors));
       o.Set("tableMiss", double(c.table_miss));
       o.Set("invalidTtl", double(c.invalid_ttl));

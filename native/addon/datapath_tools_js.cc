@@ -138,8 +138,10 @@ Napi::Value DatapathJs::JsTrace(const Napi::CallbackInfo& info) {
     auto steps = std::make_shared<std::vector<TraceStep>>();
     Program prog = dp.trace(key, steps.get());
     auto ops = std::make_shared<std::vector<OfAction>>(dp.program_ops(prog), dp.program_ops(prog) + prog.n_ops);
+    auto normal = std::make_shared<std::vector<Datapath::NormalTrace>>();
+    for (const OfAction& op : *ops) normal->push_back(op.code == OpCode::kNormal ? dp.trace_normal(op) : Datapath::NormalTrace{});
     bool miss = prog.table_miss;
-    return [steps, ops, miss](Napi::Env env) -> Napi::Value {
+    return [steps, ops, normal, miss](Napi::Env env) -> Napi::Value {
       Napi::Object o = Napi::Object::New(env);
       Napi::Array st = Napi::Array::New(env, steps->size());
       for (size_t i = 0; i < steps->size(); i++) {
@@ -152,7 +154,19 @@ Napi::Value DatapathJs::JsTrace(const Napi::CallbackInfo& info) {
       }
       o.Set("steps", st);
       Napi::Array a = Napi::Array::New(env, ops->size());
-      for (size_t i = 0; i < ops->size(); i++) a.Set(i, action_to_js(env, (*ops)[i]));
+      for (size_t i = 0; i < ops->size(); i++) {
+        Napi::Value op = action_to_js(env, (*ops)[i]);
+        if ((*ops)[i].code == OpCode::kNormal) {
+          // NORMAL's decision, read-only: kind 0 drop / 1 unicast / 2 flood; why as NormalWhy.
+          const Datapath::NormalTrace& t = (*normal)[i];
+          Napi::Object d = Napi::Object::New(env);
+          d.Set("kind", uint32_t(t.preview.decision.kind));
+          d.Set("why", uint32_t(t.preview.why));
+          d.Set("ofport", uint32_t(t.ofport));
+          op.As<Napi::Object>().Set("normal", d);
+        }
+        a.Set(i, op);
+      }
       o.Set("ops", a);
       o.Set("tableMiss", miss);
       return o;

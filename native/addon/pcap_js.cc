@@ -92,14 +92,12 @@ Napi::Value JsPcapReplay(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsObject()) throw Napi::TypeError::New(env, "pcapReplay({in, out?, repeat?, pushVlan?})");
   Napi::Object opts = info[0].As<Napi::Object>();
-  auto clock = std::make_shared<ReplayClock>();
   PcapPort::Options in_opts;
   in_opts.in_path = string_arg(env, opts.Get("in"), "in");
-  in_opts.clock = clock;
   if (opts.Get("repeat").IsNumber()) in_opts.repeat = opts.Get("repeat").As<Napi::Number>().Uint32Value();
   PcapPort::Options out_opts;
   if (opts.Get("out").IsString()) out_opts.out_path = opts.Get("out").As<Napi::String>().Utf8Value();
-  out_opts.clock = clock;
+  out_opts.record_times = true;
   bool push_vlan = opts.Get("pushVlan").ToBoolean();
 
   PortCounters rx, tx;

@@ -8,8 +8,8 @@
 //   pcapWrite(path, [{data: Buffer, tsNs: bigint|number}], {nanosecond?, snaplen?})
 //                  → records written
 //   pcapReplay({in, out?, repeat?, pushVlan?}) → counters: frames from `in` through a
-//     PcapPort, burst by burst, sent to a second PcapPort writing `out` (sharing a
-//     ReplayClock), optionally with an 802.1Q tag pushed into the headroom first
+//     PcapPort, burst by burst, sent to a second PcapPort writing `out` (with each
+//     frame's input timestamp), optionally with an 802.1Q tag pushed into the headroom first
 //     (as the datapath's push_vlan does):
 //     {bursts, rxPackets, rxDropped, rxErrors, txPackets, txBytes, truncated,
 //      oversize, eof}

@@ -24,6 +24,7 @@ struct BridgeCounters {
   uint64_t drop_bad_src = 0;    // multicast or all-zero source MAC
   uint64_t drop_same_port = 0;  // destination learned on the ingress port
   uint64_t drop_port_down = 0;  // destination port is down
+  uint64_t drop_no_port = 0;    // output to a port number the bridge does not have (or LOCAL, none yet)
   uint64_t parse_errors = 0;    // L3/L4 headers malformed (frame still switched at L2)
   uint64_t table_miss = 0;      // the pipeline ended on a lookup no flow matched: dropped
   uint64_t invalid_ttl = 0;     // dec_ttl on a TTL of 0 or 1: dropped

@@ -42,6 +42,10 @@ struct Packet {
   uint8_t* data;
   uint32_t len;
   uint16_t in_port;  // datapath port slot it arrived on
+  // When the frame arrived, ns since the epoch: a replayed record's own timestamp, so
+  // that what it causes is written with that time. 0 where no port stamps it (live
+  // ports: a capture reads the clock once per burst instead).
+  uint64_t ts_ns;
   // Offload state: a checksum left for the device to finish (NEEDS_CSUM) and/or a
   // super-frame to be segmented (gso_type != NONE). All-zero means a plain frame.
   VnetHdr vnet;

@@ -216,19 +216,20 @@ void Datapath::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Prog
           enqueue(*slots_[s], p);
           queued = true;
         } else {
-          counters_.drop_port_down++;
+          (s == kNoSlot ? counters_.drop_no_port : counters_.drop_port_down)++;
         }
         continue;
       }
       case OpCode::kInPort: {
         uint16_t s = slot_of(op.port);  // the pipeline's in_port, maybe not the ingress
         if (s != kNoSlot && usable(*slots_[s])) enqueue(*slots_[s], p), queued = true;
+        else (s == kNoSlot ? counters_.drop_no_port : counters_.drop_port_down)++;
         continue;
       }
       case OpCode::kNormal: output_normal(p, in_slot, op), queued = true; continue;
       case OpCode::kFlood:
       case OpCode::kAll: output_all(p, in_slot), queued = true; continue;
-      case OpCode::kLocal: counters_.drop_port_down++; continue;  // no LOCAL port yet
+      case OpCode::kLocal: counters_.drop_no_port++; continue;  // no LOCAL port yet
       case OpCode::kController: upcall(p, *key, op); continue;
       default: break;
     }
@@ -302,7 +303,7 @@ void Datapath::upcall(const Packet* p, const FlowKey& key, const OfAction& op) {
     // Replay: the controller is a file; nothing is rate-limited or dropped.
     counters_.upcalls++;
     uint32_t len = op.u32 < p->len ? op.u32 : p->len;
-    upcall_writer_->write(p->data, len, replay_clock_->now_ns);
+    upcall_writer_->write(p->data, len, p->ts_ns);
     return;
   }
   if (upcall_tokens_ == 0 || burst_upcalls_.size() >= upcall_queue_max_) {

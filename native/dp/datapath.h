@@ -32,6 +32,7 @@
 #include "port/pcap_port.h"
 #include "port/port.h"
 #include "port/port_monitor.h"
+#include "port/tap_port.h"
 #include "table/mac_table.h"
 
 namespace nodeswitch {
@@ -53,6 +54,7 @@ struct PortSlot {
   Packet* txq[kTxQueue];
   uint32_t txn = 0;
   std::unique_ptr<PcapPort::Options> pcap;  // kPcap: its files
+  std::unique_ptr<TapPort::Options> tap;    // kTap: persistence, MAC, where to look
   // A live capture of what this port receives and/or sends (nodeswitch capture).
   struct Capture {
     std::unique_ptr<PcapWriter> writer;
@@ -129,8 +131,10 @@ class Datapath {
   // Datapath thread (command closures).
   // With `allow_missing`, an afpacket port whose netdev does not exist yet (a VM not
   // started) is added down, and attached when the netdev appears.
-  void add_port(const std::string& name, PortType type, uint16_t ofport, bool allow_missing);
-  void delete_port(uint16_t ofport);
+  // A kTap port takes `tap` (persistent, its MAC; default: a plain TAP named `name`).
+  void add_port(const std::string& name, PortType type, uint16_t ofport, bool allow_missing, const TapPort::Options* tap = nullptr);
+  // Not `for_good` (the switch closing): a persistent TAP stays for the next start.
+  void delete_port(uint16_t ofport, bool for_good = true);
   void configure(uint32_t mac_aging, uint32_t mac_table_size);
   std::vector<FdbSnapshot> fdb() const;
   // OpenFlow tables (the semantics are TypeScript's; see flow_table.h).
@@ -141,6 +145,12 @@ class Datapath {
   void packet_out(const std::vector<uint8_t>& frame, uint32_t in_port, const std::vector<OfAction>& actions);
   // Which tables a packet with this key visits, the flows it hits and the ops that result.
   Program trace(const FlowKey& key, std::vector<TraceStep>* steps) { return pipeline_.trace(key, steps); }
+  // What a traced NORMAL op would do, learning nothing; `ofport` is the unicast output's.
+  struct NormalTrace {
+    NormalPreview preview;
+    uint16_t ofport;
+  };
+  NormalTrace trace_normal(const OfAction& op) const;
   const OfAction* program_ops(const Program& p) const { return pipeline_.ops(p); }
   MicroflowCacheStats cache_stats() const { return pipeline_.cache_stats(); }
   // Benchmarks only: every frame goes straight to every other port, with no parse
@@ -179,6 +189,9 @@ class Datapath {
   // Records read so far by the running replay (any thread may read it).
   uint64_t replay_progress() const { return replay_progress_.load(std::memory_order_relaxed); }
   int ifindex_of(uint16_t ofport) const;
+  // A TAP port's device: "created", "attached" (it was there) or "attached in another
+  // network namespace"; null for other ports.
+  const char* tap_origin(uint16_t ofport) const;
 
  private:
   void run();
@@ -239,9 +252,8 @@ class Datapath {
   uint32_t upcall_queue_max_ = 1024;
   uint32_t upcall_rate_ = 10000;          // per second
   uint32_t upcall_tokens_ = 10000;        // refilled each second
-  // Replay: the input records' clock shared by the pcap ports, where controller
-  // packets go, and progress for JS.
-  std::shared_ptr<ReplayClock> replay_clock_ = std::make_shared<ReplayClock>();
+  // Replay: where controller packets go (stamped with their input record's time),
+  // and progress for JS.
   PcapWriter* upcall_writer_ = nullptr;
   std::atomic<uint64_t> replay_progress_{0};
   std::vector<std::unique_ptr<PortSlot>> slots_;  // index = slot; null = free

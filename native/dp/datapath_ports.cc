@@ -96,7 +96,7 @@ void Datapath::open_port(PortSlot& s) {
       s.port = std::make_unique<AfPacketPort>(s.name);
       s.link_up = netdev_running(s.name);
       break;
-    case PortType::kTap: s.port = std::make_unique<TapPort>(s.name); break;
+    case PortType::kTap: s.port = std::make_unique<TapPort>(*s.tap); break;
     case PortType::kMem: s.port = std::make_unique<MemPort>(); break;
     case PortType::kPcap: s.port = std::make_unique<PcapPort>(*s.pcap); break;
   }
@@ -128,7 +128,7 @@ PortSlot& Datapath::require_port(uint16_t ofport) {
   return *slots_[s];
 }
 
-void Datapath::add_port(const std::string& name, PortType type, uint16_t ofport, bool allow_missing) {
+void Datapath::add_port(const std::string& name, PortType type, uint16_t ofport, bool allow_missing, const TapPort::Options* tap) {
   if (find_slot(ofport) >= 0) throw std::runtime_error("ofport " + std::to_string(ofport) + " is already taken");
   for (uint16_t s : active_) {
     if (slots_[s]->name == name) throw std::runtime_error("port " + name + " is already on bridge " + name_);
@@ -137,6 +137,10 @@ void Datapath::add_port(const std::string& name, PortType type, uint16_t ofport,
   slot->ofport = ofport;
   slot->name = name;
   slot->type = type;
+  if (type == PortType::kTap) {
+    slot->tap = std::make_unique<TapPort::Options>(tap ? *tap : TapPort::Options{});
+    slot->tap->name = name;
+  }
   bool missing = allow_missing && type == PortType::kAfPacket && if_nametoindex(name.c_str()) == 0;
   if (missing) slot->link_up = false;
   else open_port(*slot);  // throws with the reason; nothing changed yet
@@ -155,10 +159,11 @@ void Datapath::add_port(const std::string& name, PortType type, uint16_t ofport,
   slot_of_ofport_[ofport] = index;
 }
 
-void Datapath::delete_port(uint16_t ofport) {
+void Datapath::delete_port(uint16_t ofport, bool for_good) {
   int s = find_slot(ofport);
   if (s < 0) throw std::runtime_error("no port with ofport " + std::to_string(ofport));
   PortSlot& slot = *slots_[s];
+  if (for_good && slot.type == PortType::kTap && slot.port) static_cast<TapPort*>(slot.port.get())->remove();
   if (slot.port && slot.port->fd() >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, slot.port->fd(), nullptr);
   macs_.flush_port(uint16_t(s));
   if (slot.capture) finish_capture(slot, "port deleted");
@@ -168,7 +173,7 @@ void Datapath::delete_port(uint16_t ofport) {
 }
 
 void Datapath::close_all_ports() {
-  while (!active_.empty()) delete_port(slots_[active_.back()]->ofport);
+  while (!active_.empty()) delete_port(slots_[active_.back()]->ofport, false);
 }
 
 void Datapath::configure(uint32_t mac_aging, uint32_t mac_table_size) {
@@ -199,6 +204,17 @@ std::vector<PortSnapshot> Datapath::port_stats() {
 int Datapath::ifindex_of(uint16_t ofport) const {
   int s = find_slot(ofport);
   return s < 0 ? 0 : slots_[s]->ifindex;
+}
+
+const char* Datapath::tap_origin(uint16_t ofport) const {
+  int s = find_slot(ofport);
+  if (s < 0 || slots_[s]->type != PortType::kTap || !slots_[s]->port) return nullptr;
+  switch (static_cast<const TapPort*>(slots_[s]->port.get())->origin()) {
+    case TapPort::Origin::kCreated: return "created";
+    case TapPort::Origin::kAttached: return "attached";
+    case TapPort::Origin::kAttachedElsewhere: return "attached in another network namespace";
+  }
+  return nullptr;
 }
 
 void Datapath::inject(uint16_t ofport, std::vector<MemPort::InFrame>&& frames) {

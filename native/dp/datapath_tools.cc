@@ -88,7 +88,7 @@ uint64_t Datapath::add_pcap_port(const std::string& name, uint16_t ofport, const
   slot->name = name;
   slot->type = PortType::kPcap;
   slot->pcap = std::make_unique<PcapPort::Options>(options);
-  slot->pcap->clock = replay_clock_;
+  slot->pcap->record_times = true;
   open_port(*slot);  // validates the input file whole, creates the output
   uint16_t index = 0;
   while (index < slots_.size() && slots_[index]) index++;
@@ -156,6 +156,17 @@ std::vector<FlowStatsSnapshot> Datapath::flow_stats() const {
   out.reserve(flows_.size());
   flows_.for_each([&](const FlowEntry& e) { out.push_back({e.id, e.n_packets, e.n_bytes, e.last_used_ms}); });
   return out;
+}
+
+Datapath::NormalTrace Datapath::trace_normal(const OfAction& op) const {
+  MacAddr src, dst;
+  std::memcpy(src.b, op.bytes, 6);
+  std::memcpy(dst.b, op.bytes + 6, 6);
+  // The slot NORMAL would learn on: the pipeline's in_port (kNoSlot from the controller matches no entry).
+  NormalPreview p = normal_preview(src, dst, uint16_t(op.u32), slot_of(op.port), macs_);
+  uint16_t out = p.decision.out_port;
+  bool unicast = p.decision.kind == NormalDecision::kUnicast && out < slots_.size() && slots_[out];
+  return {p, unicast ? slots_[out]->ofport : uint16_t(0)};
 }
 
 void Datapath::packet_out(const std::vector<uint8_t>& frame, uint32_t in_port, const std::vector<OfAction>& actions) {

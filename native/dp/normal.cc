@@ -51,4 +51,13 @@ NormalDecision normal_decide(const MacAddr& src, const MacAddr& dst, uint16_t vl
   return {NormalDecision::kUnicast, out};
 }
 
+NormalPreview normal_preview(const MacAddr& src, const MacAddr& dst, uint16_t vlan, uint16_t in_port, const MacTable& macs) {
+  if (src.is_multicast() || src.is_zero()) return {{NormalDecision::kDrop, 0}, NormalWhy::kBadSource};
+  if (dst.is_multicast()) return {{NormalDecision::kFlood, 0}, NormalWhy::kMulticast};
+  uint16_t out = dst == src ? in_port : macs.lookup(dst, vlan);
+  if (out == MacTable::kNoPort) return {{NormalDecision::kFlood, 0}, NormalWhy::kUnknown};
+  if (out == in_port) return {{NormalDecision::kDrop, 0}, NormalWhy::kSamePort};
+  return {{NormalDecision::kUnicast, out}, NormalWhy::kLearned};
+}
+
 }  // namespace nodeswitch

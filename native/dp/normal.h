@@ -38,4 +38,18 @@ struct NormalMemo {
 NormalDecision normal_decide(const MacAddr& src, const MacAddr& dst, uint16_t vlan, uint16_t in_port, uint32_t now,
                              MacTable& macs, BridgeCounters& c, NormalMemo& memo);
 
+// Why NORMAL decides what it does, for trace.
+enum class NormalWhy : uint8_t { kBadSource, kMulticast, kUnknown, kLearned, kSamePort };
+
+struct NormalPreview {
+  NormalDecision decision;
+  NormalWhy why;
+};
+
+// What normal_decide would do with this frame now, reading the table only: nothing
+// is learned and nothing counted (ovs-appctl ofproto/trace must not change the switch).
+// As normal_decide learns the source before it looks the destination up, a frame
+// to its own source address goes back to in_port: a same-port drop.
+NormalPreview normal_preview(const MacAddr& src, const MacAddr& dst, uint16_t vlan, uint16_t in_port, const MacTable& macs);
+
 }  // namespace nodeswitch

@@ -101,6 +101,7 @@ bool AfPacketPort::receive_copied(Packet* p) {
   if (n < ssize_t(sizeof(VnetHdr))) return false;
   p->data = buf + kReserve;
   p->len = uint32_t(n - sizeof(VnetHdr));
+  p->ts_ns = 0;
   if (p->len > kMaxFrame) return false;
   big_used_++;
   return true;
@@ -125,6 +126,7 @@ uint32_t AfPacketPort::rx_burst(Packet* out, uint32_t max, PortCounters& c) {
       std::memcpy(&p->vnet, mac - sizeof(VnetHdr), sizeof(VnetHdr));
       p->data = mac;
       p->len = h->tp_snaplen;
+      p->ts_ns = 0;
       ok = true;
     }
     rx_head_ = rx_head_ + 1 == kFrameCount ? 0 : rx_head_ + 1;

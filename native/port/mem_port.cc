@@ -19,6 +19,7 @@ uint32_t MemPort::rx_burst(Packet* out, uint32_t max, PortCounters& c) {
     out[n].data = f.data() + kHeadroom;
     out[n].len = uint32_t(in.bytes.size());
     out[n].vnet = in.vnet;
+    out[n].ts_ns = 0;
     rx_queue_.pop_front();
     n++;
   }

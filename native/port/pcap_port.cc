@@ -12,7 +12,7 @@ namespace {
 inline size_t align64(size_t n) { return (n + 63) & ~size_t(63); }
 }  // namespace
 
-PcapPort::PcapPort(const Options& o) : clock_(o.clock), passes_left_(o.repeat == 0 ? 0 : o.repeat - 1) {
+PcapPort::PcapPort(const Options& o) : record_times_(o.record_times), passes_left_(o.repeat == 0 ? 0 : o.repeat - 1) {
   if (!o.in_path.empty()) {
     reader_ = std::make_unique<PcapReader>(o.in_path);
     eof_ = o.repeat == 0;
@@ -29,7 +29,6 @@ uint32_t PcapPort::rx_burst(Packet* out, uint32_t max, PortCounters& c) {
   if (eof()) return 0;
   uint32_t n = 0;
   size_t used = 0;
-  uint64_t last_ts = 0;
   while (n < max) {
     PcapReader::Record& r = held_;
     if (holding_) {
@@ -67,11 +66,10 @@ uint32_t PcapPort::rx_burst(Packet* out, uint32_t max, PortCounters& c) {
     out[n].len = r.caplen;
     out[n].in_port = 0;
     out[n].vnet = VnetHdr{};
+    out[n].ts_ns = r.ts_ns;
     used += need;
-    last_ts = r.ts_ns;
     n++;
   }
-  if (n > 0 && clock_) clock_->now_ns = last_ts;
   return n;
 }
 
@@ -85,18 +83,16 @@ void PcapPort::tx_burst(Packet* const* pkts, uint32_t n, PortCounters& c) {
     }
     return;
   }
-  uint64_t ts;
-  if (clock_) {
-    ts = clock_->now_ns;
-  } else {
+  uint64_t wall = 0;
+  if (!record_times_) {
     timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    ts = uint64_t(now.tv_sec) * 1000000000u + uint64_t(now.tv_nsec);
+    wall = uint64_t(now.tv_sec) * 1000000000u + uint64_t(now.tv_nsec);
   }
   for (uint32_t i = 0; i < n; i++) {
     const Packet* p = pkts[i];
     uint64_t dropped = writer_->dropped();
-    writer_->write(p->data, p->len, ts);
+    writer_->write(p->data, p->len, record_times_ ? p->ts_ns : wall);
     if (writer_->dropped() != dropped) {
       c.tx_errors++;
     } else {

@@ -31,13 +31,12 @@
 // a replay without --out still reports each port's output. After a write error
 // (disk full) frames count as tx_errors; close() reports it.
 //
-// Timestamps: input ports sharing a ReplayClock set it, at each burst, to the
-// timestamp of the last record of the burst; an output port writes the clock's
-// time for every frame it is sent. Since the datapath forwards a whole input burst
-// before polling again, an output frame carries the timestamp of (at most 31
-// records after) the input record that caused it, never an earlier one. Every
-// pass of a repeat replays the file's own timestamps again. A port made without
-// a clock writes wall-clock time (CLOCK_REALTIME) instead: live capture.
+// Timestamps: an input port stamps each frame with its record's timestamp
+// (Packet::ts_ns); with Options::record_times an output port writes every frame it
+// is sent with that stamp, so each output carries the time of the input record
+// that caused it, whatever burst it went out in. Every pass of a repeat replays
+// the file's own timestamps again. Without record_times an output port writes
+// wall-clock time (CLOCK_REALTIME) instead: live capture.
 //
 // fd() is -1: nothing to wait on; the datapath polls the port until eof().
 #pragma once
@@ -52,20 +51,14 @@
 
 namespace nodeswitch {
 
-// The replay's notion of "now", shared by its pcap ports. Only the datapath
-// thread reads and writes it.
-struct ReplayClock {
-  uint64_t now_ns = 0;
-};
-
 class PcapPort final : public Port {
  public:
   struct Options {
     std::string in_path;   // "" for an output-only port
     std::string out_path;  // "" for an input-only port (what it is sent is dropped)
     PcapWriter::Resolution out_resolution = PcapWriter::Resolution::kMicrosecond;
-    uint32_t repeat = 1;                  // passes over the input file
-    std::shared_ptr<ReplayClock> clock;   // null: output timestamps are wall-clock time
+    uint32_t repeat = 1;         // passes over the input file
+    bool record_times = false;   // outputs carry each frame's input time; false: wall-clock time
   };
 
   // Opens and validates the input, creates the output. Throws std::runtime_error
@@ -96,7 +89,7 @@ class PcapPort final : public Port {
  private:
   std::unique_ptr<PcapReader> reader_;
   std::unique_ptr<PcapWriter> writer_;
-  std::shared_ptr<ReplayClock> clock_;
+  bool record_times_;
   uint32_t passes_left_;
   bool eof_ = false;
   PcapReader::Record held_{};  // read but not delivered: did not fit in the arena

@@ -1,6 +1,14 @@
 // TAP port: a TAP device the switch creates and owns (IFF_TAP | IFF_NO_PI). Its
-// netdev is the host's — or, once moved, a namespace's — way into the bridge; it
-// lives as long as the port does.
+// netdev is the host's — or, once moved, a namespace's — way into the bridge.
+//
+// Lifetime. A plain TAP lives as long as the port does. A persistent one
+// (Options::persist, TUNSETPERSIST: what the daemon makes) outlives the process, in
+// whatever namespace it was moved to, keeping its MAC and the namespace's
+// addresses; the next start attaches to it again — in our namespace by name, in
+// another one (Options::search_namespaces) by name and MAC, entering it to open the
+// tun fd (netns_walk.h) — and only when it is found nowhere makes it anew, in our
+// namespace, with Options::mac. remove() (the port deleted, not the switch closed)
+// clears the persistence so that the device goes with the fd.
 //
 // The tun driver has no batched read or write for userspace (only vhost gets one),
 // so a burst is a run of non-blocking reads until EAGAIN, and sends are one writev
@@ -17,8 +25,19 @@ namespace nodeswitch {
 
 class TapPort final : public Port {
  public:
-  // Creates (or attaches to a persistent) TAP device `name` and brings it up.
-  explicit TapPort(const std::string& name);
+  struct Options {
+    std::string name;
+    bool persist = false;
+    // The MAC the device had: a device made anew gets it; one found in another
+    // namespace must have it (a name alone could be anyone's device there).
+    bool has_mac = false;
+    uint8_t mac[6] = {};
+    bool search_namespaces = false;
+  };
+  enum class Origin : uint8_t { kCreated, kAttached, kAttachedElsewhere };
+
+  // Attaches to the device or creates it (see above) and brings a new one up.
+  explicit TapPort(const Options& o);
   ~TapPort() override;
 
   int fd() const override { return fd_; }
@@ -29,6 +48,10 @@ class TapPort final : public Port {
   bool accepts_offloads() const override { return true; }
   bool failed() const override { return failed_; }
 
+  Origin origin() const { return origin_; }
+  // The port is deleted for good: a persistent device is removed with it.
+  void remove();
+
  private:
   static constexpr uint32_t kHeadroom = 64;
   static constexpr uint32_t kBufSize = kHeadroom + kMaxFrame;
@@ -36,6 +59,8 @@ class TapPort final : public Port {
   int fd_ = -1;
   int ifindex_ = 0;
   bool failed_ = false;
+  bool persist_ = false;
+  Origin origin_ = Origin::kCreated;
   // kBurst buffers of kBufSize: virtual memory, touched only as far as frames reach.
   std::unique_ptr<uint8_t[]> bufs_;
 };

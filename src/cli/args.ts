@@ -2,24 +2,22 @@
 // The CLI checks syntax so that a typo is reported before anything is sent; the
 // daemon checks meaning (ranges the datapath enforces, names that must exist).
 import { NodeswitchError } from '../errors.js';
+import { MAC_AGING, MAC_TABLE_SIZE, OFPORT, type Range, VLAN_ID } from '../limits.js';
+import { checkInteger, rangeError } from '../validate.js';
 
-const MAX_OFPORT = 0xfeff; // as in bridge.ts: OpenFlow reserves 0xff00 and up
-const MAX_VLAN = 4095;
-
-export function parseInteger(value: string, argument: string, min: number, max: number): number {
-  const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new NodeswitchError(`${argument} must be an integer from ${min} to ${max}, got "${value}"`, argument);
-  }
-  return n;
+/** A decimal integer in `range`, said as the daemon and the DB loader say it. */
+export function parseInteger(value: string, argument: string, range: Range): number {
+  // Digits only: "1e3", " 7" and "0x10" are typos on a command line, not numbers.
+  if (!/^\d+$/.test(value)) throw rangeError(argument, range, value);
+  return checkInteger(value, argument, range);
 }
 
 export function parseOfport(value: string): number {
-  return parseInteger(value, 'ofport', 1, MAX_OFPORT);
+  return parseInteger(value, 'ofport', OFPORT);
 }
 
 export function parseTag(value: string): number {
-  return parseInteger(value, 'tag', 0, MAX_VLAN);
+  return parseInteger(value, 'tag', VLAN_ID);
 }
 
 /** "10,20,30" → [10, 20, 30]; every id 0–4095, no duplicates. */
@@ -28,7 +26,7 @@ export function parseTrunks(value: string): number[] {
   if (value === '' || parts.some((p) => p.trim() === '')) {
     throw new NodeswitchError(`trunks must be a comma-separated list of VLAN ids (e.g. 10,20), got "${value}"`, 'trunks');
   }
-  const vids = parts.map((p) => parseInteger(p.trim(), 'trunks', 0, MAX_VLAN));
+  const vids = parts.map((p) => parseInteger(p.trim(), 'trunks', VLAN_ID));
   const dup = vids.find((v, i) => vids.indexOf(v) !== i);
   if (dup !== undefined) throw new NodeswitchError(`trunks lists VLAN ${dup} twice`, 'trunks');
   return vids;
@@ -45,7 +43,7 @@ export function parsePortType(value: string): 'afpacket' | 'tap' {
 export function parseHttpAddress(value: string): string {
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d+)$/.exec(value);
   if (!m) throw new NodeswitchError(`http address must be ADDR:PORT (e.g. 127.0.0.1:8080), got "${value}"`, 'http');
-  parseInteger(m[2]!, 'http port', 1, 65535);
+  parseInteger(m[2]!, 'http port', { min: 1, max: 65535 });
   return value;
 }
 
@@ -54,9 +52,9 @@ export interface BridgeSettings {
   macTableSize?: number;
 }
 
-const SETTINGS: Record<string, keyof BridgeSettings> = {
-  'mac-aging': 'macAging',
-  'mac-table-size': 'macTableSize',
+const SETTINGS: Record<string, { field: keyof BridgeSettings; range: Range }> = {
+  'mac-aging': { field: 'macAging', range: MAC_AGING },
+  'mac-table-size': { field: 'macTableSize', range: MAC_TABLE_SIZE },
 };
 
 /** set-bridge's KEY=VALUE list: mac-aging=SECONDS, mac-table-size=N. */
@@ -68,13 +66,13 @@ export function parseBridgeSettings(items: string[]): BridgeSettings {
   for (const item of items) {
     const eq = item.indexOf('=');
     const key = eq < 0 ? item : item.slice(0, eq);
-    const field = SETTINGS[key];
-    if (field === undefined) {
+    const setting = SETTINGS[key];
+    if (setting === undefined) {
       throw new NodeswitchError(`unknown bridge setting "${key}" (known: ${Object.keys(SETTINGS).join(', ')})`, key);
     }
     if (eq < 0) throw new NodeswitchError(`${key} needs a value: ${key}=N`, key);
-    if (out[field] !== undefined) throw new NodeswitchError(`${key} is given twice`, key);
-    out[field] = parseInteger(item.slice(eq + 1), key, 1, Number.MAX_SAFE_INTEGER);
+    if (out[setting.field] !== undefined) throw new NodeswitchError(`${key} is given twice`, key);
+    out[setting.field] = parseInteger(item.slice(eq + 1), key, setting.range);
   }
   return out;
 }

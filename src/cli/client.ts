@@ -1,11 +1,18 @@
-// The CLI's side of the management socket: one connection, one request, one answer.
-import { connect } from 'node:net';
+// The CLI's side of the management socket: a connection that sends requests and
+// reads their answers in order (the daemon answers one connection's requests in the
+// order they came). Most verbs make one request on a connection of their own
+// (call()); capture keeps one connection for its whole run, because the daemon ends a
+// client's live jobs when that client's connection closes.
+//
+// Every answer is waited for at most `timeoutMs` (--timeout SECS; 0: for ever), so a
+// daemon that was stopped (SIGSTOP) or is stuck is reported instead of hanging a script.
+import { connect, type Socket } from 'node:net';
 import { NodeswitchError } from '../errors.js';
+import { checkSocketPath } from '../daemon/paths.js';
 import type { Args, Response, Verb } from '../daemon/protocol.js';
 
-// Long enough for a datapath that is busy creating devices; short enough that a
-// wedged daemon does not hang a script forever.
-const DEFAULT_TIMEOUT_MS = 60_000;
+/** Seconds an answer is waited for unless --timeout says otherwise. */
+export const DEFAULT_TIMEOUT_SECONDS = 30;
 
 /** The daemon is not there: no socket file, or nothing listening on it. */
 export class DaemonUnreachable extends NodeswitchError {
@@ -15,49 +22,120 @@ export class DaemonUnreachable extends NodeswitchError {
   }
 }
 
+/** The daemon took longer than --timeout to answer. */
+export class DaemonTimeout extends NodeswitchError {
+  constructor(
+    readonly path: string,
+    readonly seconds: number,
+  ) {
+    super(
+      `the daemon at ${path} did not answer within ${seconds} s (--timeout ${seconds}): it may be stopped, stuck or overloaded`,
+      'timeout',
+    );
+    this.name = 'DaemonTimeout';
+  }
+}
+
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK', 'ENOTDIR']);
 
-/** Sends one verb; resolves with its result, rejects with the daemon's error. */
-export function call(sock: string, verb: Verb, args: Args, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(sock);
-    let buffered = '';
-    let settled = false;
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      fn();
-    };
-    const timer = setTimeout(
-      () => finish(() => reject(new NodeswitchError(`no answer from the daemon at ${sock} within ${timeoutMs / 1000} s`, 'sock'))),
-      timeoutMs,
+interface Pending {
+  id: number;
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class DaemonConnection {
+  private readonly socket: Socket;
+  private buffered = '';
+  private nextId = 1;
+  private readonly pending: Pending[] = [];
+  /** Set once the connection is unusable: every later request fails with it. */
+  private broken: Error | undefined;
+
+  constructor(
+    readonly sock: string,
+    /** Per answer; 0: wait for ever. */
+    readonly timeoutMs = DEFAULT_TIMEOUT_SECONDS * 1000,
+  ) {
+    checkSocketPath(sock);
+    this.socket = connect(sock);
+    this.socket.setEncoding('utf8');
+    this.socket.on('data', (chunk: string) => this.onData(chunk));
+    this.socket.on('error', (err: NodeJS.ErrnoException) => this.fail(this.describe(err)));
+    this.socket.on('close', () =>
+      this.fail(new NodeswitchError(`the daemon at ${sock} closed the connection without answering`, 'sock')),
     );
-    socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write(JSON.stringify({ id: 1, verb, args }) + '\n'));
-    socket.on('data', (chunk: string) => {
-      buffered += chunk;
-      const nl = buffered.indexOf('\n');
-      if (nl < 0) return;
+  }
+
+  /**
+   * Sends one verb; resolves with its result, rejects with the daemon's error.
+   * `deadlineMs` overrides the connection's timeout for this answer (a long poll's
+   * own wait plus it); a miss is still reported in --timeout's terms.
+   */
+  request(verb: Verb, args: Args, deadlineMs = this.timeoutMs): Promise<unknown> {
+    if (this.broken) return Promise.reject(this.broken);
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      const p: Pending = { id, resolve, reject, timer: undefined };
+      if (deadlineMs > 0) {
+        const seconds = Math.round((this.timeoutMs || deadlineMs) / 100) / 10;
+        p.timer = setTimeout(() => this.fail(new DaemonTimeout(this.sock, seconds)), deadlineMs);
+      }
+      this.pending.push(p);
+      this.socket.write(JSON.stringify({ id, verb, args }) + '\n');
+    });
+  }
+
+  /** Closes the connection; whatever is still waiting fails. */
+  close(): void {
+    this.fail(new NodeswitchError('the connection to the daemon was closed', 'sock'));
+  }
+
+  private onData(chunk: string): void {
+    this.buffered += chunk;
+    let nl: number;
+    while ((nl = this.buffered.indexOf('\n')) >= 0) {
+      const line = this.buffered.slice(0, nl);
+      this.buffered = this.buffered.slice(nl + 1);
+      if (line.trim() === '') continue;
       let res: Response;
       try {
-        res = JSON.parse(buffered.slice(0, nl)) as Response;
+        res = JSON.parse(line) as Response;
       } catch {
-        finish(() => reject(new NodeswitchError(`the daemon at ${sock} sent an answer that is not JSON`, 'sock')));
+        this.fail(new NodeswitchError(`the daemon at ${this.sock} sent an answer that is not JSON`, 'sock'));
         return;
       }
-      if (res.ok) finish(() => resolve(res.result));
-      else finish(() => reject(new NodeswitchError(res.error.message, res.error.argument)));
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (UNREACHABLE.has(err.code ?? '')) finish(() => reject(new DaemonUnreachable(sock)));
-      else if (err.code === 'EACCES') {
-        finish(() => reject(new NodeswitchError(`permission denied on ${sock}: the daemon's socket is for root`, 'sock')));
-      } else finish(() => reject(new NodeswitchError(`talking to the daemon at ${sock}: ${err.message}`, 'sock')));
-    });
-    socket.on('close', () =>
-      finish(() => reject(new NodeswitchError(`the daemon at ${sock} closed the connection without answering`, 'sock'))),
-    );
-  });
+      const p = this.pending.shift();
+      if (!p) continue; // an answer to nothing: ignore
+      if (p.timer) clearTimeout(p.timer);
+      if (res.ok) p.resolve(res.result);
+      else p.reject(new NodeswitchError(res.error.message, res.error.argument));
+    }
+  }
+
+  private fail(err: Error): void {
+    if (!this.broken) this.broken = err;
+    this.socket.destroy();
+    for (const p of this.pending.splice(0)) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(this.broken);
+    }
+  }
+
+  private describe(err: NodeJS.ErrnoException): Error {
+    if (UNREACHABLE.has(err.code ?? '')) return new DaemonUnreachable(this.sock);
+    if (err.code === 'EACCES') return new NodeswitchError(`permission denied on ${this.sock}: the daemon's socket is for root`, 'sock');
+    return new NodeswitchError(`talking to the daemon at ${this.sock}: ${err.message}`, 'sock');
+  }
+}
+
+/** One request on a connection of its own. */
+export async function call(sock: string, verb: Verb, args: Args, timeoutMs = DEFAULT_TIMEOUT_SECONDS * 1000): Promise<unknown> {
+  const conn = new DaemonConnection(sock, timeoutMs);
+  try {
+    return await conn.request(verb, args);
+  } finally {
+    conn.close();
+  }
 }

@@ -1,7 +1,8 @@
 // Human output, shaped like the OVS tools people already read: ovs-vsctl show,
 // ovs-ofctl dump-ports, ovs-appctl fdb/show. --json prints the daemon's result as is.
-import type { ShowResult } from '../daemon/protocol.js';
-import type { FdbEntry, PortStats } from '../types.js';
+import type { JobInfo } from '../daemon/jobs.js';
+import type { DumpPortRow, ShowResult } from '../daemon/protocol.js';
+import type { FdbEntry } from '../types.js';
 
 export function formatJson(result: unknown): string {
   return JSON.stringify(result, null, 2) + '\n';
@@ -31,14 +32,14 @@ export function formatShow(show: ShowResult): string {
 }
 
 /** Like ovs-ofctl dump-ports: an rx line, a tx line, then name, type and link state. */
-export function formatDumpPorts(bridge: string, stats: PortStats[]): string {
+export function formatDumpPorts(bridge: string, stats: DumpPortRow[]): string {
   const lines = [`bridge ${bridge}: ${stats.length} port${stats.length === 1 ? '' : 's'}`];
   for (const s of stats) {
     const head = `  port ${String(s.ofport).padStart(2)}: `;
     const pad = ' '.repeat(head.length);
     lines.push(`${head}rx pkts=${s.rxPackets}, bytes=${s.rxBytes}, drop=${s.rxDropped}, errs=${s.rxErrors}`);
     lines.push(`${pad}tx pkts=${s.txPackets}, bytes=${s.txBytes}, drop=${s.txDropped}, errs=${s.txErrors}`);
-    lines.push(`${pad}name=${s.name}, type=${s.type}, state=${s.up ? 'up' : 'down'}, link-downs=${s.linkDowns}`);
+    lines.push(`${pad}name=${s.name}, type=${s.type}, state=${s.state}, link-downs=${s.linkDowns}`);
   }
   return lines.map((l) => `${l}\n`).join('');
 }
@@ -55,4 +56,15 @@ export function formatFdb(entries: FdbEntry[]): string {
 /** Like ovs-ofctl -O OpenFlow13 dump-flows: one flow a line, each indented by one space. */
 export function formatDumpFlows(lines: string[]): string {
   return lines.map((l) => ` ${l}\n`).join('');
+}
+
+/** list-jobs: one row per running capture or inject. */
+export function formatJobs(jobs: JobInfo[]): string {
+  if (!jobs.length) return 'no jobs running\n';
+  const rows = [
+    ['ID', 'KIND', 'BRIDGE', 'PORT', 'OFPORT', 'STARTED', 'FILE'],
+    ...jobs.map((j) => [String(j.id), j.kind, j.bridge, j.port, String(j.ofport), j.started, j.file]),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ') + '\n').join('');
 }

@@ -1,44 +1,48 @@
-// nodeswitch inject BR PORT FILE [--pps N | --multiplier X | --topspeed] [--loop N]
+// nodeswitch inject BR PORT FILE [--pps N | --multiplier X | --topspeed] [--loop N] [--json]
 //
 // The daemon reads the trace and does the pacing (src/daemon/inject.ts): this sends
 // one request with the file's absolute path (resolved against our working directory)
 // and prints the summary the daemon answers with when the last frame went in.
+// The inject is a job of our connection: if this process dies, the daemon stops it.
 // Ctrl-C (SIGINT/SIGTERM/SIGHUP) sends inject-stop: the daemon stops between two
-// batches and answers the inject with what it sent, which is printed; exit 0.
+// batches and answers the inject with what it sent, which is printed, and the exit
+// code is 1 (the trace was not sent whole), with the reason on stderr.
+//
+// The inject's answer comes only at the end, so while it runs the daemon is asked
+// every few seconds whether it still answers (list-jobs): a daemon stopped or stuck
+// is reported within --timeout, as for every other verb.
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { NodeswitchError } from '../errors.js';
-import { DEFAULT_DB, DEFAULT_SOCK, resolvePaths } from '../daemon/paths.js';
 import type { InjectSummary } from '../daemon/inject.js';
+import { INJECT_LOOP, MAX_INJECT_RATE } from '../limits.js';
 import { parseInteger } from './args.js';
-import { call } from './client.js';
+import { call, DaemonConnection } from './client.js';
+import { addDaemonOptions, type DaemonFlags, daemonTarget } from './daemon-options.js';
+import { formatJson } from './format.js';
 
 interface Io {
   out(text: string): void;
   err(text: string): void;
 }
 
-interface InjectFlags {
-  sock?: string;
-  db?: string;
+interface InjectFlags extends DaemonFlags {
   pps?: number;
   multiplier?: number;
   topspeed?: boolean;
   loop?: number;
+  json?: boolean;
 }
 
-// The inject request lasts as long as the trace does: no client-side deadline short of
-// setTimeout's largest (24.8 days). A daemon that dies closes the connection.
-const NO_DEADLINE_MS = 2 ** 31 - 1;
-const MAX_RATE = 1e9; // as src/daemon/inject.ts
-const MAX_LOOP = 1_000_000;
+/** How often a running inject checks that the daemon still answers. */
+const HEARTBEAT_MS = 5000;
 export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** A positive decimal like 200 or 2.5. */
 export function parsePositive(value: string, argument: string): number {
   const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
-  if (!Number.isFinite(n) || n <= 0 || n > MAX_RATE) {
-    throw new NodeswitchError(`${argument} must be a number greater than 0 and at most ${MAX_RATE}, got "${value}"`, argument);
+  if (!Number.isFinite(n) || n <= 0 || n > MAX_INJECT_RATE) {
+    throw new NodeswitchError(`${argument} must be a number greater than 0 and at most ${MAX_INJECT_RATE}, got "${value}"`, argument);
   }
   return n;
 }
@@ -58,11 +62,11 @@ export function addInjectCommand(
   env: NodeJS.ProcessEnv,
   option: <T>(parse: (v: string) => T) => (v: string) => T,
 ): void {
-  program
+  const cmd = program
     .command('inject')
     .description("feed a pcap/pcapng trace into a running bridge as if it arrived on PORT, with the trace's timing")
     .argument('<bridge>')
-    .argument('<port>')
+    .argument('<port>', 'the port: its name or its ofport')
     .argument('<file>', 'pcap or pcapng trace (read by the daemon)')
     .addOption(
       new Option('--pps <N>', 'a fixed rate of N packets per second')
@@ -75,33 +79,51 @@ export function addInjectCommand(
         .conflicts(['topspeed']),
     )
     .option('--topspeed', 'as fast as possible')
-    .option('--loop <N>', 'send the trace N times', option((v: string) => parseInteger(v, 'loop', 1, MAX_LOOP)))
-    .option('--sock <path>', `management socket (env NODESWITCH_SOCK, default ${DEFAULT_SOCK})`)
-    .option('--db <file>', `config DB (env NODESWITCH_DB, default ${DEFAULT_DB})`)
-    .action(async (bridge: string, port: string, file: string, flags: InjectFlags) => {
-      const sock = resolvePaths(flags, env).sock;
-      const args = {
-        bridge,
-        port,
-        file: resolve(file),
-        ...(flags.pps !== undefined && { pps: flags.pps }),
-        ...(flags.multiplier !== undefined && { multiplier: flags.multiplier }),
-        ...(flags.topspeed && { topspeed: true }),
-        ...(flags.loop !== undefined && { loop: flags.loop }),
-      };
-      let stopping = false;
-      const onSignal = (): void => {
-        if (stopping) return;
-        stopping = true;
-        // The inject's own answer (with stopped: true) is what gets printed.
-        call(sock, 'inject-stop', { bridge, port }).catch((err: Error) => io.err(`nodeswitch: cannot stop the inject: ${err.message}\n`));
-      };
-      for (const s of STOP_SIGNALS) process.on(s, onSignal);
-      try {
-        const summary = (await call(sock, 'inject', args, NO_DEADLINE_MS)) as InjectSummary;
-        io.out(formatInject(bridge, port, summary));
-      } finally {
-        for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    .option('--loop <N>', 'send the trace N times', option((v: string) => parseInteger(v, 'loop', INJECT_LOOP)))
+    .option('--json', 'JSON summary');
+  addDaemonOptions(cmd).action(async (bridge: string, port: string, file: string, flags: InjectFlags) => {
+    const { sock, timeoutMs } = daemonTarget(flags, env);
+    const args = {
+      bridge,
+      port,
+      file: resolve(file),
+      ...(flags.pps !== undefined && { pps: flags.pps }),
+      ...(flags.multiplier !== undefined && { multiplier: flags.multiplier }),
+      ...(flags.topspeed && { topspeed: true }),
+      ...(flags.loop !== undefined && { loop: flags.loop }),
+    };
+    let stoppedBy: string | undefined;
+    const onSignal = (signal: string): void => {
+      if (stoppedBy) return;
+      stoppedBy = signal;
+      // The inject's own answer (with stopped: true) is what gets printed.
+      call(sock, 'inject-stop', { bridge, port }, timeoutMs).catch((err: Error) => io.err(`nodeswitch: cannot stop the inject: ${err.message}\n`));
+    };
+    for (const s of STOP_SIGNALS) process.on(s, onSignal);
+    const conn = new DaemonConnection(sock, timeoutMs);
+    let heartbeat: NodeJS.Timeout | undefined;
+    try {
+      const injected = conn.request('inject', args, 0) as Promise<InjectSummary>;
+      const alive = new Promise<never>((_, reject) => {
+        if (timeoutMs <= 0) return;
+        const check = (): void => {
+          call(sock, 'list-jobs', {}, timeoutMs).then(() => (heartbeat = setTimeout(check, HEARTBEAT_MS)), reject);
+        };
+        heartbeat = setTimeout(check, HEARTBEAT_MS);
+      });
+      alive.catch(() => undefined); // settled by the race below or never
+      const summary = await Promise.race([injected, alive]);
+      io.out(flags.json ? formatJson(summary) : formatInject(bridge, port, summary));
+      if (summary.stopped) {
+        throw new NodeswitchError(
+          `the inject into port ${port} on bridge ${bridge} was stopped${stoppedBy ? ` by ${stoppedBy}` : ''} before the end of the trace`,
+          'port',
+        );
       }
-    });
+    } finally {
+      clearTimeout(heartbeat);
+      conn.close();
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    }
+  });
 }

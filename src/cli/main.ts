@@ -5,20 +5,24 @@
 // refused, the daemon is not running). Errors go to stderr as "nodeswitch: …".
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { NodeswitchError } from '../errors.js';
+import { fileProblem, NodeswitchError } from '../errors.js';
 import { checkNetdevName } from '../validate.js';
-import { DEFAULT_DB, DEFAULT_SOCK, resolvePaths } from '../daemon/paths.js';
+import { resolvePaths } from '../daemon/paths.js';
+import type { JobInfo } from '../daemon/jobs.js';
+import { COUNT } from '../limits.js';
 import type { DumpFlowsResult } from '../daemon/flows.js';
-import type { Args, ShowResult, Verb } from '../daemon/protocol.js';
+import type { Args, DumpPortRow, ShowResult, Verb } from '../daemon/protocol.js';
 import type { TraceView } from '../daemon/trace.js';
-import type { FdbEntry, PortStats } from '../types.js';
-import { parseBridgeSettings, parseHttpAddress, parseOfport, parsePortType, parseTag, parseTrunks } from './args.js';
+import type { FdbEntry } from '../types.js';
+import { parseBridgeSettings, parseHttpAddress, parseInteger, parseOfport, parsePortType, parseTag, parseTrunks } from './args.js';
 import { call } from './client.js';
 import { addReplayCommand } from './replay-command.js';
 import { addInjectCommand } from './inject-command.js';
 import { addCaptureCommand } from './capture-command.js';
-import { formatDumpFlows, formatDumpPorts, formatFdb, formatJson, formatList, formatShow } from './format.js';
+import { addDaemonOptions, addPathOptions, type DaemonFlags, daemonTarget } from './daemon-options.js';
+import { formatDumpFlows, formatDumpPorts, formatFdb, formatJobs, formatJson, formatList, formatShow } from './format.js';
 import { formatTrace } from './trace-format.js';
+import { packageVersion } from './version.js';
 
 export interface Io {
   out(text: string): void;
@@ -39,16 +43,11 @@ const processIo: Io = {
   stdin: readStdin,
 };
 
-interface StrictFlags extends PathFlags {
+interface StrictFlags extends DaemonFlags {
   strict?: boolean;
 }
 
-interface PathFlags {
-  sock?: string;
-  db?: string;
-}
-
-interface ReadFlags extends PathFlags {
+interface ReadFlags extends DaemonFlags {
   json?: boolean;
 }
 
@@ -94,16 +93,16 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
       writeErr: (s) => io.err(s),
       outputError: (s, write) => write(`nodeswitch: ${s.replace(/^error: /, '')}`),
     })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .version(`nodeswitch ${packageVersion()}`, '-V, --version', 'print the version and exit');
 
-  const withPaths = (cmd: Command): Command =>
-    cmd
-      .option('--sock <path>', `management socket (env NODESWITCH_SOCK, default ${DEFAULT_SOCK})`)
-      .option('--db <file>', `config DB (env NODESWITCH_DB, default ${DEFAULT_DB})`);
-  const sockOf = (flags: PathFlags): string => resolvePaths(flags, env).sock;
-  const send = (flags: PathFlags, verb: Verb, args: Args): Promise<unknown> => call(sockOf(flags), verb, args);
+  const withPaths = addDaemonOptions;
+  const send = (flags: DaemonFlags, verb: Verb, args: Args): Promise<unknown> => {
+    const target = daemonTarget(flags, env);
+    return call(target.sock, verb, args, target.timeoutMs);
+  };
   /** A change verb: silent on success, like ovs-vsctl. */
-  const change = async (flags: PathFlags, verb: Verb, args: Args): Promise<void> => {
+  const change = async (flags: DaemonFlags, verb: Verb, args: Args): Promise<void> => {
     await send(flags, verb, args);
   };
   /** A read verb: JSON with --json, else the human rendering. */
@@ -112,10 +111,10 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
     io.out(flags.json ? formatJson(result) : human(result as never));
   };
 
-  withPaths(program.command('daemon'))
+  addPathOptions(program.command('daemon'))
     .description('run the switch in the foreground (needs root)')
     .option('--http <addr:port>', 'HTTP endpoint (not supported yet)', option(parseHttpAddress))
-    .action(async (flags: PathFlags & { http?: string }) => {
+    .action(async (flags: DaemonFlags & { http?: string }) => {
       const paths = resolvePaths(flags, env);
       // Imported here: only the daemon needs the switch and, through it, the addon.
       const { runDaemon } = await import('../daemon/daemon.js');
@@ -125,12 +124,12 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
   withPaths(program.command('add-br'))
     .description('add a bridge')
     .argument('<bridge>')
-    .action((bridge: string, flags: PathFlags) => change(flags, 'add-br', { bridge: checkNetdevName(bridge, 'bridge') }));
+    .action((bridge: string, flags: DaemonFlags) => change(flags, 'add-br', { bridge: checkNetdevName(bridge, 'bridge') }));
 
   withPaths(program.command('del-br'))
     .description('delete a bridge and its ports')
     .argument('<bridge>')
-    .action((bridge: string, flags: PathFlags) => change(flags, 'del-br', { bridge }));
+    .action((bridge: string, flags: DaemonFlags) => change(flags, 'del-br', { bridge }));
 
   withPaths(program.command('list-br'))
     .description('list the bridges')
@@ -146,7 +145,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
     .description('change bridge settings: mac-aging=SECONDS mac-table-size=N')
     .argument('<bridge>')
     .argument('<settings...>', 'KEY=VALUE: mac-aging=SECONDS, mac-table-size=N')
-    .action((bridge: string, settings: string[], flags: PathFlags) =>
+    .action((bridge: string, settings: string[], flags: DaemonFlags) =>
       change(flags, 'set-bridge', { bridge, ...parseBridgeSettings(settings) }),
     );
 
@@ -159,7 +158,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
     .option('--tag <vid>', 'VLAN access port (not supported yet)', option(parseTag))
     .option('--trunks <vids>', 'VLAN trunk list, e.g. 10,20 (not supported yet)', option(parseTrunks))
     .action(
-      (bridge: string, port: string, flags: PathFlags & { type: string; ofport?: number; tag?: number; trunks?: number[] }) =>
+      (bridge: string, port: string, flags: DaemonFlags & { type: string; ofport?: number; tag?: number; trunks?: number[] }) =>
         change(flags, 'add-port', {
           bridge,
           port: checkNetdevName(port, 'port'),
@@ -173,8 +172,8 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
   withPaths(program.command('del-port'))
     .description('remove a port from a bridge')
     .argument('<bridge>')
-    .argument('<port>')
-    .action((bridge: string, port: string, flags: PathFlags) => change(flags, 'del-port', { bridge, port }));
+    .argument('<port>', 'the port: its name or its ofport')
+    .action((bridge: string, port: string, flags: DaemonFlags) => change(flags, 'del-port', { bridge, port }));
 
   withPaths(program.command('list-ports'))
     .description("list a bridge's ports")
@@ -185,10 +184,10 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
   withPaths(program.command('dump-ports'))
     .description('port counters and link state')
     .argument('<bridge>')
-    .argument('[port]')
+    .argument('[port]', 'one port: its name or its ofport')
     .option('--json', 'JSON output')
     .action((bridge: string, port: string | undefined, flags: ReadFlags) =>
-      read(flags, 'dump-ports', port === undefined ? { bridge } : { bridge, port }, (r: PortStats[]) =>
+      read(flags, 'dump-ports', port === undefined ? { bridge } : { bridge, port }, (r: DumpPortRow[]) =>
         formatDumpPorts(bridge, r),
       ),
     );
@@ -202,19 +201,19 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
   withPaths(program.command('fdb-flush'))
     .description('forget every learned MAC')
     .argument('<bridge>')
-    .action((bridge: string, flags: PathFlags) => change(flags, 'fdb-flush', { bridge }));
+    .action((bridge: string, flags: DaemonFlags) => change(flags, 'fdb-flush', { bridge }));
 
   withPaths(program.command('add-flow'))
     .description('add a flow (ovs-ofctl syntax, e.g. "priority=100,in_port=1,actions=output:2")')
     .argument('<bridge>')
     .argument('<flow>')
-    .action((bridge: string, flow: string, flags: PathFlags) => change(flags, 'add-flow', { bridge, flow }));
+    .action((bridge: string, flow: string, flags: DaemonFlags) => change(flags, 'add-flow', { bridge, flow }));
 
   withPaths(program.command('add-flows'))
     .description('add the flows of a file, one per line ("-": standard input); all of them or none')
     .argument('<bridge>')
     .argument('<file>', 'flows file, or - for standard input')
-    .action(async (bridge: string, file: string, flags: PathFlags) => {
+    .action(async (bridge: string, file: string, flags: DaemonFlags) => {
       const source = file === '-' ? 'standard input' : file;
       const flows = await readFlowsFile(file, io);
       try {
@@ -265,6 +264,16 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
       read(flags, 'trace', { bridge, fields }, (r: TraceView) => formatTrace(r)),
     );
 
+  withPaths(program.command('list-jobs'))
+    .description('the captures and injects running, with their ids')
+    .option('--json', 'JSON output')
+    .action((flags: ReadFlags) => read(flags, 'list-jobs', {}, (r: JobInfo[]) => formatJobs(r)));
+
+  withPaths(program.command('stop-job'))
+    .description('stop a running capture or inject (its id from list-jobs)')
+    .argument('<id>')
+    .action((id: string, flags: DaemonFlags) => change(flags, 'stop-job', { id: parseInteger(id, 'id', COUNT) }));
+
   addReplayCommand(program, io, option);
   addInjectCommand(program, io, env, option);
   addCaptureCommand(program, io, env, option);
@@ -281,8 +290,6 @@ async function readFlowsFile(file: string, io: Io): Promise<string> {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.message;
-    throw new NodeswitchError(`cannot read the flows file ${file}: ${why}`, 'file');
+    throw new NodeswitchError(`cannot read the flows file ${file}: ${fileProblem(err)}`, 'file');
   }
 }

@@ -3,6 +3,8 @@
 // progress line on stderr while it runs, when stderr is a terminal.
 import type { Command } from 'commander';
 import { NodeswitchError } from '../errors.js';
+import { COUNT, OFPORT } from '../limits.js';
+import { parseInteger } from './args.js';
 import type { ReplayInput, ReplaySummary } from '../pcap/replay.js';
 
 interface Io {
@@ -28,12 +30,11 @@ function parseIn(value: string, previous: ReplayInput[] = []): ReplayInput[] {
 function parsePorts(value: string): number[] {
   const ports = value.split(',').map((p) => p.trim());
   if (ports.some((p) => !/^\d+$/.test(p))) throw new NodeswitchError(`--ports ${value}: expected port numbers like 1,2,3,4`, 'ports');
-  return ports.map(Number);
+  return ports.map((p) => parseInteger(p, 'ports', OFPORT));
 }
 
 function parseRepeat(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new NodeswitchError(`--repeat ${value}: expected a positive integer`, 'repeat');
-  return Number(value);
+  return parseInteger(value, 'repeat', COUNT);
 }
 
 function progressLine(done: number, total: number, elapsed: number): string {
@@ -52,11 +53,17 @@ export function formatReplay(s: ReplaySummary): string {
     ' port       rx pkts      tx pkts       tx bytes   file',
     ...s.ports.map(
       (p) =>
-        `${String(p.port).padStart(5)}  ${String(p.rxPackets).padStart(12)} ${String(p.txPackets).padStart(12)} ${String(p.txBytes).padStart(14)}   ${p.file ?? '-'}`,
+        `${String(p.ofport).padStart(5)}  ${String(p.rxPackets).padStart(12)} ${String(p.txPackets).padStart(12)} ${String(p.txBytes).padStart(14)}   ${p.file ?? '-'}`,
     ),
     `controller: ${s.upcalls} packets${s.controllerFile ? ` (${s.controllerFile})` : ''}`,
     `dropped: table miss ${s.drops.tableMiss}, runt ${s.drops.runt}, bad source ${s.drops.badSource}, ` +
-      `same port ${s.drops.samePort}, TTL expired ${s.drops.invalidTtl}`,
+      `same port ${s.drops.samePort}, TTL expired ${s.drops.invalidTtl}, no such port ${s.drops.noPort}`,
+    ...(s.undeclaredPorts.length
+      ? [
+          `the flows output to port${s.undeclaredPorts.length === 1 ? '' : 's'} ${s.undeclaredPorts.join(',')}, not one of the replay's ports: ` +
+            `what went there is counted as "no such port" (declare ${s.undeclaredPorts.length === 1 ? 'it' : 'them'} with --ports)`,
+        ]
+      : []),
   ];
   return lines.join('\n') + '\n';
 }

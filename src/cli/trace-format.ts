@@ -13,8 +13,9 @@
 //   Datapath actions: output:2
 //
 // Each table visited is "N. <match>, priority P" (", cookie C" when not zero, as OVS),
-// its actions indented under it; tables reached through resubmit are indented four
-// more columns per level.
+// its actions indented under it, each followed by its notes ("-> forwarding to
+// learned port 2 (vnet1): …" for NORMAL, ">> skipping output to input port");
+// tables reached through resubmit are indented four more columns per level.
 import type { TraceView } from '../daemon/trace.js';
 
 export function formatTrace(t: TraceView): string {
@@ -29,7 +30,10 @@ export function formatTrace(t: TraceView): string {
     const f = s.flow;
     const cookie = f.cookie === '0x0' ? '' : `, cookie ${f.cookie}`;
     lines.push(`${head}${f.match ? `${f.match}, ` : ''}priority ${f.priority}${cookie}`);
-    for (const a of f.actions) lines.push(`${indent}    ${a}`);
+    f.actions.forEach((a, i) => {
+      lines.push(`${indent}    ${a}`);
+      for (const n of f.notes ?? []) if (n.action === i) lines.push(`${indent}     ${n.mark} ${n.text}`);
+    });
   }
   lines.push('', `Final flow: ${t.finalFlow === t.flow ? 'unchanged' : t.finalFlow}`);
   lines.push(`Datapath actions: ${t.actions.length ? t.actions.join(',') : 'drop'}`);

@@ -10,14 +10,19 @@
 // when a counted capture ended and notices a daemon that went away; Ctrl-C sends
 // capture-stop. The file is written by the datapath (the daemon's process).
 //
-// A capture started with a lease ends on its own when no capture-status or
-// capture-stop names it for `lease` seconds: a CLI killed with SIGKILL does not leave
-// a capture running for ever. The last capture of each port stays known after it
-// ended, so a stop that races the count being reached still gets the count.
+// A capture is a job (jobs.ts): it belongs to the connection that started it and
+// ends when that client goes (the CLI keeps one connection for start, polls and
+// stop). A capture started with a lease also ends when no capture-status or
+// capture-stop names it for `lease` seconds: a client that is alive but stuck (SIGSTOP)
+// does not keep it running for ever. The last capture of each port stays known after
+// it ended, so a stop that races the count being reached still gets the count.
 import { NodeswitchError } from '../errors.js';
+import { unwritableFile } from '../validate.js';
 import { withoutPath } from './inject.js';
 import type { Args } from './protocol.js';
 import { optionalNumber, optionalString, requireString } from './protocol.js';
+import type { Jobs } from './jobs.js';
+import type { Client } from './server.js';
 import type { BridgeApi, CaptureDirection, CaptureDoneEvent, Log } from './switch-api.js';
 
 export const MAX_WAIT_SECONDS = 60;
@@ -86,7 +91,6 @@ export function parseCaptureArgs(args: Args): CaptureRequest {
 const key = (bridge: string, port: string): string => `${bridge}\0${port}`;
 
 export class Captures {
-  private nextId = 1;
   /** The last capture of each port, running or ended. */
   private readonly sessions = new Map<string, Session>();
   private readonly watched = new WeakSet<object>();
@@ -96,6 +100,7 @@ export class Captures {
     private readonly log: Log,
     /** The bridge object now running under this name, if any (a deleted bridge ends its captures). */
     private readonly liveBridge: (name: string) => BridgeApi | undefined,
+    private readonly jobs: Jobs,
   ) {}
 
   /** The running capture of a port, if any. */
@@ -104,12 +109,14 @@ export class Captures {
     return s && !s.result ? s : undefined;
   }
 
-  async start(req: CaptureRequest, bridge: BridgeApi, ofport: number): Promise<CaptureInfo> {
+  async start(req: CaptureRequest, bridge: BridgeApi, ofport: number, client?: Client): Promise<CaptureInfo> {
     if (!bridge.startCapture || !bridge.stopCapture) throw new NodeswitchError('this switch cannot capture', 'port');
     const live = bridge as Session['live'];
     if (this.running(req.bridge, req.port)) {
       throw new NodeswitchError(`port ${req.port} on bridge ${req.bridge} is already being captured (stop that capture first)`, 'port');
     }
+    const problem = unwritableFile(req.file);
+    if (problem !== undefined) throw new NodeswitchError(`cannot capture port ${req.port} to ${req.file}: ${problem}`, 'file');
     this.watch(bridge);
     try {
       await live.startCapture(req.port, req.file, { direction: req.direction, ...(req.count > 0 && { count: req.count }) });
@@ -118,7 +125,7 @@ export class Captures {
       throw new NodeswitchError(`cannot capture port ${req.port} to ${req.file}: ${withoutPath((err as Error).message, req.file)}`, 'file');
     }
     const s: Session = {
-      id: this.nextId++,
+      id: this.jobs.reserveId(),
       bridge: req.bridge,
       port: req.port,
       ofport,
@@ -131,6 +138,11 @@ export class Captures {
       waiters: new Set(),
     };
     this.sessions.set(key(req.bridge, req.port), s);
+    this.jobs.add(
+      { id: s.id, kind: 'capture', bridge: s.bridge, port: s.port, ofport, file: s.file },
+      (why) => this.stop(s.bridge, s.port, s.id, why),
+      client,
+    );
     this.startSweeper();
     this.log(
       `bridge ${req.bridge}: capture ${s.id} of port ${req.port} (${req.direction}${req.count ? `, ${req.count} frames` : ''}) to ${req.file}`,
@@ -206,6 +218,7 @@ export class Captures {
   private finish(s: Session, packets: number, reason: string): void {
     if (s.result) return;
     s.result = { packets, reason };
+    this.jobs.done(s.id);
     this.log(`bridge ${s.bridge}: capture ${s.id} of port ${s.port} ended (${reason}): ${packets} frames in ${s.file}`);
     for (const w of [...s.waiters]) w();
     if (![...this.sessions.values()].some((x) => !x.result)) this.stopSweeper();

@@ -10,17 +10,14 @@
 // file is left exactly as it was for a human to look at.
 import * as fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { NodeswitchError } from '../errors.js';
+import { fileProblem, NodeswitchError } from '../errors.js';
 import { FlowSyntaxError, formatMatch } from '../ofproto/flow-syntax.js';
-import { checkNetdevName } from '../validate.js';
+import { MAC_AGING, MAC_TABLE_SIZE, OFPORT, type Range, VLAN_ID } from '../limits.js';
+import { checkNetdevName, rangeText } from '../validate.js';
 import { parseSavedFlows } from './flows.js';
 import { jsonErrorOffset } from './json-position.js';
 
 export const DB_VERSION = 1;
-// Same bound as bridge.ts (OpenFlow reserves 0xff00 and up); repeated here so that
-// loading the DB does not need the native addon.
-const MAX_OFPORT = 0xfeff;
-const MAX_VLAN = 4095;
 
 export type DbPortType = 'afpacket' | 'tap';
 
@@ -32,6 +29,8 @@ export interface DbPort {
   tag?: number;
   /** VLAN trunk list; accepted in the schema, not applied by the datapath yet. */
   trunks?: number[];
+  /** tap: the device's MAC, kept so that a TAP made again gets the same one (tap-ports.ts). */
+  mac?: string;
 }
 
 export interface DbBridge {
@@ -79,7 +78,7 @@ export function loadDb(path: string): ConfigDoc | null {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') return null;
-    throw new DbError(path, `cannot read it: ${e.message}`);
+    throw new DbError(path, `cannot read it: ${fileProblem(e)}`);
   }
   return validateDoc(parseJson(path, text), path);
 }
@@ -108,9 +107,9 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
     for (const k of Object.keys(v)) if (!keys.includes(k)) fail(join2(field, k), `unknown field (expected one of ${keys.join(', ')})`);
     return v as Record<string, unknown>;
   };
-  const int = (v: unknown, field: string, min: number, max: number): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      fail(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  const int = (v: unknown, field: string, range: Range): number => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < range.min || v > range.max) {
+      fail(field, `must be ${rangeText(range)}, got ${JSON.stringify(v)}`);
     }
     return v as number;
   };
@@ -134,31 +133,34 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
     if (bridgeNames.has(brName)) fail(`${at}.name`, `bridge ${brName} appears twice`);
     bridgeNames.add(brName);
     const bridge: DbBridge = { name: brName, ports: [] };
-    // Upper bounds are the datapath's to enforce (they live beside it in bridge.ts);
-    // the daemon maps its refusal back to this field at restore.
-    if (raw.macAging !== undefined) bridge.macAging = int(raw.macAging, `${at}.macAging`, 1, Number.MAX_SAFE_INTEGER);
-    if (raw.macTableSize !== undefined) {
-      bridge.macTableSize = int(raw.macTableSize, `${at}.macTableSize`, 1, Number.MAX_SAFE_INTEGER);
-    }
+    if (raw.macAging !== undefined) bridge.macAging = int(raw.macAging, `${at}.macAging`, MAC_AGING);
+    if (raw.macTableSize !== undefined) bridge.macTableSize = int(raw.macTableSize, `${at}.macTableSize`, MAC_TABLE_SIZE);
     if (!Array.isArray(raw.ports)) fail(`${at}.ports`, 'must be an array');
     const ofports = new Map<number, string>();
     bridge.ports = (raw.ports as unknown[]).map((p, j) => {
       const pat = `${at}.ports[${j}]`;
-      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks']);
+      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks', 'mac']);
       const portName = name(rp.name, `${pat}.name`, 'port');
       const owner = portOwners.get(portName);
       if (owner !== undefined) fail(`${pat}.name`, `port ${portName} is already on bridge ${owner}`);
       portOwners.set(portName, brName);
       if (rp.type !== 'afpacket' && rp.type !== 'tap') fail(`${pat}.type`, `must be "afpacket" or "tap", got ${JSON.stringify(rp.type)}`);
-      const ofport = int(rp.ofport, `${pat}.ofport`, 1, MAX_OFPORT);
+      const ofport = int(rp.ofport, `${pat}.ofport`, OFPORT);
       const holder = ofports.get(ofport);
       if (holder !== undefined) fail(`${pat}.ofport`, `ofport ${ofport} is already taken by port ${holder}`);
       ofports.set(ofport, portName);
       const port: DbPort = { name: portName, type: rp.type as DbPortType, ofport };
-      if (rp.tag !== undefined) port.tag = int(rp.tag, `${pat}.tag`, 0, MAX_VLAN);
+      if (rp.tag !== undefined) port.tag = int(rp.tag, `${pat}.tag`, VLAN_ID);
       if (rp.trunks !== undefined) {
         if (!Array.isArray(rp.trunks)) fail(`${pat}.trunks`, 'must be an array of VLAN ids');
-        port.trunks = (rp.trunks as unknown[]).map((t, k) => int(t, `${pat}.trunks[${k}]`, 0, MAX_VLAN));
+        port.trunks = (rp.trunks as unknown[]).map((t, k) => int(t, `${pat}.trunks[${k}]`, VLAN_ID));
+      }
+      if (rp.mac !== undefined) {
+        if (port.type !== 'tap') fail(`${pat}.mac`, 'only a tap port has a MAC in the config (an afpacket netdev keeps its own)');
+        if (typeof rp.mac !== 'string' || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(rp.mac)) {
+          fail(`${pat}.mac`, `must be a MAC address like "02:00:00:00:00:01" (lower case), got ${JSON.stringify(rp.mac)}`);
+        }
+        port.mac = rp.mac as string;
       }
       return port;
     });

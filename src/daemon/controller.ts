@@ -11,10 +11,13 @@
 // The live verbs (inject, capture) change no configuration. inject is checked and
 // its trace read in the queue, then paced beside it (inject.ts), so a trace that
 // takes minutes does not hold up other verbs; capture-status waits beside it too
-// (capture.ts).
+// (capture.ts), and list-jobs answers beside it. Both are jobs of the client that
+// started them (jobs.ts). Flows that time out are saved too (saveExpired), through
+// the queue. A port argument is a port's name or its ofport (docPort).
 import { NodeswitchError } from '../errors.js';
 import type { PortStats } from '../types.js';
-import { checkNetdevName } from '../validate.js';
+import { MAC_AGING, MAC_TABLE_SIZE, MAX_OFPORT, OFPORT, type Range, VLAN_ID } from '../limits.js';
+import { checkInteger, checkNetdevName, compareNames } from '../validate.js';
 import { type ConfigDoc, type DbBridge, type DbPort, type DbPortType, saveDb } from './config-db.js';
 import { Captures, parseCaptureArgs } from './capture.js';
 import { currentSpecs, dumpFlows, installSaved, parseSavedFlows, replaceFlows, savedFlows } from './flows.js';
@@ -23,6 +26,7 @@ import {
   type ShowBridge,
   type ShowResult,
   type Verb,
+  dumpPortRow,
   optionalBoolean,
   optionalNumber,
   optionalNumberList,
@@ -30,15 +34,16 @@ import {
   requireString,
 } from './protocol.js';
 import { type InjectSummary, InjectSchedule, pace, parseInjectArgs, readTrace, summarize, usableRecords } from './inject.js';
+import { Jobs } from './jobs.js';
 import { portKey } from './restore.js';
+import { netdevMac, portOptions } from './tap-ports.js';
+import type { Client } from './server.js';
 import { type BridgeApi, type Log, type SwitchApi, watchBridge } from './switch-api.js';
-
-const MAX_OFPORT = 0xfeff; // as in bridge.ts
-const MAX_VLAN = 4095;
 
 export class Controller {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly captures: Captures;
+  private readonly jobs = new Jobs();
   /** Injects running, by bridge/port: what inject-stop aborts. */
   private readonly injects = new Map<string, AbortController>();
 
@@ -51,7 +56,37 @@ export class Controller {
     private readonly log: Log,
     private readonly save: (path: string, doc: ConfigDoc) => void = saveDb,
   ) {
-    this.captures = new Captures(log, (name) => this.sw.bridge(name));
+    this.captures = new Captures(log, (name) => this.sw.bridge(name), this.jobs);
+    for (const b of doc.bridges) {
+      const live = sw.bridge(b.name);
+      if (live) this.watchExpiry(live);
+    }
+  }
+
+  /** Flows that time out leave the DB too, so that a restart does not bring them back. */
+  private watchExpiry(bridge: BridgeApi): void {
+    bridge.on('flowsExpired', () => {
+      this.enqueue(async () => this.saveExpired(bridge)).catch(() => undefined);
+    });
+  }
+
+  private saveExpired(bridge: BridgeApi): void {
+    // A bridge deleted (or deleted and made again) since: its own events count.
+    if (this.sw.bridge(bridge.name) !== bridge) return;
+    const next = this.config();
+    const entry = next.bridges.find((b) => b.name === bridge.name);
+    const flows = savedFlows(bridge);
+    if (!entry || sameLines(entry.flows, flows)) return;
+    const expired = (entry.flows?.length ?? 0) - flows.length;
+    entry.flows = flows;
+    try {
+      this.save(this.dbPath, next);
+      this.doc = next;
+      this.log(`bridge ${bridge.name}: ${expired} flow${expired === 1 ? '' : 's'} timed out, ${flows.length} in the table`);
+    } catch (err) {
+      // Nothing to undo (the flows are gone from the switch); the next change or expiry writes again.
+      this.log(`error: cannot write the config DB ${this.dbPath} after flows timed out: ${(err as Error).message}`);
+    }
   }
 
   /** The configuration as last written. */
@@ -64,13 +99,17 @@ export class Controller {
     await this.queue;
   }
 
-  handle(verb: Verb, args: Args): Promise<unknown> {
-    // Long verbs: they wait beside the queue, not in it.
-    if (verb === 'inject') return this.inject(args);
+  /** Runs one verb for `client` (the connection it came on; none from the API or tests). */
+  async handle(verb: Verb, args: Args, client?: Client): Promise<unknown> {
+    // Long verbs, and list-jobs (the CLI's check that the daemon answers): beside the queue, not in it.
+    if (verb === 'inject') return this.inject(args, client);
+    if (verb === 'list-jobs') return this.jobs.list();
     if (verb === 'capture-status') {
-      return this.captures.status(requireString(args, 'bridge'), requireString(args, 'port'), optionalNumber(args, 'id'), optionalNumber(args, 'wait') ?? 0);
+      const bridge = requireString(args, 'bridge');
+      const port = this.docPort(bridge, requireString(args, 'port')).name;
+      return this.captures.status(bridge, port, optionalNumber(args, 'id'), optionalNumber(args, 'wait') ?? 0);
     }
-    return this.enqueue(() => this.dispatch(verb, args));
+    return this.enqueue(() => this.dispatch(verb, args, client));
   }
 
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {
@@ -79,24 +118,26 @@ export class Controller {
     return run;
   }
 
-  private async dispatch(verb: Verb, args: Args): Promise<unknown> {
+  private async dispatch(verb: Verb, args: Args, client: Client | undefined): Promise<unknown> {
     switch (verb) {
       case 'add-br':
         return this.addBridge(requireString(args, 'bridge'));
       case 'del-br':
         return this.deleteBridge(requireString(args, 'bridge'));
       case 'list-br':
-        return this.doc.bridges.map((b) => b.name).sort();
+        return this.doc.bridges.map((b) => b.name).sort(compareNames);
       case 'show':
         return this.show();
       case 'set-bridge':
         return this.setBridge(requireString(args, 'bridge'), args);
       case 'add-port':
         return this.addPort(requireString(args, 'bridge'), requireString(args, 'port'), args);
-      case 'del-port':
-        return this.deletePort(requireString(args, 'bridge'), requireString(args, 'port'));
+      case 'del-port': {
+        const bridge = requireString(args, 'bridge');
+        return this.deletePort(bridge, this.docPort(bridge, requireString(args, 'port')).name);
+      }
       case 'list-ports':
-        return this.docBridge(requireString(args, 'bridge')).ports.map((p) => p.name).sort();
+        return this.docBridge(requireString(args, 'bridge')).ports.map((p) => p.name).sort(compareNames);
       case 'dump-ports':
         return this.dumpPorts(requireString(args, 'bridge'), optionalString(args, 'port'));
       case 'fdb-show':
@@ -125,7 +166,7 @@ export class Controller {
       }
       case 'inject-stop': {
         const brName = requireString(args, 'bridge');
-        const port = requireString(args, 'port');
+        const port = this.docPort(brName, requireString(args, 'port')).name;
         const running = this.injects.get(portKey(brName, port));
         if (!running) throw new NodeswitchError(`no inject is running into port ${port} on bridge ${brName}`, 'port');
         running.abort();
@@ -133,30 +174,58 @@ export class Controller {
       }
       case 'capture': {
         const req = parseCaptureArgs(args);
+        const entry = this.docPort(req.bridge, req.port);
+        req.port = entry.name;
         const bridge = this.attachedPort(req.bridge, req.port);
-        return this.captures.start(req, bridge, this.docPort(req.bridge, req.port).ofport);
+        return this.captures.start(req, bridge, entry.ofport, client);
       }
-      case 'capture-stop':
-        return this.captures.stop(requireString(args, 'bridge'), requireString(args, 'port'), optionalNumber(args, 'id'));
+      case 'capture-stop': {
+        const bridge = requireString(args, 'bridge');
+        return this.captures.stop(bridge, this.docPort(bridge, requireString(args, 'port')).name, optionalNumber(args, 'id'));
+      }
+      case 'stop-job': {
+        const id = optionalNumber(args, 'id');
+        if (id === undefined) throw new NodeswitchError('missing argument id', 'id');
+        return this.jobs.stop(id);
+      }
       case 'inject':
       case 'capture-status':
+      case 'list-jobs':
         throw new Error(`${verb} is not a queued verb`);
     }
   }
 
   /** inject: checked and read in the queue, paced beside it; answers with the summary when done. */
-  private async inject(args: Args): Promise<InjectSummary> {
+  private async inject(args: Args, client: Client | undefined): Promise<InjectSummary> {
     const req = parseInjectArgs(args);
-    const k = portKey(req.bridge, req.port);
-    const { bridge, frames, tsNs, skipped } = await this.enqueue(async () => {
+    const refuseIfBusy = (): void => {
+      if (this.injects.has(portKey(req.bridge, req.port))) {
+        throw new NodeswitchError(`an inject into port ${req.port} on bridge ${req.bridge} is already running`, 'port');
+      }
+    };
+    const { bridge, frames, tsNs, skipped, ofport } = await this.enqueue(async () => {
+      const entry = this.docPort(req.bridge, req.port);
+      req.port = entry.name;
       const bridge = this.attachedPort(req.bridge, req.port);
       if (!bridge.injectFrames) throw new NodeswitchError('this switch cannot inject frames', 'port');
-      if (this.injects.has(k)) throw new NodeswitchError(`an inject into port ${req.port} on bridge ${req.bridge} is already running`, 'port');
-      return { bridge, ...usableRecords(await readTrace(req.file)) };
+      refuseIfBusy();
+      return { bridge, ofport: entry.ofport, ...usableRecords(await readTrace(req.file)) };
     });
-    if (this.injects.has(k)) throw new NodeswitchError(`an inject into port ${req.port} on bridge ${req.bridge} is already running`, 'port');
+    // Checked again: another inject may have started while the trace was read.
+    refuseIfBusy();
+    const k = portKey(req.bridge, req.port);
     const abort = new AbortController();
     this.injects.set(k, abort);
+    const id = this.jobs.reserveId();
+    this.jobs.add(
+      { id, kind: 'inject', bridge: req.bridge, port: req.port, ofport, file: req.file },
+      async (why) => {
+        this.log(`bridge ${req.bridge}: inject ${id} into port ${req.port}: ${why}, stopping it`);
+        abort.abort();
+        return { id, stopped: true };
+      },
+      client,
+    );
     let failure: Error | undefined;
     let sent = 0;
     try {
@@ -187,6 +256,7 @@ export class Controller {
       return summary;
     } finally {
       this.injects.delete(k);
+      this.jobs.done(id);
     }
   }
 
@@ -207,7 +277,7 @@ export class Controller {
     const next = this.config();
     const entry = next.bridges.find((b) => b.name === name)!;
     const flows = savedFlows(bridge);
-    if (entry.flows && flows.length === entry.flows.length && flows.every((f, i) => f === entry.flows![i])) return result;
+    if (sameLines(entry.flows, flows)) return result;
     entry.flows = flows;
     await this.commit(next, () => replaceFlows(bridge, before));
     this.log(`bridge ${name}: ${result.count} flow${result.count === 1 ? '' : 's'} changed, ${flows.length} in the table`);
@@ -219,6 +289,7 @@ export class Controller {
     if (this.findBridge(name)) throw new NodeswitchError(`bridge ${name} already exists`, 'bridge');
     const bridge = this.sw.addBridge(name);
     watchBridge(bridge, this.log);
+    this.watchExpiry(bridge);
     const next = this.config();
     next.bridges.push({ name, ...bridge.options, ports: [], flows: savedFlows(bridge) });
     await this.commit(next, () => this.sw.deleteBridge(name));
@@ -228,6 +299,11 @@ export class Controller {
 
   private async deleteBridge(name: string): Promise<unknown> {
     const old = this.docBridge(name);
+    // Its TAPs go with it: deleted one by one (closing the bridge would keep them, persistent).
+    const live = this.liveBridge(name);
+    for (const p of old.ports) {
+      if (p.type === 'tap' && !this.missing.has(portKey(name, p.name))) await live.deletePort(p.name);
+    }
     await this.sw.deleteBridge(name);
     const next = this.config();
     next.bridges = next.bridges.filter((b) => b.name !== name);
@@ -245,17 +321,19 @@ export class Controller {
       defaultFlows: old.flows === undefined,
     });
     watchBridge(bridge, this.log);
+    this.watchExpiry(bridge);
     if (old.flows) await installSaved(bridge, parseSavedFlows(old.flows, old.ports));
     for (const p of old.ports) {
-      if (!this.missing.has(portKey(old.name, p.name))) await bridge.addPort(p.name, { type: p.type, ofport: p.ofport });
+      if (!this.missing.has(portKey(old.name, p.name))) await bridge.addPort(p.name, portOptions(p));
     }
   }
 
   private async setBridge(name: string, args: Args): Promise<unknown> {
     this.docBridge(name);
     const bridge = this.liveBridge(name);
-    const macAging = optionalNumber(args, 'macAging');
-    const macTableSize = optionalNumber(args, 'macTableSize');
+    // Checked here, with the limits the CLI and the DB loader state, before the switch sees them.
+    const macAging = optionalInteger(args, 'macAging', 'mac-aging', MAC_AGING);
+    const macTableSize = optionalInteger(args, 'macTableSize', 'mac-table-size', MAC_TABLE_SIZE);
     if (macAging === undefined && macTableSize === undefined) {
       throw new NodeswitchError('set-bridge needs at least one of mac-aging=SECONDS, mac-table-size=N', 'settings');
     }
@@ -292,15 +370,19 @@ export class Controller {
       trunks.forEach((v) => checkVlan(v, 'trunks'));
       throw new NodeswitchError('--trunks (VLAN trunk port) is not supported yet; the port was not added', 'trunks');
     }
+    const entry: DbPort = { name: port, type: type as DbPortType, ofport };
     let info;
     try {
-      info = await bridge.addPort(port, { type, ofport });
+      info = await bridge.addPort(port, portOptions(entry));
     } catch (err) {
       if (err instanceof NodeswitchError) throw err;
       // The datapath's own errors (no such netdev, cannot create the tap, …).
       throw new NodeswitchError(`cannot add ${type} port ${port} to bridge ${brName}: ${(err as Error).message}`, 'port');
     }
-    const entry: DbPort = { name: port, type: type as DbPortType, ofport: info.ofport };
+    if (type === 'tap') {
+      const mac = netdevMac(port);
+      if (mac !== undefined) entry.mac = mac;
+    }
     const next = this.config();
     next.bridges.find((b) => b.name === brName)!.ports.push(entry);
     await this.commit(next, () => bridge.deletePort(port));
@@ -312,9 +394,7 @@ export class Controller {
   private chooseOfport(doc: DbBridge, wanted: number | undefined): number {
     const taken = new Map(doc.ports.map((p) => [p.ofport, p.name]));
     if (wanted !== undefined) {
-      if (wanted < 1 || wanted > MAX_OFPORT) {
-        throw new NodeswitchError(`ofport must be an integer from 1 to ${MAX_OFPORT}, got "${wanted}"`, 'ofport');
-      }
+      checkInteger(wanted, 'ofport', OFPORT);
       const holder = taken.get(wanted);
       if (holder !== undefined) {
         throw new NodeswitchError(`ofport ${wanted} is already taken by port ${holder} on bridge ${doc.name}`, 'ofport');
@@ -335,7 +415,7 @@ export class Controller {
     const b = next.bridges.find((x) => x.name === brName)!;
     b.ports = b.ports.filter((p) => p.name !== port);
     await this.commit(next, async () => {
-      if (attached) await bridge.addPort(port, { type: entry.type, ofport: entry.ofport });
+      if (attached) await bridge.addPort(port, portOptions(entry));
     });
     this.missing.delete(key);
     this.log(`bridge ${brName}: port ${port} deleted`);
@@ -344,7 +424,7 @@ export class Controller {
 
   private async show(): Promise<ShowResult> {
     const bridges: ShowBridge[] = [];
-    for (const b of [...this.doc.bridges].sort((x, y) => x.name.localeCompare(y.name))) {
+    for (const b of [...this.doc.bridges].sort((x, y) => compareNames(x.name, y.name))) {
       const live = this.sw.bridge(b.name);
       let stats: PortStats[] | undefined;
       try {
@@ -381,13 +461,13 @@ export class Controller {
   private async dumpPorts(brName: string, port: string | undefined): Promise<unknown> {
     this.docBridge(brName);
     if (port !== undefined) {
-      this.docPort(brName, port);
+      port = this.docPort(brName, port).name;
       const reason = this.missing.get(portKey(brName, port));
       if (reason !== undefined) {
         throw new NodeswitchError(`port ${port} is in the config but not attached (${reason}), so it has no counters`, 'port');
       }
     }
-    return this.liveBridge(brName).portStats(port);
+    return (await this.liveBridge(brName).portStats(port)).map(dumpPortRow);
   }
 
   /** Applies the new document, or undoes the switch change when it cannot be written. */
@@ -417,9 +497,14 @@ export class Controller {
     return b;
   }
 
+  /**
+   * The port a verb names: by its name or, as ovs-ofctl takes it, by its ofport
+   * number. A name wins: a netdev may be called "3".
+   */
   private docPort(brName: string, port: string): DbPort {
-    const p = this.docBridge(brName).ports.find((x) => x.name === port);
-    if (!p) throw new NodeswitchError(`bridge ${brName} has no port ${port}`, 'port');
+    const ports = this.docBridge(brName).ports;
+    const p = ports.find((x) => x.name === port) ?? (/^\d+$/.test(port) ? ports.find((x) => x.ofport === Number(port)) : undefined);
+    if (!p) throw new NodeswitchError(`bridge ${brName} has no port ${port}${/^\d+$/.test(port) ? ' (no port of that name or ofport)' : ''}`, 'port');
     return p;
   }
 
@@ -432,15 +517,25 @@ export class Controller {
   }
 }
 
+/** Whether the saved flow lines are `flows` already. */
+function sameLines(saved: string[] | undefined, flows: string[]): boolean {
+  return saved !== undefined && saved.length === flows.length && saved.every((f, i) => f === flows[i]);
+}
+
 /** A string argument that may be empty (an add-flows file with no flows). */
 function requireText(args: Args, key: string): string {
   const v = args[key];
-  if (typeof v !== 'string') throw new NodeswitchError(`missing argument ${key}`, key);
+  if (v === undefined || v === null) throw new NodeswitchError(`missing argument ${key}`, key);
+  if (typeof v !== 'string') throw new NodeswitchError(`${key} must be a string, got ${JSON.stringify(v)}`, key);
   return v;
 }
 
+/** args[key], absent or an integer in `range`; errors name the setting as the CLI spells it. */
+function optionalInteger(args: Args, key: string, argument: string, range: Range): number | undefined {
+  const v = args[key];
+  return v === undefined || v === null ? undefined : checkInteger(v, argument, range);
+}
+
 function checkVlan(v: number, argument: string): void {
-  if (!Number.isInteger(v) || v < 0 || v > MAX_VLAN) {
-    throw new NodeswitchError(`${argument}: VLAN id must be an integer from 0 to ${MAX_VLAN}, got ${v}`, argument);
-  }
+  checkInteger(v, argument, VLAN_ID);
 }

@@ -3,12 +3,14 @@
 // remove the socket and return 0.
 //
 // Order matters: everything that can refuse (privileges, a corrupt DB, another daemon
-// on the socket) is checked before the switch exists, so a refused start changes
-// nothing — no TAP device made, no file written.
+// on the socket or on the DB) is checked before the switch exists, so a refused start
+// changes nothing — no TAP device made, no port attached, no file written.
 import { NodeswitchError } from '../errors.js';
 import { requireNetAdmin } from './capabilities.js';
 import { type ConfigDoc, defaultDoc, loadDb, saveDb } from './config-db.js';
 import { Controller } from './controller.js';
+import { DbLock } from './db-lock.js';
+import { checkSocketPath } from './paths.js';
 import { restoreSwitch } from './restore.js';
 import { ManagementServer, probeSocket } from './server.js';
 import type { Log, SwitchApi } from './switch-api.js';
@@ -26,6 +28,7 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
   if (opts.http !== undefined) {
     throw new NodeswitchError(`--http ${opts.http}: the HTTP endpoint is not supported yet`, 'http');
   }
+  checkSocketPath(opts.sock);
   requireNetAdmin();
   const loaded = loadDb(opts.db);
   const doc: ConfigDoc = loaded ?? defaultDoc();
@@ -40,6 +43,8 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
   if (socketState === 'live') {
     throw new NodeswitchError(`another daemon is already listening on ${opts.sock}`, 'sock');
   }
+  // Before the switch exists: a second daemon on this DB attaches nothing.
+  const lock = await DbLock.acquire(opts.db, opts.sock);
 
   // Loaded here, not at the top: the addon is only needed once the start is accepted,
   // so a bad DB or a busy socket is reported even where the addon is not built.
@@ -47,6 +52,7 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
   try {
     ({ Switch } = await import('../switch.js'));
   } catch (err) {
+    await lock.release();
     throw new NodeswitchError(`cannot load the datapath: ${(err as Error).message}`);
   }
   const sw: SwitchApi = new Switch();
@@ -54,7 +60,7 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
   let controller: Controller;
   try {
     const restored = await restoreSwitch(sw, doc, opts.db, log);
-    if (!loaded) {
+    if (!loaded || restored.filled) {
       try {
         saveDb(opts.db, restored.doc);
       } catch (err) {
@@ -62,7 +68,7 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
       }
     }
     controller = new Controller(sw, restored.doc, restored.missing, opts.db, log);
-    server = new ManagementServer((verb, args) => controller.handle(verb, args), log);
+    server = new ManagementServer((verb, args, client) => controller.handle(verb, args, client), log);
     try {
       await server.listen(opts.sock);
     } catch (err) {
@@ -71,6 +77,7 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
     }
   } catch (err) {
     await sw.close();
+    await lock.release();
     throw err;
   }
   log(`listening on ${opts.sock} (config DB ${opts.db}, pid ${process.pid})`);
@@ -84,6 +91,7 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
   await server.close(opts.sock);
   await controller.idle();
   await sw.close();
+  await lock.release();
   log('stopped');
   return 0;
 }

@@ -10,9 +10,12 @@
 // nothing else (no default NORMAL flow unless it is among them). A DB written before
 // flows were saved has no `flows`; such a bridge starts with the default flow.
 //
-// Timeouts: a flow with idle_timeout/hard_timeout is saved as added and comes back at
-// restart with fresh timers. Expiry itself does not write the DB; the next flow
-// change through the daemon saves the table as it is then.
+// Timeouts: a flow with idle_timeout/hard_timeout is saved as added. When it times
+// out it leaves the DB too (the controller saves the table on the bridge's
+// flowsExpired event), so a restart never brings back an expired flow. A flow still
+// in the table at a restart comes back with its whole timeout again, its timers
+// started afresh (as a controller re-adding its flows after a reconnect would):
+// the time it had left is not kept.
 import { type FlowSpec, formatActions, formatFlow, formatMatch, parseFlow } from '../ofproto/flow-syntax.js';
 import { hex } from '../ofproto/values.js';
 import type { BridgeApi, FlowListEntry } from './switch-api.js';
@@ -75,7 +78,7 @@ export async function replaceFlows(bridge: BridgeApi, specs: FlowSpec[]): Promis
   await installSaved(bridge, specs);
 }
 
-/** One row of dump-flows --json. */
+/** One row of dump-flows --json (ovs-ofctl's names, in the camelCase every --json output uses). */
 export interface DumpFlowRow {
   table: number;
   priority: number;
@@ -86,14 +89,14 @@ export interface DumpFlowRow {
   actions: string;
   /** The whole flow without counters: add-flow takes it back as is. */
   flow: string;
-  idle_timeout: number;
-  hard_timeout: number;
-  n_packets: number;
-  n_bytes: number;
+  idleTimeout: number;
+  hardTimeout: number;
+  nPackets: number;
+  nBytes: number;
   /** Seconds since the flow was added, millisecond precision. */
   duration: number;
   /** Whole seconds since the flow last matched a packet (or was added). */
-  idle_age: number;
+  idleAge: number;
 }
 
 export interface DumpFlowsResult {
@@ -119,12 +122,12 @@ export async function dumpFlows(bridge: BridgeApi, match: string): Promise<DumpF
       match: formatMatch(spec.match),
       actions: formatActions(spec.actions, spec.instructions),
       flow: formatFlow(spec),
-      idle_timeout: spec.idleTimeout,
-      hard_timeout: spec.hardTimeout,
-      n_packets: f.packets,
-      n_bytes: f.bytes,
+      idleTimeout: spec.idleTimeout,
+      hardTimeout: spec.hardTimeout,
+      nPackets: f.packets,
+      nBytes: f.bytes,
       duration: Math.round(f.durationSec * 1000) / 1000,
-      idle_age: idleAge,
+      idleAge: idleAge,
     });
   }
   return { text, flows };

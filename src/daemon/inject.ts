@@ -20,13 +20,12 @@
 // With --loop N the trace is sent N times; each pass starts right after the previous
 // one's last frame (as tcpreplay does).
 import { NodeswitchError } from '../errors.js';
-import { type Args, optionalBoolean, optionalNumber, requireString } from './protocol.js';
+import { INJECT_LOOP, MAX_INJECT_RATE } from '../limits.js';
+import { checkInteger, unreadableFile } from '../validate.js';
+import { type Args, optionalBoolean, requireString } from './protocol.js';
 
 /** Frames per injectFrames call at most: bounds the copy and the time one call holds the datapath. */
 export const MAX_BATCH = 1024;
-/** Largest --pps / --multiplier accepted (beyond this, --topspeed is what is meant). */
-export const MAX_RATE = 1e9;
-export const MAX_LOOP = 1_000_000;
 
 export type InjectMode =
   | { kind: 'original' }
@@ -74,8 +73,8 @@ export function parseInjectArgs(args: Args): InjectRequest {
   if (!file.startsWith('/')) {
     throw new NodeswitchError(`file must be an absolute path (the daemon does not share your working directory), got "${file}"`, 'file');
   }
-  const pps = optionalPositive(args, 'pps', MAX_RATE);
-  const multiplier = optionalPositive(args, 'multiplier', MAX_RATE);
+  const pps = optionalPositive(args, 'pps', MAX_INJECT_RATE);
+  const multiplier = optionalPositive(args, 'multiplier', MAX_INJECT_RATE);
   const topspeed = optionalBoolean(args, 'topspeed');
   const given = [pps !== undefined && '--pps', multiplier !== undefined && '--multiplier', topspeed && '--topspeed'].filter(
     (x): x is string => typeof x === 'string',
@@ -83,8 +82,7 @@ export function parseInjectArgs(args: Args): InjectRequest {
   if (given.length > 1) {
     throw new NodeswitchError(`${given.join(' and ')} cannot be used together: choose one timing mode`, given[1]!.slice(2));
   }
-  const loop = optionalNumber(args, 'loop') ?? 1;
-  if (loop < 1 || loop > MAX_LOOP) throw new NodeswitchError(`loop must be an integer from 1 to ${MAX_LOOP}, got ${loop}`, 'loop');
+  const loop = args.loop === undefined || args.loop === null ? 1 : checkInteger(args.loop, 'loop', INJECT_LOOP);
   const mode: InjectMode =
     pps !== undefined
       ? { kind: 'pps', rate: pps }
@@ -233,6 +231,8 @@ export interface TraceRecord {
 
 /** Reads a whole trace with the native reader (validated: errors say the byte offset). */
 export async function readTrace(file: string): Promise<TraceRecord[]> {
+  const problem = unreadableFile(file);
+  if (problem !== undefined) throw new NodeswitchError(`cannot read the trace ${file}: ${problem}`, 'file');
   const { addon } = await import('../native.js');
   try {
     return addon.readPcap(file).records;

@@ -7,6 +7,12 @@
 //   {"id": 1, "ok": false, "error": {"message": "...", "argument": "port"}}
 // Arguments are checked again on the daemon side: the socket is an API, not only the
 // CLI's private channel.
+//
+// A client may close its sending side once it has sent its requests: each complete
+// one is still answered (a last line without "\n" too), then the daemon closes. The
+// live jobs a connection starts (capture, inject) last only while the client keeps
+// its sending side open: closing it, or dying, stops them (jobs.ts). A poll or a
+// stop may come on another connection (by bridge and port, or stop-job by id).
 import { NodeswitchError } from '../errors.js';
 
 export const VERBS = [
@@ -32,6 +38,8 @@ export const VERBS = [
   'capture',
   'capture-status',
   'capture-stop',
+  'list-jobs',
+  'stop-job',
 ] as const;
 export type Verb = (typeof VERBS)[number];
 
@@ -88,14 +96,15 @@ export function idOf(line: string): number | string | null {
 
 export function requireString(args: Args, key: string): string {
   const v = args[key];
-  if (typeof v !== 'string' || v === '') throw new NodeswitchError(`missing argument ${key}`, key);
+  if (v === undefined || v === null || v === '') throw new NodeswitchError(`missing argument ${key}`, key);
+  if (typeof v !== 'string') throw new NodeswitchError(`${key} must be a string, got ${JSON.stringify(v)}`, key);
   return v;
 }
 
 export function optionalString(args: Args, key: string): string | undefined {
   const v = args[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new NodeswitchError(`${key} must be a string`, key);
+  if (typeof v !== 'string') throw new NodeswitchError(`${key} must be a string, got ${JSON.stringify(v)}`, key);
   return v;
 }
 
@@ -113,7 +122,7 @@ export function optionalNumber(args: Args, key: string): number | undefined {
 export function optionalBoolean(args: Args, key: string): boolean {
   const v = args[key];
   if (v === undefined || v === null) return false;
-  if (typeof v !== 'boolean') throw new NodeswitchError(`${key} must be true or false`, key);
+  if (typeof v !== 'boolean') throw new NodeswitchError(`${key} must be true or false, got ${JSON.stringify(v)}`, key);
   return v;
 }
 
@@ -121,19 +130,33 @@ export function optionalNumberList(args: Args, key: string): number[] | undefine
   const v = args[key];
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isInteger(x))) {
-    throw new NodeswitchError(`${key} must be a list of integers`, key);
+    throw new NodeswitchError(`${key} must be a list of integers, got ${JSON.stringify(v)}`, key);
   }
   return v as number[];
 }
 
-// Result shapes, as the CLI renders them.
+// Result shapes, as the CLI renders them and --json prints them. One vocabulary for
+// every verb: camelCase keys; a port is `name` (its netdev) and `ofport`; link state
+// is `state`, in the words the human output uses ("up", "down", …), never a boolean.
+import type { PortStats } from '../types.js';
+
+/** A port's link state: attached and up or down; missing: in the config but not attached. */
+export type PortState = 'up' | 'down' | 'missing' | 'unknown';
+
+/** One row of dump-ports: the port's counters and its link state. */
+export type DumpPortRow = Omit<PortStats, 'up'> & { state: 'up' | 'down' };
+
+export function dumpPortRow(stats: PortStats): DumpPortRow {
+  const { up, ...rest } = stats;
+  return { ...rest, state: up ? 'up' : 'down' };
+}
 
 export interface ShowPort {
   name: string;
   type: string;
   ofport: number;
   /** up/down: attached, link state; missing: in the config but not attached (why in reason). */
-  state: 'up' | 'down' | 'missing' | 'unknown';
+  state: PortState;
   reason?: string;
   tag?: number;
   trunks?: number[];

@@ -7,12 +7,14 @@
 // whose netdev does not exist yet (its VM is not started) is attached down, and the
 // datapath brings it up when the netdev appears, as after any VM restart. Any other
 // port that fails is logged and kept in the config as "missing", so a restart never
-// loses configuration.
+// loses configuration. A tap port's device is attached again wherever it is, or made
+// again with its MAC (tap-ports.ts).
 import type { ConfigDoc } from './config-db.js';
 import { DbError } from './config-db.js';
 import { NodeswitchError } from '../errors.js';
 import { SavedFlowError, installSaved, parseSavedFlows, savedFlows } from './flows.js';
 import { type Log, type SwitchApi, watchBridge } from './switch-api.js';
+import { netdevMac, portOptions } from './tap-ports.js';
 
 /** Key of a port in the missing map. */
 export function portKey(bridge: string, port: string): string {
@@ -24,6 +26,8 @@ export interface Restored {
   doc: ConfigDoc;
   /** Ports in the config that are not attached, with the reason. */
   missing: Map<string, string>;
+  /** Something the DB lacked was filled in (a TAP's MAC): it should be written. */
+  filled: boolean;
 }
 
 // Bridge.configure/resolveBridgeOptions name their arguments like the CLI does.
@@ -32,6 +36,7 @@ const FIELD_OF_ARGUMENT: Record<string, string> = { 'mac-aging': 'macAging', 'ma
 export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: string, log: Log): Promise<Restored> {
   const out: ConfigDoc = { version: doc.version, bridges: [] };
   const missing = new Map<string, string>();
+  let filled = false;
   for (const [i, b] of doc.bridges.entries()) {
     let bridge;
     try {
@@ -64,10 +69,20 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
         continue;
       }
       try {
-        await bridge.addPort(p.name, { type: p.type, ofport: p.ofport, allowMissing: true });
+        const added = await bridge.addPort(p.name, portOptions(p, { allowMissing: true }));
         const [stats] = await bridge.portStats(p.name);
         const state = stats?.up ? '' : stats?.ifindex ? ', link down' : ', down until its netdev appears';
-        log(`bridge ${b.name}: port ${p.name} (${p.type}, ofport ${p.ofport}) attached${state}`);
+        const tap = added.tapOrigin === undefined ? '' : `: its TAP device ${added.tapOrigin === 'created' ? 'made again' : added.tapOrigin}`;
+        log(`bridge ${b.name}: port ${p.name} (${p.type}, ofport ${p.ofport}) attached${state}${tap}`);
+        if (p.type === 'tap' && p.mac === undefined && added.tapOrigin !== 'attached in another network namespace') {
+          // A DB from before MACs were kept: keep this one from now on.
+          const mac = netdevMac(p.name);
+          const saved = out.bridges.at(-1)!.ports.find((x) => x.name === p.name)!;
+          if (mac !== undefined) {
+            saved.mac = mac;
+            filled = true;
+          }
+        }
       } catch (err) {
         const reason = (err as Error).message;
         missing.set(portKey(b.name, p.name), reason);
@@ -75,5 +90,5 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
       }
     }
   }
-  return { doc: out, missing };
+  return { doc: out, missing, filled };
 }

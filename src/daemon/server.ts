@@ -1,17 +1,31 @@
 // The management socket: a unix stream socket speaking newline-delimited JSON (see
 // protocol.ts). Requests on one connection are answered in order; the verbs
 // themselves are serialized by the controller, not here.
+//
+// A client may close its sending side as soon as it has sent its requests (what
+// `printf … | socat - UNIX-CONNECT:…` does): every complete request is still
+// answered, then the daemon closes its side. Each connection is a Client whose
+// signal aborts when the client stops sending (that end, or the whole connection,
+// closed — a killed CLI looks the same): the live jobs it started end with it.
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { NodeswitchError } from '../errors.js';
+import { checkSocketPath } from './paths.js';
 import { type Args, type ErrorBody, type Response, type Verb, idOf, parseRequest } from './protocol.js';
 import type { Log } from './switch-api.js';
 
 // A request is a few hundred bytes; a line this long is a confused or hostile client.
 const MAX_LINE = 1 << 20;
 
-export type Handler = (verb: Verb, args: Args) => Promise<unknown>;
+/** Who sent a request: one per connection. */
+export interface Client {
+  readonly id: number;
+  /** Aborts when the client has closed its sending side or the connection is gone. */
+  readonly signal: AbortSignal;
+}
+
+export type Handler = (verb: Verb, args: Args, client: Client) => Promise<unknown>;
 
 /** Whether something answers on a socket path: none (no file), live, or stale (file, no listener). */
 export async function probeSocket(path: string): Promise<'none' | 'live' | 'stale'> {
@@ -36,6 +50,7 @@ export async function probeSocket(path: string): Promise<'none' | 'live' | 'stal
 export class ManagementServer {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private nextClient = 1;
 
   constructor(
     private readonly handler: Handler,
@@ -47,6 +62,7 @@ export class ManagementServer {
    * (left by a daemon that died) is replaced.
    */
   async listen(path: string): Promise<void> {
+    checkSocketPath(path);
     const state = await probeSocket(path);
     if (state === 'live') {
       throw new NodeswitchError(`another daemon is already listening on ${path}`, 'sock');
@@ -56,7 +72,7 @@ export class ManagementServer {
       unlinkSync(path);
     }
     mkdirSync(dirname(path), { recursive: true });
-    const server = createServer((socket) => this.serve(socket));
+    const server = createServer({ allowHalfOpen: true }, (socket) => this.serve(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(path, () => {
@@ -86,33 +102,46 @@ export class ManagementServer {
   private serve(socket: Socket): void {
     this.sockets.add(socket);
     socket.setEncoding('utf8');
+    const gone = new AbortController();
+    const client: Client = { id: this.nextClient++, signal: gone.signal };
     let buffered = '';
     // Answers go out in request order even when a later verb finishes first.
     let chain: Promise<void> = Promise.resolve();
+    const take = (line: string): void => {
+      if (line.trim() !== '') chain = chain.then(() => this.answer(socket, line, client));
+    };
     socket.on('data', (chunk: string) => {
       buffered += chunk;
       let nl: number;
       while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
+        take(buffered.slice(0, nl));
         buffered = buffered.slice(nl + 1);
-        if (line.trim() === '') continue;
-        chain = chain.then(() => this.answer(socket, line));
       }
       if (buffered.length > MAX_LINE) {
         this.send(socket, { id: null, ok: false, error: { message: `request longer than ${MAX_LINE} bytes`, argument: 'request' } });
         socket.end();
       }
     });
+    socket.on('end', () => {
+      // The client sent all it will: a last line without its newline is a request too.
+      take(buffered);
+      buffered = '';
+      gone.abort();
+      void chain.then(() => socket.end());
+    });
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => {
+      gone.abort();
+      this.sockets.delete(socket);
+    });
   }
 
-  private async answer(socket: Socket, line: string): Promise<void> {
+  private async answer(socket: Socket, line: string, client: Client): Promise<void> {
     let response: Response;
     try {
       const req = parseRequest(line);
       try {
-        response = { id: req.id, ok: true, result: await this.handler(req.verb, req.args) };
+        response = { id: req.id, ok: true, result: await this.handler(req.verb, req.args, client) };
       } catch (err) {
         response = { id: req.id, ok: false, error: this.errorBody(err, req.verb) };
       }
@@ -132,6 +161,6 @@ export class ManagementServer {
   }
 
   private send(socket: Socket, response: Response): void {
-    if (!socket.destroyed) socket.write(JSON.stringify(response) + '\n');
+    if (!socket.destroyed && socket.writable) socket.write(JSON.stringify(response) + '\n');
   }
 }

@@ -4,7 +4,7 @@
 // when it builds the real Switch).
 import type { TraceResult } from '../bridge.js';
 import type { FlowSpec } from '../ofproto/flow-syntax.js';
-import type { BridgeCreateOptions, BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
+import type { AddedPort, BridgeCreateOptions, BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
 
 export interface PortEvent {
   port: string;
@@ -44,13 +44,15 @@ export interface BridgeApi {
   readonly options: Required<BridgeOptions>;
   configure(opts: BridgeOptions): Promise<void>;
   ports(): PortInfo[];
-  addPort(name: string, opts: PortOptions): Promise<PortInfo>;
+  addPort(name: string, opts: PortOptions): Promise<AddedPort>;
   deletePort(name: string): Promise<void>;
   fdb(): Promise<FdbEntry[]>;
   fdbFlush(): Promise<void>;
   portStats(name?: string): Promise<PortStats[]>;
   on(event: 'portDown' | 'portUp', listener: (e: PortEvent) => void): unknown;
   on(event: 'captureDone', listener: (e: CaptureDoneEvent) => void): unknown;
+  /** Flows left the table by their idle or hard timeout (at most one event a second). */
+  on(event: 'flowsExpired', listener: (e: { count: number }) => void): unknown;
   // Live inject and capture (nodeswitch inject / capture). Optional: a switch without
   // them (the unit tests' fake) refuses those verbs.
   injectFrames?(port: string, frames: Buffer[]): Promise<void>;

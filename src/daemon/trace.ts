@@ -4,6 +4,12 @@
 // one matched, the packet's headers after the rewrites, and the datapath actions.
 // The result is plain JSON (the CLI renders it, trace-format.ts).
 //
+// NORMAL is resolved as the datapath would resolve it now — the learned port (with
+// its VLAN), a flood (to which ports), or a drop (the destination is on the ingress
+// port, or the source is not a station) — from a read-only look at the MAC table:
+// tracing learns nothing. An output to the port the packet came in on is dropped by
+// OpenFlow's rule; the trace says "skipping output to input port" there, as OVS does.
+//
 // Loads the addon (op codes): the controller imports this module only when a trace
 // is asked for.
 import { NodeswitchError } from '../errors.js';
@@ -23,12 +29,34 @@ import { buildPacket } from '../ofproto/packet-builder.js';
 import { hex } from '../ofproto/values.js';
 import type { BridgeApi } from './switch-api.js';
 
+/** A remark on one of a flow's actions: what NORMAL decided, an output skipped. */
+export interface TraceNote {
+  /** Index into the flow's actions. */
+  action: number;
+  /** "->" for what happened, ">>" for what was not done (as ofproto/trace marks them). */
+  mark: '->' | '>>';
+  text: string;
+}
+
 export interface TraceStepView {
   table: number;
   /** Resubmit nesting: 0 for the pipeline's own tables. */
   depth: number;
   /** The flow that matched; absent on a miss (the packet is dropped there). */
-  flow?: { match: string; priority: number; cookie: string; actions: string[]; text: string };
+  flow?: { match: string; priority: number; cookie: string; actions: string[]; text: string; notes?: TraceNote[] };
+}
+
+/** What one NORMAL action decided. */
+export interface NormalView {
+  /** The port it learns on (the pipeline's in_port) and the frame's VLAN. */
+  inPort: number;
+  vlan: number;
+  src: string;
+  dst: string;
+  decision: 'forward' | 'flood' | 'drop';
+  reason: 'learned' | 'unknown destination' | 'multicast destination' | 'destination on the input port' | 'source not a station';
+  /** The ports it goes out of: the learned one, or all the flood reaches. */
+  ports: number[];
 }
 
 export interface TraceView {
@@ -39,8 +67,10 @@ export interface TraceView {
   steps: TraceStepView[];
   /** The headers after the pipeline's rewrites; equal to `flow` when unchanged. */
   finalFlow: string;
-  /** Datapath actions in order; empty: the packet is dropped. */
+  /** Datapath actions in order, NORMAL resolved to its outputs; empty: the packet is dropped. */
   actions: string[];
+  /** Each NORMAL action run, in order. */
+  normal: NormalView[];
   tableMiss: boolean;
 }
 
@@ -62,17 +92,106 @@ export async function traceFields(bridge: BridgeApi, fields: string): Promise<Tr
   const built = buildPacket(match);
   const flow: Match = { ...built.flow, in_port: { value: inPort, mask: 0xffffffff } };
   const result = await bridge.traceFrame(built.frame, inPort);
+  const upPorts = (await bridge.portStats()).filter((s) => s.up).map((s) => s.ofport);
   const final = structuredClone(flow);
-  const actions = result.ops.map((op) => applyOp(op, final));
+  const actions: string[] = [];
+  const normal: NormalView[] = [];
+  for (const op of result.ops) {
+    if (op.normal) {
+      const view = normalView(op, op.normal, upPorts);
+      normal.push(view);
+      actions.push(...view.ports.map((port) => formatAction({ type: 'output', port })));
+    } else {
+      actions.push(applyOp(op, final));
+    }
+  }
+  const steps: TraceStepView[] = result.steps.map((s) => {
+    if (!s.flow) return { table: s.table, depth: s.depth };
+    const view = stepFlow(s.flow.spec);
+    const notes = skippedOutputs(s.flow.spec, s.inPort);
+    return { table: s.table, depth: s.depth, flow: notes.length ? { ...view, notes } : view };
+  });
+  attachNormalNotes(steps, normal, bridge);
+  return { bridge: bridge.name, inPort, flow: formatMatch(flow), steps, finalFlow: formatMatch(final), actions, normal, tableMiss: result.tableMiss };
+}
+
+const NORMAL_WHY: NormalView['reason'][] = [
+  'source not a station',
+  'multicast destination',
+  'unknown destination',
+  'learned',
+  'destination on the input port',
+];
+
+function normalView(op: Op, t: NonNullable<Op['normal']>, upPorts: number[]): NormalView {
+  const mac = (at: number): string => [...(op.bytes ?? Buffer.alloc(12)).subarray(at, at + 6)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+  const inPort = op.port ?? 0;
+  const decision = t.kind === 1 ? 'forward' : t.kind === 2 ? 'flood' : 'drop';
   return {
-    bridge: bridge.name,
     inPort,
-    flow: formatMatch(flow),
-    steps: result.steps.map((s) => ({ table: s.table, depth: s.depth, ...(s.flow && { flow: stepFlow(s.flow.spec) }) })),
-    finalFlow: formatMatch(final),
-    actions,
-    tableMiss: result.tableMiss,
+    vlan: op.u32 ?? 0,
+    src: mac(0),
+    dst: mac(6),
+    decision,
+    reason: NORMAL_WHY[t.why] ?? 'unknown destination',
+    ports: decision === 'forward' ? [t.ofport] : decision === 'flood' ? upPorts.filter((p) => p !== inPort) : [],
   };
+}
+
+/** ofproto/trace's words for a NORMAL decision. */
+function normalNote(v: NormalView, portName: (ofport: number) => string): string {
+  const list = (ports: number[]): string => (ports.length ? ports.map(portName).join(', ') : 'no other port');
+  switch (v.reason) {
+    case 'learned':
+      return `forwarding to learned port ${portName(v.ports[0]!)}: ${v.dst} is there in VLAN ${v.vlan}`;
+    case 'unknown destination':
+      return `no learned MAC for ${v.dst} in VLAN ${v.vlan}, flooding to ${list(v.ports)}`;
+    case 'multicast destination':
+      return `${v.dst} is a broadcast/multicast address, flooding to ${list(v.ports)}`;
+    case 'destination on the input port':
+      return `learned port is input port ${portName(v.inPort)} (${v.dst} in VLAN ${v.vlan}), dropping`;
+    case 'source not a station':
+      return `source ${v.src} is multicast or zero, dropping`;
+  }
+}
+
+/**
+ * Puts each NORMAL decision under the NORMAL action it came from. The ops run in the
+ * order the actions do: a flow's actions in turn, a resubmit (or output:TABLE) running
+ * the next step, one level deeper, where it stands, a goto_table the next step at the
+ * same level after them; the action set (write_actions) runs last of all.
+ */
+function attachNormalNotes(steps: TraceStepView[], normal: NormalView[], bridge: BridgeApi): void {
+  const names = new Map(bridge.ports().map((p) => [p.ofport, p.name]));
+  const portName = (ofport: number): string => (names.has(ofport) ? `${ofport} (${names.get(ofport)})` : String(ofport));
+  const note = (f: NonNullable<TraceStepView['flow']>, action: number, v: NormalView | undefined): void => {
+    if (v) f.notes = [...(f.notes ?? []), { action, mark: '->', text: normalNote(v, portName) }];
+  };
+  let decision = 0;
+  let cursor = 0;
+  let actionSet: { f: NonNullable<TraceStepView['flow']>; action: number } | undefined;
+  const run = (): void => {
+    const step = steps[cursor++]!;
+    const f = step.flow;
+    if (!f) return;
+    f.actions.forEach((a, i) => {
+      if (/^(output:)?NORMAL$/i.test(a)) note(f, i, normal[decision++]);
+      else if (/^(resubmit\b|output:TABLE$)/i.test(a) && steps[cursor]?.depth === step.depth + 1) run();
+      else if (/^write_actions\(.*\bNORMAL\b/i.test(a)) actionSet = { f, action: i };
+    });
+    if (f.actions.some((a) => a.startsWith('goto_table:')) && steps[cursor]?.depth === step.depth) run();
+  };
+  while (cursor < steps.length) run();
+  if (actionSet) note(actionSet.f, actionSet.action, normal[decision++]);
+}
+
+/** The flow's outputs to the port the packet came in on: OpenFlow drops those. */
+function skippedOutputs(spec: FlowSpec, inPort: number): TraceNote[] {
+  const notes: TraceNote[] = [];
+  spec.actions.forEach((a, i) => {
+    if (a.type === 'output' && a.port === inPort) notes.push({ action: i, mark: '>>', text: 'skipping output to input port' });
+  });
+  return notes;
 }
 
 function stepFlow(spec: FlowSpec): NonNullable<TraceStepView['flow']> {

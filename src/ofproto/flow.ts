@@ -30,6 +30,8 @@ export type FlowContext = 'add' | 'modify' | 'delete';
 
 export interface ParseOptions {
   context?: FlowContext; // default 'add'
+  /** The verb the errors name (default: add-flow, mod-flows, del-flows by context); dump-flows parses as a delete. */
+  verb?: string;
   /** Port names (in_port=vnet0, output:vnet0) → OpenFlow port number, or undefined. */
   resolvePort?: (name: string) => number | undefined;
 }
@@ -93,9 +95,10 @@ export function parseFlow(text: string, options: ParseOptions = {}): FlowSpec {
 
 function parseFlowInner(text: string, options: ParseOptions): FlowSpec {
   const context = options.context ?? 'add';
+  const verb = options.verb ?? (context === 'add' ? 'add-flow' : context === 'modify' ? 'mod-flows' : 'del-flows');
   const [matchText, actionText] = splitActions(text);
   if (context === 'delete' && actionText !== undefined) {
-    throw new FlowSyntaxError('actions', 'del-flows takes a match, not actions');
+    throw new FlowSyntaxError('actions', `${verb} takes a match, not actions`);
   }
   if (context !== 'delete' && actionText === undefined) {
     throw new FlowSyntaxError(text.trim() || '(empty flow)', 'must specify actions (e.g. actions=drop)');
@@ -131,23 +134,23 @@ function parseFlowInner(text: string, options: ParseOptions): FlowSpec {
           break;
         case 'idle_timeout':
         case 'hard_timeout':
-          if (context === 'delete') notIn('del-flows');
+          if (context === 'delete') notIn(verb);
           spec[kv.key === 'idle_timeout' ? 'idleTimeout' : 'hardTimeout'] = parseUint(kv.value, 16);
           break;
         case 'send_flow_rem':
         case 'check_overlap':
-          if (context === 'delete') notIn('del-flows');
+          if (context === 'delete') notIn(verb);
           if (kv.value !== '') throw new ValueError(`${kv.key} is a flag and takes no value`);
           spec.flags[kv.key === 'send_flow_rem' ? 'sendFlowRem' : 'checkOverlap'] = true;
           break;
         case 'out_port':
-          if (context !== 'delete') notIn(context === 'add' ? 'add-flow' : 'mod-flows');
+          if (context !== 'delete') notIn(verb);
           spec.outPort = parsePort(kv.value, options.resolvePort);
           break;
         case 'cookie': {
           const [v, m] = kv.value.split('/');
           if (m === undefined) {
-            if (context === 'delete') throw new ValueError('del-flows cannot set a cookie; select with cookie=VALUE/MASK');
+            if (context === 'delete') throw new ValueError(`${verb} cannot set a cookie; select with cookie=VALUE/MASK`);
             const c = parseUint64(v!);
             if (c === 0xffffffffffffffffn) throw new ValueError('cookie 0xffffffffffffffff is reserved');
             spec.cookie = c;

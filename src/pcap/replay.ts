@@ -10,10 +10,12 @@
  * replay succeeded, so a refused replay writes nothing to DIR; files of ports that
  * sent nothing are not kept.
  */
-import { accessSync, constants as fsConstants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { NodeswitchError } from '../errors.js';
-import { parseFlowsFile } from '../ofproto/flow-syntax.js';
+import { fileProblem, NodeswitchError } from '../errors.js';
+import { COUNT, OFPORT } from '../limits.js';
+import { rangeText, unreadableFile } from '../validate.js';
+import { type Action, type FlowSpec, parseFlowsFile } from '../ofproto/flow-syntax.js';
 import { Switch } from '../switch.js';
 
 export interface ReplayInput {
@@ -34,7 +36,7 @@ export interface ReplayOptions {
 }
 
 export interface ReplayPortSummary {
-  port: number;
+  ofport: number;
   rxPackets: number;
   txPackets: number;
   txBytes: number;
@@ -48,21 +50,24 @@ export interface ReplaySummary {
   truncated: number;
   oversize: number;
   ports: ReplayPortSummary[];
-  drops: { tableMiss: number; runt: number; badSource: number; samePort: number; invalidTtl: number };
+  /** noPort: sent to a port number that is not one of the replay's ports (output:7 with ports 1–4). */
+  drops: { tableMiss: number; runt: number; badSource: number; samePort: number; invalidTtl: number; noPort: number };
+  /** Ports the --flows rules output to that the replay does not have (their packets are in drops.noPort). */
+  undeclaredPorts: number[];
   upcalls: number;
   controllerFile?: string;
   wallSeconds: number;
   mpps: number;
 }
 
-const MAX_PORT = 0xfeff;
-
 function checkReadable(file: string, what: string): void {
-  try {
-    accessSync(file, fsConstants.R_OK);
-    if (!statSync(file).isFile()) throw new Error('not a regular file');
-  } catch (err) {
-    throw new NodeswitchError(`--${what} ${file}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, what);
+  const problem = unreadableFile(file);
+  if (problem !== undefined) throw new NodeswitchError(`--${what} ${file}: cannot read it: ${problem}`, what);
+}
+
+function checkPort(port: number, argument: string, what: string): void {
+  if (!Number.isInteger(port) || port < OFPORT.min || port > OFPORT.max) {
+    throw new NodeswitchError(`${what} must be ${rangeText(OFPORT)}, got ${port}`, argument);
   }
 }
 
@@ -71,33 +76,47 @@ function plan(opts: ReplayOptions): number[] {
   if (opts.inputs.length === 0) throw new NodeswitchError('replay needs at least one --in PORT=FILE', 'in');
   const seen = new Set<number>();
   for (const i of opts.inputs) {
-    if (!Number.isInteger(i.port) || i.port < 1 || i.port > MAX_PORT) throw new NodeswitchError(`--in port ${i.port} is not 1..${MAX_PORT}`, 'in');
+    checkPort(i.port, 'in', '--in port');
     if (seen.has(i.port)) throw new NodeswitchError(`--in names port ${i.port} twice`, 'in');
     seen.add(i.port);
     checkReadable(i.file, 'in');
   }
   const ports = opts.ports ?? [...new Set([...opts.inputs.map((i) => i.port), 1, 2, 3, 4])];
   for (const p of ports) {
-    if (!Number.isInteger(p) || p < 1 || p > MAX_PORT) throw new NodeswitchError(`--ports: ${p} is not a port number (1..${MAX_PORT})`, 'ports');
+    checkPort(p, 'ports', '--ports: a port');
   }
   for (const i of opts.inputs) {
     if (!ports.includes(i.port)) throw new NodeswitchError(`--in port ${i.port} is not one of --ports ${ports.join(',')}`, 'in');
   }
   if (opts.repeat !== undefined && (!Number.isInteger(opts.repeat) || opts.repeat < 1)) {
-    throw new NodeswitchError(`--repeat must be a positive integer, got ${opts.repeat}`, 'repeat');
+    throw new NodeswitchError(`--repeat must be ${rangeText(COUNT)}, got ${opts.repeat}`, 'repeat');
   }
   return [...new Set(ports)].sort((a, b) => a - b);
+}
+
+/** The switch ports the rules output to (not reserved ports like NORMAL or IN_PORT), ascending. */
+function outputPorts(specs: FlowSpec[]): number[] {
+  const found = new Set<number>();
+  const visit = (actions: Action[] | undefined): void => {
+    for (const a of actions ?? []) if (a.type === 'output' && a.port <= OFPORT.max) found.add(a.port);
+  };
+  for (const s of specs) {
+    visit(s.actions);
+    visit(s.instructions.writeActions);
+  }
+  return [...found].sort((a, b) => a - b);
 }
 
 export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   const ports = plan(opts);
   let flowsText: string | undefined;
+  let undeclaredPorts: number[] = [];
   if (opts.flowsFile !== undefined) {
     checkReadable(opts.flowsFile, 'flows');
     flowsText = readFileSync(opts.flowsFile, 'utf8');
     // Checked here, before any file is made: one bad line refuses the whole replay.
     try {
-      parseFlowsFile(flowsText, { context: 'add' });
+      undeclaredPorts = outputPorts(parseFlowsFile(flowsText, { context: 'add' })).filter((p) => !ports.includes(p));
     } catch (err) {
       if (!(err instanceof NodeswitchError)) throw err;
       throw new NodeswitchError(`--flows ${opts.flowsFile}: ${err.message}`, 'flows');
@@ -110,12 +129,12 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   let succeeded = false;
   if (outDir) {
     try {
-      if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+      if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new Error('it is a file, not a directory');
       madeParent = mkdirSync(dirname(outDir), { recursive: true });
       staging = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.replay-`));
     } catch (err) {
       if (madeParent) rmSync(madeParent, { recursive: true, force: true });
-      throw new NodeswitchError(`--out ${opts.outDir}: cannot write there: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'out');
+      throw new NodeswitchError(`--out ${opts.outDir}: cannot write there: ${fileProblem(err)}`, 'out');
     }
   }
   const sw = new Switch();
@@ -168,7 +187,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
       truncated: result.truncated,
       oversize: result.oversize,
       ports: stats.map((s) => ({
-        port: s.ofport,
+        ofport: s.ofport,
         rxPackets: s.rxPackets,
         txPackets: s.txPackets,
         txBytes: s.txBytes,
@@ -181,7 +200,9 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
         badSource: bstats.dropped.badSource,
         samePort: bstats.dropped.samePort,
         invalidTtl: bstats.invalidTtl,
+        noPort: bstats.dropped.noPort,
       },
+      undeclaredPorts,
       upcalls: bstats.upcalls,
       wallSeconds: result.elapsedNs / 1e9,
       mpps: result.elapsedNs > 0 ? packetsRead / (result.elapsedNs / 1e3) : 0,
@@ -190,13 +211,13 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
       mkdirSync(outDir, { recursive: true });
       // A reused DIR keeps no file of an earlier run for a port that sent nothing now.
       for (const p of summary.ports) {
-        const file = join(outDir, `port-${p.port}.pcap`);
+        const file = join(outDir, `port-${p.ofport}.pcap`);
         if (p.txPackets === 0) {
           rmSync(file, { force: true });
           continue;
         }
         p.file = file;
-        renameSync(join(staging, `port-${p.port}.pcap`), p.file);
+        renameSync(join(staging, `port-${p.ofport}.pcap`), p.file);
       }
       if (summary.upcalls > 0) {
         summary.controllerFile = join(outDir, 'controller.pcap');

@@ -148,7 +148,8 @@ cliTests.describe('nodeswitch CLI ↔ daemon', () => {
       macTableSize: 8192,
       ports: [
         { name: veth, type: 'afpacket', ofport: 1 },
-        { name: tap, type: 'tap', ofport: 10 },
+        // The TAP's MAC is kept, so that one made again gets it back.
+        { name: tap, type: 'tap', ofport: 10, mac: await lab.mac('h2', tap) },
       ],
       flows: ['priority=0 actions=NORMAL'],
     });
@@ -173,9 +174,9 @@ cliTests.describe('nodeswitch CLI ↔ daemon', () => {
     expect(dump).toMatch(/^ {2}port {2}1: rx pkts=\d+, bytes=\d+, drop=\d+, errs=\d+$/m);
     expect(dump).toMatch(/^ {11}tx pkts=\d+, bytes=\d+, drop=\d+, errs=\d+$/m);
     expect(dump).toContain(`name=${veth}, type=afpacket, state=up, link-downs=0`);
-    const one = await json<{ name: string; rxPackets: number; txPackets: number; up: boolean }[]>('dump-ports', br, tap);
+    const one = await json<{ name: string; rxPackets: number; txPackets: number; state: string }[]>('dump-ports', br, tap);
     expect(one).toHaveLength(1);
-    expect(one[0]).toMatchObject({ name: tap, up: true });
+    expect(one[0]).toMatchObject({ name: tap, state: 'up' });
     expect(one[0]!.rxPackets).toBeGreaterThanOrEqual(3);
     expect(one[0]!.txPackets).toBeGreaterThanOrEqual(3);
 
@@ -235,8 +236,9 @@ cliTests.describe('nodeswitch CLI ↔ daemon', () => {
     expect(await ok('show')).toMatch(new RegExp(`Port ${gone}\\n        ofport: 7\\n        type: afpacket\\n        state: down`));
     // The waiting port holds its name and ofport.
     await refused(['add-port', br, lab.name('t7'), '--type', 'tap', '--ofport', '7'], new RegExp(`ofport 7 is already taken by port ${gone}`));
-    // The TAP was made again by the restored switch.
-    expect((await runCmd(['ip', 'link', 'show', tap], { check: false })).code).toBe(0);
+    // The TAP outlived the daemon in h2's namespace, and the restored switch attached it there again.
+    expect((await lab.exec('h2', ['ip', 'link', 'show', tap], { check: false })).code).toBe(0);
+    expect(daemon!.stderr()).toMatch(new RegExp(`port ${tap} \\(tap, ofport 10\\) attached.*attached in another network namespace`));
     // The "VM" starts: its netdev appears and the port comes up by itself.
     await lab.addVethHost('h3', '10.78.0.3/24', { rootName: gone });
     await waitFor(
@@ -251,6 +253,8 @@ cliTests.describe('nodeswitch CLI ↔ daemon', () => {
 
   it('del-port and del-br remove ports, the TAP device and the bridge', async () => {
     await ok('del-port', br, tap);
+    // Gone, from h2's namespace where it lived, too.
+    expect((await lab.exec('h2', ['ip', 'link', 'show', tap], { check: false })).code).not.toBe(0);
     expect((await runCmd(['ip', 'link', 'show', tap], { check: false })).code).not.toBe(0);
     expect(await json('list-ports', br)).toEqual([veth]);
     await ok('del-br', br);

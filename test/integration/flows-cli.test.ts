@@ -29,10 +29,10 @@ interface Row {
   match: string;
   actions: string;
   flow: string;
-  n_packets: number;
-  n_bytes: number;
+  nPackets: number;
+  nBytes: number;
   duration: number;
-  idle_age: number;
+  idleAge: number;
 }
 
 /** A dump-flows line without its counters: what add-flow took (formatFlow). */
@@ -211,12 +211,12 @@ cliTests.describe('nodeswitch flow verbs ↔ daemon', () => {
 
   it('counters rise with real traffic', async () => {
     expect((await lab.ping('h1', '10.79.0.2', { count: 3 })).received).toBe(3);
-    await waitFor(async () => ((await rows('ip,in_port=1'))[0]?.n_packets ?? 0) >= 3, { timeoutMs: 5000, what: 'flow counters' });
+    await waitFor(async () => ((await rows('ip,in_port=1'))[0]?.nPackets ?? 0) >= 3, { timeoutMs: 5000, what: 'flow counters' });
     const [out] = await rows('ip,in_port=1');
     const [back] = await rows('ip,in_port=2');
-    expect(out!.n_packets).toBeGreaterThanOrEqual(3);
-    expect(out!.n_bytes).toBeGreaterThanOrEqual(3 * 98);
-    expect(back!.n_packets).toBeGreaterThanOrEqual(3);
+    expect(out!.nPackets).toBeGreaterThanOrEqual(3);
+    expect(out!.nBytes).toBeGreaterThanOrEqual(3 * 98);
+    expect(back!.nPackets).toBeGreaterThanOrEqual(3);
     expect(await ok('dump-flows', br, 'ip,in_port=1')).toMatch(/ n_packets=([3-9]|\d\d+), n_bytes=\d+, idle_age=\d+, priority=100,ip,in_port=1 actions=output:2\n$/);
   });
 
@@ -255,9 +255,9 @@ cliTests.describe('nodeswitch flow verbs ↔ daemon', () => {
     await startDaemon();
     expect(await table()).toEqual(before);
     // Counters start again; traffic still follows the restored flows.
-    expect((await rows('ip,in_port=1'))[0]!.n_packets).toBe(0);
+    expect((await rows('ip,in_port=1'))[0]!.nPackets).toBe(0);
     expect((await lab.ping('h1', '10.79.0.2', { count: 2 })).received).toBe(2);
-    await waitFor(async () => ((await rows('ip,in_port=1'))[0]?.n_packets ?? 0) >= 2, { timeoutMs: 5000, what: 'flow counters' });
+    await waitFor(async () => ((await rows('ip,in_port=1'))[0]?.nPackets ?? 0) >= 2, { timeoutMs: 5000, what: 'flow counters' });
     // Deleting the default flow is kept too: the saved flows are the whole table set.
     await ok('del-flows', br, 'priority=0', '--strict');
     await stopDaemon();

@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Lab, waitFor } from '../lab/index.js';
-import { ETH_EXPERIMENTAL, ethFrame } from '../native/packets.js';
 import { bin, type DaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
 import { cliTests } from './helpers.js';
+import { ETH_TEST, writeTestTrace } from './test-traces.js';
 
 
 interface CliResult {
@@ -33,19 +33,11 @@ interface PcapRecord {
 
 interface PcapTesting {
   pcapRead(path: string): { records: PcapRecord[] };
-  pcapWrite(path: string, records: { data: Buffer; tsNs: bigint }[]): number;
 }
 
 async function pcap(): Promise<PcapTesting> {
   const { addon } = await import('../../src/native.js');
   return (addon as unknown as { testing: PcapTesting }).testing;
-}
-
-/** A frame to `dst` from a made-up source, numbered `i`: ethertype 0x88b5 (IEEE local experimental), which the hosts' kernels count and drop. */
-function testFrame(dst: string, i: number): Buffer {
-  const payload = Buffer.alloc(50);
-  payload.writeUInt32BE(i, 0);
-  return ethFrame(dst, '02:aa:00:00:00:01', { payload });
 }
 
 const ethertype = (f: Buffer): number => f.readUInt16BE(12);
@@ -116,13 +108,7 @@ cliTests.describe('nodeswitch inject / capture ↔ daemon', () => {
 
   /** Writes a trace of `n` test frames to h2, `gapMs` apart; returns its path. */
   async function trace(name: string, n: number, gapMs = 1): Promise<string> {
-    const file = join(dir, name);
-    const base = 1_700_000_000_000_000_000n;
-    (await pcap()).pcapWrite(
-      file,
-      Array.from({ length: n }, (_, i) => ({ data: testFrame(h2mac, i), tsNs: base + BigInt(i * gapMs) * 1_000_000n })),
-    );
-    return file;
+    return writeTestTrace(join(dir, name), h2mac, n, gapMs * 1000);
   }
 
   /** Test frames h2's eth0 received so far. */
@@ -214,7 +200,7 @@ cliTests.describe('nodeswitch inject / capture ↔ daemon', () => {
     expect(s.pps).toBeLessThan(230);
     const c = await cap.done;
     expect(c).toMatchObject({ code: 0, stdout: '100 packets captured\n' });
-    const got = (await pcap()).pcapRead(capFile).records.filter((x) => ethertype(x.data) === ETH_EXPERIMENTAL);
+    const got = (await pcap()).pcapRead(capFile).records.filter((x) => ethertype(x.data) === ETH_TEST);
     expect(got.map((x) => x.data.readUInt32BE(14))).toEqual(Array.from({ length: 100 }, (_, i) => i));
     await waitFor(async () => (await h2rx()) - rx0 >= 100, { timeoutMs: 3000, what: 'frames at h2' });
   });
@@ -251,13 +237,15 @@ cliTests.describe('nodeswitch inject / capture ↔ daemon', () => {
     expect(await cap.done).toMatchObject({ code: 0, stdout: '1 packet captured\n' });
   });
 
-  it('Ctrl-C stops an inject between frames and prints what went in, exit 0', async () => {
+  it('Ctrl-C stops an inject between frames and prints what went in, exit 1 (the trace was not sent whole)', async () => {
     const file = await trace('slow.pcap', 3, 20_000); // 40 s at the trace's timing
     const inj = start(['inject', br, p1, file]);
-    await new Promise((r) => setTimeout(r, 700));
+    // Running (and so watching for Ctrl-C) once the daemon lists it.
+    await waitFor(async () => (JSON.parse((await cli(['list-jobs', '--json'])).stdout) as unknown[]).length > 0, { timeoutMs: 10_000, what: 'inject running' });
     inj.child.kill('SIGINT');
     const r = await inj.done;
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toBe(`nodeswitch: the inject into port ${p1} on bridge ${br} was stopped by SIGINT before the end of the trace\n`);
     expect(summary(r.stdout)).toMatchObject({ packets: 1, stopped: true });
     expect(r.ms).toBeLessThan(10_000);
   });

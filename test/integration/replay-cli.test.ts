@@ -56,10 +56,10 @@ function put(name: string, content: Buffer | string): string {
 
 const trace = (name: string, records: Rec[], spec: PcapFileSpec = {}): string => put(name, pcapFile(records, spec));
 
-/** What the replay writes for frames forwarded from one burst (≤ 32 records) whose last record is at `ts`. */
-function expectedPcap(frames: Buffer[], ts: bigint): Buffer {
+/** What the replay writes for these records: each frame with the time of the input record that caused it. */
+function expectedPcap(records: Rec[]): Buffer {
   return pcapFile(
-    frames.map((data) => ({ data, tsNs: ts })),
+    records.map((r) => ({ data: r.data, tsNs: r.tsNs })),
     { snaplen: 262144 },
   );
 }
@@ -68,8 +68,9 @@ interface JsonSummary {
   packetsRead: number;
   truncated: number;
   oversize: number;
-  ports: { port: number; rxPackets: number; txPackets: number; txBytes: number; txDropped: number; txErrors: number; file?: string }[];
-  drops: { tableMiss: number; runt: number; badSource: number; samePort: number; invalidTtl: number };
+  ports: { ofport: number; rxPackets: number; txPackets: number; txBytes: number; txDropped: number; txErrors: number; file?: string }[];
+  drops: { tableMiss: number; runt: number; badSource: number; samePort: number; invalidTtl: number; noPort: number };
+  undeclaredPorts: number[];
   upcalls: number;
   controllerFile?: string;
   wallSeconds: number;
@@ -86,7 +87,8 @@ needs(COMPILED, ADDON).describe('nodeswitch replay (CLI)', () => {
   it('prints a human summary: packets, a row per port with its file, controller, drops', () => {
     // Port 1: 10 frames A→B, flooded to 2-4 (B unknown), then the broadcast too.
     const frames = [...Array.from({ length: 10 }, (_, i) => frame(A, B, i)), frame(A, 'ff:ff:ff:ff:ff:ff', 10)];
-    const r = run('--in', `1=${trace('in.pcap', recs(frames))}`, '--out', 'out');
+    const input = recs(frames);
+    const r = run('--in', `1=${trace('in.pcap', input)}`, '--out', 'out');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -98,10 +100,10 @@ needs(COMPILED, ADDON).describe('nodeswitch replay (CLI)', () => {
       expect(lines[p + 1]).toMatch(new RegExp(`^ +${p} +0 +11 +${bytes} +${join(dir, 'out', `port-${p}.pcap`).replace(/[.]/g, '\\.')}$`));
     }
     expect(lines[6]).toBe('controller: 0 packets');
-    expect(lines[7]).toBe('dropped: table miss 0, runt 0, bad source 0, same port 0, TTL expired 0');
+    expect(lines[7]).toBe('dropped: table miss 0, runt 0, bad source 0, same port 0, TTL expired 0, no such port 0');
     expect(lines.length).toBe(8);
     expect(readdirSync(join(dir, 'out')).sort()).toEqual(['port-2.pcap', 'port-3.pcap', 'port-4.pcap']);
-    const expected = expectedPcap(frames, T0 + 10n * 1_000_007n);
+    const expected = expectedPcap(input);
     for (const p of [2, 3, 4]) expect(readFileSync(join(dir, 'out', `port-${p}.pcap`)).equals(expected)).toBe(true);
   });
 
@@ -111,29 +113,27 @@ needs(COMPILED, ADDON).describe('nodeswitch replay (CLI)', () => {
     const in2 = recs([frame(B, A, 0), frame(B, A, 1)], T0 + 500n);
     const r = run('--in', `1=${trace('a.pcap', in1)}`, '--in', `2=${trace('b.pcap', in2)}`, '--in', `7=${trace('c.pcap', recs([frame(A, B, 9)]))}`, '--ports', '1,2,3,7', '--flows', flows, '--out', 'out', '--json');
     const s = json(r);
-    expect(Object.keys(s).sort()).toEqual(['controllerFile', 'drops', 'mpps', 'oversize', 'packetsRead', 'ports', 'truncated', 'upcalls', 'wallSeconds']);
+    expect(Object.keys(s).sort()).toEqual(['controllerFile', 'drops', 'mpps', 'oversize', 'packetsRead', 'ports', 'truncated', 'undeclaredPorts', 'upcalls', 'wallSeconds']);
     expect(s.packetsRead).toBe(6);
     expect(s.truncated).toBe(0);
     expect(s.oversize).toBe(0);
     expect(typeof s.wallSeconds).toBe('number');
     expect(typeof s.mpps).toBe('number');
     expect(s.upcalls).toBe(2);
-    expect(s.drops).toEqual({ tableMiss: 1, runt: 0, badSource: 0, samePort: 0, invalidTtl: 0 }); // port 7: no rule
-    expect(s.ports.map((p) => [p.port, p.rxPackets, p.txPackets, p.txDropped, p.txErrors])).toEqual([
+    expect(s.drops).toEqual({ tableMiss: 1, runt: 0, badSource: 0, samePort: 0, invalidTtl: 0, noPort: 0 }); // port 7: no rule
+    expect(s.ports.map((p) => [p.ofport, p.rxPackets, p.txPackets, p.txDropped, p.txErrors])).toEqual([
       [1, 3, 0, 0, 0],
       [2, 2, 0, 0, 0],
       [3, 0, 3, 0, 0],
       [7, 1, 0, 0, 0],
     ]);
-    expect(s.ports.find((p) => p.port === 3)!.file).toBe(join(dir, 'out', 'port-3.pcap'));
+    expect(s.ports.find((p) => p.ofport === 3)!.file).toBe(join(dir, 'out', 'port-3.pcap'));
     expect(s.controllerFile).toBe(join(dir, 'out', 'controller.pcap'));
     expect(readdirSync(join(dir, 'out')).sort()).toEqual(['controller.pcap', 'port-3.pcap']);
-    // Bursts: port 1's (clock: its record 2), then port 2's (its record 1), then port 7's.
-    const t1 = in1[2]!.tsNs;
-    const t2 = in2[1]!.tsNs;
-    const port3 = Buffer.concat([expectedPcap([in1[1]!.data], t1), expectedPcap(in2.map((x) => x.data), t2).subarray(24)]);
+    // Bursts: port 1's, then port 2's, then port 7's; every frame with its own record's time.
+    const port3 = expectedPcap([in1[1]!, ...in2]);
     expect(readFileSync(join(dir, 'out', 'port-3.pcap')).equals(port3)).toBe(true);
-    expect(readFileSync(join(dir, 'out', 'controller.pcap')).equals(expectedPcap([in1[0]!.data, in1[2]!.data], t1))).toBe(true);
+    expect(readFileSync(join(dir, 'out', 'controller.pcap')).equals(expectedPcap([in1[0]!, in1[2]!]))).toBe(true);
   });
 
   it('--repeat N multiplies the counts; pcapng (ns) and snapped records in the human summary', () => {
@@ -156,11 +156,10 @@ needs(COMPILED, ADDON).describe('nodeswitch replay (CLI)', () => {
       15,
       3 * once.ports[1]!.txBytes,
     ]);
-    // One burst per pass (5 frames + the snapped record); the clock stays at record 4 (µs).
-    const pass = expectedPcap(frames, T0 + 4n * 1_000_007n);
-    expect(readFileSync(join(dir, 'once', 'port-2.pcap')).equals(pass)).toBe(true);
-    // 15 frames, one burst: the last record delivered is record 4 of the third pass.
-    expect(readFileSync(join(dir, 'thrice', 'port-2.pcap')).equals(expectedPcap([...frames, ...frames, ...frames], T0 + 4n * 1_000_007n))).toBe(true);
+    // Each frame with its record's time (µs); every pass replays the same times.
+    const pass = recs(frames).map((r) => ({ data: r.data, tsNs: (r.tsNs / 1000n) * 1000n }));
+    expect(readFileSync(join(dir, 'once', 'port-2.pcap')).equals(expectedPcap(pass))).toBe(true);
+    expect(readFileSync(join(dir, 'thrice', 'port-2.pcap')).equals(expectedPcap([...pass, ...pass, ...pass]))).toBe(true);
 
     const human = run('--in', '1=in.pcapng', '--ports', '1,2', '--flows', flows, '--repeat', '2');
     expect(human.status).toBe(0);
@@ -180,11 +179,12 @@ needs(COMPILED, ADDON).describe('nodeswitch replay (CLI)', () => {
         .split('\n');
     const udp = read('port-2.pcap');
     expect(udp.length).toBe(2);
-    expect(udp[0]).toMatch(/^1700000000\.002000 IP 10\.0\.0\.1\.1000 > 10\.0\.0\.2\.53: /);
+    // Each with the time of its own input record (0, 1 and 2 ms after T0), as tcpdump reads them.
+    expect(udp[0]).toMatch(/^1700000000\.000000 IP 10\.0\.0\.1\.1000 > 10\.0\.0\.2\.53: /);
     expect(udp[1]).toMatch(/^1700000000\.002000 IP 10\.0\.0\.1\.1001 > 10\.0\.0\.2\.53: /);
     const up = read('controller.pcap');
     expect(up.length).toBe(1);
-    expect(up[0]).toMatch(/10\.0\.0\.1\.4242 > 10\.0\.0\.2\.443: Flags \[\.\]/);
+    expect(up[0]).toMatch(/^1700000000\.001000 IP 10\.0\.0\.1\.4242 > 10\.0\.0\.2\.443: Flags \[\.\]/);
   });
 
   describe('refusals: a clear message, exit 1, nothing on stdout, nothing written to --out', () => {
@@ -203,12 +203,12 @@ needs(COMPILED, ADDON).describe('nodeswitch replay (CLI)', () => {
     const ok = (): string => trace('ok.pcap', recs([frame(A, B, 0)]));
 
     it('a missing input file', () => {
-      refused(['--in', '1=nope.pcap'], /^nodeswitch: --in nope\.pcap: cannot read it: ENOENT$/m);
+      refused(['--in', '1=nope.pcap'], /^nodeswitch: --in nope\.pcap: cannot read it: no such file$/m);
     });
 
     it('inputs root cannot read either: a directory, a FIFO (no hang)', () => {
       mkdirSync(join(dir, 'dir.pcap'));
-      refused(['--in', '1=dir.pcap'], /dir\.pcap: cannot read it: not a regular file/);
+      refused(['--in', '1=dir.pcap'], /dir\.pcap: cannot read it: it is a directory/);
       execFileSync('mkfifo', [join(dir, 'fifo.pcap')]);
       refused(['--in', `1=${ok()}`, '--in', '2=fifo.pcap'], /fifo\.pcap: cannot read it: not a regular file/);
     });
@@ -231,18 +231,19 @@ needs(COMPILED, ADDON).describe('nodeswitch replay (CLI)', () => {
 
     it('a flows file with an error, or none there', () => {
       refused(['--in', `1=${ok()}`, '--flows', put('bad.flows', 'actions=output:2\nin_port=1,nw_dst=10.0.0.300,actions=drop\n')], /^nodeswitch: --flows bad\.flows: line 2: .*10\.0\.0\.300/m);
-      refused(['--in', `1=${ok()}`, '--flows', 'missing.flows'], /^nodeswitch: --flows missing\.flows: cannot read it: ENOENT$/m);
+      refused(['--in', `1=${ok()}`, '--flows', 'missing.flows'], /^nodeswitch: --flows missing\.flows: cannot read it: no such file$/m);
     });
 
     it('bad option values: --in, --ports, --repeat, --out that is a file, no --in', () => {
       refused(['--in', `one=${ok()}`], /--in one=ok\.pcap: expected PORT=FILE/);
       refused(['--in', `1=${ok()}`, '--ports', '1,x'], /--ports 1,x: expected port numbers/);
-      refused(['--in', `1=${ok()}`, '--repeat', '0'], /--repeat 0: expected a positive integer/);
+      refused(['--in', `1=${ok()}`, '--repeat', '0'], /repeat must be an integer from 1 to \d+, got "0"/);
+      refused(['--in', `1=${ok()}`, '--ports', '1,70000'], /ports must be an integer from 1 to 65279, got "70000"/);
       refused(['--in', `1=${ok()}`, '--in', `1=${ok()}`], /--in names port 1 twice/);
       refused([], /required option '--in <port=file>' not specified/);
       put('afile', 'keep me');
       const r = run('--in', `1=${ok()}`, '--out', 'afile');
-      expect([r.status, r.stdout, r.stderr]).toEqual([1, '', 'nodeswitch: --out afile: cannot write there: ENOTDIR\n']);
+      expect([r.status, r.stdout, r.stderr]).toEqual([1, '', 'nodeswitch: --out afile: cannot write there: it is a file, not a directory\n']);
       expect(readFileSync(join(dir, 'afile'), 'utf8')).toBe('keep me');
     });
   });

@@ -83,10 +83,16 @@ describe('output actions', () => {
     expect(portsOf(await send(br, 1, P.tcp4({ eth: { src: a, dst: b } })))).toEqual([3]);
   });
 
-  it('local drops the frame (no LOCAL port yet)', async () => {
+  it('local drops the frame (no LOCAL port yet), counted as no such port', async () => {
     const br = await bridge(['in_port=1,actions=local']);
     expect(portsOf(await send(br, 1, TCP))).toEqual([]);
-    expect((await br.stats()).dropped.portDown).toBe(1);
+    expect((await br.stats()).dropped).toMatchObject({ noPort: 1, portDown: 0 });
+  });
+
+  it('output to a port number the bridge does not have is dropped and counted as no such port', async () => {
+    const br = await bridge(['in_port=1,actions=output:7']);
+    expect(portsOf(await send(br, 1, [TCP, TCP]))).toEqual([]);
+    expect((await br.stats()).dropped).toMatchObject({ noPort: 2, portDown: 0 });
   });
 
   it('drop sends nothing, and the flow still counts the packet', async () => {

@@ -3,15 +3,16 @@
 // summary's counts and the files in --out are compared with what the rules say,
 // byte for byte. Expected output files are built independently of the C++ writer:
 // classic pcap, host byte order (little-endian here), µs, snaplen 262144, link
-// type 1; each output frame carries the timestamp of the last record of the input
-// burst (32 records) that caused it (native/port/pcap_port.h), inputs polled one
-// burst each in turn, in ascending port order.
+// type 1; each output frame carries the timestamp of the input record that caused it
+// (native/port/pcap_port.h), inputs polled one burst (32 records) each in turn, in
+// ascending port order.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NodeswitchError } from '../../src/errors.js';
+import { formatReplay } from '../../src/cli/replay-command.js';
 import { replay, type ReplayOptions, type ReplaySummary } from '../../src/pcap/replay.js';
 import { needs, tool } from '../needs.js';
 import { checksumErrors, decode, formatMac, icmp4, tcp4, udp4 } from './packets.js';
@@ -92,9 +93,8 @@ function delivered(records: Rec[], repeat = 1): Rec[] {
 
 interface Burst {
   port: number;
-  frames: Buffer[];
-  /** The replay clock while the burst is forwarded: its last record's time. */
-  ts: bigint;
+  /** The burst's records, each with its own time. */
+  frames: { data: Buffer; tsNs: bigint }[];
 }
 
 /** The order Datapath::replay polls inputs: one burst each, ascending ports, in turn. */
@@ -105,7 +105,7 @@ function schedule(inputs: { port: number; records: Rec[] }[], repeat = 1): Burst
     for (const q of queues) {
       if (q.left.length === 0) continue;
       const chunk = q.left.splice(0, BURST);
-      out.push({ port: q.port, frames: chunk.map((r) => r.data), ts: chunk[chunk.length - 1]!.tsNs });
+      out.push({ port: q.port, frames: chunk.map((r) => ({ data: r.data, tsNs: r.tsNs })) });
     }
   }
   return out;
@@ -116,9 +116,9 @@ function outputs(bursts: Burst[], route: (inPort: number, frame: Buffer) => { po
   const out = new Map<number, Rec[]>();
   for (const b of bursts) {
     for (const f of b.frames) {
-      for (const o of route(b.port, f)) {
+      for (const o of route(b.port, f.data)) {
         if (!out.has(o.port)) out.set(o.port, []);
-        out.get(o.port)!.push({ data: o.data, tsNs: b.ts });
+        out.get(o.port)!.push({ data: o.data, tsNs: f.tsNs });
       }
     }
   }
@@ -140,14 +140,14 @@ function learningRoute(ports: number[]): (inPort: number, frame: Buffer) => { po
 }
 
 function port(s: ReplaySummary, p: number) {
-  const found = s.ports.find((x) => x.port === p);
+  const found = s.ports.find((x) => x.ofport === p);
   if (!found) throw new Error(`no port ${p} in the summary`);
   return found;
 }
 
 /** The replay summary's per-port counts, in port order: [rx, tx] pairs. */
 function counts(s: ReplaySummary): Record<number, [number, number]> {
-  return Object.fromEntries(s.ports.map((p) => [p.port, [p.rxPackets, p.txPackets]]));
+  return Object.fromEntries(s.ports.map((p) => [p.ofport, [p.rxPackets, p.txPackets]]));
 }
 
 function expectFiles(outDir: string, expected: Map<number, Rec[]>, controller?: Rec[]): void {
@@ -190,7 +190,7 @@ describe('replay: NORMAL (no --flows)', () => {
     expect(port(s, 2).txBytes).toBe(in1.reduce((n, r) => n + r.data.length, 0));
     expect(port(s, 1).txBytes).toBe(in2.reduce((n, r) => n + r.data.length, 0));
     expect(s.ports.every((p) => p.txDropped === 0 && p.txErrors === 0)).toBe(true);
-    expect(s.drops).toEqual({ tableMiss: 0, runt: 0, badSource: 0, samePort: 0, invalidTtl: 0 });
+    expect(s.drops).toEqual({ tableMiss: 0, runt: 0, badSource: 0, samePort: 0, invalidTtl: 0, noPort: 0 });
     expect(s.upcalls).toBe(0);
     expect(s.controllerFile).toBeUndefined();
     expect(port(s, 1).file).toBe(join(outDir, 'port-1.pcap'));
@@ -203,10 +203,21 @@ describe('replay: NORMAL (no --flows)', () => {
     const expected = outputs(bursts, learningRoute([1, 2, 3]));
     expect(expected.get(3)!.length).toBe(32);
     expectFiles(outDir, expected);
-    // Timestamps, spelled out: port 3's frames all carry record 31's time (µs).
+    // Timestamps, spelled out: port 3's frame i carries input record i's time (µs), not its burst's last.
     const r3 = readPcap(join(outDir, 'port-3.pcap')).records;
-    const t31 = in1[31]!.tsNs;
-    expect(r3.every((r) => BigInt(r.tsSec) === t31 / 1_000_000_000n && BigInt(r.tsUsec) === (t31 % 1_000_000_000n) / 1000n)).toBe(true);
+    expect(r3.map((r) => BigInt(r.tsSec) * 1_000_000n + BigInt(r.tsUsec))).toEqual(in1.slice(0, 32).map((r) => r.tsNs / 1000n));
+    expect(new Set(r3.map((r) => r.tsUsec)).size).toBe(32);
+  });
+
+  it('five inputs at t, t+1 … t+4 s come out at t … t+4, on every port and in controller.pcap (issue 7, defect 7)', async () => {
+    const frames = Array.from({ length: 5 }, (_, i) => udpFrame(A, 'ff:ff:ff:ff:ff:ff', i));
+    const in1 = frames.map((data, i) => ({ data, tsNs: T0 + BigInt(i) * 1_000_000_000n }));
+    const flows = put('flows.txt', 'in_port=1,actions=output:2,controller\n');
+    const outDir = join(dir, 'out');
+    await replay({ inputs: [{ port: 1, file: trace('five.pcap', in1) }], ports: [1, 2], flowsFile: flows, outDir });
+    const seconds = (f: string): number[] => readPcap(join(outDir, f)).records.map((r) => r.tsSec - Number(T0 / 1_000_000_000n));
+    expect(seconds('port-2.pcap')).toEqual([0, 1, 2, 3, 4]);
+    expect(seconds('controller.pcap')).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('defaults to the --in ports plus 1-4; a port that sends nothing gets no file', async () => {
@@ -214,7 +225,7 @@ describe('replay: NORMAL (no --flows)', () => {
     const frames = Array.from({ length: 3 }, (_, i) => udpFrame(A, 'ff:ff:ff:ff:ff:ff', i));
     const outDir = join(dir, 'out');
     const s = await replay({ inputs: [{ port: 6, file: trace('in.pcap', recs(frames)) }], outDir });
-    expect(s.ports.map((p) => p.port)).toEqual([1, 2, 3, 4, 6]);
+    expect(s.ports.map((p) => p.ofport)).toEqual([1, 2, 3, 4, 6]);
     expect(counts(s)).toEqual({ 1: [0, 3], 2: [0, 3], 3: [0, 3], 4: [0, 3], 6: [3, 0] });
     expect(port(s, 6).file).toBeUndefined();
     expect(readdirSync(outDir).sort()).toEqual(['port-1.pcap', 'port-2.pcap', 'port-3.pcap', 'port-4.pcap']);
@@ -230,7 +241,7 @@ describe('replay: NORMAL (no --flows)', () => {
     ];
     const outDir = join(dir, 'out');
     const s = await replay({ inputs: [{ port: 1, file: trace('in.pcap', recs(frames)) }], ports: [1, 2], outDir });
-    expect(s.drops).toEqual({ tableMiss: 0, runt: 1, badSource: 1, samePort: 2, invalidTtl: 0 });
+    expect(s.drops).toEqual({ tableMiss: 0, runt: 1, badSource: 1, samePort: 2, invalidTtl: 0, noPort: 0 });
     // The runt is read once: it reaches the pipeline (rx) and is dropped there.
     expect(s.packetsRead).toBe(5);
     expect(counts(s)).toEqual({ 1: [5, 0], 2: [0, 1] });
@@ -311,14 +322,29 @@ describe('replay: --flows (the whole table set)', () => {
       expect(checksumErrors(got[i]!)).toEqual([]);
       expect(got[i]!.toString('hex')).toBe(rewritten[i]!.toString('hex'));
     }
-    const ts = in1[2]!.tsNs;
     expectFiles(
       outDir,
       new Map([
-        [2, original.map((data) => ({ data, tsNs: ts }))],
-        [3, rewritten.map((data) => ({ data, tsNs: ts }))],
+        [2, original.map((data, i) => ({ data, tsNs: in1[i]!.tsNs }))],
+        [3, rewritten.map((data, i) => ({ data, tsNs: in1[i]!.tsNs }))],
       ]),
     );
+  });
+
+  it('output to a port the replay does not have is counted and named (issue 7, defect 14)', async () => {
+    const flows = put('flows.txt', 'in_port=1,udp,actions=output:7\nin_port=1,actions=output:2\n');
+    const frames = [udpFrame(A, B, 0), tcp4({ eth: { src: A, dst: B } }), udpFrame(A, B, 1)];
+    const s = await replay({ inputs: [{ port: 1, file: trace('in1.pcap', recs(frames)) }], flowsFile: flows });
+    expect(s.ports.map((p) => p.ofport)).toEqual([1, 2, 3, 4]);
+    expect(counts(s)).toEqual({ 1: [3, 0], 2: [0, 1], 3: [0, 0], 4: [0, 0] });
+    expect(s.drops.noPort).toBe(2);
+    expect(s.undeclaredPorts).toEqual([7]);
+    const text = formatReplay(s);
+    expect(text).toMatch(/^dropped: .*, no such port 2$/m);
+    expect(text).toMatch(/^the flows output to port 7, not one of the replay's ports: what went there is counted as "no such port" \(declare it with --ports\)$/m);
+    const declared = await replay({ inputs: [{ port: 1, file: trace('in1.pcap', recs(frames)) }], ports: [1, 2, 7], flowsFile: flows });
+    expect([declared.drops.noPort, declared.undeclaredPorts]).toEqual([0, []]);
+    expect(counts(declared)[7]).toEqual([0, 2]);
   });
 
   it('dec_ttl on TTL 1 is counted as invalid TTL, and the frame is not sent', async () => {
@@ -472,13 +498,13 @@ describe('replay: refusals say what was wrong and write nothing', () => {
   }
 
   it('a missing input file', async () => {
-    await refused({ inputs: [{ port: 1, file: join(dir, 'nope.pcap') }] }, /^--in .*nope\.pcap: cannot read it: ENOENT$/, 'in');
+    await refused({ inputs: [{ port: 1, file: join(dir, 'nope.pcap') }] }, /^--in .*nope\.pcap: cannot read it: no such file$/, 'in');
   });
 
   it('unreadable inputs root cannot read either: a directory, a FIFO', async () => {
     const sub = join(dir, 'a-dir.pcap');
     mkdirSync(sub);
-    await refused({ inputs: [{ port: 1, file: sub }] }, /^--in .*a-dir\.pcap: cannot read it: not a regular file/, 'in');
+    await refused({ inputs: [{ port: 1, file: sub }] }, /^--in .*a-dir\.pcap: cannot read it: it is a directory/, 'in');
     const fifo = join(dir, 'fifo.pcap');
     execFileSync('mkfifo', [fifo]);
     await refused({ inputs: [{ port: 2, file: okTrace() }, { port: 1, file: fifo }] }, /^--in .*fifo\.pcap: cannot read it: not a regular file/, 'in');
@@ -508,10 +534,10 @@ describe('replay: refusals say what was wrong and write nothing', () => {
   it('a port in --in that is not in --ports; bad ports; the same port twice; a bad repeat', async () => {
     const f = okTrace();
     await refused({ inputs: [{ port: 5, file: f }], ports: [1, 2, 3, 4] }, /--in port 5 is not one of --ports 1,2,3,4/, 'in');
-    await refused({ inputs: [{ port: 0, file: f }] }, /--in port 0 is not 1\.\./, 'in');
-    await refused({ inputs: [{ port: 1, file: f }], ports: [1, 70000] }, /--ports: 70000 is not a port number/, 'ports');
+    await refused({ inputs: [{ port: 0, file: f }] }, /^--in port must be an integer from 1 to 65279, got 0$/, 'in');
+    await refused({ inputs: [{ port: 1, file: f }], ports: [1, 70000] }, /^--ports: a port must be an integer from 1 to 65279, got 70000$/, 'ports');
     await refused({ inputs: [{ port: 1, file: f }, { port: 1, file: f }] }, /--in names port 1 twice/, 'in');
-    await refused({ inputs: [{ port: 1, file: f }], repeat: 0 }, /--repeat must be a positive integer/, 'repeat');
+    await refused({ inputs: [{ port: 1, file: f }], repeat: 0 }, /--repeat must be an integer from 1 to \d+, got 0/, 'repeat');
     await refused({ inputs: [] }, /at least one --in/, 'in');
   });
 
@@ -522,7 +548,7 @@ describe('replay: refusals say what was wrong and write nothing', () => {
       /^--flows .*bad\.flows: line 2: frobnicate: unknown action/,
       'flows',
     );
-    await refused({ inputs: [{ port: 1, file: f }], flowsFile: join(dir, 'missing.flows') }, /^--flows .*missing\.flows: cannot read it: ENOENT/, 'flows');
+    await refused({ inputs: [{ port: 1, file: f }], flowsFile: join(dir, 'missing.flows') }, /^--flows .*missing\.flows: cannot read it: no such file/, 'flows');
     await refused({ inputs: [{ port: 1, file: f }], flowsFile: put('table.flows', 'table=300,actions=drop\n') }, /^--flows .*table\.flows: line 1: table=300/, 'flows');
     await refused({ inputs: [{ port: 1, file: f }], flowsFile: put('port.flows', 'actions=output:99999\n') }, /^--flows .*port\.flows: line 1: .*99999/, 'flows');
   });
@@ -530,7 +556,7 @@ describe('replay: refusals say what was wrong and write nothing', () => {
   it('an --out that is a file; parents made for --out are removed again when the replay is refused', async () => {
     const f = okTrace();
     const file = put('not-a-dir', 'x');
-    await expect(replay({ inputs: [{ port: 1, file: f }], outDir: file })).rejects.toThrow(/^--out .*not-a-dir: cannot write there: ENOTDIR/);
+    await expect(replay({ inputs: [{ port: 1, file: f }], outDir: file })).rejects.toThrow(/^--out .*not-a-dir: cannot write there: it is a file, not a directory/);
     expect(readFileSync(file, 'utf8')).toBe('x');
     const deep = join(dir, 'new', 'deeper', 'out');
     const bad = put('bad.pcap', 'not a capture file, not at all');

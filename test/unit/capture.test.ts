@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Captures, parseCaptureArgs } from '../../src/daemon/capture.js';
+import { Jobs } from '../../src/daemon/jobs.js';
 import type { BridgeApi } from '../../src/daemon/switch-api.js';
 import { NodeswitchError } from '../../src/errors.js';
 
@@ -46,11 +47,13 @@ function setup() {
   const b = new FakeCaptureBridge();
   const logs: string[] = [];
   let live: FakeCaptureBridge | undefined = b;
+  const jobs = new Jobs();
   const caps = new Captures(
     (l) => logs.push(l),
     () => live as unknown as BridgeApi,
+    jobs,
   );
-  return { b, caps, logs, api: b as unknown as BridgeApi, deleteBridge: () => (live = undefined) };
+  return { b, caps, jobs, logs, api: b as unknown as BridgeApi, deleteBridge: () => (live = undefined) };
 }
 
 afterEach(() => {
@@ -107,7 +110,7 @@ describe('Captures', () => {
     await expect(caps.status('br0', 'p1', id, 61)).rejects.toThrow(/wait must be an integer from 0 to 60/);
     const err = await caps.start(req({ port: 'p2', file: '/nodir/x.pcap' }), api, 2).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NodeswitchError);
-    expect((err as NodeswitchError).message).toBe('cannot capture port p2 to /nodir/x.pcap: No such file or directory');
+    expect((err as NodeswitchError).message).toBe('cannot capture port p2 to /nodir/x.pcap: no such directory /nodir');
     b.emit('captureDone', { port: undefined, ofport: 1, packets: 2, reason: 'port deleted' });
     expect(await caps.status('br0', 'p1', id, 0)).toMatchObject({ running: false, packets: 2, reason: 'port deleted' });
   });

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseBridgeSettings, parseHttpAddress, parseTrunks } from '../../src/cli/args.js';
 import { formatDumpFlows } from '../../src/cli/format.js';
 import { main } from '../../src/cli/main.js';
+import { runMain } from './run-main.js';
 import { formatTrace } from '../../src/cli/trace-format.js';
 import { resolvePaths } from '../../src/daemon/paths.js';
 
@@ -14,12 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ns-cli-'));
 const sock = join(dir, 'none.sock');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) }, {});
-  return { code, out, err };
-}
+const run = runMain;
 
 describe('bad usage exits 1 with "nodeswitch: " and names the argument', () => {
   const cases: [string[], RegExp][] = [
@@ -166,6 +162,7 @@ describe('flow verbs: input and rendering', () => {
       ],
       finalFlow: flow.replace('nw_dst=10.0.0.2', 'nw_dst=10.0.0.9'),
       actions: ['set_field:10.0.0.9->ip_dst', 'output:2'],
+      normal: [],
       tableMiss: true,
     });
     expect(text).toBe(
@@ -187,7 +184,7 @@ describe('flow verbs: input and rendering', () => {
         '',
       ].join('\n'),
     );
-    expect(formatTrace({ bridge: 'b', inPort: 1, flow, steps: [{ table: 0, depth: 0 }], finalFlow: flow, actions: [], tableMiss: true })).toMatch(
+    expect(formatTrace({ bridge: 'b', inPort: 1, flow, steps: [{ table: 0, depth: 0 }], finalFlow: flow, actions: [], normal: [], tableMiss: true })).toMatch(
       / 0\. No match\.\n {4}drop\n\nFinal flow: unchanged\nDatapath actions: drop\n$/,
     );
   });

@@ -126,7 +126,7 @@ describe('a corrupt DB is refused with path, position and reason, and left untou
 
   it('an unreadable path says why', () => {
     fs.mkdirSync(path, { recursive: true }); // a directory where the file should be
-    expect(errorOf(() => loadDb(path)).message).toMatch(/cannot read it: EISDIR/);
+    expect(errorOf(() => loadDb(path)).message).toMatch(/cannot read it: it is a directory/);
   });
 });
 

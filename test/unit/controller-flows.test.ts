@@ -122,12 +122,12 @@ describe('flow verbs', () => {
         match: 'udp,nw_dst=10.0.0.0/8',
         actions: 'dec_ttl,output:1',
         flow: 'cookie=0xabc, table=3, idle_timeout=30, priority=7,udp,nw_dst=10.0.0.0/8 actions=dec_ttl,output:1',
-        idle_timeout: 30,
-        hard_timeout: 0,
-        n_packets: 0,
-        n_bytes: 0,
+        idleTimeout: 30,
+        hardTimeout: 0,
+        nPackets: 0,
+        nBytes: 0,
         duration: expect.any(Number),
-        idle_age: expect.any(Number),
+        idleAge: expect.any(Number),
       },
     ]);
     expect(JSON.parse(JSON.stringify(some))).toEqual(some);

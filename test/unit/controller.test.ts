@@ -75,7 +75,7 @@ describe('Controller', () => {
     await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', tag: 5000 }), 'tag', /0 to 4095/);
     await refused(c.handle('del-port', { bridge: 'br0', port: 'vnet9' }), 'port', /bridge br0 has no port vnet9/);
     await refused(c.handle('set-bridge', { bridge: 'br0' }), 'settings', /at least one of/);
-    await refused(c.handle('set-bridge', { bridge: 'br0', macAging: 'x' }), 'macAging', /must be an integer/);
+    await refused(c.handle('set-bridge', { bridge: 'br0', macAging: 'x' }), 'mac-aging', /^mac-aging must be an integer from 1 to 1000000, got "x"$/);
     await refused(c.handle('set-bridge', { bridge: 'br0', macAging: 2_000_000 }), 'mac-aging', /1 to 1000000/);
     await refused(c.handle('dump-ports', { bridge: 'br0', port: 'vnet9' }), 'port', /has no port vnet9/);
     await refused(c.handle('fdb-show', {}), 'bridge', /missing argument bridge/);

@@ -76,7 +76,7 @@ export class FakeBridge extends EventEmitter implements BridgeApi {
     return (await this.flows.delete(parseFlow(match, { context: 'delete', resolvePort: this.resolvePort }), o.strict === true)).length;
   }
   async dumpFlows(match: string) {
-    return this.flows.dump(match.trim() ? parseFlow(match, { context: 'delete', resolvePort: this.resolvePort }) : undefined);
+    return this.flows.dump(match.trim() ? parseFlow(match, { context: 'delete', verb: 'dump-flows', resolvePort: this.resolvePort }) : undefined);
   }
   async traceFrame(): Promise<TraceResult> {
     throw new Error('no datapath to trace in the fake');

@@ -127,3 +127,89 @@ describe('management socket', () => {
     await expect(call(sock, 'list-br', {})).rejects.toBeInstanceOf(DaemonUnreachable);
   });
 });
+
+describe('a client that closes its sending side (issue 7, defect 6)', () => {
+  /** `printf LINES | socat - UNIX-CONNECT:sock`: socat half-closes once its input ends. */
+  function socat(input: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      // -t 5: after its input ended, socat waits that long for the other side (default 0.5 s).
+      const child = spawn('socat', ['-t', '5', '-', `UNIX-CONNECT:${sock}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.once('error', reject);
+      child.once('close', () => resolve(out));
+      child.stdin.end(input);
+    });
+  }
+
+  it('answers every complete request, then closes', async () => {
+    const applied: string[] = [];
+    const server = new ManagementServer(async (verb, args) => {
+      await new Promise((r) => setTimeout(r, 200)); // still working when the client's EOF arrives
+      applied.push(`${verb} ${String(args.bridge)}`);
+      return { verb };
+    }, () => {});
+    await server.listen(sock);
+    servers.push(server);
+    const out = await socat('{"id":1,"verb":"add-br","args":{"bridge":"b1"}}\n{"id":2,"verb":"add-br","args":{"bridge":"b2"}}');
+    expect(applied).toEqual(['add-br b1', 'add-br b2']);
+    // The second line had no newline: the end of input completed it.
+    expect(out.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+      { id: 1, ok: true, result: { verb: 'add-br' } },
+      { id: 2, ok: true, result: { verb: 'add-br' } },
+    ]);
+  });
+
+  it("a client's signal aborts when it stops sending, not before", async () => {
+    let seen: AbortSignal | undefined;
+    const server = new ManagementServer(async (_verb, _args, client) => {
+      seen = client.signal;
+      return { aborted: client.signal.aborted };
+    }, () => {});
+    await server.listen(sock);
+    servers.push(server);
+    expect(await call(sock, 'list-br', {})).toEqual({ aborted: false });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen!.aborted).toBe(true);
+  });
+});
+
+describe('--timeout (issue 7, defect 8)', () => {
+  it('a daemon that never answers is reported after the timeout, with the socket and the seconds', async () => {
+    const server = new ManagementServer(() => new Promise(() => {}), () => {});
+    await server.listen(sock);
+    servers.push(server);
+    const { main } = await import('../../src/cli/main.js');
+    let err = '';
+    const t0 = Date.now();
+    const code = await main(['list-br', '--sock', sock, '--timeout', '1'], { out: () => {}, err: (s) => (err += s) }, {});
+    expect(code).toBe(1);
+    expect(err).toBe(`nodeswitch: the daemon at ${sock} did not answer within 1 s (--timeout 1): it may be stopped, stuck or overloaded\n`);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    const bad = await main(['list-br', '--sock', sock, '--timeout', 'soon'], { out: () => {}, err: (s) => (err = s) }, {});
+    expect([bad, err]).toEqual([1, `nodeswitch: option '--timeout <secs>' argument 'soon' is invalid. timeout must be an integer from 0 to 2147483, got "soon"\n`]);
+  });
+
+  it('every verb that talks to the daemon takes --timeout; 0 waits for ever', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    let out = '';
+    await main(['--help'], { out: (s) => (out += s), err: () => {} }, {});
+    const commands = out.slice(out.indexOf('Commands:'));
+    const verbs = [...commands.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((v) => !['daemon', 'replay', 'help'].includes(v));
+    expect(verbs.length).toBeGreaterThan(20);
+    for (const verb of verbs) {
+      let help = '';
+      await main([verb, '--help'], { out: (s) => (help += s), err: () => {} }, {});
+      expect(help, verb).toMatch(/--timeout <secs>/);
+    }
+    const server = new ManagementServer(async () => {
+      await new Promise((r) => setTimeout(r, 1200));
+      return ['br0'];
+    }, () => {});
+    await server.listen(sock);
+    servers.push(server);
+    let listed = '';
+    expect(await main(['list-br', '--sock', sock, '--timeout', '0'], { out: (s) => (listed += s), err: () => {} }, {})).toBe(0);
+    expect(listed).toBe('br0\n');
+  });
+});

@@ -1,0 +1,28 @@
+// The ranges the switch takes, defined once. The CLI checks them before it sends
+// anything, the daemon again for the socket, the DB loader for a hand-edited file and
+// bridge.ts for the API — all with these numbers, and all saying them the same way
+// (validate.ts: "X must be an integer from MIN to MAX").
+//
+// No imports: loading this must never load the native addon.
+
+/** OpenFlow reserves 0xff00 and up for special ports (OFPP_LOCAL, …); OVS allocates below. */
+export const MAX_OFPORT = 0xfeff;
+export const MAX_VLAN = 4095;
+
+export interface Range {
+  min: number;
+  max: number;
+}
+
+export const OFPORT: Range = { min: 1, max: MAX_OFPORT };
+export const VLAN_ID: Range = { min: 0, max: MAX_VLAN };
+/** Seconds a learned MAC is kept without being seen (11.5 days at most). */
+export const MAC_AGING: Range = { min: 1, max: 1_000_000 };
+/** MAC table entries; the datapath allocates them all up front, so the bound is memory (~40 MB). */
+export const MAC_TABLE_SIZE: Range = { min: 1, max: 1 << 20 };
+/** Frame counts and the like: any positive integer a JSON number holds exactly. */
+export const COUNT: Range = { min: 1, max: Number.MAX_SAFE_INTEGER };
+/** inject --loop: passes over the trace. */
+export const INJECT_LOOP: Range = { min: 1, max: 1_000_000 };
+/** inject --pps / --multiplier at most (beyond this, --topspeed is what is meant). */
+export const MAX_INJECT_RATE = 1e9;
