@@ -23,15 +23,17 @@
 // ratio is the pipeline's rate against merely reading the same file through the
 // datapath. Linux bridge and OVS have no offline replay: no figures.
 //
-// The traces are made once, deterministically, into a temp dir (classic pcap, written
-// here in TS), and removed when the process exits.
+// The traces are made once, deterministically, by the tests' pcap writer
+// (test/lab/pcap-files.ts) into a temp dir, and removed when the process exits.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReplayOptions, ReplaySummary } from '../src/pcap/replay.js';
 import { median, type Scenario } from './scenario.js';
 import { attachedMode } from './topology.js';
-import { classifierFlowText, classifierRules, FRAME_LEN, rng, writeTcpFrame } from './workload.js';
+import { classifierFlowText, classifierRules, frameViews, MAC_A, MAC_B, SLOT, writeTcpFrame } from './workload.js';
+import { pcapFile } from '../test/lab/pcap-files.js';
+import { prngU32 } from '../test/lab/prng.js';
 
 const HIT_RECORDS = 1000; // per direction, in the file
 const HIT_REPEAT = 500;
@@ -41,38 +43,18 @@ const CLASSIFIER_RULES = 10_000;
 const CLASSIFIER_MASKS = 20;
 const CLASSIFIER_RECORDS = 1_000_000;
 
-
-const MAC_A = Buffer.from('020000000001', 'hex');
-const MAC_B = Buffer.from('020000000002', 'hex');
-
 type Frame = [dst: Buffer, src: Buffer, sip: number, dip: number, sport: number, dport: number];
 
-const PCAP_HEADER = 24;
-const PCAP_RECORD_HEADER = 16;
-const TS_START_S = 1_700_000_000;
-
-/**
- * Writes `n` frames made by `frame(i)` to a classic pcap file (µs timestamps, 1 µs
- * apart, little-endian), built in one buffer: 1M records in well under a second.
- */
+/** Writes `n` frames made by `frame(i)` to a pcap file, 1 µs apart. */
 function writeTrace(path: string, n: number, frame: (i: number) => Frame): void {
-  const stride = PCAP_RECORD_HEADER + FRAME_LEN;
-  const buf = Buffer.alloc(PCAP_HEADER + n * stride);
-  buf.writeUInt32LE(0xa1b2c3d4, 0); // magic: microsecond timestamps
-  buf.writeUInt16LE(2, 4); // version 2.4
-  buf.writeUInt16LE(4, 6);
-  buf.writeUInt32LE(65535, 16); // snaplen
-  buf.writeUInt32LE(1, 20); // LINKTYPE_ETHERNET
-  for (let i = 0; i < n; i++) {
-    const at = PCAP_HEADER + i * stride;
-    buf.writeUInt32LE(TS_START_S + Math.floor(i / 1_000_000), at);
-    buf.writeUInt32LE(i % 1_000_000, at + 4);
-    buf.writeUInt32LE(FRAME_LEN, at + 8); // caplen
-    buf.writeUInt32LE(FRAME_LEN, at + 12); // len
-    writeTcpFrame(buf, at + PCAP_RECORD_HEADER, ...frame(i));
-  }
-  writeFileSync(path, buf);
+  const buf = Buffer.alloc(n * SLOT);
+  for (let i = 0; i < n; i++) writeTcpFrame(buf, i * SLOT, ...frame(i));
+  const records = frameViews(buf, n).map((data, i) => ({ data, tsNs: 1_700_000_000_000_000_000n + BigInt(i) * 1000n }));
+  writeFileSync(path, pcapFile(records, { snaplen: 0x40000 }));
 }
+
+
+
 
 interface Traces {
   dir: string;
@@ -100,7 +82,7 @@ async function makeTraces(log: (line: string) => void): Promise<Traces> {
 
   const rules = classifierRules(0x5eed1, CLASSIFIER_RULES, CLASSIFIER_MASKS);
   writeFileSync(f('classifier.flows'), classifierFlowText(rules));
-  const next = rng(0xf10e5);
+  const next = prngU32(0xf10e5);
   writeTrace(f('classifier-1.pcap'), CLASSIFIER_RECORDS, (i) => {
     const r = rules[i % rules.length]!;
     const host = r.len === 32 ? 0 : next() & (0xffffffff >>> r.len);

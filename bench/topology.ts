@@ -16,7 +16,7 @@
 // The hosts are built once per bench run; each (round, mode) attaches its switch to
 // the same two veths and detaches it afterwards, so every mode sees the same netdevs
 // and the modes can be interleaved round by round against a noisy machine's drift.
-import { Lab, run, waitFor } from '../src/lab/netns.js';
+import { Lab, run, waitFor } from '../test/lab/index.js';
 import { OVS_INSTALL_HINT, OvsUserspace, ovsMissing } from './ovs.js';
 import { runTracked, startBackground, type Background, type Finished } from './proc.js';
 

@@ -26,8 +26,12 @@ export const DEFAULT_MAC_AGING = 300;
 export const DEFAULT_MAC_TABLE_SIZE = 8192;
 
 export interface TraceResult {
-  /** Tables visited in order; `flow` is undefined on a miss. `depth` > 0 inside resubmit; `inPort` as that lookup saw it. */
-  steps: { table: number; depth: number; inPort: number; flow: FlowEntry | undefined }[];
+  /**
+   * Tables visited in order; `flow` is undefined on a miss. `depth` > 0 inside
+   * resubmit; `inPort` as that lookup saw it. `key` is the flow key the table looked
+   * up (the datapath's FlowKey bytes, after the rewrites of the tables before).
+   */
+  steps: { table: number; depth: number; inPort: number; flow: FlowEntry | undefined; key: Buffer }[];
   /** The datapath ops the packet would run (outputs, rewrites, NORMAL, controller). */
   ops: NativeTrace['ops'];
   tableMiss: boolean;
@@ -192,6 +196,7 @@ export class Bridge extends EventEmitter {
         depth: s.depth,
         inPort: s.key.readUInt32LE(inPortAt),
         flow: s.flowId ? byId.get(s.flowId) : undefined,
+        key: s.key,
       })),
       ops: t.ops,
       tableMiss: t.tableMiss,

@@ -252,7 +252,7 @@ function loadAddon(): NativeAddon {
   try {
     return createRequire(import.meta.url)('#binding') as NativeAddon;
   } catch (err) {
-    throw new Error(`nodeswitch native addon not built or not loadable: run \`npm run build\` (${(err as Error).message.trim()})`);
+    throw new Error(`nodeswitch native addon not built or not loadable: run \`npm run build\` (${(err as Error).message.trim()})`, { cause: err });
   }
 }
 

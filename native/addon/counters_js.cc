@@ -7,8 +7,7 @@ namespace nodeswitch {
 
 void set_port_counters(Napi::Object o, const PortCounters& c) { NS_PORT_COUNTERS(NS_SET_COUNTER) }
 
-void set_bridge_counters(Napi::Object o, const BridgeCounters& c) { NS_BRIDGE_COUNTERS(NS_SET_COUNTER) }
-
+void set_bridge_counters(Napi::Object o, const BridgeCounters& c){NS_BRIDGE_COUNTERS(NS_SET_COUNTER)}
 #undef NS_SET_COUNTER
 
 Napi::Object counter_names_to_js(Napi::Env env) {

@@ -12,7 +12,6 @@
 
 namespace nodeswitch {
 
-
 Napi::Function DatapathJs::Define(Napi::Env env) {
   return DefineClass(env, "Datapath",
                      {
@@ -160,7 +159,8 @@ Napi::Value DatapathJs::JsAddPort(const Napi::CallbackInfo& info) {
   CheckOpen(env);
   if (!info[0].IsObject()) throw Napi::TypeError::New(env, "addPort({name, type, ofport})");
   Napi::Object spec = info[0].As<Napi::Object>();
-  if (!spec.Get("name").IsString() || !spec.Get("type").IsString()) throw Napi::TypeError::New(env, "port name and type must be strings");
+  if (!spec.Get("name").IsString() || !spec.Get("type").IsString())
+    throw Napi::TypeError::New(env, "port name and type must be strings");
   std::string name = spec.Get("name").As<Napi::String>();
   std::string type_text = spec.Get("type").As<Napi::String>();
   uint16_t ofport = uint16_t(get_u32(spec, "ofport", 1, kMaxOfport));

@@ -20,7 +20,8 @@ uint32_t get_u32(Napi::Env env, Napi::Value v, const char* what) {
   if (v.IsUndefined()) return 0;
   if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + " must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0 && d <= 4294967295.0) || d != double(uint32_t(d))) throw Napi::RangeError::New(env, std::string(what) + " out of range");
+  if (!(d >= 0 && d <= 4294967295.0) || d != double(uint32_t(d)))
+    throw Napi::RangeError::New(env, std::string(what) + " out of range");
   return uint32_t(d);
 }
 

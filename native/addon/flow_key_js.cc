@@ -10,8 +10,7 @@ namespace nodeswitch {
 
 std::string mac_text(const MacAddr& m) {
   char s[18];
-  std::snprintf(s, sizeof s, "%02x:%02x:%02x:%02x:%02x:%02x", m.b[0], m.b[1], m.b[2], m.b[3], m.b[4],
-                m.b[5]);
+  std::snprintf(s, sizeof s, "%02x:%02x:%02x:%02x:%02x:%02x", m.b[0], m.b[1], m.b[2], m.b[3], m.b[4], m.b[5]);
   return s;
 }
 

@@ -16,7 +16,8 @@ inline uint32_t get_u32(const Napi::Object& o, const char* key, uint32_t min, ui
   if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
   if (!(d >= min && d <= max) || d != double(uint32_t(d))) {
-    throw Napi::RangeError::New(o.Env(), std::string(key) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    throw Napi::RangeError::New(
+        o.Env(), std::string(key) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
   }
   return uint32_t(d);
 }
@@ -31,6 +32,5 @@ inline uint16_t get_ofport(const Napi::CallbackInfo& info, size_t i) {
 inline JsValueBuilder undefined_result() {
   return [](Napi::Env env) -> Napi::Value { return env.Undefined(); };
 }
-
 
 }  // namespace nodeswitch

@@ -10,7 +10,7 @@
 
 #define NS_ENUMERATOR_(name, text) name,
 #define NS_ENUM_NAME_(name, text) #text,
-#define NS_NAMED_ENUM(Enum, LIST, names)               \
+#define NS_NAMED_ENUM(Enum, LIST, names)              \
   enum class Enum : uint8_t { LIST(NS_ENUMERATOR_) }; \
   inline constexpr const char* names[] = {LIST(NS_ENUM_NAME_)}
 

@@ -36,8 +36,7 @@ class Upcalls;
 
 class BurstLoop {
  public:
-  BurstLoop(PortSet& ports, Pipeline& pipeline, MacTable& macs, BridgeCounters& counters, Upcalls& upcalls,
-            Captures& captures);
+  BurstLoop(PortSet& ports, Pipeline& pipeline, MacTable& macs, BridgeCounters& counters, Upcalls& upcalls, Captures& captures);
 
   // Receives one burst from the port in `slot` and forwards it; returns how many
   // packets came. A driver that failed marks its port down.

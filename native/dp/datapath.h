@@ -183,7 +183,7 @@ class Datapath {
   BurstLoop loop_{ports_, pipeline_, macs_, counters_, upcalls_, captures_};
   ReplayDriver replay_{ports_, loop_, upcalls_};
   bool bare_forward_ = false;
-  PollPolicy poll_;  // when the thread sleeps and when it keeps polling (poll_mode.h)
+  PollPolicy poll_;   // when the thread sleeps and when it keeps polling (poll_mode.h)
   uint32_t now_ = 0;  // seconds, the datapath clock
   uint32_t last_housekeeping_ = 0;
   bool stopping_ = false;

@@ -46,21 +46,39 @@ bool apply_to_key(FlowKey& k, const OfAction& a) {
         k.inner_vlan_tci = k.inner_vlan_tpid = 0;
       }
       break;
-    case OpCode::kSetIpv4Src: if (ip4) k.nw_src = a.u32; break;
-    case OpCode::kSetIpv4Dst: if (ip4) k.nw_dst = a.u32; break;
-    case OpCode::kSetIpv6Src: if (ip6) std::memcpy(k.ipv6_src, a.bytes, 16); break;
-    case OpCode::kSetIpv6Dst: if (ip6) std::memcpy(k.ipv6_dst, a.bytes, 16); break;
-    case OpCode::kSetIpDscp: if (ip4 || ip6) k.nw_tos = uint8_t((a.u32 << 2) | (k.nw_tos & 3)); break;
-    case OpCode::kSetIpEcn: if (ip4 || ip6) k.nw_tos = uint8_t((k.nw_tos & 0xfc) | (a.u32 & 3)); break;
-    case OpCode::kSetIpTtl: if (ip4 || ip6) k.nw_ttl = uint8_t(a.u32); break;
+    case OpCode::kSetIpv4Src:
+      if (ip4) k.nw_src = a.u32;
+      break;
+    case OpCode::kSetIpv4Dst:
+      if (ip4) k.nw_dst = a.u32;
+      break;
+    case OpCode::kSetIpv6Src:
+      if (ip6) std::memcpy(k.ipv6_src, a.bytes, 16);
+      break;
+    case OpCode::kSetIpv6Dst:
+      if (ip6) std::memcpy(k.ipv6_dst, a.bytes, 16);
+      break;
+    case OpCode::kSetIpDscp:
+      if (ip4 || ip6) k.nw_tos = uint8_t((a.u32 << 2) | (k.nw_tos & 3));
+      break;
+    case OpCode::kSetIpEcn:
+      if (ip4 || ip6) k.nw_tos = uint8_t((k.nw_tos & 0xfc) | (a.u32 & 3));
+      break;
+    case OpCode::kSetIpTtl:
+      if (ip4 || ip6) k.nw_ttl = uint8_t(a.u32);
+      break;
     case OpCode::kDecTtl:
       if (ip4 || ip6) {
         if (k.nw_ttl <= 1) return false;
         k.nw_ttl--;
       }
       break;
-    case OpCode::kSetTpSrc: if (tcp_or_udp(k)) k.tp_src = uint16_t(a.u32); break;
-    case OpCode::kSetTpDst: if (tcp_or_udp(k)) k.tp_dst = uint16_t(a.u32); break;
+    case OpCode::kSetTpSrc:
+      if (tcp_or_udp(k)) k.tp_src = uint16_t(a.u32);
+      break;
+    case OpCode::kSetTpDst:
+      if (tcp_or_udp(k)) k.tp_dst = uint16_t(a.u32);
+      break;
     case OpCode::kSetInPort: k.in_port = a.u32; break;
     case OpCode::kSetMetadata: set_metadata(k, (metadata_of(k) & ~a.u64b) | (a.u64 & a.u64b)); break;
     default: break;
@@ -74,8 +92,13 @@ int action_set_rank(OpCode c) {
     case OpCode::kPopVlan: return 0;
     case OpCode::kPushVlan: return 1;
     case OpCode::kDecTtl: return 2;
-    case OpCode::kOutput: case OpCode::kInPort: case OpCode::kNormal: case OpCode::kFlood:
-    case OpCode::kAll: case OpCode::kLocal: case OpCode::kController: return 4;
+    case OpCode::kOutput:
+    case OpCode::kInPort:
+    case OpCode::kNormal:
+    case OpCode::kFlood:
+    case OpCode::kAll:
+    case OpCode::kLocal:
+    case OpCode::kController: return 4;
     default: return 3;
   }
 }
@@ -173,7 +196,8 @@ void Pipeline::table(Xlate& x, uint8_t t) {
 bool Pipeline::is_table_miss_flow(const FlowEntry& e) {
   if (e.rule.priority != 0) return false;
   const uint8_t* m = reinterpret_cast<const uint8_t*>(&e.rule.mask);
-  for (size_t i = 0; i < sizeof(FlowKey); i++) if (m[i]) return false;
+  for (size_t i = 0; i < sizeof(FlowKey); i++)
+    if (m[i]) return false;
   return true;
 }
 
@@ -209,11 +233,8 @@ void Pipeline::emit_output(const Xlate& x, OfAction op, uint8_t t, uint64_t cook
       op.table = t;
       op.cookie = cookie;
       break;
-    case OpCode::kInPort:
-      op.port = x.key.in_port;
-      break;
-    default:
-      break;
+    case OpCode::kInPort: op.port = x.key.in_port; break;
+    default: break;
   }
   ops_.push_back(op);
 }
@@ -242,10 +263,12 @@ void Pipeline::actions(Xlate& x, const OfAction* list, size_t n, uint8_t t, uint
         emit_output(x, op, t, cookie);
         break;
       }
-      case OpCode::kNormal: case OpCode::kController: case OpCode::kInPort:
-      case OpCode::kFlood: case OpCode::kAll: case OpCode::kLocal:
-        emit_output(x, a, t, cookie);
-        break;
+      case OpCode::kNormal:
+      case OpCode::kController:
+      case OpCode::kInPort:
+      case OpCode::kFlood:
+      case OpCode::kAll:
+      case OpCode::kLocal: emit_output(x, a, t, cookie); break;
       case OpCode::kResubmit: {
         if (x.depth >= kMaxDepth) break;
         uint32_t saved = x.key.in_port;
@@ -256,9 +279,8 @@ void Pipeline::actions(Xlate& x, const OfAction* list, size_t n, uint8_t t, uint
         x.key.in_port = saved;
         break;
       }
-      case OpCode::kSetInPort: case OpCode::kSetMetadata:
-        apply_to_key(x.key, a);
-        break;
+      case OpCode::kSetInPort:
+      case OpCode::kSetMetadata: apply_to_key(x.key, a); break;
       default:  // rewrites: change the key for later lookups, and the packet
         if (!apply_to_key(x.key, a)) {
           // TTL expired: OpenFlow's invalid-TTL drop. The dec_ttl op stays in the

@@ -39,9 +39,9 @@ struct Program {
 // What a trace reports for one table visited.
 struct TraceStep {
   uint8_t table;
-  int depth;                // resubmit nesting
-  uint32_t flow_id;         // 0: miss
-  FlowKey key;              // as the lookup saw it
+  int depth;         // resubmit nesting
+  uint32_t flow_id;  // 0: miss
+  FlowKey key;       // as the lookup saw it
 };
 
 class Pipeline {

@@ -31,9 +31,9 @@
 
 namespace nodeswitch {
 
-#define NS_POLL_MODES(X)     \
-  X(kAdaptive, adaptive)     \
-  X(kBusy, busy)             \
+#define NS_POLL_MODES(X) \
+  X(kAdaptive, adaptive) \
+  X(kBusy, busy)         \
   X(kInterrupt, interrupt)
 
 NS_NAMED_ENUM(PollMode, NS_POLL_MODES, kPollModeNames);

@@ -93,8 +93,10 @@ void MacTable::remove(uint32_t index) {
 
 void MacTable::lru_unlink(uint32_t index) {
   Entry& e = entries_[index];
-  if (e.lru_prev != kNil) entries_[e.lru_prev].lru_next = e.lru_next; else lru_head_ = e.lru_next;
-  if (e.lru_next != kNil) entries_[e.lru_next].lru_prev = e.lru_prev; else lru_tail_ = e.lru_prev;
+  if (e.lru_prev != kNil) entries_[e.lru_prev].lru_next = e.lru_next;
+  else lru_head_ = e.lru_next;
+  if (e.lru_next != kNil) entries_[e.lru_next].lru_prev = e.lru_prev;
+  else lru_tail_ = e.lru_prev;
   e.lru_prev = e.lru_next = kNil;
 }
 
@@ -102,7 +104,8 @@ void MacTable::lru_append(uint32_t index) {
   Entry& e = entries_[index];
   e.lru_prev = lru_tail_;
   e.lru_next = kNil;
-  if (lru_tail_ != kNil) entries_[lru_tail_].lru_next = index; else lru_head_ = index;
+  if (lru_tail_ != kNil) entries_[lru_tail_].lru_next = index;
+  else lru_head_ = index;
   lru_tail_ = index;
 }
 

@@ -79,8 +79,7 @@ class MicroflowCache {
     const uint32_t base = (hash & set_mask_) * kWays;
     for (uint32_t w = 0; w < kWays; w++) {
       const Tag& t = tags_[base + w];
-      if (t.hash == hash && t.generation == generation_ &&
-          std::memcmp(&slots_[base + w].key, &k, sizeof k) == 0) {
+      if (t.hash == hash && t.generation == generation_ && std::memcmp(&slots_[base + w].key, &k, sizeof k) == 0) {
         stats_.hits++;
         return &slots_[base + w].result;
       }

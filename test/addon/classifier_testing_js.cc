@@ -164,8 +164,8 @@ Napi::Value JsFlowKeyBytes(const Napi::CallbackInfo& info) {
 
 Napi::Value JsOverlaps(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  return Napi::Boolean::New(env, overlaps(key_arg(env, info[0], "k1"), key_arg(env, info[1], "m1"),
-                                          key_arg(env, info[2], "k2"), key_arg(env, info[3], "m2")));
+  return Napi::Boolean::New(env, overlaps(key_arg(env, info[0], "k1"), key_arg(env, info[1], "m1"), key_arg(env, info[2], "k2"),
+                                          key_arg(env, info[3], "m2")));
 }
 
 // matchCovers(key, mask, ruleKey, ruleMask): the rule's key is masked first, as insert() does.

@@ -46,7 +46,8 @@ Napi::Value JsPcapWrite(const Napi::CallbackInfo& info) {
       Napi::Value v = records.Get(i);
       if (!v.IsObject()) throw Napi::TypeError::New(env, "records[" + std::to_string(i) + "] must be an object");
       Napi::Object rec = v.As<Napi::Object>();
-      if (!rec.Get("data").IsBuffer()) throw Napi::TypeError::New(env, "records[" + std::to_string(i) + "].data must be a Buffer");
+      if (!rec.Get("data").IsBuffer())
+        throw Napi::TypeError::New(env, "records[" + std::to_string(i) + "].data must be a Buffer");
       auto data = rec.Get("data").As<Napi::Buffer<uint8_t>>();
       w.write(data.Data(), uint32_t(data.Length()), ts_arg(env, rec.Get("tsNs")));
     }

@@ -32,7 +32,8 @@ class PollPolicyJs : public Napi::ObjectWrap<PollPolicyJs> {
   }
 
   // new PollPolicy(mode, spinNs)
-  explicit PollPolicyJs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PollPolicyJs>(info), policy_(test_clock, test_cpu_clock) {
+  explicit PollPolicyJs(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<PollPolicyJs>(info), policy_(test_clock, test_cpu_clock) {
     PollMode mode;
     if (!info[0].IsString() || !enum_from_name(kPollModeNames, info[0].As<Napi::String>().Utf8Value(), &mode)) {
       throw Napi::TypeError::New(info.Env(), "mode must be adaptive, busy or interrupt");
@@ -64,8 +65,6 @@ class PollPolicyJs : public Napi::ObjectWrap<PollPolicyJs> {
 
 }  // namespace
 
-void register_poll_policy_testing(Napi::Env env, Napi::Object testing) {
-  testing.Set("PollPolicy", PollPolicyJs::Define(env));
-}
+void register_poll_policy_testing(Napi::Env env, Napi::Object testing) { testing.Set("PollPolicy", PollPolicyJs::Define(env)); }
 
 }  // namespace nodeswitch

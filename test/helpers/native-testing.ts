@@ -86,7 +86,7 @@ function load(): NativeTesting {
   try {
     return (require('node-gyp-build') as (dir: string) => NativeTesting)(dir);
   } catch (err) {
-    throw new Error(`the test-only addon is not built: run \`npm run build:testing\` (${(err as Error).message.trim()})`);
+    throw new Error(`the test-only addon is not built: run \`npm run build:testing\` (${(err as Error).message.trim()})`, { cause: err });
   }
 }
 

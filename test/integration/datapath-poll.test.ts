@@ -3,16 +3,15 @@
 // own counters show how it waited — busy never sleeps, interrupt never polls while
 // idle, adaptive polls after traffic and sleeps when idle. No timings are asserted:
 // only what each mode can and cannot do. Needs root and the built addon.
-import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from '../../src/lab/index.js';
+import { afterEach, expect, it } from 'vitest';
+import { waitFor } from '../lab/index.js';
 import type { BridgeStats } from '../../src/types.js';
-import { buildTopo, canRun, requirePrerequisitesInCI, teardown, type Topo } from './helpers.js';
+import { buildTopo, switchTests, teardown, type Topo } from './helpers.js';
 
-requirePrerequisitesInCI();
 
 const PINGS = 10;
 
-describe.skipIf(!canRun)('datapath poll modes', () => {
+switchTests.describe('datapath poll modes', () => {
   let topo: Partial<Topo> = {};
   afterEach(async () => {
     await teardown(topo);

@@ -11,16 +11,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, waitFor } from '../../src/lab/index.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Lab, waitFor } from '../lab/index.js';
 import { bin, type DaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
-import { canRun, requirePrerequisitesInCI } from './helpers.js';
+import { cliTests } from './helpers.js';
 import { ETH_TEST, writeTestTrace } from './test-traces.js';
 
-requirePrerequisitesInCI();
-
-const compiled = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
 interface CliResult {
   code: number;
@@ -37,7 +33,7 @@ const ipProto = (f: Buffer): number => f[23]!;
 const icmpType = (f: Buffer): number => f[34]!;
 const ipSrc = (f: Buffer): string => [...f.subarray(26, 30)].join('.');
 
-describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture ↔ daemon', () => {
+cliTests.describe('nodeswitch inject / capture ↔ daemon', () => {
   let dir: string;
   let db: string;
   let sock: string;

@@ -5,7 +5,7 @@
 // turned off, the pipeline decides again.
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeMemBridge, memBridge, sendFrames } from './mem-bridge.js';
-import { ethFrame } from './frames.js';
+import { ethFrame } from './packets.js';
 
 const A = '02:00:00:00:00:0a';
 const B = '02:00:00:00:00:0b';

@@ -5,13 +5,14 @@
 // interfaces, every block kind) read back record by record; every refusal names
 // its byte offset and reason; what the writer writes reads back here and in tcpdump;
 // the port replays files burst by burst, with headroom, repeat and timestamps.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addon } from '../../src/native.js';
 import { testing } from '../helpers/native-testing.js';
+import { needs, tool } from '../needs.js';
 import {
   type ByteOrder,
   layout,
@@ -28,7 +29,7 @@ import {
   pcapHeader,
   pcapRecord,
   testFrame,
-} from './pcap-files.js';
+} from '../lab/pcap-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nodeswitch-pcap-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -277,7 +278,7 @@ describe('pcap reader: pcapng', () => {
 
 // ---- writer --------------------------------------------------------------------------
 
-const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
+const withTcpdump = needs(tool('tcpdump', 'tcpdump'));
 
 describe('pcap writer', () => {
   const recs = [0, 1, 2, 3].map((i) => ({ data: testFrame(60 + 500 * i, i), tsNs: T0 + BigInt(i) * 1_234_567n }));
@@ -322,7 +323,7 @@ describe('pcap writer', () => {
     expect(() => testing.pcapWrite(join(dir, 'no', 'such', 'dir.pcap'), [])).toThrow(/dir\.pcap: No such file or directory/);
   });
 
-  it.skipIf(!hasTcpdump)('writes files tcpdump reads (µs and ns)', () => {
+  withTcpdump.it('writes files tcpdump reads (µs and ns)', () => {
     for (const nanosecond of [false, true]) {
       const path = join(dir, `w-tcpdump-${nanosecond}.pcap`);
       testing.pcapWrite(path, recs, { nanosecond });

@@ -185,7 +185,7 @@ describe('flow verbs: input and rendering', () => {
       ].join('\n'),
     );
     expect(formatTrace({ bridge: 'b', inPort: 1, flow, steps: [{ table: 0, depth: 0 }], finalFlow: flow, actions: [], normal: [], tableMiss: true })).toMatch(
-      / 0\. No match\.\n    drop\n\nFinal flow: unchanged\nDatapath actions: drop\n$/,
+      / 0\. No match\.\n {4}drop\n\nFinal flow: unchanged\nDatapath actions: drop\n$/,
     );
   });
 });
