@@ -24,9 +24,9 @@ function filesUnder(dir: string): string[] {
 describe('the published package', () => {
   needs(COMPILED).it('holds the CLI, the compiled control plane and what npm install builds, and no test or bench code', () => {
     const files = packed();
-    expect(files).toEqual(expect.arrayContaining(['bin/nodeswitch.js', 'binding.gyp', 'dist/src/index.js', 'dist/src/index.d.ts', 'package.json']));
+    expect(files).toEqual(expect.arrayContaining(['bin/nodeswitch.js', 'binding.gyp', 'binding.cjs', 'dist/src/index.js', 'dist/src/index.d.ts', 'package.json']));
     expect(files).toEqual(expect.arrayContaining(filesUnder('native')));
-    expect(files.filter((f) => !/^(bin|dist\/src|native)\/|^(binding\.gyp|package\.json|README\.md)$/.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^(bin|dist\/src|native)\/|^(binding\.gyp|binding\.cjs|package\.json|README\.md)$/.test(f))).toEqual([]);
     expect(files.filter((f) => /(^|\/)(test|bench|examples|lab)\//.test(f))).toEqual([]);
   });
 });
