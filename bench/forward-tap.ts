@@ -11,7 +11,7 @@
 // Linux bridge (or OVS) over two `ip tuntap` devices forwards nothing. Their column is
 // the forward-afpacket-64 path instead — the same hosts-and-veths measurement — so the
 // ratio reads "nodeswitch over TAPs against the reference over veths".
-import { waitFor } from '../src/lab/netns.js';
+import { waitFor } from '../test/lab/index.js';
 import { FORWARD_METRICS, forwardMetrics, measureForward, type ForwardPath, TRAFGEN, vethPath } from './forward.js';
 import type { Scenario } from './scenario.js';
 import { attachedMode, type Topology } from './topology.js';

@@ -8,7 +8,7 @@
 // generator's own rate is a's eth0 tx_packets over a window of the same length, so one
 // can see when the generator, not the switch, is the limit: on a veth the sender's
 // core also carries the switch-side receive work of the frames it sends.
-import { sleep } from '../src/lab/netns.js';
+import { sleep } from '../test/lab/index.js';
 import type { Scenario } from './scenario.js';
 import type { Topology } from './topology.js';
 

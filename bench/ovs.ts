@@ -3,24 +3,16 @@
 // system service, if any, is neither used nor touched), bridges with
 // datapath_type=netdev, veths added as ordinary ("system") ports, which the netdev
 // datapath drives through AF_PACKET sockets — the same job nodeswitch's afpacket ports do.
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, sleep, type ExecResult } from '../src/lab/netns.js';
+import { run, sleep, type ExecResult } from '../test/lab/index.js';
+import { findOvsSchema } from '../test/lab/requirements.js';
 import { guardAlso, startBackground, type Background } from './proc.js';
 
-const SCHEMA_CANDIDATES = ['/usr/share/openvswitch/vswitch.ovsschema', '/usr/local/share/openvswitch/vswitch.ovsschema'];
-const TOOLS = ['ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl'];
+export { ovsMissing } from '../test/lab/requirements.js';
 
 export const OVS_INSTALL_HINT = 'apt-get install openvswitch-switch';
-
-/** Why OVS cannot run here, or undefined when it can. */
-export function ovsMissing(): string | undefined {
-  const missing = TOOLS.filter((t) => findTool(t) === undefined);
-  if (missing.length > 0) return `${missing.join(', ')} not found`;
-  if (findSchema() === undefined) return 'vswitch.ovsschema not found';
-  return undefined;
-}
 
 export class OvsUserspace {
   private constructor(
@@ -34,7 +26,7 @@ export class OvsUserspace {
   }
 
   static async start(): Promise<OvsUserspace> {
-    const schema = findSchema();
+    const schema = findOvsSchema();
     if (schema === undefined) throw new Error('vswitch.ovsschema not found');
     const dir = mkdtempSync(join(tmpdir(), 'nodeswitch-bench-ovs-'));
     guardAlso(dir, [`rm -rf ${dir}`]);
@@ -134,35 +126,9 @@ function vsctlIn(dir: string, args: readonly string[]): Promise<ExecResult> {
 async function waitForPath(path: string, proc: Background, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (exists(path)) return;
+    if (existsSync(path)) return;
     if (!proc.running()) throw new Error(`${proc.name.split(' ')[0]} exited: ${proc.stderr().trim()}`);
     if (Date.now() > deadline) throw new Error(`${path} did not appear within ${timeoutMs} ms`);
     await sleep(50);
   }
-}
-
-function exists(path: string): boolean {
-  try {
-    accessSync(path, constants.F_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function findSchema(): string | undefined {
-  return SCHEMA_CANDIDATES.find(exists);
-}
-
-/** The path of an executable on PATH (or the sbin dirs), if there is one. */
-export function findTool(name: string): string | undefined {
-  const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin', '/usr/local/sbin']);
-  return dirs.map((d) => join(d, name)).find((p) => {
-    try {
-      accessSync(p, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
 }

@@ -32,15 +32,17 @@
 // ratio is the pipeline's rate against merely reading the same file through the
 // datapath. Linux bridge and OVS have no offline replay: no figures.
 //
-// The traces are made once, deterministically, by the addon's test-only pcap writer
-// into a temp dir, and removed when the process exits.
+// The traces are made once, deterministically, by the tests' pcap writer
+// (test/lab/pcap-files.ts) into a temp dir, and removed when the process exits.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReplayOptions, ReplaySummary } from '../src/pcap/replay.js';
 import { median, type Scenario } from './scenario.js';
 import { attachedMode } from './topology.js';
-import { classifierFlowText, classifierRules, FRAME_LEN, rng, writeTcpFrame } from './workload.js';
+import { classifierFlowText, classifierRules, frameViews, MAC_A, MAC_B, SLOT, writeTcpFrame } from './workload.js';
+import { pcapFile } from '../test/lab/pcap-files.js';
+import { prngU32 } from '../test/lab/prng.js';
 
 const HIT_RECORDS = 1000; // per direction, in the file
 const HIT_REPEAT = 500;
@@ -52,34 +54,14 @@ const CLASSIFIER_RECORDS = 1_000_000;
 const L3_PAIRS = 1000;
 const ONE_FLOW_RECORDS = 1_000_000;
 
-
-const SLOT = 64;
-const MAC_A = Buffer.from('020000000001', 'hex');
-const MAC_B = Buffer.from('020000000002', 'hex');
-
-interface PcapRecord {
-  data: Buffer;
-  tsNs: bigint;
-}
-interface Testing {
-  pcapWrite(path: string, records: PcapRecord[], opts?: { nanosecond?: boolean; snaplen?: number }): number;
-}
-
-
-
-
 type Frame = [dst: Buffer, src: Buffer, sip: number, dip: number, sport: number, dport: number];
 
 /** Writes `n` frames made by `frame(i)` to a pcap file, 1 µs apart. */
-function writeTrace(testing: Testing, path: string, n: number, frame: (i: number) => Frame): void {
+function writeTrace(path: string, n: number, frame: (i: number) => Frame): void {
   const buf = Buffer.alloc(n * SLOT);
-  const records: PcapRecord[] = new Array<PcapRecord>(n);
-  for (let i = 0; i < n; i++) {
-    writeTcpFrame(buf, i * SLOT, ...frame(i));
-    records[i] = { data: buf.subarray(i * SLOT, i * SLOT + FRAME_LEN), tsNs: 1_700_000_000_000_000_000n + BigInt(i) * 1000n };
-  }
-  const written = testing.pcapWrite(path, records);
-  if (written !== n) throw new Error(`pcapWrite wrote ${written} of ${n} records to ${path}`);
+  for (let i = 0; i < n; i++) writeTcpFrame(buf, i * SLOT, ...frame(i));
+  const records = frameViews(buf, n).map((data, i) => ({ data, tsNs: 1_700_000_000_000_000_000n + BigInt(i) * 1000n }));
+  writeFileSync(path, pcapFile(records, { snaplen: 0x40000 }));
 }
 
 
@@ -99,25 +81,22 @@ let traces: Traces | undefined;
 
 async function makeTraces(log: (line: string) => void): Promise<Traces> {
   if (traces) return traces;
-  const { addon } = await import('../src/native.js');
-  const testing = (addon as unknown as { testing?: Testing }).testing;
-  if (typeof testing?.pcapWrite !== 'function') throw new Error('the addon has no testing.pcapWrite');
   const dir = mkdtempSync(join(tmpdir(), 'nodeswitch-bench-replay-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const t0 = performance.now();
   const f = (name: string): string => join(dir, name);
 
   // a = 10.0.0.1, b = 10.0.0.2; HIT_FLOWS source ports.
-  writeTrace(testing, f('hit-1.pcap'), HIT_RECORDS, (i) => [MAC_B, MAC_A, 0x0a000001, 0x0a000002, 10_000 + (i % HIT_FLOWS), 80]);
-  writeTrace(testing, f('hit-2.pcap'), HIT_RECORDS, (i) => [MAC_A, MAC_B, 0x0a000002, 0x0a000001, 80, 10_000 + (i % HIT_FLOWS)]);
+  writeTrace(f('hit-1.pcap'), HIT_RECORDS, (i) => [MAC_B, MAC_A, 0x0a000001, 0x0a000002, 10_000 + (i % HIT_FLOWS), 80]);
+  writeTrace(f('hit-2.pcap'), HIT_RECORDS, (i) => [MAC_A, MAC_B, 0x0a000002, 0x0a000001, 80, 10_000 + (i % HIT_FLOWS)]);
   // Every record its own 5-tuple: the addresses carry i.
-  writeTrace(testing, f('many-1.pcap'), MANY_RECORDS, (i) => [MAC_B, MAC_A, 0x0a000000 | i, 0x0b000000 | i, 1024 + (i % 60_000), 80]);
-  writeTrace(testing, f('many-2.pcap'), MANY_RECORDS, (i) => [MAC_A, MAC_B, 0x0c000000 | i, 0x0d000000 | i, 80, 1024 + (i % 60_000)]);
+  writeTrace(f('many-1.pcap'), MANY_RECORDS, (i) => [MAC_B, MAC_A, 0x0a000000 | i, 0x0b000000 | i, 1024 + (i % 60_000), 80]);
+  writeTrace(f('many-2.pcap'), MANY_RECORDS, (i) => [MAC_A, MAC_B, 0x0c000000 | i, 0x0d000000 | i, 80, 1024 + (i % 60_000)]);
 
   const rules = classifierRules(0x5eed1, CLASSIFIER_RULES, CLASSIFIER_MASKS);
   writeFileSync(f('classifier.flows'), classifierFlowText(rules));
-  const next = rng(0xf10e5);
-  writeTrace(testing, f('classifier-1.pcap'), CLASSIFIER_RECORDS, (i) => {
+  const next = prngU32(0xf10e5);
+  writeTrace(f('classifier-1.pcap'), CLASSIFIER_RECORDS, (i) => {
     const r = rules[i % rules.length]!;
     const host = r.len === 32 ? 0 : next() & (0xffffffff >>> r.len);
     const within = (r.addr | host) >>> 0;
@@ -130,7 +109,7 @@ async function makeTraces(log: (line: string) => void): Promise<Traces> {
   // every record its own source port / destination port pair.
   const l3Rules = classifierRules(0x5eed2, CLASSIFIER_RULES, CLASSIFIER_MASKS, { l4: false });
   writeFileSync(f('classifier-l3.flows'), classifierFlowText(l3Rules));
-  const pick = rng(0xf10e6);
+  const pick = prngU32(0xf10e6);
   const pairs = Array.from({ length: L3_PAIRS }, () => {
     const r = l3Rules[pick() % l3Rules.length]!;
     const host = r.len === 32 ? 0 : pick() & (0xffffffff >>> r.len);
@@ -138,13 +117,13 @@ async function makeTraces(log: (line: string) => void): Promise<Traces> {
     const other = ((172 << 24) | (pick() & 0xffffff)) >>> 0;
     return r.kind === 'src' ? [within, other] : [other, within];
   });
-  writeTrace(testing, f('classifier-l3-1.pcap'), CLASSIFIER_RECORDS, (i) => {
+  writeTrace(f('classifier-l3-1.pcap'), CLASSIFIER_RECORDS, (i) => {
     const [sip, dip] = pairs[i % L3_PAIRS]!;
     const ports = Math.floor(i / L3_PAIRS); // < 1000: with the pair, every record distinct
     return [MAC_B, MAC_A, sip!, dip!, 1024 + (ports % 1000), 2000 + (i % 7)];
   });
-  writeTrace(testing, f('one-1.pcap'), ONE_FLOW_RECORDS, () => [MAC_B, MAC_A, 0x0a000001, 0x0a000002, 10_000, 80]);
-  writeTrace(testing, f('one-2.pcap'), 1, () => [MAC_A, MAC_B, 0x0a000002, 0x0a000001, 80, 10_000]);
+  writeTrace(f('one-1.pcap'), ONE_FLOW_RECORDS, () => [MAC_B, MAC_A, 0x0a000001, 0x0a000002, 10_000, 80]);
+  writeTrace(f('one-2.pcap'), 1, () => [MAC_A, MAC_B, 0x0a000002, 0x0a000001, 80, 10_000]);
   writeFileSync(f('drop.flows'), 'priority=0,actions=drop\n');
   log(`traces written to ${dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 

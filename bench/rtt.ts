@@ -1,6 +1,6 @@
 // rtt: round-trip time of ICMP echo from host a to host b through the switch, 200
 // requests 10 ms apart (an idle path: this is latency, not latency under load).
-import { parsePing } from '../src/lab/netns.js';
+import { parsePing } from '../test/lab/index.js';
 import { median, quantile, type Scenario } from './scenario.js';
 
 const COUNT = 200;

@@ -10,15 +10,18 @@
 // stdout. Benchmarks print, never assert: the exit status is 0 whenever a table was
 // printed. Everything made is torn down at the end, on error, and on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
+import { classifierLookup } from './classifier-lookup.js';
+import { flowModRate } from './flow-mod-rate.js';
+import { flowSetupRate } from './flow-setup-rate.js';
 import { forward } from './forward.js';
 import { forward1500 } from './forward-1500.js';
 import { forwardTap } from './forward-tap.js';
-import { memoryPerMac } from './memory.js';
+import { memoryPerMac } from './memory-per-mac.js';
+import { memoryPerRule } from './memory-per-rule.js';
 import { replayCacheHit, replayClassifier, replayClassifierL3, replayManyFlows } from './replay.js';
-import { classifierLookup, flowModRate, flowSetupRate, memoryPerRule } from './openflow.js';
-import { findTool } from './ovs.js';
 import { guardAlso, killAllSync, killWorkloadsSync, startGuard } from './proc.js';
 import { Results } from './report.js';
+import { findTool } from '../test/lab/requirements.js';
 import { rtt } from './rtt.js';
 import type { Scenario } from './scenario.js';
 import { tcp } from './tcp.js';

@@ -1,7 +1,7 @@
 // tcp: one iperf3 TCP stream from host a to host b for 5 s, offloads left as the
 // kernel sets them on veths (TSO/GSO and checksum offload on), so that large
 // segments and partial checksums cross the switch as they would from a VM.
-import { parseIperf, sleep } from '../src/lab/netns.js';
+import { parseIperf, sleep } from '../test/lab/index.js';
 import type { Scenario } from './scenario.js';
 
 const SECONDS = 5;

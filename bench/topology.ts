@@ -16,10 +16,7 @@
 // The hosts are built once per bench run; each (round, mode) attaches its switch to
 // the same two veths and detaches it afterwards, so every mode sees the same netdevs
 // and the modes can be interleaved round by round against a noisy machine's drift.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Lab, run, waitFor } from '../src/lab/netns.js';
+import { Lab, run, waitFor } from '../test/lab/index.js';
 import { OVS_INSTALL_HINT, OvsUserspace, ovsMissing } from './ovs.js';
 import { runTracked, startBackground, type Background, type Finished } from './proc.js';
 
@@ -148,9 +145,6 @@ class NodeswitchFabric implements Fabric {
   }
 
   static async open(lab: Lab, bare = false): Promise<NodeswitchFabric> {
-    if (!addonPresent()) {
-      throw new Unavailable('native addon build/Release/nodeswitch.node is missing', 'run `npm run build` (node-gyp) first');
-    }
     try {
       return new NodeswitchFabric(await import('../src/switch.js'), lab, bare);
     } catch (err) {
@@ -294,12 +288,3 @@ process.on('exit', () => {
   for (const o of liveOvs) o.removeDirSync();
 });
 
-function addonPresent(): boolean {
-  // dist/bench/topology.js or bench/topology.ts → <repo>/build/Release/nodeswitch.node
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    if (existsSync(join(dir, 'build', 'Release', 'nodeswitch.node'))) return true;
-    dir = dirname(dir);
-  }
-  return false;
-}

@@ -1,53 +1,42 @@
-// Shared by the benchmarks: deterministic randomness, frame builders, rule sets and
-// a GC for memory figures, so every scenario measures the same workloads.
+// Shared by the benchmarks: frames in slabs, rule sets and a GC for memory figures,
+// so every scenario measures the same workloads. Randomness is the tests' seeded
+// PRNG (test/lab/prng.ts), frames are the one frame builder's.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-
-/** Deterministic PRNG (xorshift32), so every run measures the same rules and frames. */
-export function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+import { tcp4 } from '../src/packet/frame-builder.js';
+import { prngU32 } from '../test/lab/prng.js';
 
 export function ipStr(a: number): string {
   return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 }
 
 export const FRAME_LEN = 60; // 64 on the wire with the FCS
+/** Frames are written into one slab of SLOT-byte slots, not a buffer each. */
+export const SLOT = 64;
 
-/**
- * Writes a 60-byte Ethernet/IPv4/TCP frame at `off`: the IPv4 header checksum is
- * right, the TCP one is left 0 (nothing on the path checks it).
- */
+/** The two hosts' MACs: a = 02:00:00:00:00:01, b = 02:00:00:00:00:02. */
+export const MAC_A = Buffer.from('020000000001', 'hex');
+export const MAC_B = Buffer.from('020000000002', 'hex');
+
+/** The first `n` frames of a slab, each FRAME_LEN bytes of its slot. */
+export function frameViews(buf: Buffer, n: number): Buffer[] {
+  const out: Buffer[] = new Array<Buffer>(n);
+  for (let i = 0; i < n; i++) out[i] = buf.subarray(i * SLOT, i * SLOT + FRAME_LEN);
+  return out;
+}
+
+const NO_PAYLOAD = Buffer.alloc(0);
+
+function ipBytes(a: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(a >>> 0, 0);
+  return b;
+}
+
+/** Writes a 60-byte Ethernet/IPv4/TCP ACK without payload at `off` (the one frame builder's). */
 export function writeTcpFrame(buf: Buffer, off: number, dst: Buffer, src: Buffer, sip: number, dip: number, sport: number, dport: number): void {
-  buf.fill(0, off, off + FRAME_LEN);
-  dst.copy(buf, off);
-  src.copy(buf, off + 6);
-  buf.writeUInt16BE(0x0800, off + 12);
-  const ip = off + 14;
-  buf[ip] = 0x45;
-  buf.writeUInt16BE(40, ip + 2);
-  buf[ip + 8] = 64;
-  buf[ip + 9] = 6;
-  buf.writeUInt32BE(sip >>> 0, ip + 12);
-  buf.writeUInt32BE(dip >>> 0, ip + 16);
-  let sum = 0;
-  for (let i = 0; i < 20; i += 2) sum += buf.readUInt16BE(ip + i);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  buf.writeUInt16BE(~sum & 0xffff, ip + 10);
-  const tcp = ip + 20;
-  buf.writeUInt16BE(sport, tcp);
-  buf.writeUInt16BE(dport, tcp + 2);
-  buf[tcp + 12] = 0x50;
-  buf[tcp + 13] = 0x10; // ACK
-  buf.writeUInt16BE(0xffff, tcp + 14);
+  const ip = { src: ipBytes(sip), dst: ipBytes(dip), id: 0 };
+  tcp4({ eth: { dst, src }, ip, l4: { sport, dport, seq: 0, ack: 0, window: 0xffff, payload: NO_PAYLOAD } }).copy(buf, off);
 }
 
 export interface ClassifierRule {
@@ -61,7 +50,7 @@ export interface ClassifierRule {
 /** `total` rules over `masks` distinct masks, total/masks per mask; longer prefixes win. */
 /** With `l4: false` the source-prefix rules match no port (every rule wildcards L4). */
 export function classifierRules(seed: number, total: number, masks: number, opts: { l4?: boolean } = {}): ClassifierRule[] {
-  const next = rng(seed);
+  const next = prngU32(seed);
   const rules: ClassifierRule[] = [];
   const perMask = total / masks;
   for (let k = 0; k < masks; k++) {

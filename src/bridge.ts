@@ -1,6 +1,17 @@
 import { EventEmitter } from 'node:events';
 import { NodeswitchError } from './errors.js';
-import { addon, type NativeCacheConfig, type NativeDatapath, type NativeMegaflow, type NativeOffload, type NativePacketIn, type NativePortEvent, type NativeReplayResult, type NativeTrace } from './native.js';
+import {
+  addon,
+  constants,
+  type NativeCacheConfig,
+  type NativeDatapath,
+  type NativeMegaflow,
+  type NativeOffload,
+  type NativePacketIn,
+  type NativePortEvent,
+  type NativeReplayResult,
+  type NativeTrace,
+} from './native.js';
 import { compileAction } from './ofproto/compile.js';
 import { type FlowEntry, type FlowRemoved, FlowTable, type FlowWithStats } from './ofproto/flow-table.js';
 import { parseActions } from './ofproto/actions.js';
@@ -11,6 +22,7 @@ import type {
   BridgeCreateOptions,
   BridgeOptions,
   BridgeStats,
+  DatapathPollMode,
   FdbEntry,
   PacketIn,
   PortInfo,
@@ -36,8 +48,12 @@ export const DEFAULT_MAC_AGING = 300;
 export const DEFAULT_MAC_TABLE_SIZE = 8192;
 
 export interface TraceResult {
-  /** Tables visited in order; `flow` is undefined on a miss. `depth` > 0 inside resubmit; `inPort` as that lookup saw it. */
-  steps: { table: number; depth: number; inPort: number; flow: FlowEntry | undefined }[];
+  /**
+   * Tables visited in order; `flow` is undefined on a miss. `depth` > 0 inside
+   * resubmit; `inPort` as that lookup saw it. `key` is the flow key the table looked
+   * up (the datapath's FlowKey bytes, after the rewrites of the tables before).
+   */
+  steps: { table: number; depth: number; inPort: number; flow: FlowEntry | undefined; key: Buffer }[];
   /** The datapath ops the packet would run (outputs, rewrites, NORMAL, controller). */
   ops: NativeTrace['ops'];
   tableMiss: boolean;
@@ -86,6 +102,7 @@ export class Bridge extends EventEmitter {
   private readonly pendingOfports = new Set<number>();
   private opts: Required<BridgeOptions>;
   private cacheConfig: NativeCacheConfig = { ...DEFAULT_CACHE_CONFIG };
+  private poll: DatapathPollMode = 'adaptive';
   private closed = false;
   private replayRecords = 0;  // records the pcap ports' inputs hold, all passes
   /** The OpenFlow tables: what dump-flows shows is what the datapath runs. */
@@ -178,7 +195,7 @@ export class Bridge extends EventEmitter {
    * e.g. "output:2" or "normal" or "table", or parsed actions), as if it came in on
    * `inPort` (an ofport; default OFPP_CONTROLLER).
    */
-  async packetOut(data: Buffer, actions: string | Action[], inPort = 0xfffffffd): Promise<void> {
+  async packetOut(data: Buffer, actions: string | Action[], inPort = constants.ofpp.controller): Promise<void> {
     this.checkOpen();
     const list = typeof actions === 'string' ? this.parsePacketOutActions(data, actions) : actions;
     await this.dp.packetOut(data, inPort, list.map(compileAction));
@@ -219,6 +236,7 @@ export class Bridge extends EventEmitter {
         depth: s.depth,
         inPort: s.key.readUInt32LE(inPortAt),
         flow: s.flowId ? byId.get(s.flowId) : undefined,
+        key: s.key,
       })),
       ops: t.ops,
       tableMiss: t.tableMiss,
@@ -277,10 +295,11 @@ export class Bridge extends EventEmitter {
   }
 
   /**
-   * Live: frames processed as if they had arrived on `port` (any port type), e.g.
-   * a trace fed into a running bridge (nodeswitch inject). One burst per 32 frames.
+   * Live traffic from outside the devices: frames processed as if they had arrived
+   * on `port` (any port type), e.g. a trace fed into a running bridge (nodeswitch
+   * inject). One burst per 32 frames. (`inject` is the mem ports' test input.)
    */
-  async injectFrames(port: string, frames: Buffer[]): Promise<void> {
+  async ingest(port: string, frames: Buffer[]): Promise<void> {
     this.checkOpen();
     await this.dp.ingest(this.requirePort(port).ofport, frames);
   }
@@ -323,6 +342,24 @@ export class Bridge extends EventEmitter {
     await this.dp.setBusyPoll(checkInteger(microseconds, 'busy-poll', { min: 0, max: 60_000_000 }));
   }
 
+  /**
+   * How the datapath thread waits for input: 'adaptive' (the default), 'busy' or
+   * 'interrupt' (see DatapathPollMode). Takes effect at the thread's next wait.
+   */
+  async setDatapathPoll(mode: DatapathPollMode): Promise<void> {
+    this.checkOpen();
+    if (!constants.datapathPoll.includes(mode)) {
+      throw new NodeswitchError(`datapath-poll must be one of ${constants.datapathPoll.join(', ')}, got ${String(mode)}`, 'datapath-poll');
+    }
+    await this.dp.setDatapathPoll(mode);
+    this.poll = mode;
+  }
+
+  /** The datapath thread's poll mode (setDatapathPoll). */
+  get datapathPoll(): DatapathPollMode {
+    return this.poll;
+  }
+
   /** Limits on packets sent to the controller: queue length and packets per second. */
   async setUpcallLimits(queue: number, ratePerSecond: number): Promise<void> {
     this.checkOpen();
@@ -356,7 +393,7 @@ export class Bridge extends EventEmitter {
     this.checkOpen();
     checkNetdevName(name, 'port');
     const type: PortType = opts.type ?? 'afpacket';
-    if (type !== 'afpacket' && type !== 'tap' && type !== 'mem' && type !== 'pcap') {
+    if (!constants.portTypes.includes(type)) {
       throw new NodeswitchError(`port type "${String(type)}" is not one of afpacket, tap`, 'type');
     }
     const owner = this.portOwner(name);
@@ -454,22 +491,24 @@ export class Bridge extends EventEmitter {
       megaflowsExpired: s.megaflowsExpired,
       megaflowsRevalidated: s.megaflowsRevalidated,
       megaflowsKept: s.megaflowsKept,
+      poll: { spins: s.pollSpins, sleeps: s.pollSleeps },
     };
   }
 
   /**
-   * mem ports: hand frames to the switch as if they arrived on `port`, optionally
-   * with offload state (partial checksum, GSO) as a TAP would hand them over.
+   * mem ports (tests, benches): frames queued on the port's receive side and polled
+   * like any port's input, optionally with offload state (partial checksum, GSO) as
+   * a TAP would hand them over. Live traffic into a real port is `ingest`.
    */
   async inject(port: string, frames: Buffer[], offload?: NativeOffload): Promise<void> {
     this.checkOpen();
-    await this.dp.inject(this.requireMemPort(port).ofport, frames, offload);
+    await this.dp.injectMem(this.requireMemPort(port).ofport, frames, offload);
   }
 
   /** mem ports: the frames the switch sent out of `port` since the last call. */
   async drain(port: string): Promise<Buffer[]> {
     this.checkOpen();
-    return this.dp.drain(this.requireMemPort(port).ofport);
+    return this.dp.drainMem(this.requireMemPort(port).ofport);
   }
 
   async close(): Promise<void> {
@@ -486,7 +525,7 @@ export class Bridge extends EventEmitter {
       if (e.type === 'packetIn') {
         const pkt: PacketIn = {
           inPort: e.inPort,
-          reason: e.reason === 0 ? 'no_match' : e.reason === 2 ? 'invalid_ttl' : 'action',
+          reason: constants.packetInReasons[e.reason] ?? 'action',
           tableId: e.tableId,
           cookie: e.cookie,
           totalLen: e.totalLen,

@@ -1,11 +1,59 @@
 // The one place that loads the C++ addon and types its surface. Everything else
 // imports from here; this is the only loosely typed file.
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
+// ---- names and numbers shared with C++ -------------------------------------------
+// The values come only from addon.constants (native/addon/constants_js.cc builds it
+// from the C++ definitions); the unions below type them, and
+// test/native/constants.test.ts fails when a union and the C++ list drift apart.
+
+/** native/port/port_type.h NS_PORT_TYPES. */
 export type NativePortType = 'afpacket' | 'tap' | 'mem' | 'pcap';
+/** native/dp/poll_mode.h NS_POLL_MODES: how the datapath thread waits for input. */
+export type NativeDatapathPollMode = 'adaptive' | 'busy' | 'interrupt';
+/** native/dp/of_action.h NS_PACKET_IN_REASONS, by reason code. */
+export type NativePacketInReason = 'no_match' | 'action' | 'invalid_ttl';
+/** native/dp/of_action.h NS_OP_CODES. */
+export type NativeOpName =
+  | 'output' | 'inPort' | 'normal' | 'flood' | 'all' | 'local' | 'controller'
+  | 'setEthSrc' | 'setEthDst' | 'setVlanVid' | 'setVlanPcp' | 'pushVlan' | 'popVlan'
+  | 'setIpv4Src' | 'setIpv4Dst' | 'setIpv6Src' | 'setIpv6Dst' | 'setIpDscp' | 'setIpEcn' | 'setIpTtl' | 'decTtl'
+  | 'setTpSrc' | 'setTpDst' | 'setInPort' | 'setMetadata' | 'resubmit';
+/** native/dp/of_action.h NS_OFPP: the reserved OpenFlow port numbers. */
+export type NativeReservedPort = 'max' | 'inPort' | 'table' | 'normal' | 'flood' | 'all' | 'controller' | 'local' | 'any';
+/** native/core/counters.h NS_PORT_COUNTERS, in struct order. */
+export type NativePortCounterName =
+  | 'rxPackets' | 'rxBytes' | 'rxDropped' | 'rxErrors' | 'txPackets' | 'txBytes' | 'txDropped' | 'txErrors' | 'linkDowns';
+/** native/core/counters.h NS_BRIDGE_COUNTERS, in struct order. */
+export type NativeBridgeCounterName =
+  | 'lookups' | 'hits' | 'learned' | 'moved' | 'flooded' | 'evicted' | 'aged'
+  | 'dropRunt' | 'dropBadSrc' | 'dropSamePort' | 'dropPortDown' | 'dropNoPort' | 'parseErrors' | 'tableMiss' | 'invalidTtl'
+  | 'upcalls' | 'upcallDrops' | 'pollSpins' | 'pollSleeps';
+/** native/core/counters.h NS_CACHE_COUNTERS, in struct order. */
+export type NativeCacheCounterName =
+  | 'cacheHits' | 'cacheMisses' | 'megaflowHits' | 'megaflowMisses' | 'translations'
+  | 'megaflowsAdded' | 'megaflowsExpired' | 'megaflowsRevalidated' | 'megaflowsKept' | 'megaflows' | 'megaflowMasks';
+
+export interface NativeConstants {
+  /** Frames per receive burst and per output queue flush. */
+  burst: number;
+  /** The largest frame the datapath takes (a 64 KB GSO super-frame and its headers). */
+  maxFrame: number;
+  /** sizeof(FlowKey): the length of every raw key and mask. */
+  flowKeySize: number;
+  /** The highest ofport a switch port may have (OpenFlow reserves 0xff00 and up). */
+  maxOfport: number;
+  /** resubmit's table for "the table this resubmit runs in". */
+  resubmitCurrentTable: number;
+  /** OpenFlow 1.3's reserved port numbers (OFPP_*), 32-bit. */
+  ofpp: Record<NativeReservedPort, number>;
+  op: Record<NativeOpName, number>;
+  /** Index = the OpenFlow reason code a packet-in carries. */
+  packetInReasons: readonly NativePacketInReason[];
+  portTypes: readonly NativePortType[];
+  datapathPoll: readonly NativeDatapathPollMode[];
+  counters: { port: readonly NativePortCounterName[]; bridge: readonly NativeBridgeCounterName[]; cache: readonly NativeCacheCounterName[] };
+}
 
 /** Where a tap port's device came from: made now, there already, or found in another network namespace. */
 export type TapOrigin = 'created' | 'attached' | 'attached in another network namespace';
@@ -29,51 +77,16 @@ export interface NativeReplayResult {
   oversize: number;
 }
 
-export interface NativePortStats {
+/** One port's state and its counters (every NS_PORT_COUNTERS field). */
+export interface NativePortStats extends Record<NativePortCounterName, number> {
   ofport: number;
   up: boolean;
   ifindex: number;
-  rxPackets: number;
-  rxBytes: number;
-  rxDropped: number;
-  rxErrors: number;
-  txPackets: number;
-  txBytes: number;
-  txDropped: number;
-  txErrors: number;
-  linkDowns: number;
 }
 
-export interface NativeBridgeStats {
-  lookups: number;
-  hits: number;
-  learned: number;
-  moved: number;
-  flooded: number;
-  evicted: number;
-  aged: number;
+/** The bridge's counters (every NS_BRIDGE_COUNTERS and NS_CACHE_COUNTERS field) and MAC table size. */
+export interface NativeBridgeStats extends Record<NativeBridgeCounterName | NativeCacheCounterName, number> {
   macEntries: number;
-  dropRunt: number;
-  dropBadSrc: number;
-  dropSamePort: number;
-  dropPortDown: number;
-  dropNoPort: number;
-  parseErrors: number;
-  tableMiss: number;
-  invalidTtl: number;
-  upcalls: number;
-  upcallDrops: number;
-  cacheHits: number;
-  cacheMisses: number;
-  megaflowHits: number;
-  megaflowMisses: number;
-  translations: number;
-  megaflows: number;
-  megaflowMasks: number;
-  megaflowsAdded: number;
-  megaflowsExpired: number;
-  megaflowsRevalidated: number;
-  megaflowsKept: number;
 }
 
 /** One megaflow: the cached translation of every packet whose key, under mask, is key. */
@@ -148,12 +161,13 @@ export interface NativeDatapath {
   portStats(): Promise<NativePortStats[]>;
   stats(): Promise<NativeBridgeStats>;
   /**
-   * mem ports only: frames that arrive on `ofport`, in bursts of 32, all carrying
-   * `offload` (a partial checksum, a GSO super-frame) when given, as from a TAP.
+   * mem ports only (tests, benches): frames that arrive on `ofport`'s receive
+   * queue, polled in bursts of 32, all carrying `offload` (a partial checksum, a GSO
+   * super-frame) when given, as from a TAP. Not `ingest`.
    */
-  inject(ofport: number, frames: Buffer[], offload?: NativeOffload): Promise<void>;
+  injectMem(ofport: number, frames: Buffer[], offload?: NativeOffload): Promise<void>;
   /** mem ports only: the frames the switch sent out of `ofport` since the last drain. */
-  drain(ofport: number): Promise<Buffer[]>;
+  drainMem(ofport: number): Promise<Buffer[]>;
   close(): Promise<void>;
   /** All or nothing. */
   installFlows(flows: NativeFlow[]): Promise<void>;
@@ -170,9 +184,15 @@ export interface NativeDatapath {
   replayProgress(): number;
   /** Benchmarks only: forward every frame to every other port, no parse, no lookup. */
   setBareForward(on: boolean): Promise<void>;
-  /** How long the datapath thread keeps polling after the last packet before it sleeps. */
+  /** How long the datapath thread keeps polling after the last packet before it sleeps (adaptive mode's base window). */
   setBusyPoll(microseconds: number): Promise<void>;
-  /** Frames processed as if they arrived on `ofport` (any port type). */
+  /** How the datapath thread waits for input (native/dp/poll_mode.h). */
+  setDatapathPoll(mode: NativeDatapathPollMode): Promise<void>;
+  /**
+   * Live traffic from a trace (nodeswitch inject): frames run through the burst
+   * path as if they had arrived on `ofport`, whatever its type; the port's driver
+   * never sees them.
+   */
   ingest(ofport: number, frames: Buffer[]): Promise<void>;
   /** Writes what the port receives/sends to a pcap file; count 0 = until stopCapture. */
   startCapture(ofport: number, path: string, direction: 'in' | 'out' | 'both', count: number): Promise<void>;
@@ -235,10 +255,21 @@ export interface NativeNormalTrace {
 
 export interface NativeTrace {
   steps: { table: number; depth: number; flowId: number; key: Buffer }[];
+  /** Controller ops also carry their packet-in reason code and table. */
   ops: (NativeAction & { reason?: number; table?: number; normal?: NativeNormalTrace })[];
   tableMiss: boolean;
   /** The megaflow the packet would create (key already masked); installed: one like it is cached now. */
   megaflow: { key: Buffer; mask: Buffer; installed: boolean };
+}
+
+/** A pcap/pcapng trace as the native reader reads it (inject; tests). */
+export interface NativePcapTrace {
+  format: 'pcap' | 'pcapng';
+  count: number;
+  /** Records whose capture was cut short (caplen < len). */
+  truncated: number;
+  interfaces: number;
+  records: { caplen: number; len: number; tsNs: bigint; interface: number; data: Buffer }[];
 }
 
 interface NativeAddon {
@@ -249,22 +280,23 @@ interface NativeAddon {
   ) => NativeDatapath;
   parseFrame(frame: Buffer): NativeFlowKey | null;
   /** Reads a whole pcap/pcapng trace, validated first (errors name the byte offset). */
-  readPcap(path: string): { records: { caplen: number; len: number; tsNs: bigint; interface: number; data: Buffer }[] };
+  readPcap(path: string): NativePcapTrace;
   /** FlowKey field → [byte offset, size]; numbers in it are host (little-endian) order. */
   flowKeyLayout: Record<string, [number, number]>;
-  constants: { burst: number; maxFrame: number; flowKeySize: number; op: Record<string, number> };
+  constants: NativeConstants;
 }
 
-function locateAddon(): string {
-  // Works from src/ (vitest) and from dist/src/ (compiled).
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    const candidate = join(dir, 'build', 'Release', 'nodeswitch.node');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
+function loadAddon(): NativeAddon {
+  try {
+    return createRequire(import.meta.url)('#binding') as NativeAddon;
+  } catch (err) {
+    throw new Error(`nodeswitch native addon not built or not loadable: run \`npm run build\` (${(err as Error).message.trim()})`, { cause: err });
   }
-  throw new Error('nodeswitch native addon not built: run `npm run build` (build/Release/nodeswitch.node is missing)');
 }
 
-const require = createRequire(import.meta.url);
-export const addon: NativeAddon = require(locateAddon()) as NativeAddon;
+export const addon: NativeAddon = loadAddon();
+
+/** Every number and name shared with C++ (see NativeConstants). */
+export const constants: NativeConstants = addon.constants;
+/** The highest ofport a switch port may have. */
+export const MAX_OFPORT = constants.maxOfport;

@@ -1,6 +1,16 @@
 // Public shapes of the switch's API (import { Switch } from 'nodeswitch').
+import type { NativeDatapathPollMode, NativePacketInReason, NativePortCounterName, NativePortType } from './native.js';
 
-export type PortType = 'afpacket' | 'tap' | 'mem' | 'pcap';
+export type PortType = NativePortType;
+
+/**
+ * How a bridge's datapath thread waits for input. adaptive (the default): keep
+ * polling for a short window after traffic, longer while request/response traffic
+ * is seen, sleep when idle. busy: never sleep (lowest latency, a core's worth of
+ * CPU). interrupt: sleep as soon as there is nothing to do (least CPU, a wakeup per
+ * arrival).
+ */
+export type DatapathPollMode = NativeDatapathPollMode;
 
 export interface BridgeOptions {
   /** Seconds a learned MAC stays without being seen again (default 300). */
@@ -18,7 +28,7 @@ export interface BridgeCreateOptions extends BridgeOptions {
 export interface PacketIn {
   /** OpenFlow port it came in on. */
   inPort: number;
-  reason: 'no_match' | 'action' | 'invalid_ttl';
+  reason: NativePacketInReason;
   tableId: number;
   cookie: bigint;
   /** The frame's full length; `data` may be cut to the action's max_len. */
@@ -60,22 +70,17 @@ export interface AddedPort extends PortInfo {
   tapOrigin?: 'created' | 'attached' | 'attached in another network namespace';
 }
 
-export interface PortStats {
+/**
+ * A port and its counters: rxPackets, rxBytes, rxDropped, rxErrors, txPackets,
+ * txBytes, txDropped, txErrors and linkDowns (times the port's netdev went down or
+ * away under the switch) — native/core/counters.h has what each one counts.
+ */
+export interface PortStats extends Record<NativePortCounterName, number> {
   name: string;
   ofport: number;
   type: PortType;
   up: boolean;
   ifindex: number;
-  rxPackets: number;
-  rxBytes: number;
-  rxDropped: number;
-  rxErrors: number;
-  txPackets: number;
-  txBytes: number;
-  txDropped: number;
-  txErrors: number;
-  /** Times the port's netdev went away under the switch. */
-  linkDowns: number;
 }
 
 export interface FdbEntry {
@@ -126,4 +131,6 @@ export interface BridgeStats {
   /** Megaflows dropped because a table change could affect them, and those a change left. */
   megaflowsRevalidated: number;
   megaflowsKept: number;
+  /** How the datapath thread waited: idle rounds it polled on, and times it went to sleep. */
+  poll: { spins: number; sleeps: number };
 }

@@ -1,5 +1,7 @@
 #include "addon/datapath_js.h"
 
+#include "addon/counters_js.h"
+#include "addon/flow_key_js.h"
 #include "addon/js_args.h"
 
 #include "addon/flow_js.h"
@@ -9,7 +11,6 @@
 #include <string>
 
 namespace nodeswitch {
-
 
 Napi::Function DatapathJs::Define(Napi::Env env) {
   return DefineClass(env, "Datapath",
@@ -21,8 +22,8 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("fdbFlush", &DatapathJs::JsFdbFlush),
                          InstanceMethod("portStats", &DatapathJs::JsPortStats),
                          InstanceMethod("stats", &DatapathJs::JsStats),
-                         InstanceMethod("inject", &DatapathJs::JsInject),
-                         InstanceMethod("drain", &DatapathJs::JsDrain),
+                         InstanceMethod("injectMem", &DatapathJs::JsInjectMem),
+                         InstanceMethod("drainMem", &DatapathJs::JsDrainMem),
                          InstanceMethod("close", &DatapathJs::JsClose),
                          InstanceMethod("installFlows", &DatapathJs::JsInstallFlows),
                          InstanceMethod("removeFlows", &DatapathJs::JsRemoveFlows),
@@ -35,6 +36,7 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("ingest", &DatapathJs::JsIngest),
                          InstanceMethod("setBareForward", &DatapathJs::JsSetBareForward),
                          InstanceMethod("setBusyPoll", &DatapathJs::JsSetBusyPoll),
+                         InstanceMethod("setDatapathPoll", &DatapathJs::JsSetDatapathPoll),
                          InstanceMethod("startCapture", &DatapathJs::JsStartCapture),
                          InstanceMethod("stopCapture", &DatapathJs::JsStopCapture),
                          InstanceMethod("replayProgress", &DatapathJs::JsReplayProgress),
@@ -160,17 +162,14 @@ Napi::Value DatapathJs::JsAddPort(const Napi::CallbackInfo& info) {
   CheckOpen(env);
   if (!info[0].IsObject()) throw Napi::TypeError::New(env, "addPort({name, type, ofport})");
   Napi::Object spec = info[0].As<Napi::Object>();
-  if (!spec.Get("name").IsString() || !spec.Get("type").IsString()) throw Napi::TypeError::New(env, "port name and type must be strings");
+  if (!spec.Get("name").IsString() || !spec.Get("type").IsString())
+    throw Napi::TypeError::New(env, "port name and type must be strings");
   std::string name = spec.Get("name").As<Napi::String>();
   std::string type_text = spec.Get("type").As<Napi::String>();
-  uint16_t ofport = uint16_t(get_u32(spec, "ofport", 1, 0xfeff));
+  uint16_t ofport = uint16_t(get_u32(spec, "ofport", 1, kMaxOfport));
   bool allow_missing = spec.Get("allowMissing").ToBoolean();
   PortType type;
-  if (type_text == "afpacket") type = PortType::kAfPacket;
-  else if (type_text == "tap") type = PortType::kTap;
-  else if (type_text == "mem") type = PortType::kMem;
-  else if (type_text == "pcap") type = PortType::kPcap;
-  else throw Napi::TypeError::New(env, "unknown port type " + type_text);
+  if (!enum_from_name(kPortTypeNames, type_text, &type)) throw Napi::TypeError::New(env, "unknown port type " + type_text);
   if (type == PortType::kPcap) {
     // {in?: path, out?: path, repeat?: N, nanosecond?: bool}
     Napi::Value pv = spec.Get("pcap");
@@ -289,20 +288,11 @@ Napi::Value DatapathJs::JsPortStats(const Napi::CallbackInfo& info) {
     return [ports](Napi::Env env) -> Napi::Value {
       Napi::Array arr = Napi::Array::New(env, ports.size());
       for (size_t i = 0; i < ports.size(); i++) {
-        const PortCounters& c = ports[i].counters;
         Napi::Object o = Napi::Object::New(env);
         o.Set("ofport", ports[i].ofport);
         o.Set("up", ports[i].up);
         o.Set("ifindex", ports[i].ifindex);
-        o.Set("rxPackets", double(c.rx_packets));
-        o.Set("rxBytes", double(c.rx_bytes));
-        o.Set("rxDropped", double(c.rx_dropped));
-        o.Set("rxErrors", double(c.rx_errors));
-        o.Set("txPackets", double(c.tx_packets));
-        o.Set("txBytes", double(c.tx_bytes));
-        o.Set("txDropped", double(c.tx_dropped));
-        o.Set("txErrors", double(c.tx_errors));
-        o.Set("linkDowns", double(c.link_downs));
+        set_port_counters(o, ports[i].counters);
         arr.Set(i, o);
       }
       return arr;
@@ -317,52 +307,27 @@ Napi::Value DatapathJs::JsStats(const Napi::CallbackInfo& info) {
   cmd->apply = [](Datapath& dp) -> JsValueBuilder {
     BridgeCounters c = dp.bridge_stats();
     uint32_t entries = dp.mac_entries();
-    PipelineStats cache = dp.pipeline_stats();
+    CacheCounters cache = dp.pipeline_stats();
     return [c, entries, cache](Napi::Env env) -> Napi::Value {
       Napi::Object o = Napi::Object::New(env);
-      o.Set("lookups", double(c.lookups));
-      o.Set("hits", double(c.hits));
-      o.Set("learned", double(c.learned));
-      o.Set("moved", double(c.moved));
-      o.Set("flooded", double(c.flooded));
-      o.Set("evicted", double(c.evicted));
-      o.Set("aged", double(c.aged));
+      set_bridge_counters(o, c);
+      set_cache_counters(o, cache);
       o.Set("macEntries", entries);
-      o.Set("dropRunt", double(c.drop_runt));
-      o.Set("dropBadSrc", double(c.drop_bad_src));
-      o.Set("dropSamePort", double(c.drop_same_port));
-      o.Set("dropPortDown", double(c.drop_port_down));
-      o.Set("dropNoPort", double(c.drop_no_port));
-      o.Set("parseErrors", double(c.parse_errors));
-      o.Set("tableMiss", double(c.table_miss));
-      o.Set("invalidTtl", double(c.invalid_ttl));
-      o.Set("upcalls", double(c.upcalls));
-      o.Set("upcallDrops", double(c.upcall_drops));
-      o.Set("cacheHits", double(cache.exact_hits));
-      o.Set("cacheMisses", double(cache.exact_misses));
-      o.Set("megaflowHits", double(cache.megaflow_hits));
-      o.Set("megaflowMisses", double(cache.megaflow_misses));
-      o.Set("translations", double(cache.translations));
-      o.Set("megaflows", double(cache.megaflows));
-      o.Set("megaflowMasks", double(cache.megaflow_masks));
-      o.Set("megaflowsAdded", double(cache.megaflows_added));
-      o.Set("megaflowsExpired", double(cache.megaflows_expired));
-      o.Set("megaflowsRevalidated", double(cache.megaflows_revalidated));
-      o.Set("megaflowsKept", double(cache.megaflows_kept));
       return o;
     };
   };
   return Post(info.Env(), std::move(cmd));
 }
 
-// inject(ofport, Buffer[], offload?): frames arrive on a mem port, all with the
-// same offload state {gsoType, gsoSize, csumStart, csumOffset} when given, as a
-// TAP would hand them over; resolves once they are forwarded.
-Napi::Value DatapathJs::JsInject(const Napi::CallbackInfo& info) {
+// injectMem(ofport, Buffer[], offload?): frames arrive on a mem port (tests,
+// benches), all with the same offload state {gsoType, gsoSize, csumStart,
+// csumOffset} when given, as a TAP would hand them over; resolves once they are
+// forwarded. Not ingest (datapath_tools_js.cc), which feeds live traffic to any port.
+Napi::Value DatapathJs::JsInjectMem(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
   uint16_t ofport = get_ofport(info, 0);
-  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "inject(ofport, frames[], offload?)");
+  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "injectMem(ofport, frames[], offload?)");
   VnetHdr vnet{};
   if (info[2].IsObject()) {
     Napi::Object o = info[2].As<Napi::Object>();
@@ -384,18 +349,18 @@ Napi::Value DatapathJs::JsInject(const Napi::CallbackInfo& info) {
   auto cmd = std::make_unique<Command>();
   auto shared = std::make_shared<std::vector<MemPort::InFrame>>(std::move(frames));
   cmd->apply = [ofport, shared](Datapath& dp) -> JsValueBuilder {
-    dp.inject(ofport, std::move(*shared));
+    dp.inject_mem(ofport, std::move(*shared));
     return undefined_result();
   };
   return Post(env, std::move(cmd));
 }
 
-Napi::Value DatapathJs::JsDrain(const Napi::CallbackInfo& info) {
+Napi::Value DatapathJs::JsDrainMem(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
   uint16_t ofport = get_ofport(info, 0);
   auto cmd = std::make_unique<Command>();
   cmd->apply = [ofport](Datapath& dp) -> JsValueBuilder {
-    auto frames = std::make_shared<std::vector<std::vector<uint8_t>>>(dp.drain(ofport));
+    auto frames = std::make_shared<std::vector<std::vector<uint8_t>>>(dp.drain_mem(ofport));
     return [frames](Napi::Env env) -> Napi::Value {
       Napi::Array arr = Napi::Array::New(env, frames->size());
       for (size_t i = 0; i < frames->size(); i++) {

@@ -25,8 +25,8 @@ class DatapathJs : public Napi::ObjectWrap<DatapathJs> {
   Napi::Value JsFdbFlush(const Napi::CallbackInfo& info);
   Napi::Value JsPortStats(const Napi::CallbackInfo& info);
   Napi::Value JsStats(const Napi::CallbackInfo& info);
-  Napi::Value JsInject(const Napi::CallbackInfo& info);
-  Napi::Value JsDrain(const Napi::CallbackInfo& info);
+  Napi::Value JsInjectMem(const Napi::CallbackInfo& info);
+  Napi::Value JsDrainMem(const Napi::CallbackInfo& info);
   Napi::Value JsClose(const Napi::CallbackInfo& info);
   Napi::Value JsInstallFlows(const Napi::CallbackInfo& info);
   Napi::Value JsRemoveFlows(const Napi::CallbackInfo& info);
@@ -39,6 +39,7 @@ class DatapathJs : public Napi::ObjectWrap<DatapathJs> {
   Napi::Value JsIngest(const Napi::CallbackInfo& info);
   Napi::Value JsSetBareForward(const Napi::CallbackInfo& info);
   Napi::Value JsSetBusyPoll(const Napi::CallbackInfo& info);
+  Napi::Value JsSetDatapathPoll(const Napi::CallbackInfo& info);
   Napi::Value JsStartCapture(const Napi::CallbackInfo& info);
   Napi::Value JsStopCapture(const Napi::CallbackInfo& info);
   Napi::Value JsReplayProgress(const Napi::CallbackInfo& info);

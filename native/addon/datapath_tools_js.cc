@@ -1,11 +1,13 @@
-// DatapathJs methods for flows, packet-out, trace and the tools (replay, inject,
-// capture, bare forwarding): glue like the rest, split from datapath_js.cc by size.
+// DatapathJs methods for flows, packet-out, trace and the tools (replay, ingest,
+// capture, bare forwarding, polling): glue like the rest, split from datapath_js.cc
+// by size.
 #include <memory>
 #include <string>
 
 #include "addon/datapath_js.h"
 #include "addon/flow_js.h"
 #include "addon/js_args.h"
+#include "core/clock.h"
 #include "parse/flow_key.h"
 
 namespace nodeswitch {
@@ -85,7 +87,7 @@ Napi::Value DatapathJs::JsFlowStats(const Napi::CallbackInfo& info) {
   auto cmd = std::make_unique<Command>();
   cmd->apply = [](Datapath& dp) -> JsValueBuilder {
     auto stats = std::make_shared<std::vector<FlowStatsSnapshot>>(dp.flow_stats());
-    uint64_t now = Datapath::now_ms();
+    uint64_t now = now_ms();
     return [stats, now](Napi::Env env) -> Napi::Value {
       Napi::Array arr = Napi::Array::New(env, stats->size());
       for (size_t i = 0; i < stats->size(); i++) {
@@ -130,57 +132,45 @@ Napi::Value DatapathJs::JsTrace(const Napi::CallbackInfo& info) {
   uint32_t in_port = info[1].As<Napi::Number>().Uint32Value();
   auto cmd = std::make_unique<Command>();
   cmd->apply = [frame = std::move(frame), in_port](Datapath& dp) -> JsValueBuilder {
-    FlowKey key;
-    if (parse_flow_key(frame.data(), uint32_t(frame.size()), &key) == ParseStatus::kRunt) {
-      throw std::runtime_error("the traced frame is shorter than an Ethernet header");
-    }
-    key.in_port = in_port;
-    auto steps = std::make_shared<std::vector<TraceStep>>();
-    FlowKey mask;
-    Program prog = dp.trace(key, steps.get(), &mask);
-    auto ops = std::make_shared<std::vector<OfAction>>(prog.ops, prog.ops + prog.n_ops);
-    auto normal = std::make_shared<std::vector<Datapath::NormalTrace>>();
-    for (const OfAction& op : *ops) normal->push_back(op.code == OpCode::kNormal ? dp.trace_normal(op) : Datapath::NormalTrace{});
-    bool miss = prog.table_miss;
-    const Megaflow* existing = dp.pipeline().find_megaflow(key);
-    bool installed = existing != nullptr;
-    return [steps, ops, normal, miss, key, mask, installed](Napi::Env env) -> Napi::Value {
+    auto t = std::make_shared<TraceResult>(dp.trace_frame(frame, in_port));
+    return [t](Napi::Env env) -> Napi::Value {
       Napi::Object o = Napi::Object::New(env);
-      Napi::Array st = Napi::Array::New(env, steps->size());
-      for (size_t i = 0; i < steps->size(); i++) {
+      Napi::Array st = Napi::Array::New(env, t->steps.size());
+      for (size_t i = 0; i < t->steps.size(); i++) {
+        const TraceStep& step = t->steps[i];
         Napi::Object s = Napi::Object::New(env);
-        s.Set("table", (*steps)[i].table);
-        s.Set("depth", (*steps)[i].depth);
-        s.Set("flowId", (*steps)[i].flow_id);
-        s.Set("key", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&(*steps)[i].key), sizeof(FlowKey)));
+        s.Set("table", step.table);
+        s.Set("depth", step.depth);
+        s.Set("flowId", step.flow_id);
+        s.Set("key", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&step.key), sizeof(FlowKey)));
         st.Set(i, s);
       }
       o.Set("steps", st);
-      Napi::Array a = Napi::Array::New(env, ops->size());
-      for (size_t i = 0; i < ops->size(); i++) {
-        Napi::Value op = action_to_js(env, (*ops)[i]);
-        if ((*ops)[i].code == OpCode::kNormal) {
+      Napi::Array a = Napi::Array::New(env, t->ops.size());
+      for (size_t i = 0; i < t->ops.size(); i++) {
+        Napi::Value op = action_to_js(env, t->ops[i]);
+        if (t->ops[i].code == OpCode::kNormal) {
           // NORMAL's decision, read-only: kind 0 drop / 1 unicast / 2 flood; why as NormalWhy.
-          const Datapath::NormalTrace& t = (*normal)[i];
+          const NormalTrace& n = t->normal[i];
           Napi::Object d = Napi::Object::New(env);
-          d.Set("kind", uint32_t(t.preview.decision.kind));
-          d.Set("why", uint32_t(t.preview.why));
-          d.Set("ofport", uint32_t(t.ofport));
+          d.Set("kind", uint32_t(n.preview.decision.kind));
+          d.Set("why", uint32_t(n.preview.why));
+          d.Set("ofport", uint32_t(n.ofport));
           op.As<Napi::Object>().Set("normal", d);
         }
         a.Set(i, op);
       }
       o.Set("ops", a);
-      o.Set("tableMiss", miss);
-      // The megaflow this packet creates (or hits, if `installed`).
-      Napi::Object mf = Napi::Object::New(env);
-      FlowKey masked = key;
+      o.Set("tableMiss", t->table_miss);
+      // The megaflow this packet makes (or hits, if `installed`): its key masked.
+      FlowKey masked = t->key;
       auto* kb = reinterpret_cast<uint8_t*>(&masked);
-      const auto* mb = reinterpret_cast<const uint8_t*>(&mask);
+      const auto* mb = reinterpret_cast<const uint8_t*>(&t->megaflow_mask);
       for (size_t i = 0; i < sizeof masked; i++) kb[i] &= mb[i];
-      mf.Set("key", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&masked), sizeof masked));
-      mf.Set("mask", Napi::Buffer<uint8_t>::Copy(env, mb, sizeof mask));
-      mf.Set("installed", installed);
+      Napi::Object mf = Napi::Object::New(env);
+      mf.Set("key", Napi::Buffer<uint8_t>::Copy(env, kb, sizeof masked));
+      mf.Set("mask", Napi::Buffer<uint8_t>::Copy(env, mb, sizeof masked));
+      mf.Set("installed", t->megaflow_installed);
       o.Set("megaflow", mf);
       return o;
     };
@@ -228,7 +218,8 @@ Napi::Value DatapathJs::JsReplayProgress(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(datapath_->replay_progress()));
 }
 
-// ingest(ofport, Buffer[]): frames processed as if they arrived on the port.
+// ingest(ofport, Buffer[]): live traffic from a trace (nodeswitch inject), processed
+// as if it arrived on the port, whatever its type.
 Napi::Value DatapathJs::JsIngest(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
@@ -306,6 +297,22 @@ Napi::Value DatapathJs::JsSetBusyPoll(const Napi::CallbackInfo& info) {
   auto cmd = std::make_unique<Command>();
   cmd->apply = [ns](Datapath& dp) -> JsValueBuilder {
     dp.set_busy_poll(ns);
+    return undefined_result();
+  };
+  return Post(env, std::move(cmd));
+}
+
+// setDatapathPoll('adaptive'|'busy'|'interrupt'): how the thread waits (dp/poll_mode.h).
+Napi::Value DatapathJs::JsSetDatapathPoll(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  PollMode mode;
+  if (!info[0].IsString() || !enum_from_name(kPollModeNames, info[0].As<Napi::String>().Utf8Value(), &mode)) {
+    throw Napi::TypeError::New(env, "setDatapathPoll(mode): mode must be adaptive, busy or interrupt");
+  }
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [mode](Datapath& dp) -> JsValueBuilder {
+    dp.set_poll_mode(mode);
     return undefined_result();
   };
   return Post(env, std::move(cmd));

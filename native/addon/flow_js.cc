@@ -20,7 +20,8 @@ uint32_t get_u32(Napi::Env env, Napi::Value v, const char* what) {
   if (v.IsUndefined()) return 0;
   if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + " must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0 && d <= 4294967295.0) || d != double(uint32_t(d))) throw Napi::RangeError::New(env, std::string(what) + " out of range");
+  if (!(d >= 0 && d <= 4294967295.0) || d != double(uint32_t(d)))
+    throw Napi::RangeError::New(env, std::string(what) + " out of range");
   return uint32_t(d);
 }
 
@@ -105,42 +106,9 @@ Napi::Value action_to_js(Napi::Env env, const OfAction& a) {
   o.Set("u64", Napi::BigInt::New(env, a.u64));
   o.Set("bytes", Napi::Buffer<uint8_t>::Copy(env, a.bytes, sizeof a.bytes));
   if (a.code == OpCode::kController) {
-    o.Set("reason", a.pad_[0]);
-    o.Set("table", a.pad_[1]);
+    o.Set("reason", a.reason);
+    o.Set("table", a.table);
   }
-  return o;
-}
-
-Napi::Object op_codes_to_js(Napi::Env env) {
-  Napi::Object o = Napi::Object::New(env);
-#define NS_OP(name, code) o.Set(name, uint32_t(OpCode::code))
-  NS_OP("output", kOutput);
-  NS_OP("inPort", kInPort);
-  NS_OP("normal", kNormal);
-  NS_OP("flood", kFlood);
-  NS_OP("all", kAll);
-  NS_OP("local", kLocal);
-  NS_OP("controller", kController);
-  NS_OP("setEthSrc", kSetEthSrc);
-  NS_OP("setEthDst", kSetEthDst);
-  NS_OP("setVlanVid", kSetVlanVid);
-  NS_OP("setVlanPcp", kSetVlanPcp);
-  NS_OP("pushVlan", kPushVlan);
-  NS_OP("popVlan", kPopVlan);
-  NS_OP("setIpv4Src", kSetIpv4Src);
-  NS_OP("setIpv4Dst", kSetIpv4Dst);
-  NS_OP("setIpv6Src", kSetIpv6Src);
-  NS_OP("setIpv6Dst", kSetIpv6Dst);
-  NS_OP("setIpDscp", kSetIpDscp);
-  NS_OP("setIpEcn", kSetIpEcn);
-  NS_OP("setIpTtl", kSetIpTtl);
-  NS_OP("decTtl", kDecTtl);
-  NS_OP("setTpSrc", kSetTpSrc);
-  NS_OP("setTpDst", kSetTpDst);
-  NS_OP("setInPort", kSetInPort);
-  NS_OP("setMetadata", kSetMetadata);
-  NS_OP("resubmit", kResubmit);
-#undef NS_OP
   return o;
 }
 

@@ -23,7 +23,5 @@ std::unique_ptr<FlowEntry> flow_from_js(Napi::Env env, Napi::Value spec);
 // A raw FlowKey from a Buffer of sizeof(FlowKey).
 FlowKey flow_key_from_js(Napi::Env env, Napi::Value buffer);
 Napi::Value action_to_js(Napi::Env env, const OfAction& a);
-// The op codes and reserved port numbers, for the constants TypeScript checks.
-Napi::Object op_codes_to_js(Napi::Env env);
 
 }  // namespace nodeswitch

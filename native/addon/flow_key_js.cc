@@ -3,17 +3,18 @@
 
 #include <arpa/inet.h>
 
+#include <cstddef>
 #include <cstdio>
 
 namespace nodeswitch {
-namespace {
 
 std::string mac_text(const MacAddr& m) {
   char s[18];
-  std::snprintf(s, sizeof s, "%02x:%02x:%02x:%02x:%02x:%02x", m.b[0], m.b[1], m.b[2], m.b[3], m.b[4],
-                m.b[5]);
+  std::snprintf(s, sizeof s, "%02x:%02x:%02x:%02x:%02x:%02x", m.b[0], m.b[1], m.b[2], m.b[3], m.b[4], m.b[5]);
   return s;
 }
+
+namespace {
 
 std::string ipv4_text(uint32_t host_order) {
   const uint32_t net = htonl(host_order);
@@ -131,6 +132,17 @@ Napi::Value flow_key_to_js(Napi::Env env, const FlowKey& k, ParseStatus status) 
   if (k.l4_ofs == kOfsAbsent) return o;
   o.Set("l4_ofs", k.l4_ofs);
   set_l4(o, k, status);
+  return o;
+}
+
+Napi::Object flow_key_layout_to_js(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  for (const FlowKeyField& f : kFlowKeyFields) {
+    Napi::Array a = Napi::Array::New(env, 2);
+    a.Set(0u, double(f.offset));
+    a.Set(1u, double(f.size));
+    o.Set(f.name, a);
+  }
   return o;
 }
 

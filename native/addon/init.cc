@@ -1,10 +1,9 @@
 // The addon's export list. Everything here is glue; the work is in native/dp.
 #include <napi.h>
 
-#include "addon/classifier_testing_js.h"
+#include "addon/constants_js.h"
 #include "addon/pcap_js.h"
 #include "addon/datapath_js.h"
-#include "addon/flow_js.h"
 #include "addon/flow_key_js.h"
 #include "core/packet.h"
 #include "parse/flow_key.h"
@@ -26,21 +25,11 @@ Napi::Value JsParseFrame(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Datapath", DatapathJs::Define(env));
   exports.Set("parseFrame", Napi::Function::New(env, JsParseFrame, "parseFrame"));
-  Napi::Object constants = Napi::Object::New(env);
-  constants.Set("burst", kBurst);
-  constants.Set("maxFrame", kMaxFrame);
-  constants.Set("op", op_codes_to_js(env));
-  constants.Set("flowKeySize", uint32_t(sizeof(FlowKey)));
-  exports.Set("constants", constants);
-  // Test-only entry points (classifier against a model, raw flow keys).
-  Napi::Object testing = Napi::Object::New(env);
-  register_classifier_testing(env, testing);
-  register_pcap_testing(env, testing);
-  exports.Set("testing", testing);
+  exports.Set("constants", constants_to_js(env));
   // The native trace reader, for inject (validates the whole file; errors carry the byte offset).
-  exports.Set("readPcap", testing.Get("pcapRead"));
+  exports.Set("readPcap", Napi::Function::New(env, JsReadPcap, "readPcap"));
   // Where each FlowKey field lives, so TypeScript can build match keys and masks.
-  exports.Set("flowKeyLayout", testing.Get("flowKeyLayout").As<Napi::Function>().Call({}));
+  exports.Set("flowKeyLayout", flow_key_layout_to_js(env));
   return exports;
 }
 

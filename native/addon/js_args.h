@@ -3,10 +3,10 @@
 
 #include <napi.h>
 
-#include <cstdio>
 #include <string>
 
 #include "dp/command_queue.h"
+#include "dp/of_action.h"
 #include "parse/flow_key.h"
 
 namespace nodeswitch {
@@ -16,7 +16,8 @@ inline uint32_t get_u32(const Napi::Object& o, const char* key, uint32_t min, ui
   if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
   if (!(d >= min && d <= max) || d != double(uint32_t(d))) {
-    throw Napi::RangeError::New(o.Env(), std::string(key) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    throw Napi::RangeError::New(
+        o.Env(), std::string(key) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
   }
   return uint32_t(d);
 }
@@ -24,19 +25,12 @@ inline uint32_t get_u32(const Napi::Object& o, const char* key, uint32_t min, ui
 inline uint16_t get_ofport(const Napi::CallbackInfo& info, size_t i) {
   if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), "ofport must be a number");
   double d = info[i].As<Napi::Number>().DoubleValue();
-  if (!(d >= 1 && d <= 0xfeff) || d != double(uint32_t(d))) throw Napi::RangeError::New(info.Env(), "ofport out of range");
+  if (!(d >= 1 && d <= kMaxOfport) || d != double(uint32_t(d))) throw Napi::RangeError::New(info.Env(), "ofport out of range");
   return uint16_t(d);
-}
-
-inline std::string mac_text(const MacAddr& m) {
-  char buf[18];
-  snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m.b[0], m.b[1], m.b[2], m.b[3], m.b[4], m.b[5]);
-  return buf;
 }
 
 inline JsValueBuilder undefined_result() {
   return [](Napi::Env env) -> Napi::Value { return env.Undefined(); };
 }
-
 
 }  // namespace nodeswitch

@@ -5,6 +5,7 @@
 #include "addon/datapath_js.h"
 #include "addon/flow_js.h"
 #include "addon/js_args.h"
+#include "core/clock.h"
 
 namespace nodeswitch {
 
@@ -29,7 +30,7 @@ Napi::Value DatapathJs::JsDumpMegaflows(const Napi::CallbackInfo& info) {
   auto cmd = std::make_unique<Command>();
   cmd->apply = [](Datapath& dp) -> JsValueBuilder {
     auto list = std::make_shared<std::vector<MegaflowSnapshot>>();
-    const uint64_t now = Datapath::now_ms();
+    const uint64_t now = now_ms();
     dp.pipeline().for_each_megaflow([&](const Megaflow& mf) {
       MegaflowSnapshot s{mf.key, mf.mask, mf.n_packets, mf.n_bytes, now - mf.used_ms, now - mf.created_ms, mf.ops, {}};
       for (const FlowEntry* e : mf.credits) s.flow_ids.push_back(e->id);

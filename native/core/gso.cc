@@ -86,7 +86,7 @@ uint32_t gso_segment(const Packet& p, uint8_t* scratch, size_t scratch_len, Pack
     }
     out[i].data = w;
     out[i].len = hdr_len + len;
-    out[i].in_port = p.in_port;
+    out[i].in_slot = p.in_slot;
     out[i].ts_ns = p.ts_ns;
     std::memset(&out[i].vnet, 0, sizeof(VnetHdr));
     w += hdr_len + len;

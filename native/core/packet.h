@@ -41,7 +41,7 @@ constexpr uint8_t VIRTIO_NET_HDR_GSO_ECN = 0x80;
 struct Packet {
   uint8_t* data;
   uint32_t len;
-  uint16_t in_port;  // datapath port slot it arrived on
+  uint16_t in_slot;  // the slot of the port it arrived on (not an ofport)
   // When the frame arrived, ns since the epoch: a replayed record's own timestamp, so
   // that what it causes is written with that time. 0 where no port stamps it (live
   // ports: a capture reads the clock once per burst instead).

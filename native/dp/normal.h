@@ -14,7 +14,7 @@ namespace nodeswitch {
 
 struct NormalDecision {
   enum Kind : uint8_t { kDrop, kUnicast, kFlood } kind;
-  uint16_t out_port;  // kUnicast only
+  uint16_t out_slot;  // kUnicast only: the port slot to send to
 };
 
 // The last learn and the last lookup, replayed while the MAC table has not changed:
@@ -24,18 +24,18 @@ struct NormalDecision {
 struct NormalMemo {
   uint64_t version = ~0ull;
   MacAddr src{};
-  uint16_t src_vlan = 0, src_port = 0;
+  uint16_t src_vlan = 0, src_slot = 0;
   uint32_t src_now = 0;
   bool src_valid = false;
   MacAddr dst{};
-  uint16_t dst_vlan = 0, dst_out = 0;
+  uint16_t dst_vlan = 0, dst_slot = 0;
   bool dst_valid = false;
 };
 
-// Learns `src` on `vlan` (the frame's outer VID, 0 when untagged) as seen on
-// `in_port`, and decides where a frame to `dst` goes. The pipeline compiles the
+// Learns `src` on `vlan` (the frame's outer VID, 0 when untagged) as seen on the
+// port in `in_slot`, and decides where a frame to `dst` goes. The pipeline compiles the
 // three out of the flow key, so NORMAL needs no parsing per packet.
-NormalDecision normal_decide(const MacAddr& src, const MacAddr& dst, uint16_t vlan, uint16_t in_port, uint32_t now,
+NormalDecision normal_decide(const MacAddr& src, const MacAddr& dst, uint16_t vlan, uint16_t in_slot, uint32_t now,
                              MacTable& macs, BridgeCounters& c, NormalMemo& memo);
 
 // Why NORMAL decides what it does, for trace.
@@ -49,7 +49,7 @@ struct NormalPreview {
 // What normal_decide would do with this frame now, reading the table only: nothing
 // is learned and nothing counted (ovs-appctl ofproto/trace must not change the switch).
 // As normal_decide learns the source before it looks the destination up, a frame
-// to its own source address goes back to in_port: a same-port drop.
-NormalPreview normal_preview(const MacAddr& src, const MacAddr& dst, uint16_t vlan, uint16_t in_port, const MacTable& macs);
+// to its own source address goes back to in_slot: a same-port drop.
+NormalPreview normal_preview(const MacAddr& src, const MacAddr& dst, uint16_t vlan, uint16_t in_slot, const MacTable& macs);
 
 }  // namespace nodeswitch

@@ -224,12 +224,14 @@ void set_port(Packet* p, FlowKey* key, uint32_t offset, uint16_t port) {
 
 void edit_tp_src(Packet* p, FlowKey* key, uint16_t port) {
   set_port(p, key, 0, port);
-  if (key->l4_ofs != kOfsAbsent && !(key->nw_frag & kNwFragLater) && (key->nw_proto == kProtoTcp || key->nw_proto == kProtoUdp)) key->tp_src = port;
+  if (key->l4_ofs != kOfsAbsent && !(key->nw_frag & kNwFragLater) && (key->nw_proto == kProtoTcp || key->nw_proto == kProtoUdp))
+    key->tp_src = port;
 }
 
 void edit_tp_dst(Packet* p, FlowKey* key, uint16_t port) {
   set_port(p, key, 2, port);
-  if (key->l4_ofs != kOfsAbsent && !(key->nw_frag & kNwFragLater) && (key->nw_proto == kProtoTcp || key->nw_proto == kProtoUdp)) key->tp_dst = port;
+  if (key->l4_ofs != kOfsAbsent && !(key->nw_frag & kNwFragLater) && (key->nw_proto == kProtoTcp || key->nw_proto == kProtoUdp))
+    key->tp_dst = port;
 }
 
 }  // namespace nodeswitch

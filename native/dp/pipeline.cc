@@ -58,21 +58,39 @@ bool apply_to_key(FlowKey& k, const OfAction& a) {
         k.inner_vlan_tci = k.inner_vlan_tpid = 0;
       }
       break;
-    case OpCode::kSetIpv4Src: if (is_ip4(k)) k.nw_src = a.u32; break;
-    case OpCode::kSetIpv4Dst: if (is_ip4(k)) k.nw_dst = a.u32; break;
-    case OpCode::kSetIpv6Src: if (is_ip6(k)) std::memcpy(k.ipv6_src, a.bytes, 16); break;
-    case OpCode::kSetIpv6Dst: if (is_ip6(k)) std::memcpy(k.ipv6_dst, a.bytes, 16); break;
-    case OpCode::kSetIpDscp: if (ip) k.nw_tos = uint8_t((a.u32 << 2) | (k.nw_tos & 3)); break;
-    case OpCode::kSetIpEcn: if (ip) k.nw_tos = uint8_t((k.nw_tos & 0xfc) | (a.u32 & 3)); break;
-    case OpCode::kSetIpTtl: if (ip) k.nw_ttl = uint8_t(a.u32); break;
+    case OpCode::kSetIpv4Src:
+      if (is_ip4(k)) k.nw_src = a.u32;
+      break;
+    case OpCode::kSetIpv4Dst:
+      if (is_ip4(k)) k.nw_dst = a.u32;
+      break;
+    case OpCode::kSetIpv6Src:
+      if (is_ip6(k)) std::memcpy(k.ipv6_src, a.bytes, 16);
+      break;
+    case OpCode::kSetIpv6Dst:
+      if (is_ip6(k)) std::memcpy(k.ipv6_dst, a.bytes, 16);
+      break;
+    case OpCode::kSetIpDscp:
+      if (ip) k.nw_tos = uint8_t((a.u32 << 2) | (k.nw_tos & 3));
+      break;
+    case OpCode::kSetIpEcn:
+      if (ip) k.nw_tos = uint8_t((k.nw_tos & 0xfc) | (a.u32 & 3));
+      break;
+    case OpCode::kSetIpTtl:
+      if (ip) k.nw_ttl = uint8_t(a.u32);
+      break;
     case OpCode::kDecTtl:
       if (ip) {
         if (k.nw_ttl <= 1) return false;
         k.nw_ttl--;
       }
       break;
-    case OpCode::kSetTpSrc: if (tcp_or_udp(k)) k.tp_src = uint16_t(a.u32); break;
-    case OpCode::kSetTpDst: if (tcp_or_udp(k)) k.tp_dst = uint16_t(a.u32); break;
+    case OpCode::kSetTpSrc:
+      if (tcp_or_udp(k)) k.tp_src = uint16_t(a.u32);
+      break;
+    case OpCode::kSetTpDst:
+      if (tcp_or_udp(k)) k.tp_dst = uint16_t(a.u32);
+      break;
     case OpCode::kSetInPort: k.in_port = a.u32; break;
     case OpCode::kSetMetadata: set_metadata(k, (metadata_of(k) & ~a.u64b) | (a.u64 & a.u64b)); break;
     default: break;
@@ -103,14 +121,38 @@ void consulted_by_rewrite(const FlowKey& k, const OfAction& a, FlowKey* wc, Flow
       // Tags move between the outer and inner fields: both, whole.
       wc->vlan_tci = wc->vlan_tpid = wc->inner_vlan_tci = wc->inner_vlan_tpid = 0xffff;
       break;
-    case OpCode::kSetIpv4Src: l3(); if (is_ip4(k)) set->nw_src = ~0u; break;
-    case OpCode::kSetIpv4Dst: l3(); if (is_ip4(k)) set->nw_dst = ~0u; break;
-    case OpCode::kSetIpv6Src: l3(); if (is_ip6(k)) std::memset(set->ipv6_src, 0xff, 16); break;
-    case OpCode::kSetIpv6Dst: l3(); if (is_ip6(k)) std::memset(set->ipv6_dst, 0xff, 16); break;
-    case OpCode::kSetIpDscp: l3(); set->nw_tos |= 0xfc; break;
-    case OpCode::kSetIpEcn: l3(); set->nw_tos |= 0x03; break;
-    case OpCode::kSetIpTtl: l3(); set->nw_ttl = 0xff; break;
-    case OpCode::kDecTtl: l3(); wc->nw_ttl = 0xff; break;
+    case OpCode::kSetIpv4Src:
+      l3();
+      if (is_ip4(k)) set->nw_src = ~0u;
+      break;
+    case OpCode::kSetIpv4Dst:
+      l3();
+      if (is_ip4(k)) set->nw_dst = ~0u;
+      break;
+    case OpCode::kSetIpv6Src:
+      l3();
+      if (is_ip6(k)) std::memset(set->ipv6_src, 0xff, 16);
+      break;
+    case OpCode::kSetIpv6Dst:
+      l3();
+      if (is_ip6(k)) std::memset(set->ipv6_dst, 0xff, 16);
+      break;
+    case OpCode::kSetIpDscp:
+      l3();
+      set->nw_tos |= 0xfc;
+      break;
+    case OpCode::kSetIpEcn:
+      l3();
+      set->nw_tos |= 0x03;
+      break;
+    case OpCode::kSetIpTtl:
+      l3();
+      set->nw_ttl = 0xff;
+      break;
+    case OpCode::kDecTtl:
+      l3();
+      wc->nw_ttl = 0xff;
+      break;
     case OpCode::kSetTpSrc:
     case OpCode::kSetTpDst:
       wc->dl_type = 0xffff;
@@ -153,8 +195,13 @@ int action_set_rank(OpCode c) {
     case OpCode::kPopVlan: return 0;
     case OpCode::kPushVlan: return 1;
     case OpCode::kDecTtl: return 2;
-    case OpCode::kOutput: case OpCode::kInPort: case OpCode::kNormal: case OpCode::kFlood:
-    case OpCode::kAll: case OpCode::kLocal: case OpCode::kController: return 4;
+    case OpCode::kOutput:
+    case OpCode::kInPort:
+    case OpCode::kNormal:
+    case OpCode::kFlood:
+    case OpCode::kAll:
+    case OpCode::kLocal:
+    case OpCode::kController: return 4;
     default: return 3;
   }
 }
@@ -185,7 +232,6 @@ Program Pipeline::lookup(const FlowKey& key, uint64_t now_ms) {
   if (generation_ != tables_.generation()) revalidate();
   // The last key is a one-entry exact-match cache: off with the exact-match cache.
   if (last_ && last_->serial == last_serial_ && std::memcmp(&key, &last_key_, sizeof key) == 0) {
-    last_hits_++;
     stats_.exact_hits++;
     return program_of(last_);
   }
@@ -200,8 +246,8 @@ Program Pipeline::lookup(const FlowKey& key, uint64_t now_ms) {
   // tries it: enough to notice when it
   // starts to pay again, without hashing every key for nothing (replay-classifier-l3:
   // ~15% faster).
-  const bool exact = config_.exact_match && megaflows_.subtable_count() > kExactBypassMasks &&
-                     (!exact_sampling_ || (++exact_sample_ & 15) == 0);
+  const bool exact =
+      config_.exact_match && megaflows_.subtable_count() > kExactBypassMasks && (!exact_sampling_ || (++exact_sample_ & 15) == 0);
   if (exact) {
     hash = cache_.hash(key);
     const ExactResult* r = cache_.find(key, hash);
@@ -325,8 +371,7 @@ Megaflow* Pipeline::install(const FlowKey& key, uint64_t now_ms) {
     const bool pressed = megaflows_.subtable_count() >= config_.max_masks / 4;
     round_prefixes(&wc, pressed ? 32 : config_.prefix_granularity);
     mf->mask = megaflows_.coalesce(wc, config_.max_masks);
-  }
-  else std::memset(&mf->mask, 0xff, sizeof mf->mask);
+  } else std::memset(&mf->mask, 0xff, sizeof mf->mask);
   mf->ops = x_.ops;
   mf->credits = x_.credits;
   mf->table_miss = x_.miss;
@@ -395,8 +440,8 @@ void Pipeline::configure(const MegaflowCacheConfig& c) {
   last_ = nullptr;
 }
 
-PipelineStats Pipeline::stats() const {
-  PipelineStats s = stats_;
+CacheCounters Pipeline::stats() const {
+  CacheCounters s = stats_;
   s.megaflows = megaflows_.size();
   s.megaflow_masks = megaflows_.subtable_count();
   return s;
@@ -513,7 +558,8 @@ void Pipeline::table(Xlate& x, uint8_t t) {
 bool Pipeline::is_table_miss_flow(const FlowEntry& e) {
   if (e.rule.priority != 0) return false;
   const uint8_t* m = reinterpret_cast<const uint8_t*>(&e.rule.mask);
-  for (size_t i = 0; i < sizeof(FlowKey); i++) if (m[i]) return false;
+  for (size_t i = 0; i < sizeof(FlowKey); i++)
+    if (m[i]) return false;
   return true;
 }
 
@@ -549,15 +595,12 @@ void Pipeline::emit_output(Xlate& x, OfAction op, uint8_t t, uint64_t cookie) {
       x.wc.vlan_tci |= kVlanPresent | 0x0fff;
       break;
     case OpCode::kController:
-      op.pad_[0] = x.in_miss_flow ? kReasonNoMatch : kReasonAction;
-      op.pad_[1] = t;
-      op.u64 = cookie;
+      op.reason = x.in_miss_flow ? kReasonNoMatch : kReasonAction;
+      op.table = t;
+      op.cookie = cookie;
       break;
-    case OpCode::kInPort:
-      op.port = x.key.in_port;
-      break;
-    default:
-      break;
+    case OpCode::kInPort: op.port = x.key.in_port; break;
+    default: break;
   }
   x.ops.push_back(op);
 }
@@ -595,10 +638,12 @@ void Pipeline::actions(Xlate& x, const OfAction* list, size_t n, uint8_t t, uint
         emit_output(x, op, t, cookie);
         break;
       }
-      case OpCode::kNormal: case OpCode::kController: case OpCode::kInPort:
-      case OpCode::kFlood: case OpCode::kAll: case OpCode::kLocal:
-        emit_output(x, a, t, cookie);
-        break;
+      case OpCode::kNormal:
+      case OpCode::kController:
+      case OpCode::kInPort:
+      case OpCode::kFlood:
+      case OpCode::kAll:
+      case OpCode::kLocal: emit_output(x, a, t, cookie); break;
       case OpCode::kResubmit: {
         if (x.depth >= kMaxDepth) break;
         uint32_t saved = x.key.in_port;
@@ -607,12 +652,13 @@ void Pipeline::actions(Xlate& x, const OfAction* list, size_t n, uint8_t t, uint
           x.rewritten.in_port = ~0u;
         }
         x.depth++;
-        table(x, a.u32 == 255 ? t : uint8_t(a.u32));
+        table(x, a.u32 == kResubmitCurrentTable ? t : uint8_t(a.u32));
         x.depth--;
         x.key.in_port = saved;
         break;
       }
-      case OpCode::kSetInPort: case OpCode::kSetMetadata:
+      case OpCode::kSetInPort:
+      case OpCode::kSetMetadata:
         consulted_by_rewrite(x.key, a, &x.wc, &x.rewritten);
         apply_to_key(x.key, a);
         break;

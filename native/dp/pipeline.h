@@ -52,6 +52,7 @@
 #include <string>
 #include <vector>
 
+#include "core/counters.h"
 #include "dp/flow_table.h"
 #include "dp/of_action.h"
 #include "parse/flow_key.h"
@@ -69,20 +70,17 @@ struct Program {
   uint32_t n_ops = 0;
   FlowEntry* const* credits = nullptr;
   uint32_t n_credit = 0;
-  bool table_miss = false;     // the pipeline ended on a lookup that matched nothing
+  bool table_miss = false;       // the pipeline ended on a lookup that matched nothing
   Megaflow* megaflow = nullptr;  // where the packet counts; null: credit the rules
 };
 
 // What a trace reports for one table visited.
 struct TraceStep {
   uint8_t table;
-  int depth;                // resubmit nesting
-  uint32_t flow_id;         // 0: miss
-  FlowKey key;              // as the lookup saw it
+  int depth;         // resubmit nesting
+  uint32_t flow_id;  // 0: miss
+  FlowKey key;       // as the lookup saw it
 };
-
-// Reasons a packet goes to the controller, as OpenFlow 1.3 numbers them.
-constexpr uint8_t kReasonNoMatch = 0, kReasonAction = 1, kReasonInvalidTtl = 2;
 
 // One table a translation visited, for revalidation.
 struct TableVisit {
@@ -124,15 +122,6 @@ struct MegaflowCacheConfig {
   uint32_t prefix_granularity = 8;
 };
 
-struct PipelineStats {
-  uint64_t exact_hits = 0, exact_misses = 0;  // the exact-match cache (and the last-key shortcut)
-  uint64_t megaflow_hits = 0, megaflow_misses = 0;
-  uint64_t translations = 0;
-  uint64_t megaflows_added = 0, megaflows_expired = 0, megaflows_revalidated = 0, megaflows_kept = 0;
-  uint64_t megaflows = 0;  // now
-  uint64_t megaflow_masks = 0;
-};
-
 class Pipeline {
  public:
   explicit Pipeline(FlowTables& tables);
@@ -164,12 +153,7 @@ class Pipeline {
       if (mf.live) f(mf);
     }
   }
-  PipelineStats stats() const;
-  MicroflowCacheStats cache_stats() const {
-    MicroflowCacheStats s = cache_.stats();
-    s.hits += last_hits_;
-    return s;
-  }
+  CacheCounters stats() const;
 
  private:
   static constexpr int kMaxDepth = 64;  // resubmit nesting, as Open vSwitch limits it
@@ -178,9 +162,9 @@ class Pipeline {
 
   struct Xlate {
     FlowKey key;
-    FlowKey wc;         // bits consulted, in the packet's own key
-    FlowKey rewritten;  // bits set to constants by rewrites so far
-    bool moved = false; // a VLAN push/pop moved fields: the key a table sees is not known
+    FlowKey wc;          // bits consulted, in the packet's own key
+    FlowKey rewritten;   // bits set to constants by rewrites so far
+    bool moved = false;  // a VLAN push/pop moved fields: the key a table sees is not known
     std::vector<OfAction> ops;
     std::vector<FlowEntry*> credits;
     std::vector<TableVisit> visits;
@@ -223,7 +207,6 @@ class Pipeline {
   FlowKey last_key_{};
   Megaflow* last_ = nullptr;
   uint32_t last_serial_ = 0;
-  uint64_t last_hits_ = 0;
   MicroflowCache<ExactResult> cache_;
   MegaflowTable megaflows_;
   uint32_t insert_rng_ = 0x9e3779b9;  // xorshift32: which megaflow hits enter the exact-match cache
@@ -237,7 +220,7 @@ class Pipeline {
   std::deque<Megaflow> pool_;
   std::vector<Megaflow*> free_;
   Xlate x_;  // the scratch translation: its vectors keep their capacity
-  PipelineStats stats_;
+  CacheCounters stats_;
 };
 
 }  // namespace nodeswitch

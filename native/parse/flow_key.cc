@@ -96,8 +96,7 @@ ParseStatus parse_l4(const uint8_t* l4, uint32_t n, uint32_t ofs, bool ipv6, Flo
       if (ipv6 && l4[1] == 0 && (l4[0] == kNdSolicit || l4[0] == kNdAdvert)) return parse_nd(l4, n, k);
       return kOk;
     }
-    default:
-      return kOk;  // a protocol we do not look into: L3 is the last layer
+    default: return kOk;  // a protocol we do not look into: L3 is the last layer
   }
   k->tp_src = load_be16(l4);
   k->tp_dst = load_be16(l4 + 2);
@@ -118,7 +117,7 @@ ParseStatus parse_ipv4(const uint8_t* ip, uint32_t n, uint32_t ofs, FlowKey* k) 
   k->nw_src = load_be32(ip + 12);
   k->nw_dst = load_be32(ip + 16);
   const uint16_t frag = load_be16(ip + 6);  // flags (3 bits) | offset (13 bits)
-  if (frag & 0x3fff) {                       // MF or offset: a fragment
+  if (frag & 0x3fff) {                      // MF or offset: a fragment
     k->nw_frag = kNwFragAny;
     if (frag & 0x1fff) {
       k->nw_frag |= kNwFragLater;
@@ -145,8 +144,8 @@ ParseStatus parse_ipv6(const uint8_t* ip, uint32_t n, uint32_t ofs, FlowKey* k) 
   uint32_t o = 40;
   for (int i = 0;; ++i) {
     k->nw_proto = next;
-    if (next != kIpProtoHopOpts && next != kIpProtoRouting && next != kIpProtoDstOpts &&
-        next != kIpProtoAh && next != kIpProtoFragment)
+    if (next != kIpProtoHopOpts && next != kIpProtoRouting && next != kIpProtoDstOpts && next != kIpProtoAh &&
+        next != kIpProtoFragment)
       break;
     if (i == kMaxIpv6ExtHeaders || end - o < 8) return kBad;
     const uint8_t* h = ip + o;
@@ -176,8 +175,7 @@ ParseStatus parse_ipv6(const uint8_t* ip, uint32_t n, uint32_t ofs, FlowKey* k) 
 // types are well-formed frames we simply do not describe.
 ParseStatus parse_arp(const uint8_t* arp, uint32_t n, uint32_t ofs, FlowKey* k) {
   if (n < 8) return kBad;
-  if (load_be16(arp) != 1 || load_be16(arp + 2) != kEthTypeIpv4 || arp[4] != 6 || arp[5] != 4)
-    return kOk;
+  if (load_be16(arp) != 1 || load_be16(arp + 2) != kEthTypeIpv4 || arp[4] != 6 || arp[5] != 4) return kOk;
   if (n < 28) return kBad;
   k->l3_ofs = static_cast<uint16_t>(ofs);
   k->arp_op = load_be16(arp + 6);
@@ -218,8 +216,8 @@ ParseStatus parse_flow_key(const uint8_t* frame, uint32_t len, FlowKey* k) {
     // 802.3: LLC follows. SNAP with OUI 0 encapsulates an ethertype (RFC 1042).
     const uint8_t* llc = frame + ofs;
     type = kDlTypeNone;
-    if (len - ofs >= 8 && llc[0] == 0xaa && llc[1] == 0xaa && llc[2] == 0x03 &&
-        (llc[3] | llc[4] | llc[5]) == 0 && load_be16(llc + 6) >= kEthTypeMin) {
+    if (len - ofs >= 8 && llc[0] == 0xaa && llc[1] == 0xaa && llc[2] == 0x03 && (llc[3] | llc[4] | llc[5]) == 0 &&
+        load_be16(llc + 6) >= kEthTypeMin) {
       type = load_be16(llc + 6);
       ofs += 8;
     }
@@ -239,20 +237,16 @@ ParseStatus parse_flow_key(const uint8_t* frame, uint32_t len, FlowKey* k) {
   const uint8_t* l3 = frame + ofs;
   const uint32_t n = len - ofs;
   switch (type) {
-    case kEthTypeIpv4:
-      return parse_ipv4(l3, n, ofs, k);
-    case kEthTypeIpv6:
-      return parse_ipv6(l3, n, ofs, k);
+    case kEthTypeIpv4: return parse_ipv4(l3, n, ofs, k);
+    case kEthTypeIpv6: return parse_ipv6(l3, n, ofs, k);
     case kEthTypeArp:
-    case kEthTypeRarp:
-      return parse_arp(l3, n, ofs, k);
+    case kEthTypeRarp: return parse_arp(l3, n, ofs, k);
     case kEthTypeMpls:
     case kEthTypeMplsMcast:
       if (n < 4) return kBad;
       k->mpls_lse = load_be32(l3);
       return kOk;
-    default:
-      return kOk;
+    default: return kOk;
   }
 }
 

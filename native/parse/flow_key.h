@@ -46,19 +46,19 @@
 
 namespace nodeswitch {
 
-constexpr uint16_t kOfsAbsent = 0xffff;   // l3_ofs / l4_ofs when absent
-constexpr uint16_t kDlTypeNone = 0x05ff;  // 802.3 length frames (OVS FLOW_DL_TYPE_NONE)
-constexpr uint16_t kVlanPresent = 0x1000; // in vlan_tci / inner_vlan_tci (OVS VLAN_CFI)
-constexpr uint8_t kNwFragAny = 1;         // OVS FLOW_NW_FRAG_ANY: the packet is a fragment
-constexpr uint8_t kNwFragLater = 2;       // OVS FLOW_NW_FRAG_LATER: fragment offset != 0
+constexpr uint16_t kOfsAbsent = 0xffff;    // l3_ofs / l4_ofs when absent
+constexpr uint16_t kDlTypeNone = 0x05ff;   // 802.3 length frames (OVS FLOW_DL_TYPE_NONE)
+constexpr uint16_t kVlanPresent = 0x1000;  // in vlan_tci / inner_vlan_tci (OVS VLAN_CFI)
+constexpr uint8_t kNwFragAny = 1;          // OVS FLOW_NW_FRAG_ANY: the packet is a fragment
+constexpr uint8_t kNwFragLater = 2;        // OVS FLOW_NW_FRAG_LATER: fragment offset != 0
 constexpr int kMaxIpv6ExtHeaders = 8;
 
 // Values in host byte order; addresses as raw wire bytes (nw_src/nw_dst excepted:
 // host-order uint32, so 10.0.0.1 is 0x0a000001).
 struct FlowKey {
-  uint32_t in_port;          // set by the datapath, not the parser (OpenFlow port number)
-  uint32_t metadata_hi;      // OpenFlow metadata, high and low halves: pipeline state
-  uint32_t metadata_lo;      // (write_metadata), 0 when a packet enters; never parsed
+  uint32_t in_port;      // set by the datapath, not the parser (OpenFlow port number)
+  uint32_t metadata_hi;  // OpenFlow metadata, high and low halves: pipeline state
+  uint32_t metadata_lo;  // (write_metadata), 0 when a packet enters; never parsed
 
   // L2: valid unless kRunt.
   MacAddr dl_src, dl_dst;
@@ -72,21 +72,21 @@ struct FlowKey {
   uint32_t mpls_lse;         // top MPLS label stack entry (dl_type 0x8847/0x8848), whole 32 bits
 
   // L3.
-  uint8_t nw_proto;          // IP protocol / IPv6 final next header; ARP: op (if <= 255)
-  uint8_t nw_tos;            // TOS / traffic class byte: DSCP << 2 | ECN
-  uint8_t nw_ttl;            // TTL / hop limit
-  uint8_t nw_frag;           // kNwFragAny | kNwFragLater
-  uint32_t nw_src, nw_dst;   // IPv4; ARP: spa / tpa
-  uint32_t ipv6_label;       // 20-bit flow label
+  uint8_t nw_proto;         // IP protocol / IPv6 final next header; ARP: op (if <= 255)
+  uint8_t nw_tos;           // TOS / traffic class byte: DSCP << 2 | ECN
+  uint8_t nw_ttl;           // TTL / hop limit
+  uint8_t nw_frag;          // kNwFragAny | kNwFragLater
+  uint32_t nw_src, nw_dst;  // IPv4; ARP: spa / tpa
+  uint32_t ipv6_label;      // 20-bit flow label
   uint8_t ipv6_src[16], ipv6_dst[16];
 
   // L4.
-  uint16_t tp_src, tp_dst;   // TCP/UDP/SCTP ports; ICMP/ICMPv6: type / code
-  uint16_t tcp_flags;        // low 12 bits of the TCP offset/flags word (NS..FIN)
-  uint16_t arp_op;           // Ethernet/IPv4 ARP and RARP only
+  uint16_t tp_src, tp_dst;  // TCP/UDP/SCTP ports; ICMP/ICMPv6: type / code
+  uint16_t tcp_flags;       // low 12 bits of the TCP offset/flags word (NS..FIN)
+  uint16_t arp_op;          // Ethernet/IPv4 ARP and RARP only
   MacAddr arp_sha, arp_tha;
-  uint8_t nd_target[16];     // ICMPv6 neighbor solicitation / advertisement (code 0)
-  MacAddr nd_sll, nd_tll;    // source / target link-layer address options
+  uint8_t nd_target[16];   // ICMPv6 neighbor solicitation / advertisement (code 0)
+  MacAddr nd_sll, nd_tll;  // source / target link-layer address options
 };
 static_assert(std::is_trivially_copyable_v<FlowKey> && std::is_standard_layout_v<FlowKey>,
               "FlowKey is hashed and copied as raw bytes");
@@ -99,19 +99,20 @@ struct FlowKeyField {
   const char* name;
   uint16_t offset, size;
 };
-#define NS_FLOW_KEY_FIELD(f) FlowKeyField{#f, uint16_t(offsetof(FlowKey, f)), uint16_t(sizeof(FlowKey::f))}
+#define NS_FLOW_KEY_FIELD(f) \
+  FlowKeyField { #f, uint16_t(offsetof(FlowKey, f)), uint16_t(sizeof(FlowKey::f)) }
 inline constexpr FlowKeyField kFlowKeyFields[] = {
-    NS_FLOW_KEY_FIELD(in_port),    NS_FLOW_KEY_FIELD(metadata_hi),  NS_FLOW_KEY_FIELD(metadata_lo),
-    NS_FLOW_KEY_FIELD(dl_src),     NS_FLOW_KEY_FIELD(dl_dst),       NS_FLOW_KEY_FIELD(dl_type),
-    NS_FLOW_KEY_FIELD(vlan_tci),   NS_FLOW_KEY_FIELD(vlan_tpid),    NS_FLOW_KEY_FIELD(inner_vlan_tci),
-    NS_FLOW_KEY_FIELD(inner_vlan_tpid), NS_FLOW_KEY_FIELD(l2_len),  NS_FLOW_KEY_FIELD(l3_ofs),
-    NS_FLOW_KEY_FIELD(l4_ofs),     NS_FLOW_KEY_FIELD(mpls_lse),     NS_FLOW_KEY_FIELD(nw_proto),
-    NS_FLOW_KEY_FIELD(nw_tos),     NS_FLOW_KEY_FIELD(nw_ttl),       NS_FLOW_KEY_FIELD(nw_frag),
-    NS_FLOW_KEY_FIELD(nw_src),     NS_FLOW_KEY_FIELD(nw_dst),       NS_FLOW_KEY_FIELD(ipv6_label),
-    NS_FLOW_KEY_FIELD(ipv6_src),   NS_FLOW_KEY_FIELD(ipv6_dst),     NS_FLOW_KEY_FIELD(tp_src),
-    NS_FLOW_KEY_FIELD(tp_dst),     NS_FLOW_KEY_FIELD(tcp_flags),    NS_FLOW_KEY_FIELD(arp_op),
-    NS_FLOW_KEY_FIELD(arp_sha),    NS_FLOW_KEY_FIELD(arp_tha),      NS_FLOW_KEY_FIELD(nd_target),
-    NS_FLOW_KEY_FIELD(nd_sll),     NS_FLOW_KEY_FIELD(nd_tll),
+    NS_FLOW_KEY_FIELD(in_port),         NS_FLOW_KEY_FIELD(metadata_hi), NS_FLOW_KEY_FIELD(metadata_lo),
+    NS_FLOW_KEY_FIELD(dl_src),          NS_FLOW_KEY_FIELD(dl_dst),      NS_FLOW_KEY_FIELD(dl_type),
+    NS_FLOW_KEY_FIELD(vlan_tci),        NS_FLOW_KEY_FIELD(vlan_tpid),   NS_FLOW_KEY_FIELD(inner_vlan_tci),
+    NS_FLOW_KEY_FIELD(inner_vlan_tpid), NS_FLOW_KEY_FIELD(l2_len),      NS_FLOW_KEY_FIELD(l3_ofs),
+    NS_FLOW_KEY_FIELD(l4_ofs),          NS_FLOW_KEY_FIELD(mpls_lse),    NS_FLOW_KEY_FIELD(nw_proto),
+    NS_FLOW_KEY_FIELD(nw_tos),          NS_FLOW_KEY_FIELD(nw_ttl),      NS_FLOW_KEY_FIELD(nw_frag),
+    NS_FLOW_KEY_FIELD(nw_src),          NS_FLOW_KEY_FIELD(nw_dst),      NS_FLOW_KEY_FIELD(ipv6_label),
+    NS_FLOW_KEY_FIELD(ipv6_src),        NS_FLOW_KEY_FIELD(ipv6_dst),    NS_FLOW_KEY_FIELD(tp_src),
+    NS_FLOW_KEY_FIELD(tp_dst),          NS_FLOW_KEY_FIELD(tcp_flags),   NS_FLOW_KEY_FIELD(arp_op),
+    NS_FLOW_KEY_FIELD(arp_sha),         NS_FLOW_KEY_FIELD(arp_tha),     NS_FLOW_KEY_FIELD(nd_target),
+    NS_FLOW_KEY_FIELD(nd_sll),          NS_FLOW_KEY_FIELD(nd_tll),
 };
 #undef NS_FLOW_KEY_FIELD
 

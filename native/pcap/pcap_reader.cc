@@ -67,7 +67,9 @@ const char* linktype_name(uint32_t t) {
   switch (t) {
     case 0: return "BSD loopback";
     case 1: return "Ethernet";
-    case 12: case 14: case 101: return "raw IP";
+    case 12:
+    case 14:
+    case 101: return "raw IP";
     case 105: return "IEEE 802.11";
     case 113: return "Linux cooked";
     case 119: return "802.11 Prism";

@@ -89,8 +89,6 @@ void PcapWriter::close() {
   if (errno_ != 0) throw std::runtime_error(error());
 }
 
-std::string PcapWriter::error() const {
-  return errno_ == 0 ? std::string() : path_ + ": " + std::strerror(errno_);
-}
+std::string PcapWriter::error() const { return errno_ == 0 ? std::string() : path_ + ": " + std::strerror(errno_); }
 
 }  // namespace nodeswitch

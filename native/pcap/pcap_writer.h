@@ -32,8 +32,7 @@ class PcapWriter {
 
   // Creates (truncates) `path` and writes the file header. Throws
   // std::runtime_error "PATH: REASON".
-  explicit PcapWriter(const std::string& path, Resolution res = Resolution::kMicrosecond,
-                      uint32_t snaplen = kDefaultSnaplen);
+  explicit PcapWriter(const std::string& path, Resolution res = Resolution::kMicrosecond, uint32_t snaplen = kDefaultSnaplen);
   ~PcapWriter();  // close(), with any error ignored
   PcapWriter(const PcapWriter&) = delete;
   PcapWriter& operator=(const PcapWriter&) = delete;

@@ -59,8 +59,8 @@ class AfPacketPort final : public Port {
   int ifindex_ = 0;
   uint8_t* ring_ = nullptr;
   size_t ring_size_ = 0;
-  uint32_t rx_head_ = 0;      // next ring frame to read
-  uint32_t rx_taken_ = 0;     // frames handed out since the last release
+  uint32_t rx_head_ = 0;                         // next ring frame to read
+  uint32_t rx_taken_ = 0;                        // frames handed out since the last release
   std::vector<std::unique_ptr<uint8_t[]>> big_;  // kBigBuffers × kMaxFrame
   uint32_t big_used_ = 0;
 };

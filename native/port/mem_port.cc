@@ -1,23 +1,16 @@
 #include "port/mem_port.h"
 
-#include <cstring>
+#include "core/frame_buffer.h"
 
 namespace nodeswitch {
-
-namespace {
-constexpr uint32_t kHeadroom = 64;
-}
 
 uint32_t MemPort::rx_burst(Packet* out, uint32_t max, PortCounters& c) {
   uint32_t n = 0;
   in_flight_.reserve(max);
   while (n < max && !rx_queue_.empty()) {
-    // Keep headroom in front so actions that push tags work as on the ring ports.
+    // Headroom in front, so actions that push tags work as on the ring ports.
     const InFrame& in = rx_queue_.front();
-    Frame& f = in_flight_.emplace_back(kHeadroom + in.bytes.size());
-    if (!in.bytes.empty()) std::memcpy(f.data() + kHeadroom, in.bytes.data(), in.bytes.size());
-    out[n].data = f.data() + kHeadroom;
-    out[n].len = uint32_t(in.bytes.size());
+    out[n] = packet_in_buffer(in_flight_.emplace_back(), in.bytes.data(), in.bytes.size());
     out[n].vnet = in.vnet;
     out[n].ts_ns = 0;
     rx_queue_.pop_front();

@@ -64,7 +64,7 @@ uint32_t PcapPort::rx_burst(Packet* out, uint32_t max, PortCounters& c) {
     std::memcpy(d, r.data, r.caplen);
     out[n].data = d;
     out[n].len = r.caplen;
-    out[n].in_port = 0;
+    out[n].in_slot = 0;
     out[n].vnet = VnetHdr{};
     out[n].ts_ns = r.ts_ns;
     used += need;

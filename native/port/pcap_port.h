@@ -57,8 +57,8 @@ class PcapPort final : public Port {
     std::string in_path;   // "" for an output-only port
     std::string out_path;  // "" for an input-only port (what it is sent is dropped)
     PcapWriter::Resolution out_resolution = PcapWriter::Resolution::kMicrosecond;
-    uint32_t repeat = 1;         // passes over the input file
-    bool record_times = false;   // outputs carry each frame's input time; false: wall-clock time
+    uint32_t repeat = 1;        // passes over the input file
+    bool record_times = false;  // outputs carry each frame's input time; false: wall-clock time
   };
 
   // Opens and validates the input, creates the output. Throws std::runtime_error

@@ -62,7 +62,8 @@ std::vector<LinkEvent> PortMonitor::read(bool* resync) {
       LinkEvent ev{h->nlmsg_type == RTM_NEWLINK ? LinkEvent::kNew : LinkEvent::kDel, ifi->ifi_index, {}, running};
       int attr_len = int(h->nlmsg_len) - int(NLMSG_LENGTH(sizeof(*ifi)));
       for (rtattr* a = IFLA_RTA(ifi); RTA_OK(a, attr_len); a = RTA_NEXT(a, attr_len)) {
-        if (a->rta_type == IFLA_IFNAME) ev.name.assign(static_cast<const char*>(RTA_DATA(a)), strnlen(static_cast<const char*>(RTA_DATA(a)), RTA_PAYLOAD(a)));
+        if (a->rta_type == IFLA_IFNAME)
+          ev.name.assign(static_cast<const char*>(RTA_DATA(a)), strnlen(static_cast<const char*>(RTA_DATA(a)), RTA_PAYLOAD(a)));
       }
       events.push_back(std::move(ev));
     }

@@ -93,8 +93,8 @@ struct Rule {
  private:
   friend class Classifier;
   ClassifierSubtable* subtable_ = nullptr;  // set while inserted
-  Rule* next_ = nullptr;                 // same masked key, lower priority
-  uint32_t hash_ = 0;                    // of the masked key, in its subtable
+  Rule* next_ = nullptr;                    // same masked key, lower priority
+  uint32_t hash_ = 0;                       // of the masked key, in its subtable
 };
 
 // True when some packet could match both (k1, m1) and (k2, m2): the keys agree on

@@ -49,11 +49,10 @@ inline uint64_t hash_mum(uint64_t a, uint64_t b) {
 
 // Secrets: odd, roughly half their bits set (from wyhash's generator).
 inline constexpr uint64_t kHashSecret[kFlowKeyWords + 3] = {
-    0xa0761d6478bd642full, 0xe7037ed1a0b428dbull, 0x8ebc6af09c88c6e3ull, 0x589965cc75374cc3ull,
-    0x1d8e4e27c47d124full, 0x2d358dccaa6c78a5ull, 0x8bb84b93962eacc9ull, 0x4b33a62ed433d4a3ull,
-    0x4d5a2da51de1aa47ull, 0xa0761d6478bd6421ull, 0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full,
-    0x165667b19e3779f9ull, 0xd6e8feb86659fd93ull, 0xff51afd7ed558ccdull, 0xc4ceb9fe1a85ec53ull,
-    0x87c37b91114253d5ull, 0x4cf5ad432745937full, 0x52dce729da3ed6b5ull, 0x9fb21c651e98df25ull,
+    0xa0761d6478bd642full, 0xe7037ed1a0b428dbull, 0x8ebc6af09c88c6e3ull, 0x589965cc75374cc3ull, 0x1d8e4e27c47d124full,
+    0x2d358dccaa6c78a5ull, 0x8bb84b93962eacc9ull, 0x4b33a62ed433d4a3ull, 0x4d5a2da51de1aa47ull, 0xa0761d6478bd6421ull,
+    0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull, 0xd6e8feb86659fd93ull, 0xff51afd7ed558ccdull,
+    0xc4ceb9fe1a85ec53ull, 0x87c37b91114253d5ull, 0x4cf5ad432745937full, 0x52dce729da3ed6b5ull, 0x9fb21c651e98df25ull,
     0xe9c4b1a5d3f2c6a7ull,
 };
 

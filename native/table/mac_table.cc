@@ -39,17 +39,17 @@ uint32_t MacTable::find(const MacAddr& mac, uint16_t vlan) const {
 
 uint16_t MacTable::lookup(const MacAddr& mac, uint16_t vlan) const {
   uint32_t i = find(mac, vlan);
-  return i == kNil ? kNoPort : entries_[i].port;
+  return i == kNil ? kNoSlot : entries_[i].slot;
 }
 
-MacTable::Learn MacTable::learn(const MacAddr& mac, uint16_t vlan, uint16_t port, uint32_t now, bool* evicted) {
+MacTable::Learn MacTable::learn(const MacAddr& mac, uint16_t vlan, uint16_t slot, uint32_t now, bool* evicted) {
   *evicted = false;
   uint32_t i = find(mac, vlan);
   if (i != kNil) {
     Entry& e = entries_[i];
     Learn result = Learn::kRefreshed;
-    if (e.port != port) {
-      e.port = port;
+    if (e.slot != slot) {
+      e.slot = slot;
       result = Learn::kMoved;
       version_++;
     }
@@ -69,7 +69,7 @@ MacTable::Learn MacTable::learn(const MacAddr& mac, uint16_t vlan, uint16_t port
   Entry& e = entries_[i];
   e.mac = mac;
   e.vlan = vlan;
-  e.port = port;
+  e.slot = slot;
   e.last_seen = now;
   uint32_t b = bucket_of(mac, vlan);
   e.next_in_bucket = buckets_[b];
@@ -93,8 +93,10 @@ void MacTable::remove(uint32_t index) {
 
 void MacTable::lru_unlink(uint32_t index) {
   Entry& e = entries_[index];
-  if (e.lru_prev != kNil) entries_[e.lru_prev].lru_next = e.lru_next; else lru_head_ = e.lru_next;
-  if (e.lru_next != kNil) entries_[e.lru_next].lru_prev = e.lru_prev; else lru_tail_ = e.lru_prev;
+  if (e.lru_prev != kNil) entries_[e.lru_prev].lru_next = e.lru_next;
+  else lru_head_ = e.lru_next;
+  if (e.lru_next != kNil) entries_[e.lru_next].lru_prev = e.lru_prev;
+  else lru_tail_ = e.lru_prev;
   e.lru_prev = e.lru_next = kNil;
 }
 
@@ -102,7 +104,8 @@ void MacTable::lru_append(uint32_t index) {
   Entry& e = entries_[index];
   e.lru_prev = lru_tail_;
   e.lru_next = kNil;
-  if (lru_tail_ != kNil) entries_[lru_tail_].lru_next = index; else lru_head_ = index;
+  if (lru_tail_ != kNil) entries_[lru_tail_].lru_next = index;
+  else lru_head_ = index;
   lru_tail_ = index;
 }
 
@@ -117,10 +120,10 @@ uint32_t MacTable::expire(uint32_t now, uint32_t max_age) {
   return n;
 }
 
-void MacTable::flush_port(uint16_t port) {
+void MacTable::flush_slot(uint16_t slot) {
   for (uint32_t i = lru_head_; i != kNil;) {
     uint32_t next = entries_[i].lru_next;
-    if (entries_[i].port == port) remove(i);
+    if (entries_[i].slot == slot) remove(i);
     i = next;
   }
 }
@@ -144,7 +147,7 @@ uint32_t MacTable::resize(uint32_t capacity) {
   // Re-learn oldest first so the newest survive and the LRU order is kept.
   uint32_t skip = old.size() > capacity ? uint32_t(old.size() - capacity) : 0;
   bool evicted;
-  for (size_t k = skip; k < old.size(); k++) learn(old[k].mac, old[k].vlan, old[k].port, old[k].last_seen, &evicted);
+  for (size_t k = skip; k < old.size(); k++) learn(old[k].mac, old[k].vlan, old[k].slot, old[k].last_seen, &evicted);
   return skip;
 }
 

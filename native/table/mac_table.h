@@ -1,4 +1,5 @@
-// MAC learning table: (MAC, VLAN) → port, with aging and a size limit.
+// MAC learning table: (MAC, VLAN) → port, with aging and a size limit. Ports are
+// the datapath's port slots (dp/port_slot.h), not OpenFlow port numbers.
 //
 // Design. A fixed pool of `capacity` entries, chained hash buckets (a power of two,
 // at least the capacity, so chains stay ~1 long), and one doubly linked list in
@@ -24,30 +25,30 @@ namespace nodeswitch {
 
 class MacTable {
  public:
-  static constexpr uint16_t kNoPort = 0xffff;
+  static constexpr uint16_t kNoSlot = 0xffff;
 
   enum class Learn : uint8_t { kRefreshed, kLearned, kMoved };
 
   struct Entry {
     MacAddr mac;
     uint16_t vlan;
-    uint16_t port;
+    uint16_t slot;
     uint32_t last_seen;  // seconds, datapath clock
     uint32_t next_in_bucket, lru_prev, lru_next;
   };
 
   explicit MacTable(uint32_t capacity);
 
-  // Records that `mac` on `vlan` was seen on `port` at `now`. `evicted` is set when
+  // Records that `mac` on `vlan` was seen on the port in `slot` at `now`. `evicted` is set when
   // a full table had to drop its oldest entry to make room.
-  Learn learn(const MacAddr& mac, uint16_t vlan, uint16_t port, uint32_t now, bool* evicted);
-  // The port `mac` was learned on, or kNoPort.
+  Learn learn(const MacAddr& mac, uint16_t vlan, uint16_t slot, uint32_t now, bool* evicted);
+  // The slot of the port `mac` was learned on, or kNoSlot.
   uint16_t lookup(const MacAddr& mac, uint16_t vlan) const;
 
   // Removes entries not seen for more than `max_age` seconds; returns how many.
   uint32_t expire(uint32_t now, uint32_t max_age);
-  // Removes every entry on `port` (the port went away).
-  void flush_port(uint16_t port);
+  // Removes every entry on the port in `slot` (the port went away).
+  void flush_slot(uint16_t slot);
   void flush();
   // Changes the size limit; keeps the newest entries that fit. Returns how many were dropped.
   uint32_t resize(uint32_t capacity);

@@ -91,9 +91,7 @@ FlowKey MegaflowTable::coalesce(const FlowKey& wc, size_t max_masks) const {
   return exact;
 }
 
-const FlowKey& MegaflowTable::mask_of(const MegaflowNode& n) {
-  return static_cast<const Subtable*>(n.subtable_)->words.mask;
-}
+const FlowKey& MegaflowTable::mask_of(const MegaflowNode& n) { return static_cast<const Subtable*>(n.subtable_)->words.mask; }
 
 void MegaflowTable::sort_by_hits() {
   std::stable_sort(order_.begin(), order_.end(), [](const Subtable* a, const Subtable* b) { return a->hits > b->hits; });

@@ -44,9 +44,9 @@ class PrefixTrie {
 
  private:
   struct Node {
-    uint32_t bits = 0;  // the segment, left-aligned
-    uint8_t nbits = 0;  // segment length (the root's is 0)
-    uint32_t rules = 0; // prefixes ending at this node's end
+    uint32_t bits = 0;           // the segment, left-aligned
+    uint8_t nbits = 0;           // segment length (the root's is 0)
+    uint32_t rules = 0;          // prefixes ending at this node's end
     uint32_t child[2] = {0, 0};  // 0: none (node 0 is the root, never a child)
   };
 

@@ -211,7 +211,7 @@ export class Controller {
       const entry = this.docPort(req.bridge, req.port);
       req.port = entry.name;
       const bridge = this.attachedPort(req.bridge, req.port);
-      if (!bridge.injectFrames) throw new NodeswitchError('this switch cannot inject frames', 'port');
+      if (!bridge.ingest) throw new NodeswitchError('this switch cannot inject frames', 'port');
       refuseIfBusy();
       return { bridge, ofport: entry.ofport, ...usableRecords(await readTrace(req.file)) };
     });
@@ -239,7 +239,7 @@ export class Controller {
         schedule,
         async (batch) => {
           try {
-            await bridge.injectFrames!(req.port, batch);
+            await bridge.ingest!(req.port, batch);
             sent += batch.length;
           } catch (err) {
             // The port or the bridge went away under the inject.

@@ -10,7 +10,7 @@
 //
 // Timing: every frame has a due time (ns from the start), computed from its place in
 // the trace and the mode; the loop injects everything due by "now" in one
-// injectFrames call (at most MAX_BATCH frames), then sleeps until the next frame is
+// Bridge.ingest call (at most MAX_BATCH frames), then sleeps until the next frame is
 // due. Due times are measured from the start, never from the last wake-up, so timer
 // slop does not accumulate: at high rates frames simply come in bigger batches.
 //   original (default)  the trace's own gaps (timestamps going backwards count as 0)
@@ -24,7 +24,7 @@ import { INJECT_LOOP, MAX_INJECT_RATE } from '../limits.js';
 import { checkInteger, unreadableFile } from '../validate.js';
 import { type Args, optionalBoolean, requireString } from './protocol.js';
 
-/** Frames per injectFrames call at most: bounds the copy and the time one call holds the datapath. */
+/** Frames per ingest call at most: bounds the copy and the time one call holds the datapath. */
 export const MAX_BATCH = 1024;
 
 export type InjectMode =

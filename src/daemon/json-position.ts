@@ -2,7 +2,16 @@
 // position ("Unexpected token ',', ..."x": [,]}" is not valid JSON"), and a person
 // fixing a hand-edited config DB needs a line and column. This scanner follows the
 // JSON grammar (RFC 8259) just far enough to find the first offending offset; it is
-// only run after JSON.parse has already failed.
+// only run after JSON.parse has already failed. Arrays and objects are tracked on a
+// stack of their own, not by recursion, so that no nesting depth JSON.parse takes
+// can overflow the call stack.
+
+/** Thrown by the scanner at the first offending offset. */
+class InvalidAt extends Error {
+  constructor(readonly offset: number) {
+    super(`invalid JSON at offset ${offset}`);
+  }
+}
 
 /** Offset of the first character that makes `text` invalid JSON (text.length if it ends too early). */
 export function jsonErrorOffset(text: string): number {
@@ -11,17 +20,17 @@ export function jsonErrorOffset(text: string): number {
     while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
   };
   const fail = (): never => {
-    throw i;
+    throw new InvalidAt(i);
+  };
+  const expect = (ch: string): void => {
+    if (text[i] !== ch) fail();
+    i++;
   };
   const lit = (word: string): void => {
-    for (const ch of word) {
-      if (text[i] !== ch) fail();
-      i++;
-    }
+    for (const ch of word) expect(ch);
   };
   const str = (): void => {
-    if (text[i] !== '"') fail();
-    i++;
+    expect('"');
     for (;;) {
       if (i >= text.length) fail();
       const c = text.charCodeAt(i);
@@ -34,7 +43,12 @@ export function jsonErrorOffset(text: string): number {
         i++;
         const e = text[i];
         if (e === 'u') {
-          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) ((i += k), fail());
+          for (let k = 1; k <= 4; k++) {
+            if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) {
+              i += k;
+              fail();
+            }
+          }
           i += 5;
         } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
         else fail();
@@ -46,47 +60,51 @@ export function jsonErrorOffset(text: string): number {
     if (!m) fail();
     i += m![0].length;
   };
-  const value = (): void => {
+  const key = (): void => {
     ws();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') return void i++;
-      for (;;) {
-        ws();
-        str();
-        ws();
-        if (text[i] !== ':') fail();
-        i++;
-        value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') return void i++;
-        else fail();
-      }
-    } else if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') return void i++;
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') return void i++;
-        else fail();
-      }
-    } else if (c === '"') str();
-    else if (c === 't') lit('true');
-    else if (c === 'f') lit('false');
-    else if (c === 'n') lit('null');
-    else num();
+    str();
+    ws();
+    expect(':');
   };
+  // The closing bracket of every array and object still open, innermost last.
+  const open: (']' | '}')[] = [];
   try {
-    value();
+    value: for (;;) {
+      ws();
+      const c = text[i];
+      if (c === '{' || c === '[') {
+        i++;
+        ws();
+        const close = c === '{' ? '}' : ']';
+        if (text[i] === close) i++;
+        else {
+          open.push(close);
+          if (close === '}') key();
+          continue value;
+        }
+      } else if (c === '"') str();
+      else if (c === 't') lit('true');
+      else if (c === 'f') lit('false');
+      else if (c === 'n') lit('null');
+      else num();
+      // A value ended: a comma goes on to the next one, a bracket closes its container.
+      while (open.length > 0) {
+        ws();
+        const close = open[open.length - 1]!;
+        if (text[i] === ',') {
+          i++;
+          if (close === '}') key();
+          continue value;
+        }
+        expect(close);
+        open.pop();
+      }
+      break;
+    }
     ws();
     return i; // trailing garbage starts here (or the text was valid: length)
-  } catch (at) {
-    return at as number;
+  } catch (err) {
+    if (err instanceof InvalidAt) return err.offset;
+    throw err;
   }
 }

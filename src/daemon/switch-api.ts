@@ -55,7 +55,7 @@ export interface BridgeApi {
   on(event: 'flowsExpired', listener: (e: { count: number }) => void): unknown;
   // Live inject and capture (nodeswitch inject / capture). Optional: a switch without
   // them (the unit tests' fake) refuses those verbs.
-  injectFrames?(port: string, frames: Buffer[]): Promise<void>;
+  ingest?(port: string, frames: Buffer[]): Promise<void>;
   startCapture?(port: string, file: string, opts: { direction?: CaptureDirection; count?: number }): Promise<void>;
   stopCapture?(port: string): Promise<number>;
   // OpenFlow tables (ovs-ofctl syntax; errors are FlowSyntaxError / NodeswitchError).

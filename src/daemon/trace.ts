@@ -13,7 +13,7 @@
 // Loads the addon (op codes): the controller imports this module only when a trace
 // is asked for.
 import { NodeswitchError } from '../errors.js';
-import { addon, type NativeTrace } from '../native.js';
+import { addon, constants, type NativeTrace } from '../native.js';
 import {
   type Action,
   type FlowSpec,
@@ -80,7 +80,6 @@ export interface TraceView {
 type Op = NativeTrace['ops'][number];
 
 const OP_NAME = new Map(Object.entries(addon.constants.op).map(([name, code]) => [code, name]));
-const REASONS = ['no_match', 'action', 'invalid_ttl'];
 const FULL_MAC = 'f'.repeat(12);
 const FULL_IPV6 = 'f'.repeat(32);
 
@@ -241,7 +240,7 @@ export function applyOp(op: Op, flow: Match): string {
     case 'local':
       return 'LOCAL';
     case 'controller':
-      return `controller(reason=${REASONS[op.reason ?? 1] ?? op.reason},table=${op.table ?? 0},cookie=${hex(op.u64 ?? 0n)},max_len=${u32})`;
+      return `controller(reason=${constants.packetInReasons[op.reason ?? 1] ?? op.reason},table=${op.table ?? 0},cookie=${hex(op.u64 ?? 0n)},max_len=${u32})`;
     case 'setEthSrc':
       flow.dl_src = { value: bytes(6), mask: FULL_MAC };
       return set('eth_src', bytes(6));

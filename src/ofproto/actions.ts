@@ -435,7 +435,7 @@ export function parseActions(text: string, match: Match, table: number, resolveP
 export function formatAction(a: Action): string {
   switch (a.type) {
     case 'output':
-      return a.port > 0xffffff00 ? formatPort(a.port) : `output:${a.port}`;
+      return a.port > OFPP.MAX ? formatPort(a.port) : `output:${a.port}`;
     case 'controller':
       return `CONTROLLER:${a.maxLen}`;
     case 'set_field':

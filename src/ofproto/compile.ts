@@ -9,15 +9,15 @@
  * nw_tos, and arp_sha/arp_tha mean the ND link-layer options for IPv6.
  */
 import { NodeswitchError } from '../errors.js';
-import { addon, type NativeAction, type NativeFlow } from '../native.js';
+import { addon, constants, type NativeAction, type NativeFlow, type NativeOpName } from '../native.js';
 import type { Action, Instructions } from './actions.js';
 import type { Match } from './fields.js';
 import type { FlowSpec } from './flow.js';
 import { OFPP } from './values.js';
 
 const LAYOUT = addon.flowKeyLayout;
-const KEY_SIZE = addon.constants.flowKeySize;
-const OP = addon.constants.op;
+const KEY_SIZE = constants.flowKeySize;
+const OP = constants.op;
 
 function place(field: string): [number, number] {
   const at = LAYOUT[field];
@@ -86,7 +86,7 @@ export function compileMatch(match: Match): { key: Buffer; mask: Buffer } {
   return { key, mask };
 }
 
-const SET_FIELD_OPS: Record<string, string> = {
+const SET_FIELD_OPS: Record<string, NativeOpName> = {
   eth_src: 'setEthSrc',
   eth_dst: 'setEthDst',
   vlan_vid: 'setVlanVid',
@@ -106,7 +106,7 @@ const SET_FIELD_OPS: Record<string, string> = {
   metadata: 'setMetadata',
 };
 
-function op(name: string): number {
+function op(name: NativeOpName): number {
   const code = OP[name];
   if (code === undefined) throw new Error(`the addon exports no op ${name}`);
   return code;
@@ -127,7 +127,7 @@ export function compileAction(a: Action): NativeAction {
     case 'mod_nw_ttl':
       return { code: op('setIpTtl'), u32: a.ttl };
     case 'resubmit':
-      return { code: op('resubmit'), port: a.port ?? OFPP.IN_PORT, u32: a.table ?? 255 };
+      return { code: op('resubmit'), port: a.port ?? OFPP.IN_PORT, u32: a.table ?? constants.resubmitCurrentTable };
     case 'set_field': {
       const name = SET_FIELD_OPS[a.field];
       if (!name) throw new NodeswitchError(`set_field to ${a.field} is not supported by the datapath yet`, 'actions');

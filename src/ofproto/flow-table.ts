@@ -15,6 +15,7 @@ import type { NativeDatapath, NativeFlow, NativeFlowStats } from '../native.js';
 import type { Action } from './actions.js';
 import { compileFlow } from './compile.js';
 import { type FlowSpec, formatFlow, TABLE_ALL } from './flow.js';
+import { OFPP } from './values.js';
 
 export interface FlowEntry {
   id: number;
@@ -250,7 +251,7 @@ export class FlowTable extends EventEmitter {
     return this.list().filter((e) => {
       if (spec.table !== TABLE_ALL && e.table !== spec.table) return false;
       if (spec.cookieMask !== undefined && (e.spec.cookie & spec.cookieMask) !== (spec.cookie & spec.cookieMask)) return false;
-      if (spec.outPort !== undefined && spec.outPort !== 0xffffffff && !outputsTo(e.spec.actions, spec.outPort)) return false;
+      if (spec.outPort !== undefined && spec.outPort !== OFPP.ANY && !outputsTo(e.spec.actions, spec.outPort)) return false;
       if (strict) return e.spec.priority === spec.priority && sameMatch(e.native, filter);
       return covers(filter, e.native);
     });

@@ -12,9 +12,32 @@
  *
  * Defaults: MAC and IP addresses zero (as OVS's trace), TTL/hop limit 64, ports 0,
  * ICMP echo request (type 8, code 0), ICMPv6 echo request (128), ARP request,
- * TCP flags none. Masked fields contribute their (masked) value. Checksums are
- * correct. Frames are padded to 60 bytes.
+ * TCP flags none, IPv4 DF and ID 0, no payload. Masked fields contribute their
+ * (masked) value. The headers themselves are written by src/packet/frame-builder.ts,
+ * so checksums are correct and frames padded to 60 bytes.
  */
+import {
+  arp,
+  ethernet,
+  type EthOpts,
+  icmp4,
+  icmp6,
+  type IcmpOpts,
+  type Ipv4Opts,
+  type Ipv6Opts,
+  MIN_FRAME,
+  rawIp4,
+  rawIp6,
+  sctp4,
+  sctp6,
+  type SctpOpts,
+  tcp4,
+  tcp6,
+  type TcpOpts,
+  udp4,
+  udp6,
+  type UdpOpts,
+} from '../packet/frame-builder.js';
 import { FlowSyntaxError } from './errors.js';
 import { ETH_TYPE, IP_PROTO, type Match } from './fields.js';
 
@@ -25,41 +48,18 @@ export interface BuiltPacket {
 }
 
 const DL_TYPE_NONE = 0x05ff;
-const MIN_FRAME = 60;
 const ZERO_MAC = '000000000000';
 const ZERO_IPV6 = '0'.repeat(32);
+const EMPTY = Buffer.alloc(0);
 
 const exact = <T extends number | string>(value: T, mask: T): { value: T; mask: T } => ({ value, mask });
 const num = (m: { value: number } | undefined, dflt: number): number => (m ? m.value : dflt);
 const hexOf = (m: { value: string } | undefined, dflt: string): string => (m ? m.value : dflt);
-
-/** RFC 1071 ones' complement sum of `parts`, folded and inverted. */
-export function inetChecksum(...parts: Buffer[]): number {
-  let sum = 0;
-  for (const b of parts) {
-    for (let i = 0; i + 1 < b.length; i += 2) sum += b.readUInt16BE(i);
-    if (b.length % 2) sum += b[b.length - 1]! << 8;
-  }
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC32c (Castagnoli), as SCTP's checksum. */
-function crc32c(buf: Buffer): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (const byte of buf) crc = crcTable[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
+const v4Bytes = (a: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(a >>> 0, 0);
+  return b;
+};
 
 /** The frame for a match (from parseMatch). Throws FlowSyntaxError for fields no packet carries. */
 export function buildPacket(match: Match): BuiltPacket {
@@ -68,70 +68,53 @@ export function buildPacket(match: Match): BuiltPacket {
   }
   const flow: Match = {};
   const dlType = num(match.dl_type, DL_TYPE_NONE);
-  const l3 = buildL3(match, dlType, flow);
+  const build = l3Builder(match, dlType, flow);
 
   const dlSrc = hexOf(match.dl_src, ZERO_MAC);
   const dlDst = hexOf(match.dl_dst, ZERO_MAC);
   flow.dl_src = exact(dlSrc, 'f'.repeat(12));
   flow.dl_dst = exact(dlDst, 'f'.repeat(12));
   flow.dl_type = exact(dlType, 0xffff);
-  const parts: Buffer[] = [Buffer.from(dlDst + dlSrc, 'hex')];
   const tci = match.vlan_tci?.value ?? 0;
+  const eth: EthOpts = { src: dlSrc, dst: dlDst, vlans: [] };
   if (tci & 0xffff) {
-    const tag = Buffer.alloc(4);
-    tag.writeUInt16BE(0x8100, 0);
-    tag.writeUInt16BE(tci & 0xefff, 2);
-    parts.push(tag);
+    eth.vlans!.push({ vid: tci & 0x0fff, pcp: (tci >> 13) & 7 });
     flow.vlan_tci = exact((tci | 0x1000) & 0xffff, 0xffff);
   } else {
     flow.vlan_tci = exact(0, 0xffff);
   }
-  const type = Buffer.alloc(2);
   if (dlType === DL_TYPE_NONE) {
     // 802.3: a length field, then an LLC header (DSAP/SSAP 0x42, UI) and no data.
     const llc = Buffer.from([0x42, 0x42, 0x03]);
-    const payloadLen = Math.max(llc.length, MIN_FRAME - 14 - (parts.length - 1) * 4);
-    type.writeUInt16BE(payloadLen, 0);
-    parts.push(type, llc);
-  } else {
-    type.writeUInt16BE(dlType, 0);
-    parts.push(type, l3);
+    const payloadLen = Math.max(llc.length, MIN_FRAME - 14 - eth.vlans!.length * 4);
+    return { frame: ethernet(eth, payloadLen, llc), flow };
   }
-  let frame = Buffer.concat(parts);
-  if (frame.length < MIN_FRAME) frame = Buffer.concat([frame, Buffer.alloc(MIN_FRAME - frame.length)]);
-  return { frame, flow };
+  return { frame: build(eth), flow };
 }
 
-function buildL3(m: Match, dlType: number, flow: Match): Buffer {
+type FrameOf = (eth: EthOpts) => Buffer;
+
+/** Fills `flow` with the L3/L4 fields and returns what builds the frame from them. */
+function l3Builder(m: Match, dlType: number, flow: Match): FrameOf {
   switch (dlType) {
     case ETH_TYPE.ARP:
     case ETH_TYPE.RARP:
-      return buildArp(m, dlType, flow);
+      return arpBuilder(m, dlType, flow);
     case ETH_TYPE.IP:
-      return buildIpv4(m, flow);
+      return ipv4Builder(m, flow);
     case ETH_TYPE.IPV6:
-      return buildIpv6(m, flow);
+      return ipv6Builder(m, flow);
     default:
-      return Buffer.alloc(0);
+      return (eth) => ethernet(eth, dlType, EMPTY);
   }
 }
 
-function buildArp(m: Match, dlType: number, flow: Match): Buffer {
+function arpBuilder(m: Match, dlType: number, flow: Match): FrameOf {
   const op = num(m.nw_proto, dlType === ETH_TYPE.RARP ? 3 : 1);
   const sha = hexOf(m.arp_sha, hexOf(m.dl_src, ZERO_MAC));
   const tha = hexOf(m.arp_tha, ZERO_MAC);
   const spa = num(m.nw_src, 0) >>> 0;
   const tpa = num(m.nw_dst, 0) >>> 0;
-  const b = Buffer.alloc(28);
-  b.writeUInt16BE(1, 0); // Ethernet
-  b.writeUInt16BE(ETH_TYPE.IP, 2);
-  b[4] = 6;
-  b[5] = 4;
-  b.writeUInt16BE(op, 6);
-  b.write(sha, 8, 'hex');
-  b.writeUInt32BE(spa, 14);
-  b.write(tha, 18, 'hex');
-  b.writeUInt32BE(tpa, 24);
   Object.assign(flow, {
     nw_proto: exact(op & 0xff, 0xff),
     nw_src: exact(spa, 0xffffffff),
@@ -139,7 +122,7 @@ function buildArp(m: Match, dlType: number, flow: Match): Buffer {
     arp_sha: exact(sha, 'f'.repeat(12)),
     arp_tha: exact(tha, 'f'.repeat(12)),
   });
-  return b;
+  return (eth) => arp({ eth, type: dlType, arp: { op, sha, tha, spa: v4Bytes(spa), tpa: v4Bytes(tpa) } });
 }
 
 /** The IP fields both versions share: protocol, DSCP/ECN, TTL. */
@@ -157,31 +140,65 @@ function ipCommon(m: Match, flow: Match): { proto: number; tos: number; ttl: num
   return { proto, tos: dscp | ecn, ttl };
 }
 
-function buildIpv4(m: Match, flow: Match): Buffer {
+/** Transport ports (TCP, UDP, SCTP) and, for TCP, the flags. */
+function ports(m: Match, flow: Match, tcp: boolean): { sport: number; dport: number; flags: number } {
+  const sport = num(m.tp_src, 0);
+  const dport = num(m.tp_dst, 0);
+  flow.tp_src = exact(sport, 0xffff);
+  flow.tp_dst = exact(dport, 0xffff);
+  const flags = num(m.tcp_flags, 0) & 0x0fff;
+  if (tcp) flow.tcp_flags = exact(flags, 0x0fff);
+  return { sport, dport, flags };
+}
+
+/** The frame builders of one IP version. */
+interface IpFamily<IP> {
+  v6: boolean;
+  icmpProto: number;
+  tcp(o: { eth: EthOpts; ip: IP; l4: TcpOpts }): Buffer;
+  udp(o: { eth: EthOpts; ip: IP; l4: UdpOpts }): Buffer;
+  sctp(o: { eth: EthOpts; ip: IP; l4: SctpOpts }): Buffer;
+  icmp(o: { eth: EthOpts; ip: IP; l4: IcmpOpts }): Buffer;
+  raw(o: { eth: EthOpts; ip: IP; l4: Buffer }, proto: number): Buffer;
+}
+
+const IPV4: IpFamily<Ipv4Opts> = { v6: false, icmpProto: IP_PROTO.ICMP, tcp: tcp4, udp: udp4, sctp: sctp4, icmp: icmp4, raw: (o, proto) => rawIp4({ ...o, proto }) };
+const IPV6: IpFamily<Ipv6Opts> = { v6: true, icmpProto: IP_PROTO.ICMPV6, tcp: tcp6, udp: udp6, sctp: sctp6, icmp: icmp6, raw: (o, next) => rawIp6({ ...o, next }) };
+
+/** The L4 header for `proto` (none for a protocol without one here), its fields into `flow`. */
+function l4Builder<IP>(m: Match, flow: Match, family: IpFamily<IP>, ip: IP, proto: number): FrameOf {
+  switch (proto) {
+    case IP_PROTO.TCP: {
+      const { sport, dport, flags } = ports(m, flow, true);
+      return (eth) => family.tcp({ eth, ip, l4: { sport, dport, flags, seq: 0, ack: 0, window: 0xffff, payload: EMPTY } });
+    }
+    case IP_PROTO.UDP: {
+      const { sport, dport } = ports(m, flow, false);
+      return (eth) => family.udp({ eth, ip, l4: { sport, dport, payload: EMPTY } });
+    }
+    case IP_PROTO.SCTP: {
+      const { sport, dport } = ports(m, flow, false);
+      return (eth) => family.sctp({ eth, ip, l4: { sport, dport } });
+    }
+    case family.icmpProto: {
+      const l4 = icmpFields(m, family.v6, flow);
+      return (eth) => family.icmp({ eth, ip, l4 });
+    }
+    default:
+      return (eth) => family.raw({ eth, ip, l4: EMPTY }, proto);
+  }
+}
+
+function ipv4Builder(m: Match, flow: Match): FrameOf {
   const { proto, tos, ttl } = ipCommon(m, flow);
   const src = num(m.nw_src, 0) >>> 0;
   const dst = num(m.nw_dst, 0) >>> 0;
   flow.nw_src = exact(src, 0xffffffff);
   flow.nw_dst = exact(dst, 0xffffffff);
-  const pseudo = Buffer.alloc(12);
-  pseudo.writeUInt32BE(src, 0);
-  pseudo.writeUInt32BE(dst, 4);
-  pseudo[9] = proto;
-  const l4 = buildL4(m, proto, false, flow, (len) => (pseudo.writeUInt16BE(len, 10), pseudo));
-  const h = Buffer.alloc(20);
-  h[0] = 0x45;
-  h[1] = tos;
-  h.writeUInt16BE(20 + l4.length, 2);
-  h.writeUInt16BE(0x4000, 6); // DF, not a fragment
-  h[8] = ttl;
-  h[9] = proto;
-  h.writeUInt32BE(src, 12);
-  h.writeUInt32BE(dst, 16);
-  h.writeUInt16BE(inetChecksum(h), 10);
-  return Buffer.concat([h, l4]);
+  return l4Builder(m, flow, IPV4, { src: v4Bytes(src), dst: v4Bytes(dst), tos, ttl, id: 0, df: true }, proto);
 }
 
-function buildIpv6(m: Match, flow: Match): Buffer {
+function ipv6Builder(m: Match, flow: Match): FrameOf {
   const { proto, tos, ttl } = ipCommon(m, flow);
   const src = hexOf(m.ipv6_src, ZERO_IPV6);
   const dst = hexOf(m.ipv6_dst, ZERO_IPV6);
@@ -191,74 +208,27 @@ function buildIpv6(m: Match, flow: Match): Buffer {
     ipv6_dst: exact(dst, 'f'.repeat(32)),
     ipv6_label: exact(label, 0xfffff),
   });
-  const addrs = Buffer.from(src + dst, 'hex');
-  const pseudo = Buffer.alloc(40);
-  addrs.copy(pseudo, 0);
-  pseudo[39] = proto;
-  const l4 = buildL4(m, proto, true, flow, (len) => (pseudo.writeUInt32BE(len, 32), pseudo));
-  const h = Buffer.alloc(8);
-  h.writeUInt32BE(((6 << 28) | (tos << 20) | label) >>> 0, 0);
-  h.writeUInt16BE(l4.length, 4);
-  h[6] = proto;
-  h[7] = ttl;
-  return Buffer.concat([h, addrs, l4]);
+  return l4Builder(m, flow, IPV6, { src: Buffer.from(src, 'hex'), dst: Buffer.from(dst, 'hex'), tc: tos, label, hlim: ttl }, proto);
 }
 
-/** The L4 header for `proto`, its checksum over `pseudo(length)`. */
-function buildL4(m: Match, proto: number, v6: boolean, flow: Match, pseudo: (len: number) => Buffer): Buffer {
-  const icmp = v6 ? IP_PROTO.ICMPV6 : IP_PROTO.ICMP;
-  if (proto === icmp) return buildIcmp(m, v6, flow, pseudo);
-  if (proto !== IP_PROTO.TCP && proto !== IP_PROTO.UDP && proto !== IP_PROTO.SCTP) return Buffer.alloc(0);
-  const sport = num(m.tp_src, 0);
-  const dport = num(m.tp_dst, 0);
-  flow.tp_src = exact(sport, 0xffff);
-  flow.tp_dst = exact(dport, 0xffff);
-  let b: Buffer;
-  if (proto === IP_PROTO.TCP) {
-    const flags = num(m.tcp_flags, 0) & 0x0fff;
-    flow.tcp_flags = exact(flags, 0x0fff);
-    b = Buffer.alloc(20);
-    b[12] = (5 << 4) | (flags >> 8);
-    b[13] = flags & 0xff;
-    b.writeUInt16BE(0xffff, 14); // window
-  } else if (proto === IP_PROTO.UDP) {
-    b = Buffer.alloc(8);
-    b.writeUInt16BE(8, 4);
-  } else {
-    b = Buffer.alloc(12); // SCTP common header, no chunks
-  }
-  b.writeUInt16BE(sport, 0);
-  b.writeUInt16BE(dport, 2);
-  if (proto === IP_PROTO.SCTP) b.writeUInt32LE(crc32c(b), 8);
-  else {
-    const sum = inetChecksum(pseudo(b.length), b);
-    // UDP sends a computed 0 as 0xffff (0 means "no checksum").
-    b.writeUInt16BE(proto === IP_PROTO.UDP && sum === 0 ? 0xffff : sum, proto === IP_PROTO.TCP ? 16 : 6);
-  }
-  return b;
-}
-
-function buildIcmp(m: Match, v6: boolean, flow: Match, pseudo: (len: number) => Buffer): Buffer {
+/** ICMP/ICMPv6 type and code from tp_src/tp_dst; for ND, the target and the link-layer option. */
+function icmpFields(m: Match, v6: boolean, flow: Match): IcmpOpts {
   const type = num(m.tp_src, v6 ? 128 : 8);
   const code = num(m.tp_dst, 0);
   flow.tp_src = exact(type, 0xffff);
   flow.tp_dst = exact(code, 0xffff);
-  let body = Buffer.alloc(4); // echo id and sequence, or unused
-  if (v6 && code === 0 && (type === 135 || type === 136)) {
-    const target = hexOf(m.nd_target, ZERO_IPV6);
-    flow.nd_target = exact(target, 'f'.repeat(32));
-    const opt = type === 135 ? m.arp_sha : m.arp_tha;
-    body = Buffer.alloc(20 + (opt ? 8 : 0));
-    if (type === 136) body[0] = 0x60; // solicited, override
-    body.write(target, 4, 'hex');
-    if (opt) {
-      body[20] = type === 135 ? 1 : 2; // source / target link-layer address
-      body[21] = 1; // 8 bytes
-      body.write(opt.value, 22, 'hex');
-      flow[type === 135 ? 'arp_sha' : 'arp_tha'] = exact(opt.value, 'f'.repeat(12));
-    }
+  if (!(v6 && code === 0 && (type === 135 || type === 136))) return { type, code, rest: 0, payload: EMPTY };
+  const target = hexOf(m.nd_target, ZERO_IPV6);
+  flow.nd_target = exact(target, 'f'.repeat(32));
+  const opt = type === 135 ? m.arp_sha : m.arp_tha;
+  const body = Buffer.alloc(16 + (opt ? 8 : 0));
+  body.write(target, 0, 'hex');
+  if (opt) {
+    body[16] = type === 135 ? 1 : 2; // source / target link-layer address
+    body[17] = 1; // 8 bytes
+    body.write(opt.value, 18, 'hex');
+    flow[type === 135 ? 'arp_sha' : 'arp_tha'] = exact(opt.value, 'f'.repeat(12));
   }
-  const b = Buffer.concat([Buffer.from([type, code, 0, 0]), body]);
-  b.writeUInt16BE(v6 ? inetChecksum(pseudo(b.length), b) : inetChecksum(b), 2);
-  return b;
+  // A neighbor advertisement says solicited and override.
+  return { type, code, rest: type === 136 ? 0x60000000 : 0, payload: body };
 }

@@ -13,6 +13,7 @@
  *
  * Port numbers are OpenFlow 1.3's 32-bit ones (OFPP_LOCAL = 0xfffffffe ...).
  */
+import { constants, MAX_OFPORT } from '../native.js';
 
 /** Thrown by the value parsers; the flow parser adds the token and rethrows. */
 export class ValueError extends Error {}
@@ -306,20 +307,21 @@ export function formatMacMasked(value: string, mask: string): string {
 
 // --- Ports ----------------------------------------------------------------------
 
-/** OpenFlow 1.3 port numbers. Physical ports are 1..OFPP_MAX_PHYSICAL. */
+/** OpenFlow 1.3 port numbers (the datapath's, from the addon). Physical ports are 1..OFPP_MAX_PHYSICAL. */
 export const OFPP = {
-  IN_PORT: 0xfffffff8,
-  TABLE: 0xfffffff9,
-  NORMAL: 0xfffffffa,
-  FLOOD: 0xfffffffb,
-  ALL: 0xfffffffc,
-  CONTROLLER: 0xfffffffd,
-  LOCAL: 0xfffffffe,
-  ANY: 0xffffffff,
+  MAX: constants.ofpp.max,
+  IN_PORT: constants.ofpp.inPort,
+  TABLE: constants.ofpp.table,
+  NORMAL: constants.ofpp.normal,
+  FLOOD: constants.ofpp.flood,
+  ALL: constants.ofpp.all,
+  CONTROLLER: constants.ofpp.controller,
+  LOCAL: constants.ofpp.local,
+  ANY: constants.ofpp.any,
 } as const;
 
-/** The highest port number ovs-ofctl accepts for a switch port (0xfeff). */
-export const OFPP_MAX_PHYSICAL = 0xfeff;
+/** The highest port number ovs-ofctl accepts for a switch port (0xfeff), the datapath's too. */
+export const OFPP_MAX_PHYSICAL = MAX_OFPORT;
 
 const RESERVED_NAMES: Record<string, number> = {
   IN_PORT: OFPP.IN_PORT,

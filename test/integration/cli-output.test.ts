@@ -4,14 +4,13 @@
 // (sleep first), so the pipe fills and the CLI has to wait for it to drain.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { pcapFile } from '../native/pcap-files.js';
+import { expect, it } from 'vitest';
+import { pcapFile } from '../lab/pcap-files.js';
 import { runCliPiped } from './cli-process.js';
-import { canRunDaemon, useDaemon } from './daemon-fixture.js';
-import { requirePrerequisitesInCI } from './helpers.js';
+import { useDaemon } from './daemon-fixture.js';
+import { cliTests } from './helpers.js';
 import { ETH_TEST } from './test-traces.js';
 
-requirePrerequisitesInCI();
 
 const FLOWS = 5000;
 const MACS = 8192; // the default mac-table-size: a full table
@@ -25,7 +24,7 @@ function fromStation(i: number): Buffer {
   return f;
 }
 
-describe.skipIf(!canRunDaemon)('CLI output into a pipe', () => {
+cliTests.describe('CLI output into a pipe', () => {
   let br: string;
   const d = useDaemon('ns-pipe', async ({ lab, dir, ok }) => {
     br = lab.name('b');

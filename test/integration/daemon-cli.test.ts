@@ -9,18 +9,12 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, run as runCmd, waitFor } from '../../src/lab/index.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Lab, run as runCmd, waitFor } from '../lab/index.js';
 import { bin, type DaemonProcess, socketListening, spawnDaemon as spawnDaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
-import { canRun, requirePrerequisitesInCI } from './helpers.js';
+import { needs, tool } from '../needs.js';
+import { cliTests } from './helpers.js';
 
-requirePrerequisitesInCI();
-
-const compiled = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
-if (process.env.CI) {
-  it('has the compiled CLI (npm run build)', () => expect(existsSync(compiled), compiled).toBe(true));
-}
 
 interface CliResult {
   code: number;
@@ -28,7 +22,7 @@ interface CliResult {
   stderr: string;
 }
 
-describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch CLI ↔ daemon', () => {
+cliTests.describe('nodeswitch CLI ↔ daemon', () => {
   let dir: string;
   let db: string;
   let sock: string;
@@ -298,7 +292,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch CLI ↔ daemon', (
   });
 
   // Root minus CAP_NET_ADMIN (dropped from the bounding set, so exec loses it).
-  it.skipIf(!existsSync('/usr/bin/setpriv'))('refuses to start without CAP_NET_ADMIN, writing nothing', async () => {
+  needs(tool('setpriv', 'util-linux')).it('refuses to start without CAP_NET_ADMIN, writing nothing', async () => {
     const fresh = join(dir, 'nocap', 'db.json');
     const child = spawn('/usr/bin/setpriv', ['--bounding-set', '-net_admin', process.execPath, bin, 'daemon', '--sock', sock, '--db', fresh], {
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -2,20 +2,13 @@
 // names and kernel objects, started in beforeAll and stopped (with the Lab cleaned
 // and the directory removed) in afterAll whatever happened. The tests talk to it
 // with ok() (nodeswitch as a separate process, expected to succeed quietly).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { Lab } from '../../src/lab/index.js';
+import { Lab } from '../lab/index.js';
 import { type CliPaths, runCli } from './cli-process.js';
 import { type DaemonProcess, startDaemon, stopDaemon } from './daemon-process.js';
-import { canRun } from './helpers.js';
-
-/** The CLI the tests run is compiled (npm run build). */
-export const cliCompiled = existsSync(fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url)));
-/** What a file using the fixture needs: root, the addon and the compiled CLI. */
-export const canRunDaemon = canRun && cliCompiled;
 
 export interface DaemonFixture {
   dir: string;
@@ -24,9 +17,9 @@ export interface DaemonFixture {
   /** The running daemon; undefined between a test's stop and start. */
   daemon: DaemonProcess | undefined;
   /** `nodeswitch ARGS`, expected to exit 0 with nothing on stderr; its stdout. */
-  ok(...args: string[]): Promise<string>;
+  ok: (...args: string[]) => Promise<string>;
   /** Stops the daemon (SIGTERM, expected to exit 0) and starts it again on the same DB. */
-  restart(): Promise<void>;
+  restart: () => Promise<void>;
 }
 
 /** Registers the hooks; `setup` runs once the daemon listens (hosts, bridges, ports). */

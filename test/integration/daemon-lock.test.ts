@@ -5,18 +5,15 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/index.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Lab } from '../lab/index.js';
 import { runCli } from './cli-process.js';
 import { type DaemonProcess, spawnDaemon, startDaemon, stopDaemon } from './daemon-process.js';
-import { canRun, requirePrerequisitesInCI } from './helpers.js';
+import { cliTests } from './helpers.js';
 
-requirePrerequisitesInCI();
 
-const compiled = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
-describe.skipIf(!canRun || !existsSync(compiled))('the config DB lock', () => {
+cliTests.describe('the config DB lock', () => {
   let dir: string;
   let db: string;
   let lab: Lab;

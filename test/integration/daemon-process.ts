@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '../../src/lab/index.js';
+import { waitFor } from '../lab/index.js';
 
 export const bin = fileURLToPath(new URL('../../bin/nodeswitch.js', import.meta.url));
 

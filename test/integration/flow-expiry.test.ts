@@ -3,14 +3,13 @@
 // restart does not bring them back; a timed flow still there at the restart comes
 // back with its whole timeout (README: the time it had left is not kept).
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { waitFor } from '../../src/lab/index.js';
-import { canRunDaemon, useDaemon } from './daemon-fixture.js';
-import { requirePrerequisitesInCI } from './helpers.js';
+import { expect, it } from 'vitest';
+import { waitFor } from '../lab/index.js';
+import { useDaemon } from './daemon-fixture.js';
+import { cliTests } from './helpers.js';
 
-requirePrerequisitesInCI();
 
-describe.skipIf(!canRunDaemon)('flow timeouts and the config DB', () => {
+cliTests.describe('flow timeouts and the config DB', () => {
   let br: string;
   const d = useDaemon('ns-expiry', async ({ lab, ok }) => {
     br = lab.name('b');

@@ -7,18 +7,14 @@
 // Runs the compiled CLI (bin/nodeswitch.js → dist/) as separate processes; the daemon
 // is a child process killed in afterAll whatever happens. Needs root and the addon.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, waitFor } from '../../src/lab/index.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Lab, waitFor } from '../lab/index.js';
 import { bin, type DaemonProcess, spawnDaemon as spawnDaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
-import { canRun, requirePrerequisitesInCI } from './helpers.js';
+import { cliTests } from './helpers.js';
 
-requirePrerequisitesInCI();
-
-const compiled = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
 interface CliResult {
   code: number;
@@ -51,7 +47,7 @@ function withoutStats(line: string): string {
     .replace(/^((?:cookie=\S+, )?)table=0, /, '$1');
 }
 
-describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch flow verbs ↔ daemon', () => {
+cliTests.describe('nodeswitch flow verbs ↔ daemon', () => {
   let dir: string;
   let db: string;
   let sock: string;

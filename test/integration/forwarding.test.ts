@@ -1,10 +1,8 @@
 // Forwarding through a real switch: namespaces as hosts, veths (afpacket ports) and
 // switch-made TAPs (tap ports) as their NICs. Needs root and the built addon.
 import { afterEach, describe, expect, it } from 'vitest';
-import { sleep, waitFor } from '../../src/lab/index.js';
-import { buildTopo, canRun, portStatsByName, requirePrerequisitesInCI, teardown, type AttachType, type Topo } from './helpers.js';
-
-requirePrerequisitesInCI();
+import { sleep, waitFor } from '../lab/index.js';
+import { buildTopo, portStatsByName, switchTests, teardown, type AttachType, type Topo } from './helpers.js';
 
 // The two ways a host meets the switch, as [h1, h2] attachments.
 const PAIRS: Array<[string, AttachType, AttachType]> = [
@@ -12,7 +10,7 @@ const PAIRS: Array<[string, AttachType, AttachType]> = [
   ['afpacket ↔ tap', 'afpacket', 'tap'],
 ];
 
-describe.skipIf(!canRun)('forwarding', () => {
+switchTests.describe('forwarding', () => {
   let topo: Partial<Topo> = {};
   afterEach(async () => {
     await teardown(topo);

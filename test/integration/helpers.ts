@@ -1,30 +1,15 @@
 // Shared fixture for the netns integration tests: hosts in namespaces, attached to an
 // in-process Switch through veths (afpacket ports) or switch-made TAPs (tap ports).
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
 import type { Switch } from '../../src/switch.js';
-import { Lab, waitFor } from '../../src/lab/index.js';
+import { Lab, waitFor } from '../lab/index.js';
 import type { BridgeOptions, PortStats } from '../../src/types.js';
-
-const addonPath = fileURLToPath(new URL('../../build/Release/nodeswitch.node', import.meta.url));
-const isRoot = process.getuid?.() === 0;
-const addonBuilt = existsSync(addonPath);
+import { ADDON, COMPILED, needs, ROOT } from '../needs.js';
 
 /** Root and the built addon: what every switch integration test needs. */
-export const canRun = isRoot && addonBuilt;
-
-/**
- * In CI the tests must not skip silently: this registers a test that fails there
- * when they cannot run. Call it at the top level of each integration test file.
- */
-export function requirePrerequisitesInCI(): void {
-  if (!process.env.CI) return;
-  it('has what integration tests need (root, built addon)', () => {
-    expect({ root: isRoot, addon: addonBuilt ? 'built' : `missing: ${addonPath}` }).toEqual({ root: true, addon: 'built' });
-  });
-}
+export const switchTests = needs(ROOT, ADDON);
+/** …and the compiled CLI, for the tests that run nodeswitch as a user does. */
+export const cliTests = needs(ROOT, ADDON, COMPILED);
 
 export type AttachType = 'afpacket' | 'tap';
 

@@ -5,21 +5,18 @@
 //
 // Two hosts in namespaces on veths, one bridge (NORMAL) in a daemon child process;
 // the CLI is run as separate processes (bin/nodeswitch.js â†’ dist/). Traces are
-// written and captures read back with the addon's pcap reader/writer. Needs root.
+// written with the test-only addon's pcap writer and captures read back with the
+// addon's reader. Needs root.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, waitFor } from '../../src/lab/index.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Lab, waitFor } from '../lab/index.js';
 import { bin, type DaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
-import { canRun, requirePrerequisitesInCI } from './helpers.js';
+import { cliTests } from './helpers.js';
 import { ETH_TEST, writeTestTrace } from './test-traces.js';
 
-requirePrerequisitesInCI();
-
-const compiled = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
 interface CliResult {
   code: number;
@@ -28,28 +25,15 @@ interface CliResult {
   ms: number;
 }
 
-interface PcapRecord {
-  caplen: number;
-  len: number;
-  tsNs: bigint;
-  data: Buffer;
-}
-
-interface PcapTesting {
-  pcapRead(path: string): { records: PcapRecord[] };
-}
-
-async function pcap(): Promise<PcapTesting> {
-  const { addon } = await import('../../src/native.js');
-  return (addon as unknown as { testing: PcapTesting }).testing;
-}
+// Loaded when a test runs: the production pcap reader.
+const readPcap = async (path: string) => (await import('../../src/native.js')).addon.readPcap(path);
 
 const ethertype = (f: Buffer): number => f.readUInt16BE(12);
 const ipProto = (f: Buffer): number => f[23]!;
 const icmpType = (f: Buffer): number => f[34]!;
 const ipSrc = (f: Buffer): string => [...f.subarray(26, 30)].join('.');
 
-describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture â†” daemon', () => {
+cliTests.describe('nodeswitch inject / capture â†” daemon', () => {
   let dir: string;
   let db: string;
   let sock: string;
@@ -156,7 +140,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture â
     const r = await cap.done;
     await ping;
     expect(r).toMatchObject({ code: 0, stdout: '3 packets captured\n', stderr: '' });
-    const records = (await pcap()).pcapRead(file).records;
+    const records = (await readPcap(file)).records;
     expect(records.length).toBe(3);
     for (const rec of records) {
       expect(ethertype(rec.data)).toBe(0x0800);
@@ -178,7 +162,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture â
     const r = await cap.done;
     expect(r.code, r.stderr).toBe(0);
     const n = Number(/^(\d+) packets? captured\n$/.exec(r.stdout)?.[1]);
-    const records = (await pcap()).pcapRead(file).records;
+    const records = (await readPcap(file)).records;
     expect(records.length).toBe(n);
     const icmp = records.filter((x) => ethertype(x.data) === 0x0800 && ipProto(x.data) === 1);
     expect(icmp.filter((x) => icmpType(x.data) === 8).length).toBe(4);
@@ -204,7 +188,7 @@ describe.skipIf(!canRun || !existsSync(compiled))('nodeswitch inject / capture â
     expect(s.pps).toBeLessThan(230);
     const c = await cap.done;
     expect(c).toMatchObject({ code: 0, stdout: '100 packets captured\n' });
-    const got = (await pcap()).pcapRead(capFile).records.filter((x) => ethertype(x.data) === ETH_TEST);
+    const got = (await readPcap(capFile)).records.filter((x) => ethertype(x.data) === ETH_TEST);
     expect(got.map((x) => x.data.readUInt32BE(14))).toEqual(Array.from({ length: 100 }, (_, i) => i));
     await waitFor(async () => (await h2rx()) - rx0 >= 100, { timeoutMs: 3000, what: 'frames at h2' });
   });

@@ -7,17 +7,16 @@
 // processes. Needs root.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { sleep, waitFor } from '../../src/lab/index.js';
+import { expect, it } from 'vitest';
+import { sleep, waitFor } from '../lab/index.js';
 import type { JobInfo } from '../../src/daemon/jobs.js';
 import { type CliResult, runCli, startCli } from './cli-process.js';
-import { canRunDaemon, useDaemon } from './daemon-fixture.js';
-import { requirePrerequisitesInCI } from './helpers.js';
+import { useDaemon } from './daemon-fixture.js';
+import { cliTests } from './helpers.js';
 import { ETH_TEST, writeTestTrace } from './test-traces.js';
 
-requirePrerequisitesInCI();
 
-describe.skipIf(!canRunDaemon)('live jobs ↔ daemon', () => {
+cliTests.describe('live jobs ↔ daemon', () => {
   let br: string;
   let p1: string;
   let p2: string;

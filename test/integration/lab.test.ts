@@ -1,14 +1,8 @@
 // The topology fixture itself, checked against a Linux bridge (no addon needed).
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Lab, parsePing } from '../../src/lab/index.js';
-
-const isRoot = process.getuid?.() === 0;
-const canRun = isRoot;
-if (process.env.CI) {
-  // CI runs integration tests as root: there they must fail, not skip.
-  it('runs as root', () => expect(isRoot).toBe(true));
-}
+import { Lab, parsePing } from '../lab/index.js';
+import { needs, ROOT } from '../needs.js';
 
 function rootLinks(): string[] {
   return execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
@@ -47,7 +41,7 @@ describe('parsePing', () => {
   });
 });
 
-describe.skipIf(!canRun)('Lab', () => {
+needs(ROOT).describe('Lab', () => {
   const lab = new Lab();
   afterAll(() => lab.cleanup());
 

@@ -1,23 +1,20 @@
 // Ports coming and going under traffic: deleting ports while a flood runs, netdevs
 // vanishing under the switch and coming back. Needs root and the built addon.
-import { afterEach, describe, expect, it } from 'vitest';
-import { parsePing, run, sleep, waitFor } from '../../src/lab/index.js';
+import { afterEach, expect, it } from 'vitest';
+import { parsePing, run, sleep, waitFor } from '../lab/index.js';
 import {
   buildTopo,
-  canRun,
   portStatsByName,
-  requirePrerequisitesInCI,
+  switchTests,
   teardown,
   waitForEvent,
   type Topo,
   type TopoHost,
 } from './helpers.js';
 
-requirePrerequisitesInCI();
-
 type Three = Record<'h1' | 'h2' | 'h3', TopoHost>;
 
-describe.skipIf(!canRun)('port lifecycle', () => {
+switchTests.describe('port lifecycle', () => {
   let topo: Partial<Topo> = {};
   afterEach(async () => {
     await teardown(topo);

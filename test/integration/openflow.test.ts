@@ -1,14 +1,12 @@
 // OpenFlow on real kernel traffic: two namespaces on veths, a bridge with no flows
 // but the ones examples/learning-controller.ts installs; then a couple of actions
 // (drop, mod_nw_tos) checked against what ping and tcpdump see.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
-import { Lab, sleep, waitFor } from '../../src/lab/index.js';
+import { Lab, sleep, waitFor } from '../lab/index.js';
 import type { Switch } from '../../src/switch.js';
 import { startLearningController } from '../../examples/learning-controller.js';
-import { canRun, requirePrerequisitesInCI } from './helpers.js';
-
-requirePrerequisitesInCI();
+import { switchTests } from './helpers.js';
 
 interface Setup {
   lab: Lab;
@@ -21,7 +19,7 @@ interface Setup {
   mac2: string;
 }
 
-describe.skipIf(!canRun)('OpenFlow on real traffic', () => {
+switchTests.describe('OpenFlow on real traffic', () => {
   let lab: Lab | undefined;
   let sw: Switch | undefined;
 

@@ -9,13 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ADDON, COMPILED, needs, tool } from '../needs.js';
 import { tcp4, udp4 } from '../native/packets.js';
-import { ngEpb, ngIdb, ngShb, pcapFile, type PcapFileSpec } from '../native/pcap-files.js';
+import { ngEpb, ngIdb, ngShb, pcapFile, type PcapFileSpec } from '../lab/pcap-files.js';
 
 const bin = fileURLToPath(new URL('../../bin/nodeswitch.js', import.meta.url));
-const compiled = existsSync(fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url)));
-const addonBuilt = existsSync(fileURLToPath(new URL('../../build/Release/nodeswitch.node', import.meta.url)));
-const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
+const withTcpdump = needs(tool('tcpdump', 'tcpdump'));
 
 const A = '02:00:00:00:00:0a';
 const B = '02:00:00:00:00:0b';
@@ -85,7 +84,7 @@ function json(r: Run): JsonSummary {
   return JSON.parse(r.stdout) as JsonSummary;
 }
 
-describe.skipIf(!compiled || !addonBuilt)('nodeswitch replay (CLI)', () => {
+needs(COMPILED, ADDON).describe('nodeswitch replay (CLI)', () => {
   it('prints a human summary: packets, a row per port with its file, controller, drops', () => {
     // Port 1: 10 frames A→B, flooded to 2-4 (B unknown), then the broadcast too.
     const frames = [...Array.from({ length: 10 }, (_, i) => frame(A, B, i)), frame(A, 'ff:ff:ff:ff:ff:ff', 10)];
@@ -172,7 +171,7 @@ describe.skipIf(!compiled || !addonBuilt)('nodeswitch replay (CLI)', () => {
     expect(human.stdout).toContain('skipped 2 truncated and 0 oversized records\n');
   });
 
-  it.skipIf(!hasTcpdump)('writes port and controller files tcpdump reads', () => {
+  withTcpdump.it('writes port and controller files tcpdump reads', () => {
     const flows = put('flows.txt', 'in_port=1,tcp,actions=controller\nin_port=1,actions=output:2\n');
     const frames = [frame(A, B, 0), tcp4({ eth: { src: A, dst: B }, l4: { sport: 4242, dport: 443 } }), frame(A, B, 1)];
     const r = run('--in', `1=${trace('in.pcap', recs(frames), { nanosecond: true })}`, '--ports', '1,2', '--flows', flows, '--out', 'out');

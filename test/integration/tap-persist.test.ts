@@ -4,15 +4,14 @@
 // namespace is attached again, not made anew; one deleted meanwhile is made again
 // with its MAC; del-port and del-br remove the device, wherever it is.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { run, waitFor } from '../../src/lab/index.js';
+import { expect, it } from 'vitest';
+import { run, waitFor } from '../lab/index.js';
 import { startDaemon, stopDaemon } from './daemon-process.js';
-import { canRunDaemon, useDaemon } from './daemon-fixture.js';
-import { requirePrerequisitesInCI } from './helpers.js';
+import { useDaemon } from './daemon-fixture.js';
+import { cliTests } from './helpers.js';
 
-requirePrerequisitesInCI();
 
-describe.skipIf(!canRunDaemon)('persistent TAPs across daemon restarts', () => {
+cliTests.describe('persistent TAPs across daemon restarts', () => {
   let br: string;
   let nsTap: string; // handed to h2
   let rootTap: string; // left in the root namespace

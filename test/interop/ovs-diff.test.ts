@@ -2,18 +2,18 @@
 // Differential tests: the same rules and the same frames through nodeswitch's
 // datapath (mem ports) and through Open vSwitch's userspace datapath (dummy ports,
 // see ovs-harness.ts); the ports each frame leaves by, its exact bytes there, and the
-// packet-ins must be the same. Skipped when Open vSwitch is not installed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// packet-ins must be the same. Needs Open vSwitch (test/needs.ts: skipped without it,
+// a failure under CI).
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Switch } from '../../src/switch.js';
 import type { Bridge } from '../../src/bridge.js';
 import type { PacketIn } from '../../src/types.js';
 import { parseFlow } from '../../src/ofproto/flow-syntax.js';
-import { prng } from '../native/frames.js';
-import { buildFrame, type FrameSpec, type OfPacketIn, ovsMissing, OvsDummySwitch } from './ovs-harness.js';
+import { prng } from '../lab/prng.js';
+import { needs, OVS } from '../needs.js';
+import { buildFrame, type FrameSpec, type OfPacketIn, OvsDummySwitch } from './ovs-harness.js';
 
 const PORTS = [1, 2, 3, 4];
-const missing = ovsMissing();
-if (missing) console.warn(`ovs-diff: skipped: ${missing}`);
 
 // ---------------------------------------------------------------------------------
 // the two sides
@@ -733,7 +733,7 @@ async function randomRun(seed: number, sets: number, framesPerSet: number): Prom
 }
 // ---------------------------------------------------------------------------------
 
-describe.skipIf(missing !== undefined)('nodeswitch vs Open vSwitch (differential)', () => {
+needs(OVS).describe('nodeswitch vs Open vSwitch (differential)', () => {
   let ovs: OvsDummySwitch;
   const report: string[] = [];
 

@@ -15,41 +15,27 @@
 // up in LOCAL's pcap and as a packet-in, everything the frame caused has been written.
 // The marker port and LOCAL also receive floods; callers ignore them.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  arp,
+  DEFAULT_DST,
+  ETH_EXPERIMENTAL,
+  ethernet,
+  type EthOpts,
+  icmp4,
+  TCP_ACK,
+  TCP_PSH,
+  tcp4,
+  udp4,
+  udp6,
+} from '../../src/packet/frame-builder.js';
+import { findOvsSchema, ovsMissing } from '../lab/requirements.js';
 
-const TOOLS = ['ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovs-ofctl'];
-const SCHEMAS = ['/usr/share/openvswitch/vswitch.ovsschema', '/usr/local/share/openvswitch/vswitch.ovsschema'];
 /** The port markers come in on; it has no pcap (floods reaching it are not seen). */
 export const MARKER_PORT = 99;
-export const OFPP_LOCAL = 0xfffffffe;
-
-// ---------------------------------------------------------------------------------
-// availability
-
-function findTool(name: string): string | undefined {
-  const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin', '/usr/local/sbin', '/usr/local/bin']);
-  for (const d of dirs) {
-    const p = join(d, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
-}
-
-/** Why OVS cannot run here (a sentence), or undefined when it can. */
-export function ovsMissing(): string | undefined {
-  const missing = TOOLS.filter((t) => findTool(t) === undefined);
-  if (missing.length > 0) return `${missing.join(', ')} not installed (apt-get install openvswitch-switch)`;
-  if (!SCHEMAS.some((s) => existsSync(s))) return 'vswitch.ovsschema not found';
-  return undefined;
-}
 
 // ---------------------------------------------------------------------------------
 // pcap
@@ -128,8 +114,10 @@ function unixctl(path: string, method: string, params: string[], timeoutMs = 500
       }
       clearTimeout(timer);
       s.destroy();
-      if (msg.error !== null && msg.error !== undefined) reject(new Error(`unixctl ${method}: ${String(msg.error)}`));
-      else resolve(String(msg.result ?? ''));
+      // JSON-RPC: error and result are any JSON value; unixctl sends strings.
+      const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+      if (msg.error !== null && msg.error !== undefined) reject(new Error(`unixctl ${method}: ${text(msg.error)}`));
+      else resolve(msg.result === null || msg.result === undefined ? '' : text(msg.result));
     });
     s.on('error', (e) => {
       clearTimeout(timer);
@@ -253,7 +241,7 @@ export class OvsDummySwitch {
   static async start(ports: readonly number[], opts: { bridge?: string; ofVersion?: string; otherConfig?: Record<string, string> } = {}): Promise<OvsDummySwitch> {
     const why = ovsMissing();
     if (why) throw new Error(why);
-    const schema = SCHEMAS.find((s) => existsSync(s)) as string;
+    const schema = findOvsSchema()!;
     const bridge = opts.bridge ?? 'br0';
     const dir = mkdtempSync(join(tmpdir(), 'nodeswitch-ovsdiff-'));
     const env = { ...process.env, OVS_RUNDIR: dir, OVS_LOGDIR: dir, OVS_DBDIR: dir, OVS_SYSCONFDIR: dir };
@@ -472,130 +460,16 @@ export function fileSize(path: string): number {
 }
 
 // ---------------------------------------------------------------------------------
-// frames with correct checksums
+// frames
 
-export function macBytes(text: string): Buffer {
-  return Buffer.from(text.replace(/[:-]/g, ''), 'hex');
-}
-
-function ipBytes(text: string): Buffer {
-  return Buffer.from(text.split('.').map(Number));
-}
-
-export function inetChecksum(...parts: Buffer[]): number {
-  let sum = 0;
-  for (const b of parts) {
-    for (let i = 0; i + 1 < b.length; i += 2) sum += b.readUInt16BE(i);
-    if (b.length % 2) sum += b[b.length - 1] << 8;
-  }
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
-
-export interface EthOpts {
-  dst?: string;
-  src?: string;
-  /** VLAN tags outermost first: VID, or {vid, pcp, tpid}. */
-  vlans?: (number | { vid: number; pcp?: number; tpid?: number })[];
-  type: number;
-  payload: Buffer;
-  /** Pad to this length (default 60, as a NIC would). */
-  minLen?: number;
-}
-
-export function eth(o: EthOpts): Buffer {
-  const parts = [macBytes(o.dst ?? '02:00:00:00:00:02'), macBytes(o.src ?? '02:00:00:00:00:01')];
-  for (const v of o.vlans ?? []) {
-    const t = typeof v === 'number' ? { vid: v } : v;
-    const tag = Buffer.alloc(4);
-    tag.writeUInt16BE(t.tpid ?? 0x8100, 0);
-    tag.writeUInt16BE(((t.pcp ?? 0) << 13) | (t.vid & 0xfff), 2);
-    parts.push(tag);
-  }
-  const ty = Buffer.alloc(2);
-  ty.writeUInt16BE(o.type, 0);
-  parts.push(ty, o.payload);
-  const f = Buffer.concat(parts);
-  const min = o.minLen ?? 60;
-  return f.length >= min ? f : Buffer.concat([f, Buffer.alloc(min - f.length)]);
-}
-
-export interface Ip4Opts {
-  src?: string;
-  dst?: string;
-  tos?: number;
-  ttl?: number;
-  proto: number;
-  id?: number;
-  payload: Buffer;
-}
-
-export function ipv4(o: Ip4Opts): Buffer {
-  const h = Buffer.alloc(20);
-  h[0] = 0x45;
-  h[1] = o.tos ?? 0;
-  h.writeUInt16BE(20 + o.payload.length, 2);
-  h.writeUInt16BE(o.id ?? 0x1234, 4);
-  h.writeUInt16BE(0x4000, 6);
-  h[8] = o.ttl ?? 64;
-  h[9] = o.proto;
-  ipBytes(o.src ?? '10.0.0.1').copy(h, 12);
-  ipBytes(o.dst ?? '10.0.0.2').copy(h, 16);
-  h.writeUInt16BE(inetChecksum(h), 10);
-  return Buffer.concat([h, o.payload]);
-}
-
-function pseudo4(src: string, dst: string, proto: number, len: number): Buffer {
-  const p = Buffer.alloc(12);
-  ipBytes(src).copy(p, 0);
-  ipBytes(dst).copy(p, 4);
-  p[9] = proto;
-  p.writeUInt16BE(len, 10);
-  return p;
-}
-
-export function tcp4(src: string, dst: string, sport: number, dport: number, data = Buffer.alloc(6), flags = 0x18): Buffer {
-  const h = Buffer.alloc(20);
-  h.writeUInt16BE(sport, 0);
-  h.writeUInt16BE(dport, 2);
-  h.writeUInt32BE(0x01020304, 4);
-  h.writeUInt32BE(0x0a0b0c0d, 8);
-  h[12] = 0x50;
-  h[13] = flags;
-  h.writeUInt16BE(0x2000, 14);
-  const seg = Buffer.concat([h, data]);
-  seg.writeUInt16BE(inetChecksum(pseudo4(src, dst, 6, seg.length), seg), 16);
-  return seg;
-}
-
-export function udp4(src: string, dst: string, sport: number, dport: number, data = Buffer.alloc(10), zeroChecksum = false): Buffer {
-  const h = Buffer.alloc(8);
-  h.writeUInt16BE(sport, 0);
-  h.writeUInt16BE(dport, 2);
-  h.writeUInt16BE(8 + data.length, 4);
-  const seg = Buffer.concat([h, data]);
-  if (!zeroChecksum) {
-    let c = inetChecksum(pseudo4(src, dst, 17, seg.length), seg);
-    if (c === 0) c = 0xffff;
-    seg.writeUInt16BE(c, 6);
-  }
-  return seg;
-}
-
-export function icmp4Echo(id = 1, seq = 1, data = Buffer.alloc(8)): Buffer {
-  const h = Buffer.alloc(8);
-  h[0] = 8;
-  h.writeUInt16BE(id, 4);
-  h.writeUInt16BE(seq, 6);
-  const m = Buffer.concat([h, data]);
-  m.writeUInt16BE(inetChecksum(m), 2);
-  return m;
-}
+/** A VLAN tag: its VID alone, or the whole tag. */
+export type FrameVlan = number | { vid: number; pcp?: number; tpid?: number };
 
 export interface FrameSpec {
   dst?: string;
   src?: string;
-  vlans?: EthOpts['vlans'];
+  /** Outermost first. */
+  vlans?: FrameVlan[];
   l3?:
     | { kind: 'tcp' | 'udp'; src?: string; dst?: string; sport?: number; dport?: number; tos?: number; ttl?: number; udpZero?: boolean }
     | { kind: 'icmp'; src?: string; dst?: string; tos?: number; ttl?: number }
@@ -604,68 +478,32 @@ export interface FrameSpec {
     | { kind: 'raw'; type: number };
 }
 
-/** An Ethernet frame (with correct IPv4/TCP/UDP/ICMP checksums) from a compact spec. */
+/**
+ * An Ethernet frame from a compact spec, for the random frame generator, built by
+ * the one frame builder (src/packet/frame-builder.ts): small payloads of zeros, TCP
+ * with PSH|ACK, IPv4 with DF, ICMP echo requests.
+ */
 export function buildFrame(s: FrameSpec): Buffer {
-  const l3 = s.l3 ?? { kind: 'raw', type: 0x88b5 };
-  const base = { dst: s.dst, src: s.src, vlans: s.vlans };
+  const l3 = s.l3 ?? { kind: 'raw', type: ETH_EXPERIMENTAL };
+  const eth: EthOpts = { dst: s.dst, src: s.src, vlans: (s.vlans ?? []).map((v) => (typeof v === 'number' ? { vid: v } : v)) };
   switch (l3.kind) {
     case 'raw':
-      return eth({ ...base, type: l3.type, payload: Buffer.alloc(46, 0x5a) });
-    case 'arp': {
-      const a = Buffer.alloc(28);
-      a.writeUInt16BE(1, 0);
-      a.writeUInt16BE(0x0800, 2);
-      a[4] = 6;
-      a[5] = 4;
-      a.writeUInt16BE(l3.op ?? 1, 6);
-      macBytes(l3.sha ?? s.src ?? '02:00:00:00:00:01').copy(a, 8);
-      ipBytes(l3.spa ?? '10.0.0.1').copy(a, 14);
-      macBytes(l3.tha ?? '00:00:00:00:00:00').copy(a, 18);
-      ipBytes(l3.tpa ?? '10.0.0.2').copy(a, 24);
-      return eth({ ...base, type: 0x0806, payload: a });
-    }
-    case 'ipv6udp': {
-      const data = Buffer.alloc(8);
-      const u = Buffer.alloc(8);
-      u.writeUInt16BE(l3.sport ?? 1000, 0);
-      u.writeUInt16BE(l3.dport ?? 2000, 2);
-      u.writeUInt16BE(16, 4);
-      const ip6 = Buffer.alloc(40);
-      ip6.writeUInt32BE(0x60000000, 0);
-      ip6.writeUInt16BE(16, 4);
-      ip6[6] = 17;
-      ip6[7] = 64;
-      ip6Bytes(l3.src ?? 'fd00::1').copy(ip6, 8);
-      ip6Bytes(l3.dst ?? 'fd00::2').copy(ip6, 24);
-      const seg = Buffer.concat([u, data]);
-      const ph = Buffer.alloc(40);
-      ip6.copy(ph, 0, 8, 40);
-      ph.writeUInt32BE(16, 32);
-      ph[39] = 17;
-      seg.writeUInt16BE(inetChecksum(ph, seg) || 0xffff, 6);
-      return eth({ ...base, type: 0x86dd, payload: Buffer.concat([ip6, seg]) });
-    }
-    default: {
-      const src = l3.src ?? '10.0.0.1';
-      const dst = l3.dst ?? '10.0.0.2';
-      const proto = l3.kind === 'tcp' ? 6 : l3.kind === 'udp' ? 17 : 1;
-      const payload =
-        l3.kind === 'tcp'
-          ? tcp4(src, dst, l3.sport ?? 1000, l3.dport ?? 80)
-          : l3.kind === 'udp'
-            ? udp4(src, dst, l3.sport ?? 1000, l3.dport ?? 53, undefined, l3.udpZero)
-            : icmp4Echo();
-      return eth({ ...base, type: 0x0800, payload: ipv4({ src, dst, tos: l3.tos, ttl: l3.ttl, proto, payload }) });
+      return ethernet(eth, l3.type, Buffer.alloc(46, 0x5a));
+    case 'arp':
+      return arp({ eth: { ...eth, dst: s.dst ?? DEFAULT_DST }, arp: l3 });
+    case 'ipv6udp':
+      return udp6({ eth, ip: { src: l3.src, dst: l3.dst }, l4: { sport: l3.sport ?? 1000, dport: l3.dport ?? 2000, payload: Buffer.alloc(8) } });
+    case 'icmp':
+      return icmp4({ eth, ip: { src: l3.src, dst: l3.dst, tos: l3.tos, ttl: l3.ttl, df: true }, l4: { payload: Buffer.alloc(8) } });
+    case 'tcp':
+    case 'udp': {
+      const ip = { src: l3.src, dst: l3.dst, tos: l3.tos, ttl: l3.ttl, df: true };
+      const sport = l3.sport ?? 1000;
+      if (l3.kind === 'tcp') {
+        const l4 = { sport, dport: l3.dport ?? 80, seq: 0x01020304, ack: 0x0a0b0c0d, flags: TCP_PSH | TCP_ACK, window: 0x2000, payload: Buffer.alloc(6) };
+        return tcp4({ eth, ip, l4 });
+      }
+      return udp4({ eth, ip, l4: { sport, dport: l3.dport ?? 53, payload: Buffer.alloc(10), noChecksum: l3.udpZero } });
     }
   }
-}
-
-function ip6Bytes(text: string): Buffer {
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  const b = Buffer.alloc(16);
-  groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), i * 2));
-  return b;
 }

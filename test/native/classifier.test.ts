@@ -1,56 +1,18 @@
 // The OpenFlow classifier and the microflow cache (native/table/classifier.*,
-// microflow_cache.*) through addon.testing: the test-classifier.c idea — a naive
-// linear classifier in TS checked against the C++ one under random rule sets over
+// microflow_cache.*) through the test-only addon (test/helpers/native-testing.ts):
+// the test-classifier.c idea — a naive linear classifier in TS checked against the
+// C++ one under random rule sets over
 // ~20 realistic mask shapes, random priorities and frames built to hit the rules,
 // with and without the cache, under insertion and removal — plus unit cases.
 import { endianness } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { addon } from '../../src/native.js';
-import { prng } from './frames.js';
+import { addon, constants } from '../../src/native.js';
+import { type RuleSpec, testing } from '../helpers/native-testing.js';
+import { prng } from '../lab/prng.js';
+import { arp, ETH_EXPERIMENTAL, ethernet, ethFrame, type EthOpts, icmp4, icmp6, PROTO_TCP, PROTO_UDP, tcp4, tcp6, udp4, udp6 } from './packets.js';
 
-// ---- the test-only addon surface ---------------------------------------------------
-
-interface RuleSpec {
-  priority: number;
-  key: Buffer;
-  mask: Buffer;
-}
-
-interface CacheStats {
-  hits: number;
-  misses: number;
-  inserts: number;
-  evictions: number;
-}
-
-interface TestClassifier {
-  insert(priority: number, key: Buffer, mask: Buffer): number;
-  remove(id: number): void;
-  lookup(keys: Buffer[], opts?: { cache?: boolean }): number[];
-  lookupWildcards(key: Buffer): { id: number; wc: Buffer };
-  findExact(key: Buffer, mask: Buffer, priority: number): number;
-  ids(): number[];
-  size(): number;
-  subtableCount(): number;
-  cacheStats(): CacheStats;
-  invalidate(): void;
-}
-
-interface Testing {
-  classify(rules: RuleSpec[], frames: Buffer[], opts?: { cache?: boolean; inPorts?: number[] }): number[];
-  flowKeyBytes(frame: Buffer, inPort?: number): Buffer;
-  flowKeyLayout(): Record<string, [number, number]>;
-  overlaps(k1: Buffer, m1: Buffer, k2: Buffer, m2: Buffer): boolean;
-  matchCovers(key: Buffer, mask: Buffer, ruleKey: Buffer, ruleMask: Buffer): boolean;
-  Classifier: new (opts?: { cacheEntries?: number }) => TestClassifier;
-}
-
-const testing = (addon as unknown as { testing?: Testing }).testing!;
-if (!testing?.Classifier) {
-  throw new Error('addon.testing is missing: init.cc must call register_classifier_testing (classifier_testing_js.h)');
-}
-const LAYOUT = testing.flowKeyLayout();
-const KEY_SIZE = 140;
+const LAYOUT = addon.flowKeyLayout;
+const KEY_SIZE = constants.flowKeySize;
 
 // ---- keys and masks by field name ----------------------------------------------------
 
@@ -154,61 +116,36 @@ function modelCovers(key: Buffer, mask: Buffer, rKey: Buffer, rMask: Buffer): bo
 
 // ---- frames ------------------------------------------------------------------------
 
-const u16 = (v: number) => {
-  const b = Buffer.alloc(2);
-  b.writeUInt16BE(v);
-  return b;
-};
 const u32 = (v: number) => {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(v >>> 0);
   return b;
 };
+const EMPTY = Buffer.alloc(0);
 
-function eth(dst: Buffer, src: Buffer, type: number, payload: Buffer, vlan?: { vid: number; pcp: number }): Buffer {
-  const tag = vlan ? Buffer.concat([u16(0x8100), u16((vlan.pcp << 13) | vlan.vid)]) : Buffer.alloc(0);
-  const f = Buffer.concat([dst, src, tag, u16(type), payload]);
-  return f.length >= 60 ? f : Buffer.concat([f, Buffer.alloc(60 - f.length)]);
-}
-
-function ipv4(src: number, dst: number, proto: number, tos: number, fragWord: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(20);
-  h[0] = 0x45;
-  h[1] = tos;
-  h.writeUInt16BE(20 + payload.length, 2);
-  h.writeUInt16BE(fragWord, 6);
-  h[8] = 64;
-  h[9] = proto;
-  h.writeUInt32BE(src >>> 0, 12);
-  h.writeUInt32BE(dst >>> 0, 16);
-  return Buffer.concat([h, payload]);
-}
-
-function ipv6(src: Buffer, dst: Buffer, next: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(40);
-  h.writeUInt32BE(0x60000000, 0);
-  h.writeUInt16BE(payload.length, 4);
-  h[6] = next;
-  h[7] = 64;
-  src.copy(h, 8);
-  dst.copy(h, 24);
-  return Buffer.concat([h, payload]);
-}
-
-function l4(proto: number, sport: number, dport: number, flags: number): Buffer {
-  if (proto === 6) {
-    const h = Buffer.alloc(20);
-    h.writeUInt16BE(sport, 0);
-    h.writeUInt16BE(dport, 2);
-    h.writeUInt16BE((5 << 12) | flags, 12);
-    return h;
+/**
+ * An IPv4 or IPv6 frame with a TCP, UDP, ICMP or ICMPv6 header and no payload (for
+ * ICMP the "ports" are the type and the code); `frag` is IPv4's flags/offset word.
+ */
+function ipFrame(
+  eth: EthOpts,
+  ip: { src: Buffer; dst: Buffer; tos?: number; frag?: number },
+  proto: number,
+  sport: number,
+  dport: number,
+  flags: number,
+): Buffer {
+  if (ip.src.length === 16) {
+    const ip6 = { src: ip.src, dst: ip.dst };
+    if (proto === PROTO_TCP) return tcp6({ eth, ip: ip6, l4: { sport, dport, flags, payload: EMPTY } });
+    if (proto === PROTO_UDP) return udp6({ eth, ip: ip6, l4: { sport, dport, payload: EMPTY } });
+    return icmp6({ eth, ip: ip6, l4: { type: sport & 0xff, code: dport & 0xff, rest: 0, payload: EMPTY } });
   }
-  if (proto === 17) return Buffer.concat([u16(sport), u16(dport), u16(8), u16(0)]);
-  return Buffer.from([sport & 0xff, dport & 0xff, 0, 0, 0, 0, 0, 0]); // ICMP / ICMPv6 type, code
-}
-
-function arp(op: number, sha: Buffer, spa: number, tha: Buffer, tpa: number): Buffer {
-  return Buffer.concat([u16(1), u16(0x0800), Buffer.from([6, 4]), u16(op), sha, u32(spa), tha, u32(tpa)]);
+  const w = ip.frag ?? 0x4000;
+  const ip4 = { src: ip.src, dst: ip.dst, tos: ip.tos, df: (w & 0x4000) !== 0, mf: (w & 0x2000) !== 0, fragOffset: w & 0x1fff };
+  if (proto === PROTO_TCP) return tcp4({ eth, ip: ip4, l4: { sport, dport, flags, payload: EMPTY } });
+  if (proto === PROTO_UDP) return udp4({ eth, ip: ip4, l4: { sport, dport, payload: EMPTY } });
+  return icmp4({ eth, ip: ip4, l4: { type: sport & 0xff, code: dport & 0xff, rest: 0, payload: EMPTY } });
 }
 
 // Small value pools, so random frames share fields and random rules hit them.
@@ -239,29 +176,28 @@ function randomFrame(rnd: Rnd): TestFrame {
   const dst = pick(rnd, MACS);
   const src = pick(rnd, MACS.slice(0, 3));
   const vlan = rnd() < 0.3 ? { vid: pick(rnd, [10, 20, 30]), pcp: int(rnd, 8) } : undefined;
+  const eth: EthOpts = { dst, src, vlans: vlan ? [vlan] : [] };
   const inPort = 1 + int(rnd, 4);
   const kind = int(rnd, 8);
-  let type: number;
-  let payload: Buffer;
+  let frame: Buffer;
   if (kind <= 3) {
     const proto = pick(rnd, [6, 6, 17, 1]);
     const frag = rnd() < 0.1 ? pick(rnd, [0x2000, 0x0010]) : 0x4000;
-    type = 0x0800;
-    const l4h = l4(proto, pick(rnd, PORTS), pick(rnd, PORTS), pick(rnd, TCP_FLAGS));
-    payload = ipv4(pick(rnd, IP4), pick(rnd, IP4), proto, pick(rnd, TOS), frag, l4h);
+    const [sport, dport, flags] = [pick(rnd, PORTS), pick(rnd, PORTS), pick(rnd, TCP_FLAGS)];
+    const ip = { src: u32(pick(rnd, IP4)), dst: u32(pick(rnd, IP4)), tos: pick(rnd, TOS), frag };
+    frame = ipFrame(eth, ip, proto, sport, dport, flags);
   } else if (kind <= 5) {
     const next = pick(rnd, [6, 17, 58]);
-    type = 0x86dd;
-    const l4h = l4(next, pick(rnd, PORTS), pick(rnd, PORTS), pick(rnd, TCP_FLAGS));
-    payload = ipv6(pick(rnd, IP6), pick(rnd, IP6), next, l4h);
+    const [sport, dport, flags] = [pick(rnd, PORTS), pick(rnd, PORTS), pick(rnd, TCP_FLAGS)];
+    frame = ipFrame(eth, { src: pick(rnd, IP6), dst: pick(rnd, IP6) }, next, sport, dport, flags);
   } else if (kind === 6) {
-    type = 0x0806;
-    payload = arp(1 + int(rnd, 2), pick(rnd, MACS.slice(0, 3)), pick(rnd, IP4), Buffer.alloc(6), pick(rnd, IP4));
+    const op = 1 + int(rnd, 2);
+    const sha = pick(rnd, MACS.slice(0, 3));
+    frame = arp({ eth, arp: { op, sha, spa: u32(pick(rnd, IP4)), tha: Buffer.alloc(6), tpa: u32(pick(rnd, IP4)) } });
   } else {
-    type = 0x88b5;
-    payload = Buffer.alloc(46);
+    frame = ethernet(eth, ETH_EXPERIMENTAL, Buffer.alloc(46));
   }
-  return { frame: eth(dst, src, type, payload, vlan), inPort };
+  return { frame, inPort };
 }
 
 // ~20 mask shapes of the kind flow tables hold; some draw a prefix length, so one
@@ -351,10 +287,8 @@ describe('FlowKey layout', () => {
     expect(end).toBe(KEY_SIZE);
     expect(endianness()).toBe('LE'); // setField writes host-order numbers as LE
 
-    const frame = eth(MACS[1]!, MACS[0]!, 0x0800, ipv4(0x0a000001, 0xc0a80001, 6, 0xb8, 0x4000, l4(6, 33000, 443, 0x012)), {
-      vid: 10,
-      pcp: 5,
-    });
+    const eth = { dst: MACS[1]!, src: MACS[0]!, vlans: [{ vid: 10, pcp: 5 }] };
+    const frame = ipFrame(eth, { src: u32(0x0a000001), dst: u32(0xc0a80001), tos: 0xb8 }, PROTO_TCP, 33000, 443, 0x012);
     const key = testing.flowKeyBytes(frame, 7);
     expect(key.length).toBe(KEY_SIZE);
     const parsed = addon.parseFrame(frame)!;
@@ -384,7 +318,7 @@ describe('classifier: unit cases', () => {
     expect(c.size()).toBe(0);
     expect(c.subtableCount()).toBe(0);
     expect(c.ids()).toEqual([]);
-    expect(testing.classify([], [eth(MACS[0]!, MACS[1]!, 0x88b5, Buffer.alloc(46))])).toEqual([-1]);
+    expect(testing.classify([], [ethFrame(MACS[0]!, MACS[1]!)])).toEqual([-1]);
   });
 
   it('takes the highest priority across subtables, and the next one after a removal', () => {

@@ -3,7 +3,7 @@
 // accounted for.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Switch } from '../../src/switch.js';
-import { prng } from './frames.js';
+import { prng } from '../lab/prng.js';
 
 let sw: Switch;
 

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Switch } from '../../src/switch.js';
 import type { Bridge } from '../../src/bridge.js';
-import { ethFrame, prng } from './frames.js';
+import { prng } from '../lab/prng.js';
+import { ethFrame } from './packets.js';
 
 const A = '02:00:00:00:00:0a';
 const B = '02:00:00:00:00:0b';

@@ -4,7 +4,8 @@
 // seeded random garbage and mutations of valid frames.
 import { describe, expect, it } from 'vitest';
 import { addon } from '../../src/native.js';
-import { prng } from './frames.js';
+import { prng } from '../lab/prng.js';
+import { ipv4Bytes, ipv6Bytes, macBytes } from './packets.js';
 
 type Key = Record<string, number | string | boolean>;
 
@@ -15,28 +16,12 @@ function parse(frame: Buffer): Key {
 }
 
 // ---- frame builders -------------------------------------------------------------
+// Golden frames are written header by header here, not by the frame builder
+// (src/packet/frame-builder.ts): they need what no valid frame has — a wrong
+// version, IHL or length, IPv4 options, IPv6 extension chains, a short TCP offset.
 
 const DST = '02:00:00:00:00:02';
 const SRC = '02:00:00:00:00:01';
-
-function mac(text: string): Buffer {
-  return Buffer.from(text.split(':').map((h) => parseInt(h, 16)));
-}
-
-function ip4(text: string): Buffer {
-  return Buffer.from(text.split('.').map(Number));
-}
-
-function ip6(text: string): Buffer {
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
-  const words = (s: string | undefined) => (s ? s.split(':').map((w) => parseInt(w, 16)) : []);
-  const h = words(head);
-  const t = words(tail);
-  const all = tail === undefined ? h : [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
-  const b = Buffer.alloc(16);
-  all.forEach((w, i) => b.writeUInt16BE(w, i * 2));
-  return b;
-}
 
 function u16(v: number): Buffer {
   const b = Buffer.alloc(2);
@@ -51,7 +36,7 @@ interface Tag {
 
 function eth(type: number, payload: Buffer, opts: { tags?: Tag[]; dst?: string; src?: string } = {}): Buffer {
   const tags = (opts.tags ?? []).map((t) => Buffer.concat([u16(t.tpid), u16(t.tci)]));
-  return Buffer.concat([mac(opts.dst ?? DST), mac(opts.src ?? SRC), ...tags, u16(type), payload]);
+  return Buffer.concat([macBytes(opts.dst ?? DST), macBytes(opts.src ?? SRC), ...tags, u16(type), payload]);
 }
 
 interface Ipv4Opts {
@@ -78,8 +63,8 @@ function ipv4(o: Ipv4Opts, payload: Buffer): Buffer {
   h.writeUInt16BE(o.flagsFrag ?? 0x4000, 6);
   h[8] = o.ttl ?? 64;
   h[9] = o.proto;
-  ip4(o.src ?? '10.0.0.1').copy(h, 12);
-  ip4(o.dst ?? '10.0.0.2').copy(h, 16);
+  ipv4Bytes(o.src ?? '10.0.0.1').copy(h, 12);
+  ipv4Bytes(o.dst ?? '10.0.0.2').copy(h, 16);
   return Buffer.concat([h, options, payload]);
 }
 
@@ -99,8 +84,8 @@ function ipv6(o: Ipv6Opts, payload: Buffer): Buffer {
   h.writeUInt16BE(o.payloadLen ?? payload.length, 4);
   h[6] = o.next;
   h[7] = o.hlim ?? 64;
-  ip6(o.src ?? '2001:db8::1').copy(h, 8);
-  ip6(o.dst ?? '2001:db8::2').copy(h, 24);
+  ipv6Bytes(o.src ?? '2001:db8::1').copy(h, 8);
+  ipv6Bytes(o.dst ?? '2001:db8::2').copy(h, 24);
   return Buffer.concat([h, payload]);
 }
 
@@ -161,13 +146,13 @@ function icmp(type: number, code: number, body = Buffer.alloc(4)): Buffer {
 }
 
 function ndOpt(type: number, macText: string): Buffer {
-  return Buffer.concat([Buffer.from([type, 1]), mac(macText)]);
+  return Buffer.concat([Buffer.from([type, 1]), macBytes(macText)]);
 }
 
 function nd(type: 135 | 136, target: string, options: Buffer[] = []): Buffer {
   const flags = Buffer.alloc(4);
   if (type === 136) flags[0] = 0x60; // solicited, override
-  return Buffer.concat([icmp(type, 0, flags), ip6(target), ...options]);
+  return Buffer.concat([icmp(type, 0, flags), ipv6Bytes(target), ...options]);
 }
 
 function arp(op: number, sha: string, spa: string, tha: string, tpa: string, hdr = { htype: 1, ptype: 0x0800 }): Buffer {
@@ -176,10 +161,10 @@ function arp(op: number, sha: string, spa: string, tha: string, tpa: string, hdr
     u16(hdr.ptype),
     Buffer.from([6, 4]),
     u16(op),
-    mac(sha),
-    ip4(spa),
-    mac(tha),
-    ip4(tpa),
+    macBytes(sha),
+    ipv4Bytes(spa),
+    macBytes(tha),
+    ipv4Bytes(tpa),
   ]);
 }
 

@@ -1,15 +1,18 @@
-// The pcap/pcapng reader, the pcap writer and the pcap port (native/pcap/*,
-// native/port/pcap_port.*) through addon.testing: files written in TS by
+// The pcap/pcapng reader (addon.readPcap, as inject uses it), the pcap writer and
+// the pcap port (native/pcap/*, native/port/pcap_port.*; those two through the
+// test-only addon, test/helpers/native-testing.ts): files written in TS by
 // pcap-files.ts (both byte orders, µs and ns, pcapng with several sections and
 // interfaces, every block kind) read back record by record; every refusal names
 // its byte offset and reason; what the writer writes reads back here and in tcpdump;
 // the port replays files burst by burst, with headroom, repeat and timestamps.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addon } from '../../src/native.js';
+import { testing } from '../helpers/native-testing.js';
+import { needs, tool } from '../needs.js';
 import {
   type ByteOrder,
   layout,
@@ -26,49 +29,7 @@ import {
   pcapHeader,
   pcapRecord,
   testFrame,
-} from './pcap-files.js';
-
-// ---- the test-only addon surface ---------------------------------------------------
-
-interface ReadRecord {
-  caplen: number;
-  len: number;
-  tsNs: bigint;
-  interface: number;
-  data: Buffer;
-}
-
-interface ReadResult {
-  format: 'pcap' | 'pcapng';
-  count: number;
-  truncated: number;
-  interfaces: number;
-  records: ReadRecord[];
-}
-
-interface ReplayResult {
-  bursts: number;
-  rxPackets: number;
-  rxDropped: number;
-  rxErrors: number;
-  txPackets: number;
-  txBytes: number;
-  txDropped: number;
-  truncated: number;
-  oversize: number;
-  eof: boolean;
-}
-
-interface Testing {
-  pcapRead(path: string): ReadResult;
-  pcapWrite(path: string, records: { data: Buffer; tsNs: bigint }[], opts?: { nanosecond?: boolean; snaplen?: number }): number;
-  pcapReplay(opts: { in: string; out?: string; repeat?: number; pushVlan?: boolean }): ReplayResult;
-}
-
-const testing = (addon as unknown as { testing?: Testing }).testing!;
-if (!testing?.pcapRead) {
-  throw new Error('addon.testing.pcapRead is missing: init.cc must call register_pcap_testing (pcap_js.h)');
-}
+} from '../lab/pcap-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nodeswitch-pcap-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,7 +45,7 @@ function put(content: Buffer, ext = 'pcap'): string {
 function refusal(content: Buffer): string {
   const path = put(content);
   try {
-    testing.pcapRead(path);
+    addon.readPcap(path);
   } catch (e) {
     const msg = (e as Error).message;
     expect(msg.startsWith(`${path}: `)).toBe(true);
@@ -105,7 +66,7 @@ describe('pcap reader: classic pcap', () => {
           data: testFrame(60 + i * 333, i),
           tsNs: T0 + BigInt(i) * 1_000_001_001n,
         }));
-        const r = testing.pcapRead(put(pcapFile(recs, { order, nanosecond })));
+        const r = addon.readPcap(put(pcapFile(recs, { order, nanosecond })));
         expect(r.format).toBe('pcap');
         expect(r.count).toBe(5);
         expect(r.truncated).toBe(0);
@@ -128,16 +89,16 @@ describe('pcap reader: classic pcap', () => {
       { data: testFrame(96, 2), len: 1514, tsNs: T0 + 1000n },
       { data: testFrame(64, 3), tsNs: T0 + 2000n },
     ];
-    const r = testing.pcapRead(put(pcapFile(recs, { snaplen: 96 })));
+    const r = addon.readPcap(put(pcapFile(recs, { snaplen: 96 })));
     expect(r.count).toBe(3);
     expect(r.truncated).toBe(1);
     expect(r.records[1]).toMatchObject({ caplen: 96, len: 1514 });
   });
 
   it('reads a file with no records, and snaplen 0 as no limit', () => {
-    expect(testing.pcapRead(put(pcapHeader())).count).toBe(0);
+    expect(addon.readPcap(put(pcapHeader())).count).toBe(0);
     const big = testFrame(100_000, 0);
-    const r = testing.pcapRead(put(pcapFile([{ data: big, tsNs: T0 }], { snaplen: 0 })));
+    const r = addon.readPcap(put(pcapFile([{ data: big, tsNs: T0 }], { snaplen: 0 })));
     expect(r.records[0]!.data.equals(big)).toBe(true);
   });
 
@@ -171,10 +132,10 @@ describe('pcap reader: classic pcap', () => {
   });
 
   it('refuses what is not a file', () => {
-    expect(() => testing.pcapRead(join(dir, 'nonexistent.pcap'))).toThrow(/nonexistent\.pcap: No such file or directory/);
+    expect(() => addon.readPcap(join(dir, 'nonexistent.pcap'))).toThrow(/nonexistent\.pcap: No such file or directory/);
     const sub = join(dir, 'a-directory');
     mkdirSync(sub);
-    expect(() => testing.pcapRead(sub)).toThrow(/a-directory: not a regular file/);
+    expect(() => addon.readPcap(sub)).toThrow(/a-directory: not a regular file/);
   });
 });
 
@@ -213,7 +174,7 @@ describe('pcap reader: pcapng', () => {
       ngIdb('le', { tsresol: 12 }),
       ngEpb('le', { iface: 0, ts: 123_456_789_123_456n, data: f(7) }),
     ]);
-    const r = testing.pcapRead(put(file, 'pcapng'));
+    const r = addon.readPcap(put(file, 'pcapng'));
     expect(r.format).toBe('pcapng');
     expect(r.interfaces).toBe(5);
     expect(r.count).toBe(8);
@@ -243,9 +204,9 @@ describe('pcap reader: pcapng', () => {
   });
 
   it('reads a section with no packets, and a file that is only a section header', () => {
-    expect(testing.pcapRead(put(ngShb('be'))).count).toBe(0);
+    expect(addon.readPcap(put(ngShb('be'))).count).toBe(0);
     const { file } = layout([ngShb('le'), ngShb('be'), ngIdb('be'), ngEpb('be', { iface: 0, ts: 1n, data: testFrame(60, 1) })]);
-    const r = testing.pcapRead(put(file));
+    const r = addon.readPcap(put(file));
     expect(r.records.map((x) => [x.interface, x.tsNs])).toEqual([[0, 1000n]]);
   });
 
@@ -317,7 +278,7 @@ describe('pcap reader: pcapng', () => {
 
 // ---- writer --------------------------------------------------------------------------
 
-const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
+const withTcpdump = needs(tool('tcpdump', 'tcpdump'));
 
 describe('pcap writer', () => {
   const recs = [0, 1, 2, 3].map((i) => ({ data: testFrame(60 + 500 * i, i), tsNs: T0 + BigInt(i) * 1_234_567n }));
@@ -330,7 +291,7 @@ describe('pcap writer', () => {
       expect(raw.readUInt32LE(0)).toBe(nanosecond ? 0xa1b23c4d : 0xa1b2c3d4);
       expect(raw.readUInt32LE(16)).toBe(262144);
       expect(raw.readUInt32LE(20)).toBe(1);
-      const r = testing.pcapRead(path);
+      const r = addon.readPcap(path);
       expect(r.records.map((x) => x.tsNs)).toEqual(recs.map((x) => (nanosecond ? x.tsNs : (x.tsNs / 1000n) * 1000n)));
       r.records.forEach((x, i) => expect(x.data.equals(recs[i]!.data)).toBe(true));
     });
@@ -339,7 +300,7 @@ describe('pcap writer', () => {
   it('snaps frames longer than its snaplen, keeping their length', () => {
     const path = join(dir, 'w-snap.pcap');
     testing.pcapWrite(path, recs, { snaplen: 128 });
-    const r = testing.pcapRead(path);
+    const r = addon.readPcap(path);
     expect(r.records.map((x) => [x.caplen, x.len])).toEqual([
       [60, 60],
       [128, 560],
@@ -353,7 +314,7 @@ describe('pcap writer', () => {
     const path = join(dir, 'w-many.pcap');
     const many = Array.from({ length: 3000 }, (_, i) => ({ data: testFrame(1514, i), tsNs: BigInt(i) * 1000n }));
     testing.pcapWrite(path, many);
-    const r = testing.pcapRead(path);
+    const r = addon.readPcap(path);
     expect(r.count).toBe(3000);
     expect(r.records[2999]!.data.equals(many[2999]!.data)).toBe(true);
   });
@@ -362,7 +323,7 @@ describe('pcap writer', () => {
     expect(() => testing.pcapWrite(join(dir, 'no', 'such', 'dir.pcap'), [])).toThrow(/dir\.pcap: No such file or directory/);
   });
 
-  it.skipIf(!hasTcpdump)('writes files tcpdump reads (µs and ns)', () => {
+  withTcpdump.it('writes files tcpdump reads (µs and ns)', () => {
     for (const nanosecond of [false, true]) {
       const path = join(dir, `w-tcpdump-${nanosecond}.pcap`);
       testing.pcapWrite(path, recs, { nanosecond });
@@ -419,7 +380,7 @@ describe('pcap port', () => {
     }
     expect(bursts).toBeGreaterThan(Math.ceil(101 / 32)); // big frames end bursts early
     expect(r.bursts).toBe(bursts);
-    const back = testing.pcapRead(out).records;
+    const back = addon.readPcap(out).records;
     expect(back).toHaveLength(kept.length);
     back.forEach((x, i) => expect(x.data.equals(kept[i]!.data)).toBe(true));
     // Each output frame carries its own input record's time (µs in the output).
@@ -431,7 +392,7 @@ describe('pcap port', () => {
     const out = join(dir, 'replay-ts.pcap');
     const r = testing.pcapReplay({ in: put(pcapFile(recs, { nanosecond: true })), out });
     expect(r.bursts).toBe(3);
-    const back = testing.pcapRead(out).records;
+    const back = addon.readPcap(out).records;
     expect(back.map((x) => x.tsNs)).toEqual(recs.map((x) => (x.tsNs / 1000n) * 1000n));
   });
 
@@ -441,7 +402,7 @@ describe('pcap port', () => {
     const input = put(content);
     const out = join(dir, 'replay-vlan.pcap');
     testing.pcapReplay({ in: input, out, pushVlan: true });
-    const back = testing.pcapRead(out).records;
+    const back = addon.readPcap(out).records;
     expect(back).toHaveLength(40);
     back.forEach((x, i) => {
       const f = recs[i]!.data;
@@ -456,7 +417,7 @@ describe('pcap port', () => {
     const out = join(dir, 'replay-repeat.pcap');
     const r = testing.pcapReplay({ in: put(pcapFile(recs)), out, repeat: 3 });
     expect(r).toMatchObject({ rxPackets: 135, txPackets: 135, eof: true });
-    const back = testing.pcapRead(out).records;
+    const back = addon.readPcap(out).records;
     back.forEach((x, i) => expect(x.data.equals(recs[i % 45]!.data)).toBe(true));
     expect(testing.pcapReplay({ in: put(pcapHeader()), out, repeat: 5 })).toMatchObject({ rxPackets: 0, bursts: 0, eof: true });
   });
@@ -469,7 +430,7 @@ describe('pcap port', () => {
     ]);
     const out = join(dir, 'replay-ng.pcap');
     expect(testing.pcapReplay({ in: put(file, 'pcapng'), out })).toMatchObject({ rxPackets: 10, txPackets: 10 });
-    expect(testing.pcapRead(out).records.map((x) => x.data.readUInt8(14))).toEqual(Array.from({ length: 10 }, (_, i) => (i + 14) & 0xff));
+    expect(addon.readPcap(out).records.map((x) => x.data.readUInt8(14))).toEqual(Array.from({ length: 10 }, (_, i) => (i + 14) & 0xff));
   });
 
   it('an input-only port counts what it is sent without recording it; a bad input is refused when the port is made', () => {

@@ -6,7 +6,7 @@
 // type 1; each output frame carries the timestamp of the input record that caused it
 // (native/port/pcap_port.h), inputs polled one burst (32 records) each in turn, in
 // ascending port order.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +14,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NodeswitchError } from '../../src/errors.js';
 import { formatReplay } from '../../src/cli/replay-command.js';
 import { replay, type ReplayOptions, type ReplaySummary } from '../../src/pcap/replay.js';
+import { needs, tool } from '../needs.js';
 import { checksumErrors, decode, formatMac, icmp4, tcp4, udp4 } from './packets.js';
-import { ngEpb, ngIdb, ngShb, pcapFile, type PcapFileSpec } from './pcap-files.js';
+import { ngEpb, ngIdb, ngShb, pcapFile, type PcapFileSpec } from '../lab/pcap-files.js';
 
 const A = '02:00:00:00:00:0a';
 const B = '02:00:00:00:00:0b';
@@ -23,7 +24,7 @@ const C = '02:00:00:00:00:0c';
 const BURST = 32;
 const MAX_FRAME = 65536 + 64;
 const T0 = 1_700_000_000_000_000_000n;
-const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
+const withTcpdump = needs(tool('tcpdump', 'tcpdump'));
 
 // ---- fixtures ----------------------------------------------------------------------
 
@@ -458,7 +459,7 @@ describe('replay: inputs', () => {
     expect(readPcap(join(outDir, 'port-2.pcap')).records.map((r) => r.data.readUInt16BE(34))).toEqual([1000, 1002, 1004, 1006]);
   });
 
-  it.skipIf(!hasTcpdump)('writes files tcpdump reads', async () => {
+  withTcpdump.it('writes files tcpdump reads', async () => {
     const flows = put('flows.txt', 'in_port=1,udp,actions=controller\nin_port=1,actions=output:2\n');
     const frames = Array.from({ length: 6 }, (_, i) => (i < 2 ? udpFrame(A, B, i) : tcp4({ eth: { src: A, dst: B }, l4: { seq: i } })));
     const outDir = join(dir, 'out');

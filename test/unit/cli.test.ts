@@ -188,7 +188,7 @@ describe('flow verbs: input and rendering', () => {
     );
     const megaflow = { match: 'in_port=1', installed: true };
     expect(formatTrace({ bridge: 'b', inPort: 1, flow, steps: [{ table: 0, depth: 0 }], finalFlow: flow, actions: [], normal: [], tableMiss: true, megaflow })).toMatch(
-      / 0\. No match\.\n    drop\n\nFinal flow: unchanged\nMegaflow: in_port=1 \(cached\)\nDatapath actions: drop\n$/,
+      / 0\. No match\.\n {4}drop\n\nFinal flow: unchanged\nMegaflow: in_port=1 \(cached\)\nDatapath actions: drop\n$/,
     );
   });
 });

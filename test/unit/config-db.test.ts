@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ConfigDoc, DbError, type FsOps, defaultDoc, loadDb, saveDb, validateDoc } from '../../src/daemon/config-db.js';
 import { jsonErrorOffset } from '../../src/daemon/json-position.js';
+import { COMPILED, needs } from '../needs.js';
 
 let dir: string;
 let path: string;
@@ -85,7 +86,7 @@ describe('loadDb / saveDb', () => {
   // The real thing: a process writing documents in a loop, killed with SIGKILL at
   // arbitrary moments; every time, the file on disk parses and is one of the two.
   const compiled = resolve('dist/src/daemon/config-db.js');
-  it.skipIf(!fs.existsSync(compiled))('SIGKILL during writes leaves the old or the new document', async () => {
+  needs(COMPILED).it('SIGKILL during writes leaves the old or the new document', async () => {
     saveDb(path, docA);
     const script = `
       import { saveDb } from ${JSON.stringify(compiled)};
@@ -222,5 +223,17 @@ describe('jsonErrorOffset', () => {
     expect(jsonErrorOffset('"\\x"')).toBe(2);
     expect(jsonErrorOffset('[01]')).toBe(2);
     expect(jsonErrorOffset('{"a": 1')).toBe(7);
+  });
+
+  it('finds the place in a document nested deeper than the call stack', () => {
+    const depth = 100_000;
+    expect(jsonErrorOffset(`${'['.repeat(depth)}x`)).toBe(depth);
+    expect(jsonErrorOffset(`${'{"a":['.repeat(depth)}1${']}'.repeat(depth)}]`)).toBe(8 * depth + 1);
+    expect(jsonErrorOffset(`${'{"a":['.repeat(depth)}1${']}'.repeat(depth)}`)).toBe(8 * depth + 1);
+  });
+
+  it('reports a bad \\u escape at its first bad digit', () => {
+    expect(jsonErrorOffset('"\\u12x4"')).toBe(5);
+    expect(jsonErrorOffset('"\\u"')).toBe(3);
   });
 });

@@ -10,14 +10,14 @@
  * (it logs "normalization changed ofp_match"), we refuse instead: that counts as
  * agreement. A few deliberate differences are listed with `stricter`.
  *
- * This test skips when ovs-ofctl is not installed (apt-get install openvswitch-common):
- * it is an interop check; flow-syntax.test.ts covers the same ground on its own.
+ * Needs ovs-ofctl (openvswitch-common): skipped without it, except under CI, where it
+ * fails (test/needs.ts); flow-syntax.test.ts covers the same ground on its own.
  */
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { formatFlow, parseFlow } from '../../src/ofproto/flow-syntax.js';
+import { needs, tool } from '../needs.js';
 
-const hasOvs = spawnSync('ovs-ofctl', ['--version']).status === 0;
 
 interface Case {
   flow: string;
@@ -347,7 +347,7 @@ function ours(flow: string): { text?: string; error?: string } {
   }
 }
 
-describe.skipIf(!hasOvs)('flow syntax agrees with ovs-ofctl -O OpenFlow13 parse-flow', () => {
+needs(tool('ovs-ofctl', 'openvswitch-common')).describe('flow syntax agrees with ovs-ofctl -O OpenFlow13 parse-flow', () => {
   it('has a corpus of about a hundred flows or more', () => {
     expect(CORPUS.length).toBeGreaterThanOrEqual(100);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { prng } from '../lab/prng.js';
 import {
   type FlowSpec,
   FlowSyntaxError,
@@ -398,10 +399,6 @@ describe('formatFlow', () => {
 });
 
 describe('round trips', () => {
-  /** A tiny deterministic PRNG, so failures reproduce. */
-  function rng(seed: number): () => number {
-    return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-  }
   const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
   const MATCH = [
@@ -420,7 +417,7 @@ describe('round trips', () => {
   const TAIL = ['', ',clear_actions', ',write_actions(output:3)', ',write_metadata:0x1/0x1', ',goto_table:200'];
 
   it('formatFlow(parseFlow(formatFlow(x))) === formatFlow(x) over 3000 random flows', () => {
-    const r = rng(42);
+    const r = prng(42);
     let accepted = 0;
     for (let i = 0; i < 3000; i++) {
       const tokens = Array.from({ length: Math.floor(r() * 5) }, () => pick(r, MATCH));

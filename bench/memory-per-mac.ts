@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { runTracked } from './proc.js';
 import type { Scenario } from './scenario.js';
 import { attachedMode } from './topology.js';
-import { collect } from './workload.js';
+import { udp4 } from '../src/packet/frame-builder.js';
+import { collect, frameViews, SLOT } from './workload.js';
 
 const TABLE_SIZE = 200_000;
 const SMALL_TABLE = 8192;
@@ -34,37 +35,27 @@ async function rss(): Promise<number> {
   return m.rss - m.heapTotal;
 }
 
-/** 60-byte frames from 02:01:<i> to `dst`, IPv4 header only (NORMAL needs no more). */
+/** 60 bytes of UDP (18 of payload, as a 64-byte frame on the wire) from `src` to `dst`. */
+function udpFrame(dst: Buffer | string, src: Buffer): Buffer {
+  return udp4({ eth: { dst, src }, l4: { payload: Buffer.alloc(18) } });
+}
+
+/** Frames from 02:01:<i> to `dst`, in one slab (NORMAL needs no more than their MACs). */
 function frames(dst: Buffer): Buffer[] {
-  const slab = Buffer.alloc(MACS * 64);
-  const out: Buffer[] = [];
+  const slab = Buffer.alloc(MACS * SLOT);
+  const src = Buffer.from('020100000000', 'hex');
   for (let i = 0; i < MACS; i++) {
-    const off = i * 64;
-    dst.copy(slab, off);
-    slab.writeUInt16BE(0x0201, off + 6);
-    slab.writeUInt32BE(i + 1, off + 8);
-    slab.writeUInt16BE(0x0800, off + 12);
-    slab[off + 14] = 0x45;
-    slab.writeUInt16BE(46, off + 16);
-    slab[off + 22] = 64;
-    slab[off + 23] = 17;
-    out.push(slab.subarray(off, off + 60));
+    src.writeUInt32BE(i + 1, 2);
+    udpFrame(dst, src).copy(slab, i * SLOT);
   }
-  return out;
+  return frameViews(slab, MACS);
 }
 
 /** The measurement itself, in the child process. */
 async function measureInChild(): Promise<{ metrics: Record<string, number>; line: string }> {
   const { Switch } = await import('../src/switch.js');
   const sink = Buffer.from('020100000000', 'hex'); // learned on m1 first
-  const learnSink = Buffer.alloc(60);
-  Buffer.from('ffffffffffff', 'hex').copy(learnSink, 0);
-  sink.copy(learnSink, 6);
-  learnSink.writeUInt16BE(0x0800, 12);
-  learnSink[14] = 0x45;
-  learnSink.writeUInt16BE(46, 16);
-  learnSink[22] = 64;
-  learnSink[23] = 17;
+  const learnSink = udpFrame('ff:ff:ff:ff:ff:ff', sink);
 
   const bridgeOf = async (sw: InstanceType<typeof Switch>, name: string, size: number) => {
     const br = sw.addBridge(name, { macTableSize: size });

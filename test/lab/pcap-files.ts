@@ -1,6 +1,7 @@
 // Writers for test capture files, independent of the C++ code under test: classic
 // pcap (either byte order, µs or ns) and pcapng built block by block, so a test can
 // place a corruption at a known byte offset.
+import { ETH_EXPERIMENTAL, ethernet } from '../../src/packet/frame-builder.js';
 
 export type ByteOrder = 'le' | 'be';
 
@@ -231,9 +232,7 @@ export function layout(blocks: Buffer[]): { file: Buffer; offsets: number[] } {
 
 /** A recognisable Ethernet frame of `size` bytes (≥ 14): byte i of the payload is `seed + i`. */
 export function testFrame(size: number, seed: number): Buffer {
-  const b = Buffer.alloc(size);
-  Buffer.from('020000000002020000000001', 'hex').copy(b, 0);
-  b.writeUInt16BE(0x88b5, 12);
-  for (let i = 14; i < size; i++) b[i] = (seed + i) & 0xff;
-  return b;
+  const payload = Buffer.alloc(size - 14);
+  for (let i = 0; i < payload.length; i++) payload[i] = (seed + 14 + i) & 0xff;
+  return ethernet({ pad: false }, ETH_EXPERIMENTAL, payload);
 }

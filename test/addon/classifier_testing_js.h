@@ -1,10 +1,10 @@
-// Test-only glue: the classifier, the microflow cache and the raw FlowKey layout,
-// exposed as addon.testing.* so test/native/classifier.test.ts can check them
-// against a naive TS model. Not used by the datapath or the public API.
+// Test-only glue (the nodeswitch_testing addon): the classifier and the microflow
+// cache, so test/native/classifier.test.ts can check them against a naive TS model.
+// Not in the production addon. (The FlowKey layout the tests build keys with is
+// production's: addon.flowKeyLayout.)
 //
 //   classify(rules, frames, {cache?, inPorts?}) → number[]   index in rules, or -1
-//   flowKeyBytes(frame, inPort?) → Buffer(132)   the raw key the parser makes
-//   flowKeyLayout() → {field: [offset, size]}   from offsetof, for building masks
+//   flowKeyBytes(frame, inPort?) → Buffer(140)   the raw key the parser makes
 //   overlaps(k1, m1, k2, m2) → boolean;  matchCovers(key, mask, ruleKey, ruleMask)
 //   new Classifier({cacheEntries?}): insert(priority, key, mask) → id, remove(id),
 //     lookup(keys, {cache?}) → ids or -1, findExact(key, mask, priority) → id or -1,

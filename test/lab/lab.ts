@@ -15,141 +15,15 @@
 //
 // Every command runs through execFile/spawn with an argument array; nothing goes
 // through a shell. Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN for `ip netns`).
-import { execFile, execFileSync, spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { LabError, run, safeSync, sleep, waitFor, type ExecOptions, type ExecResult } from './exec.js';
+import { parseIperf, type IperfOptions, type IperfResult } from './iperf.js';
+import { parsePing, type PingOptions, type PingResult } from './ping.js';
 
 /** Linux netdev names are at most 15 bytes (IFNAMSIZ - 1). */
 export const MAX_NETDEV_NAME = 15;
-const DEFAULT_TIMEOUT_MS = 30_000;
-
-export interface ExecResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface ExecOptions {
-  /** Kill the command after this long (default 30 s). */
-  timeoutMs?: number;
-  /** Throw when the command exits non-zero (default true). */
-  check?: boolean;
-}
-
-export class LabError extends Error {
-  constructor(
-    message: string,
-    readonly result?: ExecResult,
-  ) {
-    super(message);
-    this.name = 'LabError';
-  }
-}
-
-/** Runs a command (argument array, no shell) in the current namespace. */
-export function run(cmd: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-  const [file, ...args] = cmd;
-  if (file === undefined) return Promise.reject(new LabError('empty command'));
-  const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout, maxBuffer: 64 << 20, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      const e = err as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean }) | null;
-      if (e && typeof e.code === 'string') {
-        reject(new LabError(`${cmd.join(' ')}: ${e.message}`));
-        return;
-      }
-      const code = e ? (typeof e.code === 'number' ? e.code : e.killed ? 124 : 1) : 0;
-      const result = { code, stdout: String(stdout), stderr: String(stderr) };
-      if (code !== 0 && opts.check !== false) {
-        const why = e?.killed ? `timed out after ${timeout} ms` : `exited ${code}`;
-        reject(new LabError(`${cmd.join(' ')} ${why}: ${result.stderr.trim() || result.stdout.trim()}`, result));
-        return;
-      }
-      resolve(result);
-    });
-  });
-}
-
-/** Polls `fn` until it returns a truthy value; throws with `what` after `timeoutMs`. */
-export async function waitFor<T>(
-  fn: () => T | Promise<T>,
-  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      const suffix = last instanceof Error ? ` (last error: ${last.message})` : '';
-      throw new LabError(`timed out waiting for ${opts.what ?? 'condition'}${suffix}`);
-    }
-    await sleep(opts.intervalMs ?? 100);
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export interface PingOptions {
-  /** Echo requests to send (default 3). */
-  count?: number;
-  /** Seconds between requests (default 0.2; below 0.2 needs root). */
-  interval?: number;
-  /** Seconds to wait for each reply (ping -W, default 1). */
-  timeout?: number;
-  /**
-   * Seconds before ping gives up altogether (ping -w; note that with it ping sends
-   * past `count` until `count` replies came). Not passed by default.
-   */
-  deadline?: number;
-  /** ICMP payload bytes (ping -s). */
-  size?: number;
-  /** Source interface or address (ping -I). */
-  iface?: string;
-  /** Payload fill pattern, up to 16 hex bytes (ping -p); ping checks replies against it. */
-  pattern?: string;
-}
-
-export interface PingResult {
-  transmitted: number;
-  received: number;
-  /** Percent, as ping reports it. */
-  loss: number;
-  /** Round-trip times in ms, one per reply, in order. */
-  rtts: number[];
-  min: number;
-  avg: number;
-  max: number;
-  /** Replies whose payload differed from what was sent ("wrong data byte"). */
-  corrupted: number;
-  code: number;
-  output: string;
-}
-
-/** Parses iputils ping output. Missing summary values are NaN / 0. */
-export function parsePing(output: string, code = 0): PingResult {
-  const rtts = [...output.matchAll(/time[=<]([\d.]+) ms/g)].map((m) => Number(m[1]));
-  const summary = /(\d+) packets transmitted, (\d+) (?:packets )?received.*?([\d.]+)% packet loss/.exec(output);
-  const rtt = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\/[\d.]+ ms/.exec(output);
-  return {
-    transmitted: summary ? Number(summary[1]) : 0,
-    received: summary ? Number(summary[2]) : rtts.length,
-    loss: summary ? Number(summary[3]) : 100,
-    rtts,
-    min: rtt ? Number(rtt[1]) : NaN,
-    avg: rtt ? Number(rtt[2]) : NaN,
-    max: rtt ? Number(rtt[3]) : NaN,
-    corrupted: (output.match(/wrong data byte/g) ?? []).length,
-    code,
-    output,
-  };
-}
 
 export interface Counters {
   rxPackets: number;
@@ -188,33 +62,6 @@ export interface MoveOptions {
   ifname?: string;
   mac?: string;
   mtu?: number;
-}
-
-export interface IperfOptions {
-  /** Seconds of traffic (default 2). */
-  time?: number;
-  udp?: boolean;
-  /** Target bitrate, iperf3 -b syntax (e.g. '100M'); UDP defaults to 1M otherwise. */
-  bitrate?: string;
-  /** TCP port (default 5201 + a per-lab offset). */
-  port?: number;
-  /** Client sends in reverse (server → client). */
-  reverse?: boolean;
-  /** Hard limit for the whole run (default time + 15 s). */
-  timeoutMs?: number;
-}
-
-export interface IperfResult {
-  /** Bytes the receiving side counted. */
-  bytesReceived: number;
-  /** Bytes the sending side counted. */
-  bytesSent: number;
-  bitsPerSecond: number;
-  /** UDP only: datagrams lost / sent, as the receiver saw them. */
-  lostPackets: number;
-  packets: number;
-  /** The client's --json document. */
-  json: Record<string, unknown>;
 }
 
 /** A process a Lab started; killed on cleanup if still running. */
@@ -260,15 +107,6 @@ function existingNames(): { netns: string[]; links: string[] } {
     .map((l) => /^\d+: ([^:@\s]+)/.exec(l)?.[1] ?? '')
     .filter(Boolean);
   return { netns, links };
-}
-
-function safeSync(cmd: readonly string[]): string {
-  const [file, ...args] = cmd;
-  try {
-    return execFileSync(file!, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
-  } catch {
-    return '';
-  }
 }
 
 function pickPrefix(): string {
@@ -490,7 +328,7 @@ export class Lab {
         throw new LabError(`iperf3 client in ${client} gave no JSON (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`, r);
       }
       if (typeof json.error === 'string' || r.code !== 0) {
-        throw new LabError(`iperf3 ${client} → ${server} failed (exit ${r.code}): ${String(json.error ?? r.stderr)}`, r);
+        throw new LabError(`iperf3 ${client} → ${server} failed (exit ${r.code}): ${typeof json.error === 'string' ? json.error : r.stderr}`, r);
       }
       return parseIperf(json, opts.udp === true);
     } finally {
@@ -562,43 +400,4 @@ function disableIpv6Root(netdev: string): void {
   } catch {
     // IPv6 compiled out or the file is not there yet: only noise in counters is at stake.
   }
-}
-
-function num(v: unknown): number {
-  return typeof v === 'number' ? v : 0;
-}
-
-function obj(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {};
-}
-
-/** The numbers that matter from an iperf3 client's --json document. */
-export function parseIperf(json: Record<string, unknown>, udp: boolean): IperfResult {
-  const end = obj(json.end);
-  if (udp) {
-    const sum = obj(end.sum);
-    const received = obj(end.sum_received);
-    const sent = obj(end.sum_sent);
-    const bytesSent = num(sent.bytes) || num(sum.bytes);
-    const packets = num(sum.packets);
-    const lost = num(sum.lost_packets);
-    return {
-      bytesSent,
-      bytesReceived: num(received.bytes) || Math.max(0, bytesSent - (packets > 0 ? (bytesSent * lost) / packets : 0)),
-      bitsPerSecond: num(received.bits_per_second) || num(sum.bits_per_second),
-      lostPackets: lost,
-      packets,
-      json,
-    };
-  }
-  const sent = obj(end.sum_sent);
-  const received = obj(end.sum_received);
-  return {
-    bytesSent: num(sent.bytes),
-    bytesReceived: num(received.bytes),
-    bitsPerSecond: num(received.bits_per_second),
-    lostPackets: 0,
-    packets: 0,
-    json,
-  };
 }

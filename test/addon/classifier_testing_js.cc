@@ -1,7 +1,6 @@
 // Glue only: argument checks and conversions around Classifier and MicroflowCache.
-#include "addon/classifier_testing_js.h"
+#include "classifier_testing_js.h"
 
-#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -163,23 +162,10 @@ Napi::Value JsFlowKeyBytes(const Napi::CallbackInfo& info) {
   return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&k), sizeof k);
 }
 
-// flowKeyLayout()
-Napi::Value JsFlowKeyLayout(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = Napi::Object::New(env);
-  for (const FlowKeyField& f : kFlowKeyFields) {
-    Napi::Array a = Napi::Array::New(env, 2);
-    a.Set(0u, double(f.offset));
-    a.Set(1u, double(f.size));
-    o.Set(f.name, a);
-  }
-  return o;
-}
-
 Napi::Value JsOverlaps(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  return Napi::Boolean::New(env, overlaps(key_arg(env, info[0], "k1"), key_arg(env, info[1], "m1"),
-                                          key_arg(env, info[2], "k2"), key_arg(env, info[3], "m2")));
+  return Napi::Boolean::New(env, overlaps(key_arg(env, info[0], "k1"), key_arg(env, info[1], "m1"), key_arg(env, info[2], "k2"),
+                                          key_arg(env, info[3], "m2")));
 }
 
 // matchCovers(key, mask, ruleKey, ruleMask): the rule's key is masked first, as insert() does.
@@ -296,7 +282,6 @@ class ClassifierJs : public Napi::ObjectWrap<ClassifierJs> {
 void register_classifier_testing(Napi::Env env, Napi::Object testing) {
   testing.Set("classify", Napi::Function::New(env, JsClassify, "classify"));
   testing.Set("flowKeyBytes", Napi::Function::New(env, JsFlowKeyBytes, "flowKeyBytes"));
-  testing.Set("flowKeyLayout", Napi::Function::New(env, JsFlowKeyLayout, "flowKeyLayout"));
   testing.Set("overlaps", Napi::Function::New(env, JsOverlaps, "overlaps"));
   testing.Set("matchCovers", Napi::Function::New(env, JsMatchCovers, "matchCovers"));
   testing.Set("Classifier", ClassifierJs::Define(env));

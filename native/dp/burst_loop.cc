@@ -1,0 +1,246 @@
+#include "dp/burst_loop.h"
+
+#include <cstring>
+
+#include "core/checksum.h"
+#include "core/clock.h"
+#include "core/gso.h"
+#include "dp/capture.h"
+#include "dp/packet_edit.h"
+#include "dp/upcalls.h"
+#include "parse/flow_key.h"
+
+namespace nodeswitch {
+
+BurstLoop::BurstLoop(PortSet& ports, Pipeline& pipeline, MacTable& macs, BridgeCounters& counters, Upcalls& upcalls,
+                     Captures& captures)
+    : ports_(ports),
+      pipeline_(pipeline),
+      macs_(macs),
+      counters_(counters),
+      upcalls_(upcalls),
+      captures_(captures),
+      gso_scratch_(new uint8_t[kGsoScratch]) {}
+
+// ---- in ----------------------------------------------------------------------
+
+uint32_t BurstLoop::poll(uint16_t slot) {
+  PortSlot& in = ports_[slot];
+  Packet pkts[kBurst];
+  uint32_t n = in.port->rx_burst(pkts, kBurst, in.counters);
+  if (n > 0) process(slot, pkts, n);
+  in.port->release_rx();
+  if (in.port->failed()) {
+    ports_.mark_down(slot, "device removed");
+    return 0;
+  }
+  if (n < kBurst) in.ready = false;
+  return n;
+}
+
+void BurstLoop::begin_burst() {
+  burst_ms_ = now_ms();
+  captures_.stamp_burst();
+}
+
+// Every packet of the burst through the pipeline — a microflow cache hit in the
+// common case — queued on its output ports; then one tx burst per output port.
+void BurstLoop::process(uint16_t in_slot, Packet* pkts, uint32_t n) {
+  PortSlot& in = ports_[in_slot];
+  begin_burst();
+  for (uint32_t i = 0; i < n; i++) {
+    pkts[i].in_slot = in_slot;
+    in.counters.rx_packets++;
+    in.counters.rx_bytes += pkts[i].len;
+  }
+  // The port's own ingress stages (stages/ingress.h): VLAN, policing, mirror
+  // selection. They keep what goes on at the front of the burst.
+  for (auto& stage : in.ingress) {
+    if (n == 0) break;
+    n = stage->run(*this, in, pkts, n);
+  }
+  FlowKey key;
+  for (uint32_t i = 0; i < n; i++) {
+    Packet* p = &pkts[i];
+    ParseStatus status = parse_flow_key(p->data, p->len, &key);
+    if (status == ParseStatus::kRunt) {
+      counters_.drop_runt++;
+      in.counters.rx_errors++;
+      continue;
+    }
+    if (status == ParseStatus::kBadL3) counters_.parse_errors++;
+    if (in.capture && in.capture->in) captures_.write(in, p);
+    key.in_port = in.ofport;
+    run_program(p, &key, in_slot, pipeline_.lookup(key, burst_ms_));
+  }
+  flush_outputs();
+  upcalls_.publish();
+}
+
+void BurstLoop::run_one(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog) {
+  begin_burst();
+  run_program(p, key, in_slot, prog);
+  flush_outputs();
+  upcalls_.publish();
+}
+
+// ---- the program ---------------------------------------------------------------
+
+// Runs a compiled program on one packet. `key` is the packet's own key, kept in
+// step by the rewrites (they need its header offsets).
+void BurstLoop::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog) {
+  if (Megaflow* mf = prog.megaflow) {
+    // The megaflow's counts reach its rules when someone reads them (push_stats).
+    mf->n_packets++;
+    mf->n_bytes += p->len;
+    mf->used_ms = burst_ms_;
+  } else {
+    for (uint32_t c = 0; c < prog.n_credit; c++) {
+      prog.credits[c]->n_packets++;
+      prog.credits[c]->n_bytes += p->len;
+      prog.credits[c]->last_used_ms = burst_ms_;
+    }
+  }
+  if (prog.n_ops == 0) {
+    if (prog.table_miss) counters_.table_miss++;
+    return;
+  }
+  const OfAction* ops = prog.ops;
+  bool queued = false;  // the packet sits in an output queue: copy-free edits must wait
+  for (uint32_t i = 0; i < prog.n_ops; i++) {
+    const OfAction& op = ops[i];
+    switch (op.code) {
+      case OpCode::kOutput: {
+        uint16_t s = ports_.slot_of(op.port);
+        if (s != kNoSlot && ports_[s].usable()) {
+          enqueue(ports_[s], p);
+          queued = true;
+        } else {
+          (s == kNoSlot ? counters_.drop_no_port : counters_.drop_port_down)++;
+        }
+        continue;
+      }
+      case OpCode::kInPort: {
+        uint16_t s = ports_.slot_of(op.port);  // the pipeline's in_port, maybe not the ingress
+        if (s != kNoSlot && ports_[s].usable()) enqueue(ports_[s], p), queued = true;
+        else (s == kNoSlot ? counters_.drop_no_port : counters_.drop_port_down)++;
+        continue;
+      }
+      case OpCode::kNormal: output_normal(p, in_slot, op), queued = true; continue;
+      case OpCode::kFlood:
+      case OpCode::kAll: flood(p, in_slot), queued = true; continue;
+      case OpCode::kLocal: counters_.drop_no_port++; continue;  // no LOCAL port yet
+      case OpCode::kController: upcalls_.send(p, *key, op); continue;
+      default: break;
+    }
+    // A rewrite. Frames already queued share these bytes: send them first. Only a
+    // rule that outputs, rewrites and outputs again pays this.
+    if (queued) {
+      flush_outputs();
+      queued = false;
+    }
+    switch (op.code) {
+      case OpCode::kSetEthSrc: edit_eth_src(p, key, *reinterpret_cast<const MacAddr*>(op.bytes)); break;
+      case OpCode::kSetEthDst: edit_eth_dst(p, key, *reinterpret_cast<const MacAddr*>(op.bytes)); break;
+      case OpCode::kSetVlanVid: edit_vlan_vid(p, key, uint16_t(op.u32)); break;
+      case OpCode::kSetVlanPcp: edit_vlan_pcp(p, key, uint8_t(op.u32)); break;
+      case OpCode::kPushVlan: edit_push_vlan(p, key, uint16_t(op.u32)); break;
+      case OpCode::kPopVlan: edit_pop_vlan(p, key); break;
+      case OpCode::kSetIpv4Src: edit_ipv4_src(p, key, op.u32); break;
+      case OpCode::kSetIpv4Dst: edit_ipv4_dst(p, key, op.u32); break;
+      case OpCode::kSetIpv6Src: edit_ipv6_src(p, key, op.bytes); break;
+      case OpCode::kSetIpv6Dst: edit_ipv6_dst(p, key, op.bytes); break;
+      case OpCode::kSetIpDscp: edit_ip_dscp(p, key, uint8_t(op.u32)); break;
+      case OpCode::kSetIpEcn: edit_ip_ecn(p, key, uint8_t(op.u32)); break;
+      case OpCode::kSetIpTtl: edit_ip_ttl(p, key, uint8_t(op.u32)); break;
+      case OpCode::kDecTtl:
+        if (!edit_dec_ttl(p, key)) {
+          counters_.invalid_ttl++;
+          return;
+        }
+        break;
+      case OpCode::kSetTpSrc: edit_tp_src(p, key, uint16_t(op.u32)); break;
+      case OpCode::kSetTpDst: edit_tp_dst(p, key, uint16_t(op.u32)); break;
+      default: break;
+    }
+  }
+}
+
+void BurstLoop::output_normal(Packet* p, uint16_t in_slot, const OfAction& op) {
+  MacAddr src, dst;
+  std::memcpy(src.b, op.bytes, 6);
+  std::memcpy(dst.b, op.bytes + 6, 6);
+  // Learn on the port the pipeline says the packet came in on (resubmit may change it).
+  bool real_in = ports_.has(in_slot);
+  uint16_t learn_slot = real_in && op.port == ports_[in_slot].ofport ? in_slot : ports_.slot_of(op.port);
+  NormalDecision d;
+  if (learn_slot == kNoSlot) {
+    // From the controller (packet-out): nothing to learn, just look the destination up.
+    uint16_t out = dst.is_multicast() ? MacTable::kNoSlot : macs_.lookup(dst, uint16_t(op.u32));
+    d = out == MacTable::kNoSlot ? NormalDecision{NormalDecision::kFlood, 0} : NormalDecision{NormalDecision::kUnicast, out};
+  } else {
+    d = normal_decide(src, dst, uint16_t(op.u32), learn_slot, now_, macs_, counters_, normal_memo_);
+  }
+  if (d.kind == NormalDecision::kUnicast) {
+    if (ports_.has(d.out_slot) && ports_[d.out_slot].usable()) enqueue(ports_[d.out_slot], p);
+    else counters_.drop_port_down++;
+  } else if (d.kind == NormalDecision::kFlood) {
+    flood(p, learn_slot);
+  }
+}
+
+// ---- out ---------------------------------------------------------------------
+
+void BurstLoop::flood(Packet* p, uint16_t except_slot) {
+  for (uint16_t o : ports_.active()) {
+    if (o != except_slot && ports_[o].usable()) enqueue(ports_[o], p);
+  }
+}
+
+void BurstLoop::flush_outputs() {
+  for (uint16_t o : ports_.active()) {
+    if (ports_[o].txn) transmit(ports_[o]);
+  }
+}
+
+void BurstLoop::transmit(PortSlot& out) {
+  // The port's own egress stages (stages/egress.h): VLAN, shaping, mirror output,
+  // tunnel encapsulation. They keep what goes to the device at the front of the queue.
+  uint32_t n = out.txn;
+  for (auto& stage : out.egress) {
+    if (n == 0) break;
+    n = stage->run(*this, out, out.txq, n);
+  }
+  out.txn = 0;
+  if (out.capture && out.capture->out) {
+    for (uint32_t i = 0; i < n && out.capture; i++) captures_.write(out, out.txq[i]);
+  }
+  if (out.port->accepts_offloads()) {
+    out.port->tx_burst(out.txq, n, out.counters);
+    return;
+  }
+  // Finish what a device would have: checksums in place (right for every port the
+  // packet goes to), super-frames segmented into scratch. Frames keep their order.
+  uint32_t start = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    Packet* p = out.txq[i];
+    bool gso = p->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE;
+    if (!gso && finish_checksum(p)) continue;
+    out.port->tx_burst(out.txq + start, i - start, out.counters);
+    start = i + 1;
+    uint32_t segs_n = gso ? gso_segment(*p, gso_scratch_.get(), kGsoScratch, gso_out_, kGsoMaxSegments) : 0;
+    if (segs_n == 0) {
+      out.counters.tx_errors++;
+      continue;
+    }
+    Packet* segs[kBurst];
+    for (uint32_t k = 0; k < segs_n; k += kBurst) {
+      uint32_t m = segs_n - k < kBurst ? segs_n - k : kBurst;
+      for (uint32_t j = 0; j < m; j++) segs[j] = &gso_out_[k + j];
+      out.port->tx_burst(segs, m, out.counters);
+    }
+  }
+  out.port->tx_burst(out.txq + start, n - start, out.counters);
+}
+
+}  // namespace nodeswitch

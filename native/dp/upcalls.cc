@@ -1,0 +1,48 @@
+#include "dp/upcalls.h"
+
+#include "core/checksum.h"
+
+namespace nodeswitch {
+
+void Upcalls::send(const Packet* p, const FlowKey& key, const OfAction& op) {
+  uint32_t len = op.max_len < p->len ? op.max_len : p->len;
+  if (file_) {
+    counters_.upcalls++;
+    file_->write(p->data, len, p->ts_ns);
+    return;
+  }
+  if (tokens_ == 0 || burst_.size() >= queue_max_) {
+    counters_.upcall_drops++;
+    return;
+  }
+  tokens_--;
+  counters_.upcalls++;
+  Upcall u;
+  u.in_port = key.in_port;
+  u.reason = op.reason;
+  u.table = op.table;
+  u.cookie = op.cookie;
+  u.total_len = p->len;
+  u.data.assign(p->data, p->data + len);
+  // Partial checksums are finished first: the controller sees the frame as the wire would.
+  if (p->vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+    Packet copy = *p;
+    copy.data = u.data.data();
+    copy.len = len;
+    finish_checksum(&copy);
+  }
+  burst_.push_back(std::move(u));
+}
+
+void Upcalls::publish_burst() {
+  counters_.upcall_drops += outbox_.upcalls(burst_, queue_max_);
+  burst_.clear();
+}
+
+void Upcalls::set_limits(uint32_t queue, uint32_t rate_per_second) {
+  queue_max_ = queue;
+  rate_ = rate_per_second;
+  if (tokens_ > rate_) tokens_ = rate_;  // a lower rate applies at once
+}
+
+}  // namespace nodeswitch
