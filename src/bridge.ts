@@ -42,7 +42,7 @@ import {
   OFPORT,
   PREFIX_GRANULARITY,
 } from './limits.js';
-import { checkInteger, checkNetdevName } from './validate.js';
+import { checkInteger, checkNetdevName, checkPollMode } from './validate.js';
 
 export const DEFAULT_MAC_AGING = 300;
 export const DEFAULT_MAC_TABLE_SIZE = 8192;
@@ -85,8 +85,10 @@ export function resolveBridgeOptions(opts: BridgeOptions, base?: Required<Bridge
       opts.macTableSize === undefined
         ? (base?.macTableSize ?? DEFAULT_MAC_TABLE_SIZE)
         : checkInteger(opts.macTableSize, 'mac-table-size', MAC_TABLE_SIZE),
+    datapathPoll: opts.datapathPoll === undefined ? (base?.datapathPoll ?? 'adaptive') : checkPollMode(opts.datapathPoll),
   };
 }
+
 
 /**
  * One bridge: a datapath thread of its own, its ports, its MAC table. Methods
@@ -102,7 +104,6 @@ export class Bridge extends EventEmitter {
   private readonly pendingOfports = new Set<number>();
   private opts: Required<BridgeOptions>;
   private cacheConfig: NativeCacheConfig = { ...DEFAULT_CACHE_CONFIG };
-  private poll: DatapathPollMode = 'adaptive';
   private closed = false;
   private replayRecords = 0;  // records the pcap ports' inputs hold, all passes
   /** The OpenFlow tables: what dump-flows shows is what the datapath runs. */
@@ -120,6 +121,8 @@ export class Bridge extends EventEmitter {
     this.dp = new addon.Datapath(name, this.opts, (events) => this.onNativeEvents(events));
     this.flows = new FlowTable(this.dp);
     this.flows.on('flowRemoved', (r: FlowRemoved) => this.emit('flowRemoved', r));
+    // Commands run in order: the mode is in force before any port's first packet.
+    if (this.opts.datapathPoll !== 'adaptive') this.dp.setDatapathPoll(this.opts.datapathPoll).catch((err) => this.emit('error', err));
     if (opts.defaultFlows !== false) {
       // A new bridge behaves like a Linux bridge until someone installs something else.
       this.flows.addInitial([parseFlow('priority=0,actions=NORMAL')]).catch((err) => this.emit('error', err));
@@ -347,17 +350,12 @@ export class Bridge extends EventEmitter {
    * 'interrupt' (see DatapathPollMode). Takes effect at the thread's next wait.
    */
   async setDatapathPoll(mode: DatapathPollMode): Promise<void> {
-    this.checkOpen();
-    if (!constants.datapathPoll.includes(mode)) {
-      throw new NodeswitchError(`datapath-poll must be one of ${constants.datapathPoll.join(', ')}, got ${String(mode)}`, 'datapath-poll');
-    }
-    await this.dp.setDatapathPoll(mode);
-    this.poll = mode;
+    await this.configure({ datapathPoll: mode });
   }
 
   /** The datapath thread's poll mode (setDatapathPoll). */
   get datapathPoll(): DatapathPollMode {
-    return this.poll;
+    return this.opts.datapathPoll;
   }
 
   /** Limits on packets sent to the controller: queue length and packets per second. */
@@ -374,6 +372,7 @@ export class Bridge extends EventEmitter {
     this.checkOpen();
     const next = resolveBridgeOptions(opts, this.opts);
     await this.dp.configure(next);
+    if (next.datapathPoll !== this.opts.datapathPoll) await this.dp.setDatapathPoll(next.datapathPoll);
     this.opts = next;
   }
 

@@ -15,6 +15,8 @@ export interface Range {
 }
 
 export const OFPORT: Range = { min: 1, max: MAX_OFPORT };
+/** How a datapath thread waits (native/dp/poll_mode.h; addon.constants.datapathPoll, checked equal by test/native/constants.test.ts). */
+export const DATAPATH_POLL_MODES = ['adaptive', 'busy', 'interrupt'] as const;
 export const VLAN_ID: Range = { min: 0, max: MAX_VLAN };
 /** Seconds a learned MAC is kept without being seen (11.5 days at most). */
 export const MAC_AGING: Range = { min: 1, max: 1_000_000 };

@@ -17,6 +17,12 @@ export interface BridgeOptions {
   macAging?: number;
   /** Most MAC entries kept; the oldest is evicted when full (default 8192). */
   macTableSize?: number;
+  /**
+   * How the datapath thread waits for input (default 'adaptive': polls a while after
+   * traffic, longer while request/response traffic keeps it busy; 'busy' never
+   * sleeps, a core for the lowest latency; 'interrupt' sleeps at once).
+   */
+  datapathPoll?: DatapathPollMode;
 }
 
 export interface BridgeCreateOptions extends BridgeOptions {

@@ -3,7 +3,7 @@
 import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileProblem, NodeswitchError } from './errors.js';
-import type { Range } from './limits.js';
+import { DATAPATH_POLL_MODES, type Range } from './limits.js';
 
 /** IFNAMSIZ - 1: the kernel counts bytes, and cuts a longer UTF-8 name mid-character. */
 export const MAX_NETDEV_NAME_BYTES = 15;
@@ -73,4 +73,11 @@ export function unwritableFile(file: string): string | undefined {
 /** The one order names are listed in (list-br, show, list-ports, the API): byte order, as ovs-vsctl's strcmp. */
 export function compareNames(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** A datapath poll mode, as set-bridge and the socket take it. */
+export function checkPollMode(value: unknown): (typeof DATAPATH_POLL_MODES)[number] {
+  const mode = DATAPATH_POLL_MODES.find((m) => m === value);
+  if (!mode) throw new NodeswitchError(`datapath-poll must be one of ${DATAPATH_POLL_MODES.join(', ')}, got ${JSON.stringify(value)}`, 'datapath-poll');
+  return mode;
 }

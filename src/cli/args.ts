@@ -2,8 +2,8 @@
 // The CLI checks syntax so that a typo is reported before anything is sent; the
 // daemon checks meaning (ranges the datapath enforces, names that must exist).
 import { NodeswitchError } from '../errors.js';
-import { MAC_AGING, MAC_TABLE_SIZE, OFPORT, type Range, VLAN_ID } from '../limits.js';
-import { checkInteger, rangeError } from '../validate.js';
+import { DATAPATH_POLL_MODES, MAC_AGING, MAC_TABLE_SIZE, OFPORT, type Range, VLAN_ID } from '../limits.js';
+import { checkInteger, checkPollMode, rangeError } from '../validate.js';
 
 /** A decimal integer in `range`, said as the daemon and the DB loader say it. */
 export function parseInteger(value: string, argument: string, range: Range): number {
@@ -50,25 +50,34 @@ export function parseHttpAddress(value: string): string {
 export interface BridgeSettings {
   macAging?: number;
   macTableSize?: number;
+  datapathPoll?: (typeof DATAPATH_POLL_MODES)[number];
 }
 
-const SETTINGS: Record<string, { field: keyof BridgeSettings; range: Range }> = {
+const SETTINGS_HELP = `mac-aging=SECONDS, mac-table-size=N, datapath-poll=${DATAPATH_POLL_MODES.join('|')}`;
+
+const SETTINGS: Record<string, { field: 'macAging' | 'macTableSize'; range: Range }> = {
   'mac-aging': { field: 'macAging', range: MAC_AGING },
   'mac-table-size': { field: 'macTableSize', range: MAC_TABLE_SIZE },
 };
 
-/** set-bridge's KEY=VALUE list: mac-aging=SECONDS, mac-table-size=N. */
+/** set-bridge's KEY=VALUE list: mac-aging=SECONDS, mac-table-size=N, datapath-poll=MODE. */
 export function parseBridgeSettings(items: string[]): BridgeSettings {
   const out: BridgeSettings = {};
   if (items.length === 0) {
-    throw new NodeswitchError('set-bridge needs at least one of mac-aging=SECONDS, mac-table-size=N', 'settings');
+    throw new NodeswitchError(`set-bridge needs at least one of ${SETTINGS_HELP}`, 'settings');
   }
   for (const item of items) {
     const eq = item.indexOf('=');
     const key = eq < 0 ? item : item.slice(0, eq);
+    if (key === 'datapath-poll') {
+      if (eq < 0) throw new NodeswitchError(`${key} needs a value: ${key}=${DATAPATH_POLL_MODES.join('|')}`, key);
+      if (out.datapathPoll !== undefined) throw new NodeswitchError(`${key} is given twice`, key);
+      out.datapathPoll = checkPollMode(item.slice(eq + 1));
+      continue;
+    }
     const setting = SETTINGS[key];
     if (setting === undefined) {
-      throw new NodeswitchError(`unknown bridge setting "${key}" (known: ${Object.keys(SETTINGS).join(', ')})`, key);
+      throw new NodeswitchError(`unknown bridge setting "${key}" (known: ${[...Object.keys(SETTINGS), 'datapath-poll'].join(', ')})`, key);
     }
     if (eq < 0) throw new NodeswitchError(`${key} needs a value: ${key}=N`, key);
     if (out[setting.field] !== undefined) throw new NodeswitchError(`${key} is given twice`, key);
@@ -76,3 +85,4 @@ export function parseBridgeSettings(items: string[]): BridgeSettings {
   }
   return out;
 }
+

@@ -19,6 +19,7 @@ export function formatShow(show: ShowResult): string {
     lines.push(`Bridge ${b.name}`);
     lines.push(`    mac-aging: ${b.macAging}`);
     lines.push(`    mac-table-size: ${b.macTableSize}`);
+    lines.push(`    datapath-poll: ${b.datapathPoll}`);
     for (const p of b.ports) {
       lines.push(`    Port ${p.name}`);
       lines.push(`        ofport: ${p.ofport}`);

@@ -12,7 +12,8 @@ import * as fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileProblem, NodeswitchError } from '../errors.js';
 import { FlowSyntaxError, formatMatch } from '../ofproto/flow-syntax.js';
-import { MAC_AGING, MAC_TABLE_SIZE, OFPORT, type Range, VLAN_ID } from '../limits.js';
+import { DATAPATH_POLL_MODES, MAC_AGING, MAC_TABLE_SIZE, OFPORT, type Range, VLAN_ID } from '../limits.js';
+import type { BridgeOptions, DatapathPollMode } from '../types.js';
 import { checkNetdevName, rangeText } from '../validate.js';
 import { parseSavedFlows } from './flows.js';
 import { jsonErrorOffset } from './json-position.js';
@@ -38,6 +39,7 @@ export interface DbBridge {
   /** Absent only in a hand-written file: the bridge's default then applies. */
   macAging?: number;
   macTableSize?: number;
+  datapathPoll?: DatapathPollMode;
   ports: DbPort[];
   /**
    * The bridge's whole table set, one flow per line in ovs-ofctl add-flow syntax
@@ -128,13 +130,19 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
   const portOwners = new Map<string, string>();
   const bridges: DbBridge[] = (top.bridges as unknown[]).map((b, i) => {
     const at = `bridges[${i}]`;
-    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'ports', 'flows']);
+    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'datapathPoll', 'ports', 'flows']);
     const brName = name(raw.name, `${at}.name`, 'bridge');
     if (bridgeNames.has(brName)) fail(`${at}.name`, `bridge ${brName} appears twice`);
     bridgeNames.add(brName);
     const bridge: DbBridge = { name: brName, ports: [] };
     if (raw.macAging !== undefined) bridge.macAging = int(raw.macAging, `${at}.macAging`, MAC_AGING);
     if (raw.macTableSize !== undefined) bridge.macTableSize = int(raw.macTableSize, `${at}.macTableSize`, MAC_TABLE_SIZE);
+    if (raw.datapathPoll !== undefined) {
+      if (!DATAPATH_POLL_MODES.some((m) => m === raw.datapathPoll)) {
+        fail(`${at}.datapathPoll`, `must be one of ${DATAPATH_POLL_MODES.join(', ')}, got ${JSON.stringify(raw.datapathPoll)}`);
+      }
+      bridge.datapathPoll = raw.datapathPoll as DatapathPollMode;
+    }
     if (!Array.isArray(raw.ports)) fail(`${at}.ports`, 'must be an array');
     const ofports = new Map<number, string>();
     bridge.ports = (raw.ports as unknown[]).map((p, j) => {
@@ -240,4 +248,9 @@ export function saveDb(path: string, doc: ConfigDoc, ops: FsOps = fs): void {
   } catch {
     // See above.
   }
+}
+
+/** A bridge's settings as the DB keeps them: datapath-poll only when not the default. */
+export function dbOptions(o: Required<BridgeOptions>): Pick<DbBridge, 'macAging' | 'macTableSize' | 'datapathPoll'> {
+  return { macAging: o.macAging, macTableSize: o.macTableSize, ...(o.datapathPoll !== 'adaptive' && { datapathPoll: o.datapathPoll }) };
 }

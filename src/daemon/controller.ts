@@ -17,8 +17,8 @@
 import { NodeswitchError } from '../errors.js';
 import type { PortStats } from '../types.js';
 import { MAC_AGING, MAC_TABLE_SIZE, MAX_OFPORT, OFPORT, type Range, VLAN_ID } from '../limits.js';
-import { checkInteger, checkNetdevName, compareNames } from '../validate.js';
-import { type ConfigDoc, type DbBridge, type DbPort, type DbPortType, saveDb } from './config-db.js';
+import { checkInteger, checkNetdevName, checkPollMode, compareNames } from '../validate.js';
+import { type ConfigDoc, type DbBridge, type DbPort, type DbPortType, dbOptions, saveDb } from './config-db.js';
 import { Captures, parseCaptureArgs } from './capture.js';
 import { currentSpecs, dumpFlows, installSaved, parseSavedFlows, replaceFlows, savedFlows } from './flows.js';
 import {
@@ -295,7 +295,7 @@ export class Controller {
     watchBridge(bridge, this.log);
     this.watchExpiry(bridge);
     const next = this.config();
-    next.bridges.push({ name, ...bridge.options, ports: [], flows: savedFlows(bridge) });
+    next.bridges.push({ name, ...dbOptions(bridge.options), ports: [], flows: savedFlows(bridge) });
     await this.commit(next, () => this.sw.deleteBridge(name));
     this.log(`bridge ${name}: added`);
     return {};
@@ -322,6 +322,7 @@ export class Controller {
     const bridge = this.sw.addBridge(old.name, {
       macAging: old.macAging,
       macTableSize: old.macTableSize,
+      ...(old.datapathPoll && { datapathPoll: old.datapathPoll }),
       defaultFlows: old.flows === undefined,
     });
     watchBridge(bridge, this.log);
@@ -338,16 +339,20 @@ export class Controller {
     // Checked here, with the limits the CLI and the DB loader state, before the switch sees them.
     const macAging = optionalInteger(args, 'macAging', 'mac-aging', MAC_AGING);
     const macTableSize = optionalInteger(args, 'macTableSize', 'mac-table-size', MAC_TABLE_SIZE);
-    if (macAging === undefined && macTableSize === undefined) {
-      throw new NodeswitchError('set-bridge needs at least one of mac-aging=SECONDS, mac-table-size=N', 'settings');
+    const poll = optionalString(args, 'datapathPoll');
+    const datapathPoll = poll === undefined ? undefined : checkPollMode(poll);
+    if (macAging === undefined && macTableSize === undefined && datapathPoll === undefined) {
+      throw new NodeswitchError('set-bridge needs at least one of mac-aging=SECONDS, mac-table-size=N, datapath-poll=MODE', 'settings');
     }
     const old = bridge.options;
-    await bridge.configure({ macAging, macTableSize });
+    await bridge.configure({ macAging, macTableSize, datapathPoll });
     const next = this.config();
-    Object.assign(next.bridges.find((b) => b.name === name)!, bridge.options);
+    const saved = next.bridges.find((b) => b.name === name)!;
+    delete saved.datapathPoll;
+    Object.assign(saved, dbOptions(bridge.options));
     await this.commit(next, () => bridge.configure(old));
     const now = bridge.options;
-    this.log(`bridge ${name}: mac-aging ${now.macAging}, mac-table-size ${now.macTableSize}`);
+    this.log(`bridge ${name}: mac-aging ${now.macAging}, mac-table-size ${now.macTableSize}, datapath-poll ${now.datapathPoll}`);
     return now;
   }
 
@@ -436,11 +441,12 @@ export class Controller {
       } catch (err) {
         this.log(`warning: bridge ${b.name}: cannot read port state: ${(err as Error).message}`);
       }
-      const opts = live?.options ?? { macAging: b.macAging ?? 0, macTableSize: b.macTableSize ?? 0 };
+      const opts = live?.options ?? { macAging: b.macAging ?? 0, macTableSize: b.macTableSize ?? 0, datapathPoll: b.datapathPoll ?? 'adaptive' };
       bridges.push({
         name: b.name,
         macAging: opts.macAging,
         macTableSize: opts.macTableSize,
+        datapathPoll: opts.datapathPoll,
         ports: [...b.ports]
           .sort((x, y) => x.ofport - y.ofport)
           .map((p) => {

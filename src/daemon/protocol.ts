@@ -139,7 +139,7 @@ export function optionalNumberList(args: Args, key: string): number[] | undefine
 // Result shapes, as the CLI renders them and --json prints them. One vocabulary for
 // every verb: camelCase keys; a port is `name` (its netdev) and `ofport`; link state
 // is `state`, in the words the human output uses ("up", "down", …), never a boolean.
-import type { PortStats } from '../types.js';
+import type { DatapathPollMode, PortStats } from '../types.js';
 
 /** A port's link state: attached and up or down; missing: in the config but not attached. */
 export type PortState = 'up' | 'down' | 'missing' | 'unknown';
@@ -167,6 +167,7 @@ export interface ShowBridge {
   name: string;
   macAging: number;
   macTableSize: number;
+  datapathPoll: DatapathPollMode;
   ports: ShowPort[];
 }
 

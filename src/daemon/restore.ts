@@ -10,7 +10,7 @@
 // loses configuration. A tap port's device is attached again wherever it is, or made
 // again with its MAC (tap-ports.ts).
 import type { ConfigDoc } from './config-db.js';
-import { DbError } from './config-db.js';
+import { DbError, dbOptions } from './config-db.js';
 import { NodeswitchError } from '../errors.js';
 import { SavedFlowError, installSaved, parseSavedFlows, savedFlows } from './flows.js';
 import { type Log, type SwitchApi, watchBridge } from './switch-api.js';
@@ -41,7 +41,12 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
     let bridge;
     try {
       // Saved flows are the whole table set: no default flow besides them.
-      bridge = sw.addBridge(b.name, { macAging: b.macAging, macTableSize: b.macTableSize, defaultFlows: b.flows === undefined });
+      bridge = sw.addBridge(b.name, {
+        macAging: b.macAging,
+        macTableSize: b.macTableSize,
+        ...(b.datapathPoll && { datapathPoll: b.datapathPoll }),
+        defaultFlows: b.flows === undefined,
+      });
     } catch (err) {
       if (!(err instanceof NodeswitchError)) throw err;
       const field = FIELD_OF_ARGUMENT[err.argument ?? ''] ?? 'name';
@@ -59,7 +64,7 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
     }
     const { macAging, macTableSize } = bridge.options;
     const flows = savedFlows(bridge);
-    out.bridges.push({ name: b.name, macAging, macTableSize, ports: b.ports.map((p) => ({ ...p })), flows });
+    out.bridges.push({ name: b.name, ...dbOptions(bridge.options), ports: b.ports.map((p) => ({ ...p })), flows });
     log(`bridge ${b.name}: restored (mac-aging ${macAging}, mac-table-size ${macTableSize}, ${flows.length} flow${flows.length === 1 ? '' : 's'})`);
     for (const p of b.ports) {
       if (p.tag !== undefined || p.trunks !== undefined) {

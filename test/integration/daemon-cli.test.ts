@@ -193,6 +193,19 @@ cliTests.describe('nodeswitch CLI ↔ daemon', () => {
     expect(saved.bridges[1]).toMatchObject({ macAging: 43, macTableSize: 1024 });
   });
 
+  it('set-bridge datapath-poll: how the datapath thread waits, shown, persisted, back to the default', async () => {
+    await ok('set-bridge', br, 'datapath-poll=busy');
+    expect(await ok('show')).toMatch(new RegExp(`Bridge ${br}\n(?:    .*\n)*?    datapath-poll: busy\n`));
+    expect(JSON.parse(readFileSync(db, 'utf8')).bridges[1].datapathPoll).toBe('busy');
+    await ok('set-bridge', br, 'datapath-poll=interrupt');
+    expect(JSON.parse(readFileSync(db, 'utf8')).bridges[1].datapathPoll).toBe('interrupt');
+    await ok('set-bridge', br, 'datapath-poll=adaptive');
+    const show = await json<{ bridges: { name: string; datapathPoll: string }[] }>('show');
+    expect(show.bridges.find((b) => b.name === br)!.datapathPoll).toBe('adaptive');
+    expect(JSON.parse(readFileSync(db, 'utf8')).bridges[1].datapathPoll).toBeUndefined();
+    await ok('set-bridge', br, 'datapath-poll=busy'); // the restart below keeps it
+  });
+
   it('refuses every bad input, naming it, with nothing half-applied', async () => {
     await refused(['add-br', br], new RegExp(`bridge ${br} already exists`));
     await refused(['del-br', 'nsnobridge'], /no bridge named nsnobridge/);
@@ -211,6 +224,7 @@ cliTests.describe('nodeswitch CLI ↔ daemon', () => {
     await refused(['set-bridge', 'nsnobridge', 'mac-aging=5'], /no bridge named nsnobridge/);
     await refused(['set-bridge', br, 'mac-aging=99999999'], /mac-aging must be an integer from 1 to/);
     await refused(['set-bridge', br, 'color=blue'], /unknown bridge setting "color"/);
+    await refused(['set-bridge', br, 'datapath-poll=fast'], /datapath-poll must be one of adaptive, busy, interrupt, got "fast"/);
     await refused(['add-port', br, 'x', '--type', 'vxlan'], /port type "vxlan" is not one of afpacket, tap/);
     // Nothing of the refused ports exists on the host either.
     expect((await runCmd(['ip', 'link', 'show', lab.name('t8')], { check: false })).code).not.toBe(0);
@@ -229,7 +243,7 @@ cliTests.describe('nodeswitch CLI ↔ daemon', () => {
 
     const after = await json<{ bridges: { name: string; macAging: number; macTableSize: number; ports: { name: string; state: string; reason?: string }[] }[] }>('show');
     const b = after.bridges.find((x) => x.name === br)!;
-    expect(b).toMatchObject({ macAging: 43, macTableSize: 1024 });
+    expect(b).toMatchObject({ macAging: 43, macTableSize: 1024, datapathPoll: 'busy' });
     expect(b.ports.map((p) => p.name)).toEqual([veth, gone, tap]);
     expect(b.ports.find((p) => p.name === gone)).toMatchObject({ state: 'down' });
     expect(after.bridges.map((x) => x.name)).toEqual((before.bridges as { name: string }[]).map((x) => x.name));

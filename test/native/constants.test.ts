@@ -19,7 +19,7 @@ import {
   type NativePortType,
   type NativeReservedPort,
 } from '../../src/native.js';
-import { MAX_OFPORT as LIMITS_MAX_OFPORT } from '../../src/limits.js';
+import { DATAPATH_POLL_MODES, MAX_OFPORT as LIMITS_MAX_OFPORT } from '../../src/limits.js';
 import { OFPP, OFPP_MAX_PHYSICAL } from '../../src/ofproto/values.js';
 import { Switch } from '../../src/switch.js';
 
@@ -83,6 +83,7 @@ describe('constants shared by C++ and TypeScript', () => {
     expect(OFPP_MAX_PHYSICAL).toBe(MAX_OFPORT);
     // src/limits.ts keeps its own copy, so that the CLI never loads the addon: it must agree.
     expect(LIMITS_MAX_OFPORT).toBe(MAX_OFPORT);
+    expect([...DATAPATH_POLL_MODES]).toEqual([...constants.datapathPoll]);
   });
 
   it('lists the counters in struct order', () => {

@@ -20,7 +20,7 @@ const yesDatapath = {
 };
 
 export class FakeBridge extends EventEmitter implements BridgeApi {
-  opts = { macAging: 300, macTableSize: 8192 };
+  opts: Required<BridgeOptions> = { macAging: 300, macTableSize: 8192, datapathPoll: 'adaptive' };
   readonly portMap = new Map<string, PortInfo>();
   readonly flows = new FlowTable(yesDatapath);
   delayMs = 0;
@@ -29,7 +29,7 @@ export class FakeBridge extends EventEmitter implements BridgeApi {
     o: BridgeCreateOptions = {},
   ) {
     super();
-    this.opts = { macAging: o.macAging ?? 300, macTableSize: o.macTableSize ?? 8192 };
+    this.opts = { macAging: o.macAging ?? 300, macTableSize: o.macTableSize ?? 8192, datapathPoll: o.datapathPoll ?? 'adaptive' };
     if (this.opts.macAging > 1_000_000) throw new NodeswitchError('mac-aging must be an integer from 1 to 1000000', 'mac-aging');
     if (o.defaultFlows !== false) void this.flows.addInitial([parseFlow('priority=0,actions=NORMAL')]);
   }
@@ -38,7 +38,11 @@ export class FakeBridge extends EventEmitter implements BridgeApi {
   }
   async configure(o: BridgeOptions) {
     if ((o.macAging ?? 0) > 1_000_000) throw new NodeswitchError('mac-aging must be an integer from 1 to 1000000', 'mac-aging');
-    this.opts = { macAging: o.macAging ?? this.opts.macAging, macTableSize: o.macTableSize ?? this.opts.macTableSize };
+    this.opts = {
+      macAging: o.macAging ?? this.opts.macAging,
+      macTableSize: o.macTableSize ?? this.opts.macTableSize,
+      datapathPoll: o.datapathPoll ?? this.opts.datapathPoll,
+    };
   }
   ports() {
     return [...this.portMap.values()];
