@@ -76,7 +76,7 @@ switchTests.describe('datapath poll modes', () => {
     await t.br.setDatapathPoll('interrupt');
     await expect(t.br.setDatapathPoll('fast' as never)).rejects.toMatchObject({
       argument: 'datapath-poll',
-      message: 'datapath-poll must be one of adaptive, busy, interrupt, got fast',
+      message: 'datapath-poll must be one of adaptive, busy, interrupt, got "fast"',
     });
     expect(t.br.datapathPoll).toBe('interrupt');
     const s0 = await t.br.stats();
