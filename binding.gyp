@@ -26,6 +26,8 @@
         "native/pcap/pcap_writer.cc",
         "native/dp/command_queue.cc",
         "native/dp/normal.cc",
+        "native/dp/vlan_retag.cc",
+        "native/dp/datapath_vlan.cc",
         "native/dp/outbox.cc",
         "native/dp/port_set.cc",
         "native/dp/upcalls.cc",
@@ -44,6 +46,7 @@
         "native/addon/datapath_js.cc",
         "native/addon/datapath_tools_js.cc",
         "native/addon/megaflow_js.cc",
+        "native/addon/vlan_js.cc",
         "native/addon/init.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],

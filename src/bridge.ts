@@ -43,6 +43,7 @@ import {
   PREFIX_GRANULARITY,
 } from './limits.js';
 import { checkInteger, checkNetdevName, checkPollMode } from './validate.js';
+import { isPlainVlan, PLAIN_VLAN, type PortVlan, type PortVlanOptions, resolvePortVlan } from './vlan.js';
 
 export const DEFAULT_MAC_AGING = 300;
 export const DEFAULT_MAC_TABLE_SIZE = 8192;
@@ -400,6 +401,7 @@ export class Bridge extends EventEmitter {
       throw new NodeswitchError(`port ${name} is already on bridge ${owner ?? this.name}`, 'port');
     }
     const ofport = opts.ofport === undefined ? this.nextOfport() : checkInteger(opts.ofport, 'ofport', OFPORT);
+    const vlan = opts.vlan === undefined ? PLAIN_VLAN : resolvePortVlan(opts.vlan);
     const holder = this.ofportHolder(ofport);
     if (holder !== undefined) {
       throw new NodeswitchError(`ofport ${ofport} is already taken by port ${holder} on bridge ${this.name}`, 'ofport');
@@ -417,13 +419,35 @@ export class Bridge extends EventEmitter {
         ...(opts.tap && type === 'tap' ? { tap: opts.tap } : {}),
       });
       this.replayRecords += added.records ?? 0;
+      if (!isPlainVlan(vlan)) {
+        try {
+          await this.dp.setPortVlan(ofport, nativeVlan(vlan));
+        } catch (err) {
+          await this.dp.deletePort(ofport);  // all or nothing
+          throw err;
+        }
+      }
     } finally {
       this.pendingNames.delete(name);
       this.pendingOfports.delete(ofport);
     }
-    const info: PortInfo = { name, type, ofport };
+    const info: PortInfo = { name, type, ofport, vlan };
     this.portsByName.set(name, info);
     return { ...info, ...(added.tapOrigin && { tapOrigin: added.tapOrigin }) };
+  }
+
+  /**
+   * Sets a port's VLAN settings (tag, trunks, vlan_mode: src/vlan.ts), replacing
+   * the old ones whole. What was learned on the port is forgotten and cached
+   * decisions are dropped, as Open vSwitch does.
+   */
+  async setPortVlan(name: string, opts: PortVlanOptions): Promise<PortVlan> {
+    this.checkOpen();
+    const info = this.requirePort(name);
+    const vlan = resolvePortVlan(opts);
+    await this.dp.setPortVlan(info.ofport, nativeVlan(vlan));
+    this.portsByName.set(name, { ...info, vlan });
+    return vlan;
   }
 
   async deletePort(name: string): Promise<void> {
@@ -473,7 +497,7 @@ export class Bridge extends EventEmitter {
       evicted: s.evicted,
       aged: s.aged,
       macEntries: s.macEntries,
-      dropped: { runt: s.dropRunt, badSource: s.dropBadSrc, samePort: s.dropSamePort, portDown: s.dropPortDown, noPort: s.dropNoPort },
+      dropped: { runt: s.dropRunt, badSource: s.dropBadSrc, samePort: s.dropSamePort, portDown: s.dropPortDown, noPort: s.dropNoPort, vlan: s.dropVlan },
       parseErrors: s.parseErrors,
       tableMiss: s.tableMiss,
       invalidTtl: s.invalidTtl,
@@ -572,4 +596,8 @@ export class Bridge extends EventEmitter {
   private checkOpen(): void {
     if (this.closed) throw new NodeswitchError(`bridge ${this.name} is closed`, 'bridge');
   }
+}
+
+function nativeVlan(v: PortVlan): { mode: PortVlan['mode']; tag: number; trunks: number[] } {
+  return { mode: v.mode, tag: v.tag ?? 0, trunks: v.trunks };
 }

@@ -18,6 +18,10 @@ export const OFPORT: Range = { min: 1, max: MAX_OFPORT };
 /** How a datapath thread waits (native/dp/poll_mode.h; addon.constants.datapathPoll, checked equal by test/native/constants.test.ts). */
 export const DATAPATH_POLL_MODES = ['adaptive', 'busy', 'interrupt'] as const;
 export const VLAN_ID: Range = { min: 0, max: MAX_VLAN };
+/** A tag or a trunked VLAN: 0 is "untagged" and 4095 reserved, as ovs-vsctl refuses them. */
+export const VLAN_TAG: Range = { min: 1, max: 4094 };
+/** A port's vlan_mode (native/dp/vlan.h; addon.constants.vlanModes, checked equal by test/native/constants.test.ts). */
+export const VLAN_MODES = ['trunk', 'access', 'native-tagged', 'native-untagged'] as const;
 /** Seconds a learned MAC is kept without being seen (11.5 days at most). */
 export const MAC_AGING: Range = { min: 1, max: 1_000_000 };
 /** MAC table entries; the datapath allocates them all up front, so the bound is memory (~40 MB). */

@@ -11,6 +11,8 @@ import { createRequire } from 'node:module';
 export type NativePortType = 'afpacket' | 'tap' | 'mem' | 'pcap';
 /** native/dp/poll_mode.h NS_POLL_MODES: how the datapath thread waits for input. */
 export type NativeDatapathPollMode = 'adaptive' | 'busy' | 'interrupt';
+/** native/dp/vlan.h NS_VLAN_MODES: a port's vlan_mode, as Open vSwitch names them. */
+export type NativeVlanMode = 'trunk' | 'access' | 'native-tagged' | 'native-untagged';
 /** native/dp/of_action.h NS_PACKET_IN_REASONS, by reason code. */
 export type NativePacketInReason = 'no_match' | 'action' | 'invalid_ttl';
 /** native/dp/of_action.h NS_OP_CODES. */
@@ -27,7 +29,7 @@ export type NativePortCounterName =
 /** native/core/counters.h NS_BRIDGE_COUNTERS, in struct order. */
 export type NativeBridgeCounterName =
   | 'lookups' | 'hits' | 'learned' | 'moved' | 'flooded' | 'evicted' | 'aged'
-  | 'dropRunt' | 'dropBadSrc' | 'dropSamePort' | 'dropPortDown' | 'dropNoPort' | 'parseErrors' | 'tableMiss' | 'invalidTtl'
+  | 'dropRunt' | 'dropBadSrc' | 'dropSamePort' | 'dropPortDown' | 'dropNoPort' | 'dropVlan' | 'parseErrors' | 'tableMiss' | 'invalidTtl'
   | 'upcalls' | 'upcallDrops' | 'pollSpins' | 'pollSleeps';
 /** native/core/counters.h NS_CACHE_COUNTERS, in struct order. */
 export type NativeCacheCounterName =
@@ -52,6 +54,7 @@ export interface NativeConstants {
   packetInReasons: readonly NativePacketInReason[];
   portTypes: readonly NativePortType[];
   datapathPoll: readonly NativeDatapathPollMode[];
+  vlanModes: readonly NativeVlanMode[];
   counters: { port: readonly NativePortCounterName[]; bridge: readonly NativeBridgeCounterName[]; cache: readonly NativeCacheCounterName[] };
 }
 
@@ -155,6 +158,8 @@ export type NativeFlowKey = Record<string, number | string | boolean>;
 export interface NativeDatapath {
   addPort(spec: NativePortSpec): Promise<{ ifindex: number; records?: number; tapOrigin?: TapOrigin }>;
   deletePort(ofport: number): Promise<void>;
+  /** A port's VLAN configuration (native/dp/vlan.h); trunks [] = every VLAN. Forgets what was learned on the port and flushes the megaflows. */
+  setPortVlan(ofport: number, vlan: { mode: NativeVlanMode; tag: number; trunks: number[] }): Promise<void>;
   configure(config: NativeBridgeConfig): Promise<void>;
   fdb(): Promise<NativeFdbEntry[]>;
   fdbFlush(): Promise<void>;

@@ -1,3 +1,4 @@
+import type { PortVlan, PortVlanOptions } from './vlan.js';
 // Public shapes of the switch's API (import { Switch } from 'nodeswitch').
 import type { NativeDatapathPollMode, NativePacketInReason, NativePortCounterName, NativePortType } from './native.js';
 
@@ -53,6 +54,8 @@ export interface PortOptions {
    * this to restore its configuration.
    */
   allowMissing?: boolean;
+  /** VLAN: access tag, trunks, vlan_mode, as Open vSwitch's Port table (src/vlan.ts); none: a trunk of every VLAN. */
+  vlan?: PortVlanOptions;
   /** pcap ports (offline replay): the trace replayed on this port and/or the file recording what it sends. */
   pcap?: { in?: string; out?: string; repeat?: number };
   /**
@@ -68,6 +71,8 @@ export interface PortInfo {
   name: string;
   type: PortType;
   ofport: number;
+  /** What NORMAL does with the port's VLANs (src/vlan.ts); PLAIN_VLAN when not set. */
+  vlan: PortVlan;
 }
 
 /** What addPort says about the port it added. */
@@ -114,6 +119,8 @@ export interface BridgeStats {
     portDown: number;
     /** Sent to a port number the bridge does not have (output:7 with no port 7), or to LOCAL (none yet). */
     noPort: number;
+    /** NORMAL: a frame in a VLAN its input port does not carry (tag, trunks, vlan_mode). */
+    vlan: number;
   };
   parseErrors: number;
   /** Packets the pipeline dropped because no flow matched. */

@@ -4,6 +4,7 @@
 #include "core/packet.h"
 #include "dp/of_action.h"
 #include "dp/poll_mode.h"
+#include "dp/vlan.h"
 #include "parse/flow_key.h"
 #include "port/port_type.h"
 
@@ -48,6 +49,7 @@ Napi::Object constants_to_js(Napi::Env env) {
 
   c.Set("portTypes", names_to_js(env, kPortTypeNames));
   c.Set("datapathPoll", names_to_js(env, kPollModeNames));
+  c.Set("vlanModes", names_to_js(env, kVlanModeNames));
 
   c.Set("counters", counter_names_to_js(env));
   return c;

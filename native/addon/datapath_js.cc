@@ -43,6 +43,7 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("dumpMegaflows", &DatapathJs::JsDumpMegaflows),
                          InstanceMethod("flushMegaflows", &DatapathJs::JsFlushMegaflows),
                          InstanceMethod("setCacheConfig", &DatapathJs::JsSetCacheConfig),
+                         InstanceMethod("setPortVlan", &DatapathJs::JsSetPortVlan),
                      });
 }
 

@@ -36,6 +36,7 @@ namespace nodeswitch {
   X(drop_same_port, dropSamePort) /* destination learned on the ingress port */                               \
   X(drop_port_down, dropPortDown) /* destination port is down */                                              \
   X(drop_no_port, dropNoPort)     /* output to a port number the bridge does not have (or LOCAL, none yet) */ \
+  X(drop_vlan, dropVlan)          /* NORMAL: a VLAN the port does not carry (tag, trunks, vlan_mode) */       \
   X(parse_errors, parseErrors)    /* L3/L4 headers malformed (frame still switched at L2) */                  \
   X(table_miss, tableMiss)        /* the pipeline ended on a lookup no flow matched: dropped */               \
   X(invalid_ttl, invalidTtl)      /* dec_ttl on a TTL of 0 or 1: dropped */                                   \

@@ -167,6 +167,11 @@ void BurstLoop::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Pro
 }
 
 void BurstLoop::output_normal(Packet* p, uint16_t in_slot, const OfAction& op) {
+  if (op.u32 == kVlanInvalid) {  // a VID the ingress port does not carry (vlan.h)
+    counters_.drop_vlan++;
+    return;
+  }
+  const uint16_t vlan = uint16_t(op.u32);
   MacAddr src, dst;
   std::memcpy(src.b, op.bytes, 6);
   std::memcpy(dst.b, op.bytes + 6, 6);
@@ -176,17 +181,39 @@ void BurstLoop::output_normal(Packet* p, uint16_t in_slot, const OfAction& op) {
   NormalDecision d;
   if (learn_slot == kNoSlot) {
     // From the controller (packet-out): nothing to learn, just look the destination up.
-    uint16_t out = dst.is_multicast() ? MacTable::kNoSlot : macs_.lookup(dst, uint16_t(op.u32));
+    uint16_t out = dst.is_multicast() ? MacTable::kNoSlot : macs_.lookup(dst, vlan);
     d = out == MacTable::kNoSlot ? NormalDecision{NormalDecision::kFlood, 0} : NormalDecision{NormalDecision::kUnicast, out};
   } else {
-    d = normal_decide(src, dst, uint16_t(op.u32), learn_slot, now_, macs_, counters_, normal_memo_);
+    d = normal_decide(src, dst, vlan, learn_slot, now_, macs_, counters_, normal_memo_);
   }
   if (d.kind == NormalDecision::kUnicast) {
-    if (ports_.has(d.out_slot) && ports_[d.out_slot].usable()) enqueue(ports_[d.out_slot], p);
-    else counters_.drop_port_down++;
+    if (!ports_.has(d.out_slot) || !ports_[d.out_slot].usable()) counters_.drop_port_down++;
+    else if (!ports_[d.out_slot].vlan.includes(vlan)) counters_.drop_vlan++;  // learned before a set-port
+    else output_in_vlan(ports_[d.out_slot], p, vlan);
   } else if (d.kind == NormalDecision::kFlood) {
-    flood(p, learn_slot);
+    flood_vlan(p, learn_slot, vlan);
   }
+}
+
+void BurstLoop::flood_vlan(Packet* p, uint16_t except_slot, uint16_t vlan) {
+  for (uint16_t o : ports_.active()) {
+    PortSlot& out = ports_[o];
+    if (o != except_slot && out.usable() && out.vlan.includes(vlan)) output_in_vlan(out, p, vlan);
+  }
+}
+
+void BurstLoop::output_in_vlan(PortSlot& out, Packet* p, uint16_t vlan) {
+  uint16_t vid = out.vlan.output_vid(vlan);
+  Packet* q = retag_.retag(p, vid);
+  if (!q) {  // the scratch is full: send what holds it, then there is room
+    flush_outputs();
+    q = retag_.retag(p, vid);
+    if (!q) {
+      out.counters.tx_errors++;
+      return;
+    }
+  }
+  enqueue(out, q);
 }
 
 // ---- out ---------------------------------------------------------------------
@@ -201,6 +228,7 @@ void BurstLoop::flush_outputs() {
   for (uint16_t o : ports_.active()) {
     if (ports_[o].txn) transmit(ports_[o]);
   }
+  retag_.reset();  // nothing queued points at the copies any more
 }
 
 void BurstLoop::transmit(PortSlot& out) {

@@ -27,6 +27,7 @@
 #include "dp/normal.h"
 #include "dp/pipeline.h"
 #include "dp/port_set.h"
+#include "dp/vlan_retag.h"
 #include "table/mac_table.h"
 
 namespace nodeswitch {
@@ -63,6 +64,9 @@ class BurstLoop {
   void begin_burst();
   void run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog);
   void output_normal(Packet* p, uint16_t in_slot, const OfAction& op);
+  // NORMAL's outputs: to the ports that carry `vlan`, each as it carries it (vlan.h).
+  void flood_vlan(Packet* p, uint16_t except_slot, uint16_t vlan);
+  void output_in_vlan(PortSlot& out, Packet* p, uint16_t vlan);
   void transmit(PortSlot& out);
 
   PortSet& ports_;
@@ -79,6 +83,7 @@ class BurstLoop {
   static constexpr uint32_t kGsoMaxSegments = 512;
   std::unique_ptr<uint8_t[]> gso_scratch_;
   Packet gso_out_[kGsoMaxSegments];
+  VlanRetag retag_;  // NORMAL's re-tagged copies, until flush_outputs has sent them
 };
 
 }  // namespace nodeswitch

@@ -36,6 +36,10 @@ Datapath::Datapath(std::string name, uint32_t mac_aging, uint32_t mac_table_size
       epoll_fd_(make_epoll()),
       outbox_(std::move(notify)),
       ports_(name_, epoll_fd_, outbox_, [this](uint16_t slot) { forget_slot(slot); }) {
+  pipeline_.set_vlan_of([this](uint32_t ofport) -> const PortVlan* {
+    uint16_t s = ports_.slot_of(ofport);
+    return s == kNoSlot || ports_[s].vlan.plain() ? nullptr : &ports_[s].vlan;
+  });
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u32 = kWakeTag;

@@ -113,6 +113,10 @@ class Datapath {
   // network namespace"; null for other ports.
   const char* tap_origin(uint16_t ofport) const;
   std::vector<PortSnapshot> port_stats();
+  // A port's VLAN configuration (dp/vlan.h; datapath_vlan.cc). What was learned on
+  // the port is forgotten and the megaflows flushed: NORMAL's cached programs hold
+  // VLANs that came from the old configuration.
+  void set_port_vlan(uint16_t ofport, const PortVlan& vlan);
 
   // The bridge: MAC learning settings and table, counters.
   void configure(uint32_t mac_aging, uint32_t mac_table_size);

@@ -113,6 +113,7 @@ TraceResult Datapath::trace_frame(const std::vector<uint8_t>& frame, uint32_t in
 }
 
 NormalTrace Datapath::trace_normal(const OfAction& op) const {
+  if (op.u32 == kVlanInvalid) return {{{NormalDecision::kDrop, 0}, NormalWhy::kVlanInvalid}, uint16_t(0)};
   MacAddr src, dst;
   std::memcpy(src.b, op.bytes, 6);
   std::memcpy(dst.b, op.bytes + 6, 6);

@@ -39,7 +39,8 @@ NormalDecision normal_decide(const MacAddr& src, const MacAddr& dst, uint16_t vl
                              MacTable& macs, BridgeCounters& c, NormalMemo& memo);
 
 // Why NORMAL decides what it does, for trace.
-enum class NormalWhy : uint8_t { kBadSource, kMulticast, kUnknown, kLearned, kSamePort };
+// kVlanInvalid: the frame's VID is not one the input port carries (dp/vlan.h).
+enum class NormalWhy : uint8_t { kBadSource, kMulticast, kUnknown, kLearned, kSamePort, kVlanInvalid };
 
 struct NormalPreview {
   NormalDecision decision;

@@ -587,12 +587,18 @@ void Pipeline::emit_output(Xlate& x, OfAction op, uint8_t t, uint64_t cookie) {
     case OpCode::kNormal:
       std::memcpy(op.bytes, x.key.dl_src.b, 6);
       std::memcpy(op.bytes + 6, x.key.dl_dst.b, 6);
-      op.u32 = x.key.vlan_tci & kVlanPresent ? x.key.vlan_tci & 0x0fff : 0;
       op.port = x.key.in_port;
       // NORMAL learns the source and looks the destination up in the VLAN.
       std::memset(x.wc.dl_src.b, 0xff, 6);
       std::memset(x.wc.dl_dst.b, 0xff, 6);
       x.wc.vlan_tci |= kVlanPresent | 0x0fff;
+      // The frame's VID (0: untagged or priority-tagged) in the in_port's VLAN terms
+      // (vlan.h; in_port is always exact in the mask). From the controller: as is.
+      {
+        uint16_t vid = x.key.vlan_tci & kVlanPresent ? x.key.vlan_tci & 0x0fff : 0;
+        const PortVlan* pv = vlan_of_ ? vlan_of_(x.key.in_port) : nullptr;
+        op.u32 = !pv ? vid : pv->input_valid(vid) ? pv->input_vlan(vid) : kVlanInvalid;
+      }
       break;
     case OpCode::kController:
       op.reason = x.in_miss_flow ? kReasonNoMatch : kReasonAction;

@@ -48,6 +48,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,6 +56,7 @@
 #include "core/counters.h"
 #include "dp/flow_table.h"
 #include "dp/of_action.h"
+#include "dp/vlan.h"
 #include "parse/flow_key.h"
 #include "table/megaflow_table.h"
 #include "table/microflow_cache.h"
@@ -144,6 +146,9 @@ class Pipeline {
   // Once a second: drop idle megaflows, re-order the megaflow subtables.
   void expire(uint64_t now_ms);
   void flush_megaflows();
+  // Where NORMAL finds the VLAN configuration of a port by its ofport (null: a plain
+  // port, or none). Set once by the Datapath; read at translation only.
+  void set_vlan_of(std::function<const PortVlan*(uint32_t ofport)> f) { vlan_of_ = std::move(f); }
   void configure(const MegaflowCacheConfig& c);
   const MegaflowCacheConfig& config() const { return config_; }
 
@@ -200,6 +205,7 @@ class Pipeline {
   bool affected(const Megaflow& mf, const std::vector<const FlowEntry*>& adds) const;
 
   FlowTables& tables_;
+  std::function<const PortVlan*(uint32_t)> vlan_of_;
   uint64_t generation_ = 0;
   MegaflowCacheConfig config_;
   // The last key looked up and its megaflow: packets of one flow come in runs, and

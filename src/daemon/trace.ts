@@ -55,7 +55,7 @@ export interface NormalView {
   src: string;
   dst: string;
   decision: 'forward' | 'flood' | 'drop';
-  reason: 'learned' | 'unknown destination' | 'multicast destination' | 'destination on the input port' | 'source not a station';
+  reason: 'learned' | 'unknown destination' | 'multicast destination' | 'destination on the input port' | 'source not a station' | 'VLAN not carried by the input port';
   /** The ports it goes out of: the learned one, or all the flood reaches. */
   ports: number[];
 }
@@ -133,6 +133,7 @@ const NORMAL_WHY: NormalView['reason'][] = [
   'unknown destination',
   'learned',
   'destination on the input port',
+  'VLAN not carried by the input port',
 ];
 
 function normalView(op: Op, t: NonNullable<Op['normal']>, upPorts: number[]): NormalView {
@@ -164,6 +165,8 @@ function normalNote(v: NormalView, portName: (ofport: number) => string): string
       return `learned port is input port ${portName(v.inPort)} (${v.dst} in VLAN ${v.vlan}), dropping`;
     case 'source not a station':
       return `source ${v.src} is multicast or zero, dropping`;
+    case 'VLAN not carried by the input port':
+      return `dropping: input port ${portName(v.inPort)} does not carry this frame's VLAN (its tag, trunks, vlan_mode)`;
   }
 }
 

@@ -13,18 +13,20 @@ import {
   type NativeBridgeCounterName,
   type NativeCacheCounterName,
   type NativeDatapathPollMode,
+  type NativeVlanMode,
   type NativeOpName,
   type NativePacketInReason,
   type NativePortCounterName,
   type NativePortType,
   type NativeReservedPort,
 } from '../../src/native.js';
-import { DATAPATH_POLL_MODES, MAX_OFPORT as LIMITS_MAX_OFPORT } from '../../src/limits.js';
+import { DATAPATH_POLL_MODES, VLAN_MODES, MAX_OFPORT as LIMITS_MAX_OFPORT } from '../../src/limits.js';
 import { OFPP, OFPP_MAX_PHYSICAL } from '../../src/ofproto/values.js';
 import { Switch } from '../../src/switch.js';
 
 const PORT_TYPES = { afpacket: true, tap: true, mem: true, pcap: true } satisfies Record<NativePortType, true>;
 const POLL_MODES = { adaptive: true, busy: true, interrupt: true } satisfies Record<NativeDatapathPollMode, true>;
+const VLAN_MODES_TS = { trunk: true, access: true, 'native-tagged': true, 'native-untagged': true } satisfies Record<NativeVlanMode, true>;
 const REASONS = { no_match: true, action: true, invalid_ttl: true } satisfies Record<NativePacketInReason, true>;
 const OPS = {
   output: true, inPort: true, normal: true, flood: true, all: true, local: true, controller: true,
@@ -38,7 +40,7 @@ const PORT_COUNTERS = {
 } satisfies Record<NativePortCounterName, true>;
 const BRIDGE_COUNTERS = {
   lookups: true, hits: true, learned: true, moved: true, flooded: true, evicted: true, aged: true,
-  dropRunt: true, dropBadSrc: true, dropSamePort: true, dropPortDown: true, dropNoPort: true, parseErrors: true, tableMiss: true,
+  dropRunt: true, dropBadSrc: true, dropSamePort: true, dropPortDown: true, dropNoPort: true, dropVlan: true, parseErrors: true, tableMiss: true,
   invalidTtl: true, upcalls: true, upcallDrops: true, pollSpins: true, pollSleeps: true,
 } satisfies Record<NativeBridgeCounterName, true>;
 const CACHE_COUNTERS = {
@@ -84,6 +86,8 @@ describe('constants shared by C++ and TypeScript', () => {
     // src/limits.ts keeps its own copy, so that the CLI never loads the addon: it must agree.
     expect(LIMITS_MAX_OFPORT).toBe(MAX_OFPORT);
     expect([...DATAPATH_POLL_MODES]).toEqual([...constants.datapathPoll]);
+    expect([...VLAN_MODES]).toEqual([...constants.vlanModes]);
+    expect([...constants.vlanModes]).toEqual(Object.keys(VLAN_MODES_TS));
   });
 
   it('lists the counters in struct order', () => {
