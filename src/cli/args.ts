@@ -2,7 +2,7 @@
 // The CLI checks syntax so that a typo is reported before anything is sent; the
 // daemon checks meaning (ranges the datapath enforces, names that must exist).
 import { NodeswitchError } from '../errors.js';
-import { DATAPATH_POLL_MODES, MAC_AGING, MAC_TABLE_SIZE, OFPORT, type Range, VLAN_ID } from '../limits.js';
+import { DATAPATH_POLL_MODES, MAC_AGING, MAC_TABLE_SIZE, OFPORT, type Range, VLAN_ID, VLAN_TAG } from '../limits.js';
 import { checkInteger, checkPollMode, rangeError } from '../validate.js';
 
 /** A decimal integer in `range`, said as the daemon and the DB loader say it. */
@@ -17,7 +17,7 @@ export function parseOfport(value: string): number {
 }
 
 export function parseTag(value: string): number {
-  return parseInteger(value, 'tag', VLAN_ID);
+  return parseInteger(value, 'tag', VLAN_TAG);
 }
 
 /** "10,20,30" → [10, 20, 30]; every id 0–4095, no duplicates. */

@@ -26,6 +26,7 @@ export function formatShow(show: ShowResult): string {
       lines.push(`        type: ${p.type}`);
       if (p.tag !== undefined) lines.push(`        tag: ${p.tag}`);
       if (p.trunks !== undefined) lines.push(`        trunks: [${p.trunks.join(', ')}]`);
+      if (p.vlanMode !== undefined) lines.push(`        vlan_mode: ${p.vlanMode}`);
       lines.push(`        state: ${p.state}${p.reason ? ` (${p.reason})` : ''}`);
     }
   }

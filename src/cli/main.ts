@@ -20,6 +20,7 @@ import { call } from './client.js';
 import { addReplayCommand } from './replay-command.js';
 import { addInjectCommand } from './inject-command.js';
 import { addCaptureCommand } from './capture-command.js';
+import { addSetPortCommand, parseVlanModeOption } from './port-settings.js';
 import { addDaemonOptions, addPathOptions, type DaemonFlags, daemonTarget } from './daemon-options.js';
 import { formatDumpFlows, formatDumpPorts, formatFdb, formatJobs, formatJson, formatList, formatShow } from './format.js';
 import { formatTrace } from './trace-format.js';
@@ -156,10 +157,15 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
     .argument('<port>', 'netdev name (afpacket: an existing device; tap: the device to create)')
     .option('--type <type>', 'afpacket | tap', option(parsePortType), 'afpacket')
     .option('--ofport <N>', 'OpenFlow port number (default: lowest free)', option(parseOfport))
-    .option('--tag <vid>', 'VLAN access port (not supported yet)', option(parseTag))
-    .option('--trunks <vids>', 'VLAN trunk list, e.g. 10,20 (not supported yet)', option(parseTrunks))
+    .option('--tag <vid>', 'VLAN: access port of VLAN VID (1-4094), or the native VLAN with --vlan-mode native-*', option(parseTag))
+    .option('--trunks <vids>', 'VLAN: the VLANs a trunk carries, e.g. 10,20 (default: all)', option(parseTrunks))
+    .option('--vlan-mode <mode>', 'access | trunk | native-tagged | native-untagged (default: access with --tag, else trunk)', option(parseVlanModeOption))
     .action(
-      (bridge: string, port: string, flags: DaemonFlags & { type: string; ofport?: number; tag?: number; trunks?: number[] }) =>
+      (
+        bridge: string,
+        port: string,
+        flags: DaemonFlags & { type: string; ofport?: number; tag?: number; trunks?: number[]; vlanMode?: string },
+      ) =>
         change(flags, 'add-port', {
           bridge,
           port: checkNetdevName(port, 'port'),
@@ -167,6 +173,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
           ...(flags.ofport !== undefined && { ofport: flags.ofport }),
           ...(flags.tag !== undefined && { tag: flags.tag }),
           ...(flags.trunks !== undefined && { trunks: flags.trunks }),
+          ...(flags.vlanMode !== undefined && { vlanMode: flags.vlanMode }),
         }),
     );
 
@@ -287,6 +294,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
   addReplayCommand(program, io, option);
   addInjectCommand(program, io, env, option);
   addCaptureCommand(program, io, env, option);
+  addSetPortCommand(program, withPaths, change);
 
   return program;
 }

@@ -12,9 +12,10 @@ import * as fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileProblem, NodeswitchError } from '../errors.js';
 import { FlowSyntaxError, formatMatch } from '../ofproto/flow-syntax.js';
-import { DATAPATH_POLL_MODES, MAC_AGING, MAC_TABLE_SIZE, OFPORT, type Range, VLAN_ID } from '../limits.js';
+import { DATAPATH_POLL_MODES, MAC_AGING, MAC_TABLE_SIZE, OFPORT, type Range, VLAN_ID, VLAN_TAG } from '../limits.js';
 import type { BridgeOptions, DatapathPollMode } from '../types.js';
 import { checkNetdevName, rangeText } from '../validate.js';
+import { checkTrunks, checkVlanMode, resolvePortVlan, type VlanMode } from '../vlan.js';
 import { parseSavedFlows } from './flows.js';
 import { jsonErrorOffset } from './json-position.js';
 
@@ -26,10 +27,12 @@ export interface DbPort {
   name: string;
   type: DbPortType;
   ofport: number;
-  /** VLAN access tag; accepted in the schema, not applied by the datapath yet. */
+  /** VLAN (src/vlan.ts, Open vSwitch's Port columns): access or native VLAN, 1–4094. */
   tag?: number;
-  /** VLAN trunk list; accepted in the schema, not applied by the datapath yet. */
+  /** VLAN: the VLANs a trunk carries; absent: all. */
   trunks?: number[];
+  /** VLAN: absent means OVS's default (access with a tag, else trunk). */
+  vlanMode?: VlanMode;
   /** tap: the device's MAC, kept so that a TAP made again gets the same one (tap-ports.ts). */
   mac?: string;
 }
@@ -147,7 +150,7 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
     const ofports = new Map<number, string>();
     bridge.ports = (raw.ports as unknown[]).map((p, j) => {
       const pat = `${at}.ports[${j}]`;
-      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks', 'mac']);
+      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks', 'vlanMode', 'mac']);
       const portName = name(rp.name, `${pat}.name`, 'port');
       const owner = portOwners.get(portName);
       if (owner !== undefined) fail(`${pat}.name`, `port ${portName} is already on bridge ${owner}`);
@@ -158,10 +161,16 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
       if (holder !== undefined) fail(`${pat}.ofport`, `ofport ${ofport} is already taken by port ${holder}`);
       ofports.set(ofport, portName);
       const port: DbPort = { name: portName, type: rp.type as DbPortType, ofport };
-      if (rp.tag !== undefined) port.tag = int(rp.tag, `${pat}.tag`, VLAN_ID);
+      if (rp.tag !== undefined) port.tag = int(rp.tag, `${pat}.tag`, VLAN_TAG);
       if (rp.trunks !== undefined) {
         if (!Array.isArray(rp.trunks)) fail(`${pat}.trunks`, 'must be an array of VLAN ids');
-        port.trunks = (rp.trunks as unknown[]).map((t, k) => int(t, `${pat}.trunks[${k}]`, VLAN_ID));
+        (rp.trunks as unknown[]).forEach((t, k) => int(t, `${pat}.trunks[${k}]`, VLAN_ID));
+        port.trunks = vlanCheck(() => checkTrunks(rp.trunks), `${pat}.trunks`, fail);
+      }
+      if (rp.vlanMode !== undefined) port.vlanMode = vlanCheck(() => checkVlanMode(rp.vlanMode), `${pat}.vlanMode`, fail);
+      if (port.tag !== undefined || port.trunks !== undefined || port.vlanMode !== undefined) {
+        const { tag, trunks, vlanMode } = port;
+        vlanCheck(() => resolvePortVlan({ tag, trunks, vlanMode }), pat, fail);
       }
       if (rp.mac !== undefined) {
         if (port.type !== 'tap') fail(`${pat}.mac`, 'only a tap port has a MAC in the config (an afpacket netdev keeps its own)');
@@ -253,4 +262,15 @@ export function saveDb(path: string, doc: ConfigDoc, ops: FsOps = fs): void {
 /** A bridge's settings as the DB keeps them: datapath-poll only when not the default. */
 export function dbOptions(o: Required<BridgeOptions>): Pick<DbBridge, 'macAging' | 'macTableSize' | 'datapathPoll'> {
   return { macAging: o.macAging, macTableSize: o.macTableSize, ...(o.datapathPoll !== 'adaptive' && { datapathPoll: o.datapathPoll }) };
+}
+
+/** A VLAN check (src/vlan.ts) whose refusal becomes the loader's, at `field` (the setting it names, when it names one). */
+function vlanCheck<T>(check: () => T, field: string, fail: (field: string, reason: string) => never): T {
+  try {
+    return check();
+  } catch (err) {
+    if (!(err instanceof NodeswitchError)) throw err;
+    const key = err.argument === 'vlan_mode' ? 'vlanMode' : err.argument;
+    fail(field.endsWith(']') && key ? `${field}.${key}` : field, err.message);
+  }
 }

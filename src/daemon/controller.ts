@@ -16,7 +16,7 @@
 // the queue. A port argument is a port's name or its ofport (docPort).
 import { NodeswitchError } from '../errors.js';
 import type { PortStats } from '../types.js';
-import { MAC_AGING, MAC_TABLE_SIZE, MAX_OFPORT, OFPORT, type Range, VLAN_ID } from '../limits.js';
+import { MAC_AGING, MAC_TABLE_SIZE, MAX_OFPORT, OFPORT, type Range } from '../limits.js';
 import { checkInteger, checkNetdevName, checkPollMode, compareNames } from '../validate.js';
 import { type ConfigDoc, type DbBridge, type DbPort, type DbPortType, dbOptions, saveDb } from './config-db.js';
 import { Captures, parseCaptureArgs } from './capture.js';
@@ -29,7 +29,6 @@ import {
   dumpPortRow,
   optionalBoolean,
   optionalNumber,
-  optionalNumberList,
   optionalString,
   requireString,
 } from './protocol.js';
@@ -37,6 +36,8 @@ import { type InjectSummary, InjectSchedule, pace, parseInjectArgs, readTrace, s
 import { Jobs } from './jobs.js';
 import { portKey } from './restore.js';
 import { netdevMac, portOptions } from './tap-ports.js';
+import { dbPortVlan, mergeVlan, setDbPortVlan, vlanFromArgs } from './port-vlan.js';
+import { formatPortVlan, resolvePortVlan } from '../vlan.js';
 import type { Client } from './server.js';
 import { type BridgeApi, type Log, type SwitchApi, watchBridge } from './switch-api.js';
 
@@ -132,6 +133,8 @@ export class Controller {
         return this.setBridge(requireString(args, 'bridge'), args);
       case 'add-port':
         return this.addPort(requireString(args, 'bridge'), requireString(args, 'port'), args);
+      case 'set-port':
+        return this.setPort(requireString(args, 'port'), args);
       case 'del-port': {
         const bridge = requireString(args, 'bridge');
         return this.deletePort(bridge, this.docPort(bridge, requireString(args, 'port')).name);
@@ -367,19 +370,8 @@ export class Controller {
     const owner = this.doc.bridges.find((b) => b.ports.some((p) => p.name === port));
     if (owner) throw new NodeswitchError(`port ${port} is already on bridge ${owner.name}`, 'port');
     const ofport = this.chooseOfport(doc, optionalNumber(args, 'ofport'));
-    // VLAN ports are part of the contract and the DB schema, but the datapath cannot
-    // apply them yet: refuse the whole verb rather than add an untagged port.
-    const tag = optionalNumber(args, 'tag');
-    const trunks = optionalNumberList(args, 'trunks');
-    if (tag !== undefined) {
-      checkVlan(tag, 'tag');
-      throw new NodeswitchError('--tag (VLAN access port) is not supported yet; the port was not added', 'tag');
-    }
-    if (trunks !== undefined) {
-      trunks.forEach((v) => checkVlan(v, 'trunks'));
-      throw new NodeswitchError('--trunks (VLAN trunk port) is not supported yet; the port was not added', 'trunks');
-    }
     const entry: DbPort = { name: port, type: type as DbPortType, ofport };
+    setDbPortVlan(entry, vlanFromArgs(args));
     let info;
     try {
       info = await bridge.addPort(port, portOptions(entry));
@@ -397,6 +389,26 @@ export class Controller {
     await this.commit(next, () => bridge.deletePort(port));
     this.log(`bridge ${brName}: port ${port} (${type}, ofport ${info.ofport}) added`);
     return { ...entry };
+  }
+
+  /** set-port PORT tag= trunks= vlan_mode=: merged into the port's settings, applied, saved. */
+  private async setPort(port: string, args: Args): Promise<unknown> {
+    const owner = this.doc.bridges.find((b) => b.ports.some((p) => p.name === port));
+    if (!owner) throw new NodeswitchError(`no bridge has a port named ${port}`, 'port');
+    const entry = owner.ports.find((p) => p.name === port)!;
+    const vlan = mergeVlan(entry, args);
+    const bridge = this.liveBridge(owner.name);
+    const attached = !this.missing.has(portKey(owner.name, port));
+    const old = dbPortVlan(entry) ?? {};
+    if (attached) await bridge.setPortVlan(port, vlan);
+    const next = this.config();
+    setDbPortVlan(next.bridges.find((b) => b.name === owner.name)!.ports.find((p) => p.name === port)!, vlan);
+    await this.commit(next, async () => {
+      if (attached) await bridge.setPortVlan(port, old);
+    });
+    const shown = formatPortVlan(resolvePortVlan(vlan)) || 'trunk of every VLAN';
+    this.log(`bridge ${owner.name}: port ${port}: ${shown}`);
+    return { name: port, bridge: owner.name, ...vlan };
   }
 
   /** The ofport asked for, if free, else the lowest free one — counting missing ports too. */
@@ -461,6 +473,7 @@ export class Controller {
               ...(reason !== undefined && { reason }),
               ...(p.tag !== undefined && { tag: p.tag }),
               ...(p.trunks !== undefined && { trunks: p.trunks }),
+              ...(p.vlanMode !== undefined && { vlanMode: p.vlanMode }),
             };
           }),
       });
@@ -546,6 +559,3 @@ function optionalInteger(args: Args, key: string, argument: string, range: Range
   return v === undefined || v === null ? undefined : checkInteger(v, argument, range);
 }
 
-function checkVlan(v: number, argument: string): void {
-  checkInteger(v, argument, VLAN_ID);
-}

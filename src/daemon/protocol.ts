@@ -22,6 +22,7 @@ export const VERBS = [
   'show',
   'set-bridge',
   'add-port',
+  'set-port',
   'del-port',
   'list-ports',
   'dump-ports',
@@ -161,6 +162,7 @@ export interface ShowPort {
   reason?: string;
   tag?: number;
   trunks?: number[];
+  vlanMode?: string;
 }
 
 export interface ShowBridge {

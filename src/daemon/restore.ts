@@ -67,12 +67,6 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
     out.bridges.push({ name: b.name, ...dbOptions(bridge.options), ports: b.ports.map((p) => ({ ...p })), flows });
     log(`bridge ${b.name}: restored (mac-aging ${macAging}, mac-table-size ${macTableSize}, ${flows.length} flow${flows.length === 1 ? '' : 's'})`);
     for (const p of b.ports) {
-      if (p.tag !== undefined || p.trunks !== undefined) {
-        const reason = 'VLAN settings (tag/trunks) are not supported by the datapath yet';
-        missing.set(portKey(b.name, p.name), reason);
-        log(`warning: bridge ${b.name}: port ${p.name} kept in the config but not attached: ${reason}`);
-        continue;
-      }
       try {
         const added = await bridge.addPort(p.name, portOptions(p, { allowMissing: true }));
         const [stats] = await bridge.portStats(p.name);

@@ -2,6 +2,7 @@
 // against these so that its logic can be unit-tested with a fake switch, and so that
 // loading the daemon's modules does not load the native addon (only daemon.ts does,
 // when it builds the real Switch).
+import type { PortVlan, PortVlanOptions } from '../vlan.js';
 import type { MegaflowInfo, TraceResult } from '../bridge.js';
 import type { FlowSpec } from '../ofproto/flow-syntax.js';
 import type { AddedPort, BridgeCreateOptions, BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
@@ -46,6 +47,7 @@ export interface BridgeApi {
   ports(): PortInfo[];
   addPort(name: string, opts: PortOptions): Promise<AddedPort>;
   deletePort(name: string): Promise<void>;
+  setPortVlan(name: string, vlan: PortVlanOptions): Promise<PortVlan>;
   fdb(): Promise<FdbEntry[]>;
   fdbFlush(): Promise<void>;
   portStats(name?: string): Promise<PortStats[]>;

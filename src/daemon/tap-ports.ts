@@ -7,6 +7,7 @@
 // namespace deleted) is made anew, in the daemon's namespace, with the MAC the DB
 // keeps — so a TAP's MAC never changes across restarts. del-port and del-br remove
 // the device; the daemon stopping does not.
+import { dbPortVlan } from './port-vlan.js';
 import { readFileSync } from 'node:fs';
 import type { PortOptions } from '../types.js';
 import type { DbPort } from './config-db.js';
@@ -14,7 +15,8 @@ import type { DbPort } from './config-db.js';
 /** How the daemon adds a port of its config. */
 export function portOptions(p: DbPort, extra: Pick<PortOptions, 'allowMissing'> = {}): PortOptions {
   const tap = p.type === 'tap' ? { tap: { persist: true, searchNamespaces: true, ...(p.mac !== undefined && { mac: p.mac }) } } : {};
-  return { type: p.type, ofport: p.ofport, ...extra, ...tap };
+  const vlan = dbPortVlan(p);
+  return { type: p.type, ofport: p.ofport, ...extra, ...tap, ...(vlan && { vlan }) };
 }
 
 /** The MAC of a netdev of the daemon's namespace, as the DB keeps it; undefined when it cannot be read. */

@@ -159,7 +159,7 @@ describe('schema validation names the field', () => {
       'bridges[1].ports[0].name',
       /already on bridge br0/,
     ],
-    ['tag out of range', { version: 1, bridges: [bridge({}, [port({ tag: 4096 })])] }, 'bridges[0].ports[0].tag', /0 to 4095/],
+    ['tag out of range', { version: 1, bridges: [bridge({}, [port({ tag: 4096 })])] }, 'bridges[0].ports[0].tag', /1 to 4094/],
     ['bad trunk', { version: 1, bridges: [bridge({}, [port({ trunks: [10, -1] })])] }, 'bridges[0].ports[0].trunks[1]', /0 to 4095/],
     ['flows not an array', { version: 1, bridges: [bridge({ flows: 'actions=drop' })] }, 'bridges[0].flows', /must be an array of flows/],
     ['flow not a string', { version: 1, bridges: [bridge({ flows: ['actions=drop', 7] })] }, 'bridges[0].flows[1]', /must be a string .*got 7/],

@@ -70,9 +70,18 @@ describe('Controller', () => {
     await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', ofport: 70000 }), 'ofport', /from 1 to 65279/);
     await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', type: 'mem' }), 'type', /not one of afpacket, tap/);
     await refused(c.handle('add-port', { bridge: 'br0', port: 'ghost0' }), 'port', /cannot add afpacket port ghost0 to bridge br0: no network device named ghost0/);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', tag: 10 }), 'tag', /not supported yet/);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', trunks: [10, 20] }), 'trunks', /not supported yet/);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', tag: 5000 }), 'tag', /0 to 4095/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', tag: 5000 }), 'tag', /1 to 4094/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', tag: 0 }), 'tag', /1 to 4094/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', trunks: [10, 20, 10] }), 'trunks', /lists VLAN 10 twice/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', trunks: [10, 4096] }), 'trunks', /0 to 4095/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', tag: 10, vlanMode: 'access', trunks: [20] }), 'trunks', /access port/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', vlanMode: 'native-untagged' }), 'tag', /needs a tag/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', vlanMode: 'dot1q-tunnel' }), 'vlan_mode', /must be one of/);
+    await refused(c.handle('set-port', { port: 'vnet0', tag: 4095 }), 'tag', /1 to 4094/);
+    await refused(c.handle('set-port', { port: 'vnet0', trunks: [5, 5] }), 'trunks', /twice/);
+    await refused(c.handle('set-port', { port: 'vnet0', vlanMode: 'access' }), 'tag', /needs a tag/);
+    await refused(c.handle('set-port', { port: 'vnet9', tag: 10 }), 'port', /no bridge has a port named vnet9/);
+    await refused(c.handle('set-port', { port: 'vnet0' }), 'settings', /at least one of/);
     await refused(c.handle('del-port', { bridge: 'br0', port: 'vnet9' }), 'port', /bridge br0 has no port vnet9/);
     await refused(c.handle('set-bridge', { bridge: 'br0' }), 'settings', /at least one of/);
     await refused(c.handle('set-bridge', { bridge: 'br0', macAging: 'x' }), 'mac-aging', /^mac-aging must be an integer from 1 to 1000000, got "x"$/);
@@ -82,6 +91,31 @@ describe('Controller', () => {
     expect(saved.length).toBe(n);
     expect([...sw.map.get('br0')!.portMap.keys()]).toEqual(['vnet0']);
     expect(sw.map.get('br0')!.options.macAging).toBe(300);
+  });
+
+  it('add-port and set-port take VLAN settings, merge set-port into what is there, and save them', async () => {
+    const { sw, c, saved, log } = await setup();
+    await c.handle('add-port', { bridge: 'br0', port: 'vnet0', tag: 10 });
+    await c.handle('add-port', { bridge: 'br0', port: 'vnet1', trunks: [20, 10] });
+    const ports = sw.map.get('br0')!.portMap;
+    expect(ports.get('vnet0')!.vlan).toEqual({ mode: 'access', tag: 10, trunks: [] });
+    expect(ports.get('vnet1')!.vlan).toEqual({ mode: 'trunk', trunks: [10, 20] });
+    expect(saved.at(-1)!.bridges[0]!.ports).toEqual([
+      { name: 'vnet0', type: 'afpacket', ofport: 1, tag: 10 },
+      { name: 'vnet1', type: 'afpacket', ofport: 2, trunks: [10, 20] },
+    ]);
+    // A trunk with a native VLAN: the trunks stay, mode and tag are added.
+    await c.handle('set-port', { port: 'vnet1', vlanMode: 'native-untagged', tag: 30 });
+    expect(ports.get('vnet1')!.vlan).toEqual({ mode: 'native-untagged', tag: 30, trunks: [10, 20] });
+    expect(log.at(-1)).toMatch(/port vnet1: native-untagged tag 30 trunks 10,20/);
+    // Clearing: [] from the CLI arrives as null.
+    await c.handle('set-port', { port: 'vnet1', vlanMode: null, tag: null, trunks: null });
+    expect(ports.get('vnet1')!.vlan).toEqual({ mode: 'trunk', trunks: [] });
+    expect(saved.at(-1)!.bridges[0]!.ports[1]).toEqual({ name: 'vnet1', type: 'afpacket', ofport: 2 });
+    await c.handle('set-port', { port: 'vnet0', tag: 20 });
+    expect(saved.at(-1)!.bridges[0]!.ports[0]).toEqual({ name: 'vnet0', type: 'afpacket', ofport: 1, tag: 20 });
+    const show = (await c.handle('show', {})) as { bridges: { ports: object[] }[] };
+    expect(show.bridges[0]!.ports[0]).toMatchObject({ name: 'vnet0', tag: 20 });
   });
 
   it('undoes the switch change when the DB cannot be written', async () => {
@@ -94,13 +128,15 @@ describe('Controller', () => {
     await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1' }), 'db', /ENOSPC/);
     expect(sw.map.get('br0')!.portMap.has('vnet1')).toBe(false);
     await refused(c.handle('del-port', { bridge: 'br0', port: 'vnet0' }), 'db', /ENOSPC/);
-    expect(sw.map.get('br0')!.portMap.get('vnet0')).toEqual({ name: 'vnet0', type: 'afpacket', ofport: 1 });
+    expect(sw.map.get('br0')!.portMap.get('vnet0')).toEqual({ name: 'vnet0', type: 'afpacket', ofport: 1, vlan: { mode: 'trunk', trunks: [] } });
+    await refused(c.handle('set-port', { port: 'vnet0', tag: 10 }), 'db', /ENOSPC/);
+    expect(sw.map.get('br0')!.portMap.get('vnet0')!.vlan).toEqual({ mode: 'trunk', trunks: [] });
     await refused(c.handle('set-bridge', { bridge: 'br0', macAging: 5 }), 'db', /ENOSPC/);
     expect(sw.map.get('br0')!.options.macAging).toBe(300);
     await refused(c.handle('del-br', { bridge: 'br0' }), 'db', /ENOSPC/);
     expect(sw.map.get('br0')!.portMap.has('vnet0')).toBe(true);
     expect(saved.length).toBe(n);
-    expect(log.filter((l) => l.includes('undoing'))).toHaveLength(5);
+    expect(log.filter((l) => l.includes('undoing'))).toHaveLength(6);
     // And the in-memory config did not move either.
     failWrites(false);
     expect(await c.handle('list-ports', { bridge: 'br0' })).toEqual(['vnet0']);
@@ -136,13 +172,14 @@ describe('Controller', () => {
       ],
     };
     const { sw, c, log, saved } = await setup(doc);
-    expect([...sw.map.get('br0')!.portMap.keys()]).toEqual(['vnet0']);
+    expect([...sw.map.get('br0')!.portMap.keys()]).toEqual(['vnet0', 'vlan0']);
+    expect(sw.map.get('br0')!.portMap.get('vlan0')!.vlan).toEqual({ mode: 'access', tag: 10, trunks: [] });
     expect(log.some((l) => /warning: bridge br0: port gone0 .* not attached: no network device named gone0/.test(l))).toBe(true);
     const show = (await c.handle('show', {})) as { bridges: { ports: { name: string; state: string; reason?: string }[] }[] };
     expect(show.bridges[0]!.ports.map((p) => [p.name, p.state])).toEqual([
       ['vnet0', 'up'],
       ['gone0', 'missing'],
-      ['vlan0', 'missing'],
+      ['vlan0', 'up'],
     ]);
     expect(show.bridges[0]).toMatchObject({ macAging: 60, macTableSize: 8192 });
     await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', ofport: 2 }), 'ofport', /taken by port gone0/);

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { TraceResult } from '../../src/bridge.js';
 import type { BridgeApi, SwitchApi } from '../../src/daemon/switch-api.js';
 import { NodeswitchError } from '../../src/errors.js';
+import { PLAIN_VLAN, type PortVlanOptions, resolvePortVlan } from '../../src/vlan.js';
 import { FlowTable } from '../../src/ofproto/flow-table.js';
 import { parseFlow, parseFlowsFile } from '../../src/ofproto/flow-syntax.js';
 import type { BridgeCreateOptions, BridgeOptions, PortInfo, PortOptions, PortStats } from '../../src/types.js';
@@ -50,9 +51,14 @@ export class FakeBridge extends EventEmitter implements BridgeApi {
   async addPort(name: string, o: PortOptions) {
     await new Promise((r) => setTimeout(r, this.delayMs));
     if (o.type === 'afpacket' && !netdevs.has(name)) throw new Error(`no network device named ${name}`);
-    const info = { name, type: o.type!, ofport: o.ofport! };
+    const info = { name, type: o.type!, ofport: o.ofport!, vlan: o.vlan ? resolvePortVlan(o.vlan) : PLAIN_VLAN };
     this.portMap.set(name, info);
     return info;
+  }
+  async setPortVlan(name: string, v: PortVlanOptions) {
+    const info = this.portMap.get(name)!;
+    info.vlan = resolvePortVlan(v);
+    return info.vlan;
   }
   async deletePort(name: string) {
     this.portMap.delete(name);
