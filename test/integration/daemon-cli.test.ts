@@ -219,8 +219,8 @@ cliTests.describe('nodeswitch CLI ↔ daemon', () => {
     await refused(['add-port', br, lab.name('t9'), '--type', 'tap', '--ofport', '10'], new RegExp(`ofport 10 is already taken by port ${tap}`));
     const ghost = lab.name('gh');
     await refused(['add-port', br, ghost], new RegExp(`cannot add afpacket port ${ghost} to bridge ${br}: .*${ghost}`));
-    await refused(['add-port', br, lab.name('t8'), '--type', 'tap', '--tag', '10'], /--tag .* not supported yet/);
-    await refused(['add-port', br, lab.name('t8'), '--type', 'tap', '--trunks', '10,20'], /--trunks .* not supported yet/);
+    await refused(['add-port', br, lab.name('t8'), '--type', 'tap', '--tag', '10', '--trunks', '10,20'], /trunks cannot be set on an access port/);
+    await refused(['add-port', br, lab.name('t8'), '--type', 'tap', '--vlan-mode', 'native-tagged'], /vlan_mode native-tagged needs a tag/);
     await refused(['set-bridge', 'nsnobridge', 'mac-aging=5'], /no bridge named nsnobridge/);
     await refused(['set-bridge', br, 'mac-aging=99999999'], /mac-aging must be an integer from 1 to/);
     await refused(['set-bridge', br, 'color=blue'], /unknown bridge setting "color"/);
