@@ -400,7 +400,7 @@ export class Bridge extends EventEmitter {
     if (this.hasPort(name) || owner !== undefined) {
       throw new NodeswitchError(`port ${name} is already on bridge ${owner ?? this.name}`, 'port');
     }
-    const ofport = opts.ofport === undefined ? this.nextOfport() : checkInteger(opts.ofport, 'ofport', OFPORT);
+    const ofport = opts.ofport === undefined ? this.nextOfport() : opts.ofport === constants.ofpp.local ? this.localOfport(name, type) : checkInteger(opts.ofport, 'ofport', OFPORT);
     const vlan = opts.vlan === undefined ? PLAIN_VLAN : resolvePortVlan(opts.vlan);
     const holder = this.ofportHolder(ofport);
     if (holder !== undefined) {
@@ -448,6 +448,18 @@ export class Bridge extends EventEmitter {
     await this.dp.setPortVlan(info.ofport, nativeVlan(vlan));
     this.portsByName.set(name, { ...info, vlan });
     return vlan;
+  }
+
+  /** The LOCAL port, if the bridge has one (a TAP named like the bridge: addPort with ofport LOCAL). */
+  localPort(): PortInfo | undefined {
+    return this.ports().find((p) => p.ofport === constants.ofpp.local);
+  }
+
+  /** Checks that `name` may be the bridge's LOCAL port: named like the bridge, a TAP (or a mem port, in tests). */
+  private localOfport(name: string, type: PortType): number {
+    if (name !== this.name) throw new NodeswitchError(`the LOCAL port of bridge ${this.name} must be named ${this.name}, not ${name}`, 'ofport');
+    if (type !== 'tap' && type !== 'mem') throw new NodeswitchError(`the LOCAL port is a TAP the bridge makes (type tap), not ${type}`, 'type');
+    return constants.ofpp.local;
   }
 
   async deletePort(name: string): Promise<void> {

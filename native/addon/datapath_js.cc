@@ -128,7 +128,7 @@ void DatapathJs::Deliver(Napi::Env env, Napi::Function on_events) {
     for (const PortEvent& ev : events) {
       Napi::Object o = Napi::Object::New(env);
       o.Set("type", ev.capture_done ? "captureDone" : ev.up ? "portUp" : "portDown");
-      o.Set("ofport", ev.ofport);
+      o.Set("ofport", ofport_to_js(ev.ofport));
       o.Set("reason", ev.reason);
       if (ev.capture_done) o.Set("packets", double(ev.captured));
       arr.Set(n++, o);
@@ -167,7 +167,7 @@ Napi::Value DatapathJs::JsAddPort(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "port name and type must be strings");
   std::string name = spec.Get("name").As<Napi::String>();
   std::string type_text = spec.Get("type").As<Napi::String>();
-  uint16_t ofport = uint16_t(get_u32(spec, "ofport", 1, kMaxOfport));
+  uint16_t ofport = ofport_from_js(env, spec.Get("ofport"));
   bool allow_missing = spec.Get("allowMissing").ToBoolean();
   PortType type;
   if (!enum_from_name(kPortTypeNames, type_text, &type)) throw Napi::TypeError::New(env, "unknown port type " + type_text);
@@ -261,7 +261,7 @@ Napi::Value DatapathJs::JsFdb(const Napi::CallbackInfo& info) {
         Napi::Object o = Napi::Object::New(env);
         o.Set("mac", mac_text(entries[i].mac));
         o.Set("vlan", entries[i].vlan);
-        o.Set("ofport", entries[i].ofport);
+        o.Set("ofport", ofport_to_js(entries[i].ofport));
         o.Set("age", entries[i].age);
         arr.Set(i, o);
       }
@@ -290,7 +290,7 @@ Napi::Value DatapathJs::JsPortStats(const Napi::CallbackInfo& info) {
       Napi::Array arr = Napi::Array::New(env, ports.size());
       for (size_t i = 0; i < ports.size(); i++) {
         Napi::Object o = Napi::Object::New(env);
-        o.Set("ofport", ports[i].ofport);
+        o.Set("ofport", ofport_to_js(ports[i].ofport));
         o.Set("up", ports[i].up);
         o.Set("ifindex", ports[i].ifindex);
         set_port_counters(o, ports[i].counters);

@@ -155,7 +155,7 @@ Napi::Value DatapathJs::JsTrace(const Napi::CallbackInfo& info) {
           Napi::Object d = Napi::Object::New(env);
           d.Set("kind", uint32_t(n.preview.decision.kind));
           d.Set("why", uint32_t(n.preview.why));
-          d.Set("ofport", uint32_t(n.ofport));
+          d.Set("ofport", ofport_to_js(n.ofport));
           op.As<Napi::Object>().Set("normal", d);
         }
         a.Set(i, op);

@@ -22,12 +22,20 @@ inline uint32_t get_u32(const Napi::Object& o, const char* key, uint32_t min, ui
   return uint32_t(d);
 }
 
-inline uint16_t get_ofport(const Napi::CallbackInfo& info, size_t i) {
-  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), "ofport must be a number");
-  double d = info[i].As<Napi::Number>().DoubleValue();
-  if (!(d >= 1 && d <= kMaxOfport) || d != double(uint32_t(d))) throw Napi::RangeError::New(info.Env(), "ofport out of range");
+// A port's ofport from JS: 1..kMaxOfport, or OFPP_LOCAL (0xfffffffe), which the
+// datapath holds as kLocalOfport.
+inline uint16_t ofport_from_js(Napi::Env env, const Napi::Value& v) {
+  if (!v.IsNumber()) throw Napi::TypeError::New(env, "ofport must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (d == double(kOfppLocal)) return kLocalOfport;
+  if (!(d >= 1 && d <= kMaxOfport) || d != double(uint32_t(d))) throw Napi::RangeError::New(env, "ofport out of range");
   return uint16_t(d);
 }
+
+inline uint16_t get_ofport(const Napi::CallbackInfo& info, size_t i) { return ofport_from_js(info.Env(), info[i]); }
+
+// And back: what JS sees of a datapath ofport.
+inline uint32_t ofport_to_js(uint16_t ofport) { return ofport == kLocalOfport ? kOfppLocal : ofport; }
 
 inline JsValueBuilder undefined_result() {
   return [](Napi::Env env) -> Napi::Value { return env.Undefined(); };

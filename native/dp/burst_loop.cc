@@ -70,7 +70,7 @@ void BurstLoop::process(uint16_t in_slot, Packet* pkts, uint32_t n) {
     }
     if (status == ParseStatus::kBadL3) counters_.parse_errors++;
     if (in.capture && in.capture->in) captures_.write(in, p);
-    key.in_port = in.ofport;
+    key.in_port = openflow_port(in.ofport);
     run_program(p, &key, in_slot, pipeline_.lookup(key, burst_ms_));
   }
   flush_outputs();
@@ -129,7 +129,13 @@ void BurstLoop::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Pro
       case OpCode::kNormal: output_normal(p, in_slot, op), queued = true; continue;
       case OpCode::kFlood:
       case OpCode::kAll: flood(p, in_slot), queued = true; continue;
-      case OpCode::kLocal: counters_.drop_no_port++; continue;  // no LOCAL port yet
+      case OpCode::kLocal: {
+        uint16_t s = ports_.slot_of(kOfppLocal);
+        if (s == kNoSlot || s == in_slot) counters_.drop_no_port++;  // none, or the packet came from it
+        else if (!ports_[s].usable()) counters_.drop_port_down++;
+        else enqueue(ports_[s], p), queued = true;
+        continue;
+      }
       case OpCode::kController: upcalls_.send(p, *key, op); continue;
       default: break;
     }
@@ -177,7 +183,7 @@ void BurstLoop::output_normal(Packet* p, uint16_t in_slot, const OfAction& op) {
   std::memcpy(dst.b, op.bytes + 6, 6);
   // Learn on the port the pipeline says the packet came in on (resubmit may change it).
   bool real_in = ports_.has(in_slot);
-  uint16_t learn_slot = real_in && op.port == ports_[in_slot].ofport ? in_slot : ports_.slot_of(op.port);
+  uint16_t learn_slot = real_in && op.port == openflow_port(ports_[in_slot].ofport) ? in_slot : ports_.slot_of(op.port);
   NormalDecision d;
   if (learn_slot == kNoSlot) {
     // From the controller (packet-out): nothing to learn, just look the destination up.

@@ -74,6 +74,10 @@ NS_OFPP(NS_OFPP_CONSTANT)
 // The highest ofport a switch port may have: OpenFlow 1.0 reserves 0xff00 and up
 // (OFPP_LOCAL & co.), and ovs-ofctl takes nothing above 0xfeff for a port.
 constexpr uint16_t kMaxOfport = 0xfeff;
+// The bridge's LOCAL port inside the datapath, where ofports are 16 bits (the port
+// table, snapshots): OpenFlow 1.0's OFPP_LOCAL. The key, the rules and TypeScript
+// see OpenFlow 1.3's kOfppLocal; port_slot.h and the addon convert.
+constexpr uint16_t kLocalOfport = 0xfffe;
 
 // kResubmit's u32 for "the table this resubmit runs in".
 constexpr uint32_t kResubmitCurrentTable = 255;

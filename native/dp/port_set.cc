@@ -19,7 +19,7 @@ constexpr uint16_t kMaxSlots = 0xfff0;
 }  // namespace
 
 PortSet::PortSet(const std::string& bridge, int epoll_fd, Outbox& outbox, std::function<void(uint16_t)> on_down)
-    : bridge_(bridge), epoll_fd_(epoll_fd), outbox_(outbox), on_down_(std::move(on_down)), slot_of_ofport_(0xff00, kNoSlot) {}
+    : bridge_(bridge), epoll_fd_(epoll_fd), outbox_(outbox), on_down_(std::move(on_down)), slot_of_ofport_(0x10000, kNoSlot) {}
 
 uint16_t PortSet::require(uint16_t ofport) const {
   uint16_t s = slot_of(ofport);

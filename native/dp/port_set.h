@@ -34,7 +34,11 @@ class PortSet {
   const std::vector<uint16_t>& active() const { return active_; }
   bool has(uint16_t slot) const { return slot < slots_.size() && slots_[slot]; }
   // kNoSlot when no port has `ofport`.
-  uint16_t slot_of(uint32_t ofport) const { return ofport < slot_of_ofport_.size() ? slot_of_ofport_[ofport] : kNoSlot; }
+  // LOCAL answers to both its numbers (of_action.h: kOfppLocal, kLocalOfport).
+  uint16_t slot_of(uint32_t ofport) const {
+    if (ofport == kOfppLocal) ofport = kLocalOfport;
+    return ofport < slot_of_ofport_.size() ? slot_of_ofport_[ofport] : kNoSlot;
+  }
   // The slot of `ofport`; throws "no port with ofport N".
   uint16_t require(uint16_t ofport) const;
 

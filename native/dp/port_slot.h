@@ -17,6 +17,7 @@
 #include "core/counters.h"
 #include "core/packet.h"
 #include "dp/capture.h"
+#include "dp/of_action.h"
 #include "dp/stages/egress.h"
 #include "dp/stages/ingress.h"
 #include "dp/vlan.h"
@@ -32,6 +33,9 @@ constexpr uint16_t kNoSlot = 0xffff;
 // The ingress "slot" of a packet from the controller (packet-out): matches no port,
 // so no port is excluded from flooding and NORMAL learns nothing from it.
 constexpr uint16_t kControllerSlot = 0xfffe;
+
+// The OpenFlow 1.3 port number of a datapath ofport (LOCAL is 32-bit there), and back.
+inline uint32_t openflow_port(uint16_t ofport) { return ofport == kLocalOfport ? kOfppLocal : ofport; }
 
 struct PortSlot {
   uint16_t slot = 0;    // this entry's index in the port table
