@@ -8,6 +8,8 @@
 /** OpenFlow reserves 0xff00 and up for special ports (OFPP_LOCAL, …); OVS allocates below. */
 export const MAX_OFPORT = 0xfeff;
 export const MAX_VLAN = 4095;
+/** OpenFlow 1.3's OFPP_LOCAL, the bridge's own port (addon.constants.ofpp.local, checked equal by test/native/constants.test.ts). */
+export const OFPP_LOCAL = 0xfffffffe;
 
 export interface Range {
   min: number;

@@ -51,9 +51,11 @@ export interface BridgeSettings {
   macAging?: number;
   macTableSize?: number;
   datapathPoll?: (typeof DATAPATH_POLL_MODES)[number];
+  /** The LOCAL port: made (true) or removed (false). */
+  local?: boolean;
 }
 
-const SETTINGS_HELP = `mac-aging=SECONDS, mac-table-size=N, datapath-poll=${DATAPATH_POLL_MODES.join('|')}`;
+const SETTINGS_HELP = `mac-aging=SECONDS, mac-table-size=N, datapath-poll=${DATAPATH_POLL_MODES.join('|')}, local=true|false`;
 
 const SETTINGS: Record<string, { field: 'macAging' | 'macTableSize'; range: Range }> = {
   'mac-aging': { field: 'macAging', range: MAC_AGING },
@@ -75,9 +77,16 @@ export function parseBridgeSettings(items: string[]): BridgeSettings {
       out.datapathPoll = checkPollMode(item.slice(eq + 1));
       continue;
     }
+    if (key === 'local') {
+      const v = eq < 0 ? undefined : item.slice(eq + 1);
+      if (v !== 'true' && v !== 'false') throw new NodeswitchError(`local must be true or false (local=true|false), got ${v === undefined ? 'no value' : JSON.stringify(v)}`, key);
+      if (out.local !== undefined) throw new NodeswitchError(`${key} is given twice`, key);
+      out.local = v === 'true';
+      continue;
+    }
     const setting = SETTINGS[key];
     if (setting === undefined) {
-      throw new NodeswitchError(`unknown bridge setting "${key}" (known: ${[...Object.keys(SETTINGS), 'datapath-poll'].join(', ')})`, key);
+      throw new NodeswitchError(`unknown bridge setting "${key}" (known: ${[...Object.keys(SETTINGS), 'datapath-poll', 'local'].join(', ')})`, key);
     }
     if (eq < 0) throw new NodeswitchError(`${key} needs a value: ${key}=N`, key);
     if (out[setting.field] !== undefined) throw new NodeswitchError(`${key} is given twice`, key);

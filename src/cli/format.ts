@@ -3,6 +3,12 @@
 import type { JobInfo } from '../daemon/jobs.js';
 import type { DumpPortRow, ShowResult } from '../daemon/protocol.js';
 import type { FdbEntry } from '../types.js';
+import { OFPP_LOCAL } from '../limits.js';
+
+/** A port number as the OVS tools print it: LOCAL for the bridge's own port. */
+function ofportText(ofport: number): string {
+  return ofport === OFPP_LOCAL ? 'LOCAL' : String(ofport);
+}
 
 export function formatJson(result: unknown): string {
   return JSON.stringify(result, null, 2) + '\n';
@@ -22,7 +28,7 @@ export function formatShow(show: ShowResult): string {
     lines.push(`    datapath-poll: ${b.datapathPoll}`);
     for (const p of b.ports) {
       lines.push(`    Port ${p.name}`);
-      lines.push(`        ofport: ${p.ofport}`);
+      lines.push(`        ofport: ${ofportText(p.ofport)}`);
       lines.push(`        type: ${p.type}`);
       if (p.tag !== undefined) lines.push(`        tag: ${p.tag}`);
       if (p.trunks !== undefined) lines.push(`        trunks: [${p.trunks.join(', ')}]`);
@@ -37,7 +43,7 @@ export function formatShow(show: ShowResult): string {
 export function formatDumpPorts(bridge: string, stats: DumpPortRow[]): string {
   const lines = [`bridge ${bridge}: ${stats.length} port${stats.length === 1 ? '' : 's'}`];
   for (const s of stats) {
-    const head = `  port ${String(s.ofport).padStart(2)}: `;
+    const head = `  port ${ofportText(s.ofport).padStart(2)}: `;
     const pad = ' '.repeat(head.length);
     lines.push(`${head}rx pkts=${s.rxPackets}, bytes=${s.rxBytes}, drop=${s.rxDropped}, errs=${s.rxErrors}`);
     lines.push(`${pad}tx pkts=${s.txPackets}, bytes=${s.txBytes}, drop=${s.txDropped}, errs=${s.txErrors}`);
@@ -50,7 +56,7 @@ export function formatDumpPorts(bridge: string, stats: DumpPortRow[]): string {
 export function formatFdb(entries: FdbEntry[]): string {
   const lines = [' port  VLAN  MAC                Age'];
   for (const e of entries) {
-    lines.push(`${String(e.ofport).padStart(5)}  ${String(e.vlan).padStart(4)}  ${e.mac.padEnd(17)}  ${String(e.age).padStart(3)}`);
+    lines.push(`${ofportText(e.ofport).padStart(5)}  ${String(e.vlan).padStart(4)}  ${e.mac.padEnd(17)}  ${String(e.age).padStart(3)}`);
   }
   return lines.map((l) => `${l}\n`).join('');
 }

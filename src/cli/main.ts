@@ -124,9 +124,12 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
     });
 
   withPaths(program.command('add-br'))
-    .description('add a bridge')
+    .description('add a bridge, with its LOCAL port (a TAP named like the bridge) unless --no-local')
     .argument('<bridge>')
-    .action((bridge: string, flags: DaemonFlags) => change(flags, 'add-br', { bridge: checkNetdevName(bridge, 'bridge') }));
+    .option('--no-local', 'no LOCAL port')
+    .action((bridge: string, flags: DaemonFlags & { local: boolean }) =>
+      change(flags, 'add-br', { bridge: checkNetdevName(bridge, 'bridge'), ...(!flags.local && { local: false }) }),
+    );
 
   withPaths(program.command('del-br'))
     .description('delete a bridge and its ports')
@@ -144,7 +147,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
     .action((flags: ReadFlags) => read(flags, 'show', {}, (r: ShowResult) => formatShow(r)));
 
   withPaths(program.command('set-bridge'))
-    .description('change bridge settings: mac-aging=SECONDS mac-table-size=N')
+    .description('change bridge settings: mac-aging=SECONDS mac-table-size=N datapath-poll=MODE local=true|false')
     .argument('<bridge>')
     .argument('<settings...>', 'KEY=VALUE: mac-aging=SECONDS, mac-table-size=N')
     .action((bridge: string, settings: string[], flags: DaemonFlags) =>

@@ -45,6 +45,12 @@ export interface DbBridge {
   datapathPoll?: DatapathPollMode;
   ports: DbPort[];
   /**
+   * The bridge's LOCAL port (a TAP named like the bridge, src/daemon/local-port.ts);
+   * absent: none (a bridge made with --no-local, or a DB from before LOCAL ports).
+   * mac: the TAP's, kept so that a TAP made again gets the same one.
+   */
+  local?: { mac?: string };
+  /**
    * The bridge's whole table set, one flow per line in ovs-ofctl add-flow syntax
    * (see flows.ts). Absent (a DB from before flows were saved): the default
    * `priority=0 actions=NORMAL` flow.
@@ -133,7 +139,7 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
   const portOwners = new Map<string, string>();
   const bridges: DbBridge[] = (top.bridges as unknown[]).map((b, i) => {
     const at = `bridges[${i}]`;
-    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'datapathPoll', 'ports', 'flows']);
+    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'datapathPoll', 'local', 'ports', 'flows']);
     const brName = name(raw.name, `${at}.name`, 'bridge');
     if (bridgeNames.has(brName)) fail(`${at}.name`, `bridge ${brName} appears twice`);
     bridgeNames.add(brName);
@@ -145,6 +151,16 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
         fail(`${at}.datapathPoll`, `must be one of ${DATAPATH_POLL_MODES.join(', ')}, got ${JSON.stringify(raw.datapathPoll)}`);
       }
       bridge.datapathPoll = raw.datapathPoll as DatapathPollMode;
+    }
+    if (raw.local !== undefined) {
+      const local = obj(raw.local, `${at}.local`, ['mac']);
+      bridge.local = {};
+      if (local.mac !== undefined) {
+        if (typeof local.mac !== 'string' || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(local.mac)) {
+          fail(`${at}.local.mac`, `must be a MAC address like "02:00:00:00:00:01" (lower case), got ${JSON.stringify(local.mac)}`);
+        }
+        bridge.local.mac = local.mac as string;
+      }
     }
     if (!Array.isArray(raw.ports)) fail(`${at}.ports`, 'must be an array');
     const ofports = new Map<number, string>();
@@ -184,6 +200,11 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
     if (raw.flows !== undefined) bridge.flows = validateFlows(raw.flows, bridge, `${at}.flows`, fail);
     return bridge;
   });
+  // A LOCAL port is the netdev named like its bridge: no port may take that name.
+  for (const [i, b] of bridges.entries()) {
+    const owner = b.local ? portOwners.get(b.name) : undefined;
+    if (owner !== undefined) fail(`bridges[${i}].local`, `port ${b.name} of bridge ${owner} has the name the LOCAL port of bridge ${b.name} needs`);
+  }
   return { version: DB_VERSION, bridges };
 }
 

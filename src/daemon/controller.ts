@@ -16,7 +16,7 @@
 // the queue. A port argument is a port's name or its ofport (docPort).
 import { NodeswitchError } from '../errors.js';
 import type { PortStats } from '../types.js';
-import { MAC_AGING, MAC_TABLE_SIZE, MAX_OFPORT, OFPORT, type Range } from '../limits.js';
+import { MAC_AGING, MAC_TABLE_SIZE, MAX_OFPORT, OFPORT, OFPP_LOCAL, type Range } from '../limits.js';
 import { checkInteger, checkNetdevName, checkPollMode, compareNames } from '../validate.js';
 import { type ConfigDoc, type DbBridge, type DbPort, type DbPortType, dbOptions, saveDb } from './config-db.js';
 import { Captures, parseCaptureArgs } from './capture.js';
@@ -37,6 +37,7 @@ import { Jobs } from './jobs.js';
 import { portKey } from './restore.js';
 import { netdevMac, portOptions } from './tap-ports.js';
 import { dbPortVlan, mergeVlan, setDbPortVlan, vlanFromArgs } from './port-vlan.js';
+import { attachLocalPort } from './local-port.js';
 import { formatPortVlan, resolvePortVlan } from '../vlan.js';
 import type { Client } from './server.js';
 import { type BridgeApi, type Log, type SwitchApi, watchBridge } from './switch-api.js';
@@ -122,7 +123,7 @@ export class Controller {
   private async dispatch(verb: Verb, args: Args, client: Client | undefined): Promise<unknown> {
     switch (verb) {
       case 'add-br':
-        return this.addBridge(requireString(args, 'bridge'));
+        return this.addBridge(requireString(args, 'bridge'), args.local !== false);
       case 'del-br':
         return this.deleteBridge(requireString(args, 'bridge'));
       case 'list-br':
@@ -291,15 +292,26 @@ export class Controller {
     return result;
   }
 
-  private async addBridge(name: string): Promise<unknown> {
+  private async addBridge(name: string, withLocal: boolean): Promise<unknown> {
     checkNetdevName(name, 'bridge');
     if (this.findBridge(name)) throw new NodeswitchError(`bridge ${name} already exists`, 'bridge');
+    if (withLocal) this.checkLocalName(name);
     const bridge = this.sw.addBridge(name);
+    let local: DbBridge['local'];
+    try {
+      if (withLocal) local = await attachLocalPort(bridge, { name }, this.log);
+    } catch (err) {
+      await this.sw.deleteBridge(name);
+      throw new NodeswitchError(`cannot make the LOCAL port of bridge ${name} (a TAP named ${name}): ${(err as Error).message}; use --no-local for a bridge without one`, 'bridge');
+    }
     watchBridge(bridge, this.log);
     this.watchExpiry(bridge);
     const next = this.config();
-    next.bridges.push({ name, ...dbOptions(bridge.options), ports: [], flows: savedFlows(bridge) });
-    await this.commit(next, () => this.sw.deleteBridge(name));
+    next.bridges.push({ name, ...dbOptions(bridge.options), ...(local && { local }), ports: [], flows: savedFlows(bridge) });
+    await this.commit(next, async () => {
+      if (local) await bridge.deletePort(name);
+      await this.sw.deleteBridge(name);
+    });
     this.log(`bridge ${name}: added`);
     return {};
   }
@@ -311,6 +323,7 @@ export class Controller {
     for (const p of old.ports) {
       if (p.type === 'tap' && !this.missing.has(portKey(name, p.name))) await live.deletePort(p.name);
     }
+    if (old.local && live.ports().some((p) => p.name === name)) await live.deletePort(name);
     await this.sw.deleteBridge(name);
     const next = this.config();
     next.bridges = next.bridges.filter((b) => b.name !== name);
@@ -331,6 +344,7 @@ export class Controller {
     watchBridge(bridge, this.log);
     this.watchExpiry(bridge);
     if (old.flows) await installSaved(bridge, parseSavedFlows(old.flows, old.ports));
+    if (old.local) await attachLocalPort(bridge, old, this.log);
     for (const p of old.ports) {
       if (!this.missing.has(portKey(old.name, p.name))) await bridge.addPort(p.name, portOptions(p));
     }
@@ -344,8 +358,15 @@ export class Controller {
     const macTableSize = optionalInteger(args, 'macTableSize', 'mac-table-size', MAC_TABLE_SIZE);
     const poll = optionalString(args, 'datapathPoll');
     const datapathPoll = poll === undefined ? undefined : checkPollMode(poll);
+    if (args.local !== undefined && typeof args.local !== 'boolean') {
+      throw new NodeswitchError(`local must be true or false, got ${JSON.stringify(args.local)}`, 'local');
+    }
     if (macAging === undefined && macTableSize === undefined && datapathPoll === undefined) {
-      throw new NodeswitchError('set-bridge needs at least one of mac-aging=SECONDS, mac-table-size=N, datapath-poll=MODE', 'settings');
+      if (typeof args.local === 'boolean') return this.setLocal(name, args.local);
+      throw new NodeswitchError('set-bridge needs at least one of mac-aging=SECONDS, mac-table-size=N, datapath-poll=MODE, local=true|false', 'settings');
+    }
+    if (typeof args.local === 'boolean' && args.local !== (this.docBridge(name).local !== undefined)) {
+      throw new NodeswitchError('set-bridge local=… goes alone (it adds or removes a device); change the other settings in another call', 'local');
     }
     const old = bridge.options;
     await bridge.configure({ macAging, macTableSize, datapathPoll });
@@ -359,6 +380,32 @@ export class Controller {
     return now;
   }
 
+  /** set-bridge BR local=true|false: makes or removes the bridge's LOCAL TAP. */
+  private async setLocal(name: string, on: boolean): Promise<unknown> {
+    const doc = this.docBridge(name);
+    const bridge = this.liveBridge(name);
+    if (on === (doc.local !== undefined)) return { local: on };
+    const next = this.config();
+    const saved = next.bridges.find((b) => b.name === name)!;
+    if (on) {
+      this.checkLocalName(name);
+      saved.local = await attachLocalPort(bridge, { name }, this.log);
+      await this.commit(next, () => bridge.deletePort(name));
+    } else {
+      if (bridge.ports().some((p) => p.name === name)) await bridge.deletePort(name);
+      delete saved.local;
+      await this.commit(next, async () => void (await attachLocalPort(bridge, doc, this.log)));
+      this.log(`bridge ${name}: LOCAL port removed`);
+    }
+    return { local: on };
+  }
+
+  /** The LOCAL port's name (the bridge's) must not be a port already. */
+  private checkLocalName(name: string): void {
+    const owner = this.doc.bridges.find((b) => b.ports.some((p) => p.name === name));
+    if (owner) throw new NodeswitchError(`port ${name} of bridge ${owner.name} has the name the LOCAL port of bridge ${name} needs; use --no-local`, 'bridge');
+  }
+
   private async addPort(brName: string, port: string, args: Args): Promise<unknown> {
     const doc = this.docBridge(brName);
     const bridge = this.liveBridge(brName);
@@ -369,6 +416,7 @@ export class Controller {
     }
     const owner = this.doc.bridges.find((b) => b.ports.some((p) => p.name === port));
     if (owner) throw new NodeswitchError(`port ${port} is already on bridge ${owner.name}`, 'port');
+    if (this.doc.bridges.some((b) => b.local && b.name === port)) throw new NodeswitchError(`${port} is the LOCAL port of bridge ${port}`, 'port');
     const ofport = this.chooseOfport(doc, optionalNumber(args, 'ofport'));
     const entry: DbPort = { name: port, type: type as DbPortType, ofport };
     setDbPortVlan(entry, vlanFromArgs(args));
@@ -459,7 +507,7 @@ export class Controller {
         macAging: opts.macAging,
         macTableSize: opts.macTableSize,
         datapathPoll: opts.datapathPoll,
-        ports: [...b.ports]
+        ports: [...b.ports, ...(b.local ? [{ name: b.name, type: 'internal' as DbPortType, ofport: OFPP_LOCAL }] : [])]
           .sort((x, y) => x.ofport - y.ofport)
           .map((p) => {
             const reason = this.missing.get(portKey(b.name, p.name));

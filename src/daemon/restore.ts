@@ -15,6 +15,7 @@ import { NodeswitchError } from '../errors.js';
 import { SavedFlowError, installSaved, parseSavedFlows, savedFlows } from './flows.js';
 import { type Log, type SwitchApi, watchBridge } from './switch-api.js';
 import { netdevMac, portOptions } from './tap-ports.js';
+import { attachLocalPort } from './local-port.js';
 
 /** Key of a port in the missing map. */
 export function portKey(bridge: string, port: string): string {
@@ -64,8 +65,21 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
     }
     const { macAging, macTableSize } = bridge.options;
     const flows = savedFlows(bridge);
-    out.bridges.push({ name: b.name, ...dbOptions(bridge.options), ports: b.ports.map((p) => ({ ...p })), flows });
+    out.bridges.push({ name: b.name, ...dbOptions(bridge.options), ...(b.local && { local: { ...b.local } }), ports: b.ports.map((p) => ({ ...p })), flows });
     log(`bridge ${b.name}: restored (mac-aging ${macAging}, mac-table-size ${macTableSize}, ${flows.length} flow${flows.length === 1 ? '' : 's'})`);
+    if (b.local) {
+      try {
+        const kept = await attachLocalPort(bridge, b, log);
+        if (b.local.mac === undefined && kept.mac !== undefined) {
+          out.bridges.at(-1)!.local = kept;
+          filled = true;
+        }
+      } catch (err) {
+        const reason = (err as Error).message;
+        missing.set(portKey(b.name, b.name), reason);
+        log(`warning: bridge ${b.name}: its LOCAL port ${b.name} kept in the config but not attached: ${reason}`);
+      }
+    }
     for (const p of b.ports) {
       try {
         const added = await bridge.addPort(p.name, portOptions(p, { allowMissing: true }));

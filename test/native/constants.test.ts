@@ -20,7 +20,7 @@ import {
   type NativePortType,
   type NativeReservedPort,
 } from '../../src/native.js';
-import { DATAPATH_POLL_MODES, VLAN_MODES, MAX_OFPORT as LIMITS_MAX_OFPORT } from '../../src/limits.js';
+import { DATAPATH_POLL_MODES, OFPP_LOCAL, VLAN_MODES, MAX_OFPORT as LIMITS_MAX_OFPORT } from '../../src/limits.js';
 import { OFPP, OFPP_MAX_PHYSICAL } from '../../src/ofproto/values.js';
 import { Switch } from '../../src/switch.js';
 
@@ -87,6 +87,7 @@ describe('constants shared by C++ and TypeScript', () => {
     expect(LIMITS_MAX_OFPORT).toBe(MAX_OFPORT);
     expect([...DATAPATH_POLL_MODES]).toEqual([...constants.datapathPoll]);
     expect([...VLAN_MODES]).toEqual([...constants.vlanModes]);
+    expect(OFPP_LOCAL).toBe(constants.ofpp.local);
     expect([...constants.vlanModes]).toEqual(Object.keys(VLAN_MODES_TS));
   });
 
