@@ -42,13 +42,14 @@ describe('Controller', () => {
       name: 'br1',
       macAging: 30,
       macTableSize: 8192,
+      local: {},
       ports: [
         { name: 'tap9', type: 'tap', ofport: 1 },
         { name: 'vnet0', type: 'afpacket', ofport: 7 },
       ],
       flows: ['priority=0 actions=NORMAL'],
     });
-    expect(sw.map.get('br1')!.portMap.size).toBe(2);
+    expect([...sw.map.get('br1')!.portMap.keys()]).toEqual(['br1', 'tap9', 'vnet0']);  // br1: its LOCAL port
     expect(await c.handle('list-br', {})).toEqual(['br0', 'br1']);
     expect(await c.handle('list-ports', { bridge: 'br1' })).toEqual(['tap9', 'vnet0']);
     await c.handle('del-port', { bridge: 'br1', port: 'tap9' });
