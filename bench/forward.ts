@@ -32,10 +32,11 @@ async function rate(topo: Topology, host: string, counter: string, seconds: numb
   return (b! - a!) / (t1! - t0!);
 }
 
-/** A UDP frame of `frameLen` bytes without the FCS (60: 64 on the wire). */
-export function trafgenPacket(dstMac: string, srcMac: string, srcIp: string, dstIp: string, frameLen = 60): string {
-  // 14 (Ethernet) + 20 (IPv4) + 8 (UDP) + payload; trafgen fills in lengths and checksums.
-  return `{ eth(da=${dstMac}, sa=${srcMac}), ipv4(saddr=${srcIp}, daddr=${dstIp}, ttl=64), udp(sp=9, dp=9), fill(0x00, ${frameLen - 42}) }`;
+/** A UDP frame of `frameLen` bytes without the FCS (60: 64 on the wire), 802.1Q-tagged with `vlan` if given. */
+export function trafgenPacket(dstMac: string, srcMac: string, srcIp: string, dstIp: string, frameLen = 60, vlan?: number): string {
+  // 14 (Ethernet) + 4 (tag) + 20 (IPv4) + 8 (UDP) + payload; trafgen fills in lengths, types and checksums.
+  const tag = vlan === undefined ? '' : ` vlan(id=${vlan}),`;
+  return `{ eth(da=${dstMac}, sa=${srcMac}),${tag} ipv4(saddr=${srcIp}, daddr=${dstIp}, ttl=64), udp(sp=9, dp=9), fill(0x00, ${frameLen - 42 - (vlan === undefined ? 0 : 4)}) }`;
 }
 
 /** Who sends to whom: trafgen on `from`'s eth0, to `to`'s MAC and an IP nobody owns. */
@@ -43,6 +44,8 @@ export interface ForwardPath {
   from: { host: string; mac: string; ip: string };
   to: { host: string; mac: string };
   sinkIp: string;
+  /** The sender tags its frames with this VID (a trunk's host; this kernel has no 8021q, so trafgen writes the tag). */
+  vlan?: number;
 }
 
 export interface ForwardMeasurement {
@@ -69,7 +72,7 @@ export async function measureForward(topo: Topology, log: (line: string) => void
   const a = path.from.host;
   const b = path.to.host;
   const before = await Promise.all([lab.counters(a, 'eth0'), lab.counters(b, 'eth0')]);
-  const packet = trafgenPacket(path.to.mac, path.from.mac, path.from.ip, path.sinkIp, frameLen);
+  const packet = trafgenPacket(path.to.mac, path.from.mac, path.from.ip, path.sinkIp, frameLen, path.vlan);
   // Long options only: trafgen 0.6.8 rejects its own -A.
   const gen = topo.spawn(a, ['trafgen', '--dev', 'eth0', '--cpus', '1', '--no-sock-mem', '--notouch-irq', '--no-cpu-stats', packet]);
   let rx: number;

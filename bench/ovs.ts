@@ -92,6 +92,13 @@ export class OvsUserspace {
     }
   }
 
+  /** VLAN settings on a port (Port tag / trunks; {} clears both); returns once applied. */
+  async setPortVlan(port: string, vlan: { tag?: number; trunks?: number[] }): Promise<void> {
+    await this.vsctl(['clear', 'port', port, 'tag', 'trunks']);
+    const set = [...(vlan.tag !== undefined ? [`tag=${vlan.tag}`] : []), ...(vlan.trunks ? [`trunks=${vlan.trunks.join(',')}`] : [])];
+    if (set.length) await this.vsctl(['set', 'port', port, ...set]);
+  }
+
   async deleteBridge(name: string): Promise<void> {
     await this.vsctl(['--if-exists', 'del-br', name]);
   }

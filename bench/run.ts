@@ -16,6 +16,7 @@ import { flowSetupRate } from './flow-setup-rate.js';
 import { forward } from './forward.js';
 import { forward1500 } from './forward-1500.js';
 import { forwardTap } from './forward-tap.js';
+import { forwardVlanAccess, forwardVlanTrunkPop } from './forward-vlan.js';
 import { memoryPerMac } from './memory-per-mac.js';
 import { memoryPerRule } from './memory-per-rule.js';
 import { replayCacheHit, replayClassifier, replayClassifierL3, replayManyFlows } from './replay.js';
@@ -30,6 +31,7 @@ import { MODES, Topology, Unavailable, openFabric, type Fabric, type ModeName } 
 const SCENARIOS: readonly Scenario[] = [
   forward, forward1500, forwardTap, tcp, rtt, memoryPerRule, flowModRate, classifierLookup, flowSetupRate,
   replayCacheHit, replayManyFlows, replayClassifier, replayClassifierL3, memoryPerMac,
+  forwardVlanAccess, forwardVlanTrunkPop,
 ];
 
 const USAGE = `usage: node dist/bench/run.js [options]

@@ -34,6 +34,15 @@ export function attachedMode(topo: Topology): ModeName | undefined {
   return attachedModes.get(topo.lab);
 }
 
+/** A port's VLAN settings on the attached switch, in Open vSwitch's terms ({}: none). */
+export type PortVlanSetter = (port: string, vlan: { tag?: number; trunks?: number[] }) => Promise<void>;
+const vlanSetters = new WeakMap<Lab, PortVlanSetter>();
+
+/** How to set VLANs on the switch attached now (nodeswitch and ovs; a Linux bridge here has no vlan_filtering). */
+export function attachedVlanSetter(topo: Topology): PortVlanSetter | undefined {
+  return attachedMode(topo) === undefined ? undefined : vlanSetters.get(topo.lab);
+}
+
 /** A mode that cannot run on this machine; `hint` says what to do about it. */
 export class Unavailable extends Error {
   constructor(
@@ -159,12 +168,14 @@ class NodeswitchFabric implements Fabric {
     for (const p of ports) await br.addPort(p, { type: 'afpacket' });
     if (this.bare) await br.setBareForward(true);
     attachedModes.set(this.lab, this.mode);
+    vlanSetters.set(this.lab, async (port, vlan) => void (await br.setPortVlan(port, vlan)));
   }
 
   async detach(): Promise<void> {
     const sw = this.sw;
     this.sw = undefined;
     if (attachedModes.get(this.lab) === this.mode) attachedModes.delete(this.lab);
+    vlanSetters.delete(this.lab);
     await sw?.close();
   }
 
@@ -256,12 +267,14 @@ class OvsFabric implements Fabric {
     this.attached = true;
     attachedModes.set(this.lab, this.mode);
     await this.ovs.addBridge(this.name, ports);
+    vlanSetters.set(this.lab, (port, vlan) => this.ovs.setPortVlan(port, vlan));
   }
 
   async detach(): Promise<void> {
     if (!this.attached) return;
     this.attached = false;
     attachedModes.delete(this.lab);
+    vlanSetters.delete(this.lab);
     await this.ovs.deleteBridge(this.name);
   }
 

@@ -2,3 +2,5 @@ export { Switch } from './switch.js';
 export { Bridge } from './bridge.js';
 export { NodeswitchError } from './errors.js';
 export type * from './types.js';
+export { OFPP_LOCAL } from './limits.js';
+export type { PortVlan, PortVlanOptions, VlanMode } from './vlan.js';
