@@ -43,6 +43,8 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("dumpMegaflows", &DatapathJs::JsDumpMegaflows),
                          InstanceMethod("flushMegaflows", &DatapathJs::JsFlushMegaflows),
                          InstanceMethod("setCacheConfig", &DatapathJs::JsSetCacheConfig),
+                         InstanceMethod("setMirrors", &DatapathJs::JsSetMirrors),
+                         InstanceMethod("mirrorStats", &DatapathJs::JsMirrorStats),
                      });
 }
 

@@ -86,9 +86,27 @@ void BurstLoop::run_one(Packet* p, FlowKey* key, uint16_t in_slot, const Program
 
 // ---- the program ---------------------------------------------------------------
 
-// Runs a compiled program on one packet. `key` is the packet's own key, kept in
-// step by the rewrites (they need its header offsets).
+// Runs a compiled program on one packet, with its mirror copies around it: the
+// source mirrors' copy of the frame as received first, then the destination
+// mirrors' of the frame as output (dp/mirror.h).
 void BurstLoop::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog) {
+  if (!mirroring()) {
+    run_ops(p, key, in_slot, prog);
+    return;
+  }
+  mirror_vid_ = key->vlan_tci & kVlanPresent ? key->vlan_tci & 0x0fff : 0;
+  mirrors_done_ = 0;
+  pending_mirrors_ = 0;
+  uint32_t src = mirrors_->src(in_slot);
+  if (src) mirrors_->emit(*this, p, *key, mirror_vid_, in_slot, src, &mirrors_done_);
+  pending_mirrors_ = 0;
+  run_ops(p, key, in_slot, prog);
+  if (pending_mirrors_ & ~mirrors_done_) emit_dst_mirrors(p, *key, in_slot);
+}
+
+// Runs a compiled program's ops on one packet. `key` is the packet's own key, kept
+// in step by the rewrites (they need its header offsets).
+void BurstLoop::run_ops(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog) {
   if (Megaflow* mf = prog.megaflow) {
     // The megaflow's counts reach its rules when someone reads them (push_stats).
     mf->n_packets++;
@@ -136,6 +154,7 @@ void BurstLoop::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Pro
     // A rewrite. Frames already queued share these bytes: send them first. Only a
     // rule that outputs, rewrites and outputs again pays this.
     if (queued) {
+      if (mirroring() && (pending_mirrors_ & ~mirrors_done_)) emit_dst_mirrors(p, *key, in_slot);
       flush_outputs();
       queued = false;
     }
@@ -173,6 +192,8 @@ void BurstLoop::output_normal(Packet* p, uint16_t in_slot, const OfAction& op) {
   // Learn on the port the pipeline says the packet came in on (resubmit may change it).
   bool real_in = ports_.has(in_slot);
   uint16_t learn_slot = real_in && op.port == ports_[in_slot].ofport ? in_slot : ports_.slot_of(op.port);
+  // A mirror's output port is not a station: nothing from it is learned or forwarded.
+  if (mirroring() && mirrors_->is_output(learn_slot)) return;
   NormalDecision d;
   if (learn_slot == kNoSlot) {
     // From the controller (packet-out): nothing to learn, just look the destination up.
@@ -182,18 +203,24 @@ void BurstLoop::output_normal(Packet* p, uint16_t in_slot, const OfAction& op) {
     d = normal_decide(src, dst, uint16_t(op.u32), learn_slot, now_, macs_, counters_, normal_memo_);
   }
   if (d.kind == NormalDecision::kUnicast) {
-    if (ports_.has(d.out_slot) && ports_[d.out_slot].usable()) enqueue(ports_[d.out_slot], p);
-    else counters_.drop_port_down++;
+    if (ports_.has(d.out_slot) && ports_[d.out_slot].usable()) {
+      if (!(mirroring() && mirrors_->is_output(d.out_slot))) enqueue(ports_[d.out_slot], p);
+    } else {
+      counters_.drop_port_down++;
+    }
   } else if (d.kind == NormalDecision::kFlood) {
-    flood(p, learn_slot);
+    flood(p, learn_slot, true);
   }
 }
 
 // ---- out ---------------------------------------------------------------------
 
-void BurstLoop::flood(Packet* p, uint16_t except_slot) {
+void BurstLoop::flood(Packet* p, uint16_t except_slot, bool normal) {
+  const bool skip_mirror_outputs = normal && mirroring();
   for (uint16_t o : ports_.active()) {
-    if (o != except_slot && ports_[o].usable()) enqueue(ports_[o], p);
+    if (o == except_slot || !ports_[o].usable()) continue;
+    if (skip_mirror_outputs && mirrors_->is_output(o)) continue;
+    enqueue(ports_[o], p);
   }
 }
 
@@ -201,6 +228,7 @@ void BurstLoop::flush_outputs() {
   for (uint16_t o : ports_.active()) {
     if (ports_[o].txn) transmit(ports_[o]);
   }
+  if (mirrors_) mirrors_->outputs_flushed();
 }
 
 void BurstLoop::transmit(PortSlot& out) {
