@@ -15,6 +15,7 @@ import { NodeswitchError } from '../errors.js';
 import { SavedFlowError, installSaved, parseSavedFlows, savedFlows } from './flows.js';
 import { type Log, type SwitchApi, watchBridge } from './switch-api.js';
 import { netdevMac, portOptions } from './tap-ports.js';
+import { restoreMirrors } from './mirrors.js';
 
 /** Key of a port in the missing map. */
 export function portKey(bridge: string, port: string): string {
@@ -64,7 +65,13 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
     }
     const { macAging, macTableSize } = bridge.options;
     const flows = savedFlows(bridge);
-    out.bridges.push({ name: b.name, ...dbOptions(bridge.options), ports: b.ports.map((p) => ({ ...p })), flows });
+    out.bridges.push({
+      name: b.name,
+      ...dbOptions(bridge.options),
+      ports: b.ports.map((p) => ({ ...p })),
+      flows,
+      ...(b.mirrors && { mirrors: structuredClone(b.mirrors) }),
+    });
     log(`bridge ${b.name}: restored (mac-aging ${macAging}, mac-table-size ${macTableSize}, ${flows.length} flow${flows.length === 1 ? '' : 's'})`);
     for (const p of b.ports) {
       if (p.tag !== undefined || p.trunks !== undefined) {
@@ -94,6 +101,7 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
         log(`warning: bridge ${b.name}: port ${p.name} (${p.type}, ofport ${p.ofport}) kept in the config but not attached: ${reason}`);
       }
     }
+    await restoreMirrors(bridge, b, missing, log);
   }
   return { doc: out, missing, filled };
 }
