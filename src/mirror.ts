@@ -81,7 +81,7 @@ export function checkMirror(
       if (seen.has(p)) throw new NodeswitchError(`${argument}: port ${p} is listed twice`, argument);
       seen.add(p);
     }
-    return [...list] as string[];
+    return (list as string[]).slice();
   };
   if (spec.selectAll !== undefined && typeof spec.selectAll !== 'boolean') {
     throw new NodeswitchError('select-all must be true or false', 'select-all');

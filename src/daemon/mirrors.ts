@@ -113,9 +113,10 @@ function toEntry(m: DbMirror): { name: string; spec: MirrorSpec } {
   return { name, spec };
 }
 
+/** The configuration part of a listed mirror. */
 function specOf(m: MirrorInfo): MirrorSpec {
-  const { name: _name, packets: _p, bytes: _b, ...spec } = m;
-  return spec;
+  const keys = ['selectAll', 'selectSrcPort', 'selectDstPort', 'selectVlan', 'outputPort', 'outputVlan'] as const;
+  return Object.fromEntries(keys.filter((k) => m[k] !== undefined).map((k) => [k, m[k]])) as MirrorSpec;
 }
 
 function describe(m: MirrorSpec): string {

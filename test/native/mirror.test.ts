@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
 import { NodeswitchError } from '../../src/errors.js';
+import type { MirrorSpec } from '../../src/mirror.js';
 import { Switch } from '../../src/switch.js';
 import { ethFrame } from './packets.js';
 
@@ -189,7 +190,7 @@ describe('RSPAN', () => {
     const out = await drainAll(br);
     const copy = Buffer.from(on10);
     copy.writeUInt16BE((on10.readUInt16BE(14) & 0xf000) | 99, 14);
-    const sorted = (l: Buffer[]): Buffer[] => [...l].sort(Buffer.compare);
+    const sorted = (l: Buffer[]): Buffer[] => [...l].sort((a, b) => Buffer.compare(a, b));
     expect(sorted(out[2]!)).toEqual(sorted([on10, copy, on99]));
     expect((await br.mirrors())[0]!.packets).toBe(1);
   });
@@ -198,7 +199,7 @@ describe('RSPAN', () => {
 describe('mirror configuration', () => {
   it('refuses bad mirrors, naming the argument, and applies nothing', async () => {
     const br = await bridge();
-    const bad: [string, Parameters<Bridge['addMirror']>[1], string][] = [
+    const bad: [string, MirrorSpec, string][] = [
       ['output is a source', { selectSrcPort: ['m1', 'm4'], outputPort: 'm4' }, 'output-port'],
       ['output is a destination', { selectDstPort: ['m4'], outputPort: 'm4' }, 'output-port'],
       ['unknown source', { selectSrcPort: ['nope'], outputPort: 'm4' }, 'select-src-port'],
