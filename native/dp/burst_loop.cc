@@ -91,22 +91,24 @@ void BurstLoop::run_one(Packet* p, FlowKey* key, uint16_t in_slot, const Program
 // mirrors' of the frame as output (dp/mirror.h).
 void BurstLoop::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog) {
   if (!mirroring()) {
-    run_ops(p, key, in_slot, prog);
+    run_ops(p, key, in_slot, prog, false);
     return;
   }
   mirror_vid_ = key->vlan_tci & kVlanPresent ? key->vlan_tci & 0x0fff : 0;
   mirrors_done_ = 0;
   pending_mirrors_ = 0;
   uint32_t src = mirrors_->src(in_slot);
-  if (src) mirrors_->emit(*this, p, *key, mirror_vid_, in_slot, src, &mirrors_done_);
+  // A SPAN copy is the packet itself, queued: a rewrite must send it first.
+  bool queued = src && mirrors_->emit(*this, p, *key, mirror_vid_, in_slot, src, &mirrors_done_);
   pending_mirrors_ = 0;
-  run_ops(p, key, in_slot, prog);
+  run_ops(p, key, in_slot, prog, queued);
   if (pending_mirrors_ & ~mirrors_done_) emit_dst_mirrors(p, *key, in_slot);
 }
 
 // Runs a compiled program's ops on one packet. `key` is the packet's own key, kept
 // in step by the rewrites (they need its header offsets).
-void BurstLoop::run_ops(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog) {
+// `queued`: the packet already sits in an output queue (a mirror copy).
+void BurstLoop::run_ops(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog, bool queued) {
   if (Megaflow* mf = prog.megaflow) {
     // The megaflow's counts reach its rules when someone reads them (push_stats).
     mf->n_packets++;
@@ -124,7 +126,7 @@ void BurstLoop::run_ops(Packet* p, FlowKey* key, uint16_t in_slot, const Program
     return;
   }
   const OfAction* ops = prog.ops;
-  bool queued = false;  // the packet sits in an output queue: copy-free edits must wait
+  // `queued`: the packet sits in an output queue, so copy-free edits must wait.
   for (uint32_t i = 0; i < prog.n_ops; i++) {
     const OfAction& op = ops[i];
     switch (op.code) {

@@ -70,7 +70,7 @@ class BurstLoop {
  private:
   void begin_burst();
   void run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog);
-  void run_ops(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog);
+  void run_ops(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog, bool queued);
   bool mirroring() const { return mirrors_ && mirrors_->any(); }
   // Sends the copies the current packet's destinations select, before its bytes change.
   bool emit_dst_mirrors(Packet* p, const FlowKey& key, uint16_t in_slot) {

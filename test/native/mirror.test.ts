@@ -141,6 +141,17 @@ describe('SPAN', () => {
     expect(out[5]).toEqual([f]);
   });
 
+  it('a source copy is sent before a rule rewrites the frame in place', async () => {
+    const br = await bridge(4, ['priority=10,in_port=1,actions=mod_dl_src:02:00:00:00:77:77,mod_vlan_vid:7,output:2']);
+    await br.addMirror('in', { selectSrcPort: ['m1'], outputPort: 'm4' });
+    const f = frame(B, A, 'rewrite first');
+    await br.inject('m1', [f]);
+    const out = await drainAll(br);
+    expect(out[4]).toEqual([f]);
+    expect(out[2]).toHaveLength(1);
+    expect(vidOf(out[2]![0]!)).toBe(7);
+  });
+
   it("a copy to a port that is another mirror's destination is mirrored again, once", async () => {
     const br = await bridge(5);
     await br.addMirror('a', { selectSrcPort: ['m1'], outputPort: 'm4' });
