@@ -38,6 +38,8 @@
         "native/dp/poll_mode.cc",
         "native/dp/datapath.cc",
         "native/dp/datapath_commands.cc",
+        "native/dp/mirror.cc",
+        "native/dp/mirror_commands.cc",
         "native/addon/constants_js.cc",
         "native/addon/counters_js.cc",
         "native/addon/flow_key_js.cc",
@@ -47,6 +49,7 @@
         "native/addon/datapath_tools_js.cc",
         "native/addon/megaflow_js.cc",
         "native/addon/vlan_js.cc",
+        "native/addon/mirror_js.cc",
         "native/addon/init.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],

@@ -44,6 +44,7 @@ import {
 } from './limits.js';
 import { checkInteger, checkNetdevName, checkPollMode } from './validate.js';
 import { isPlainVlan, PLAIN_VLAN, type PortVlan, type PortVlanOptions, resolvePortVlan } from './vlan.js';
+import { MAX_MIRRORS, type MirrorInfo, type MirrorSpec, checkMirror, checkMirrorName, compileMirror, withoutPort } from './mirror.js';
 
 export const DEFAULT_MAC_AGING = 300;
 export const DEFAULT_MAC_TABLE_SIZE = 8192;
@@ -103,6 +104,8 @@ export class Bridge extends EventEmitter {
   // calls cannot both take the same one.
   private readonly pendingNames = new Set<string>();
   private readonly pendingOfports = new Set<number>();
+  /** Port mirrors by name, in the order added (src/mirror.ts). */
+  private mirrorSpecs = new Map<string, MirrorSpec>();
   private opts: Required<BridgeOptions>;
   private cacheConfig: NativeCacheConfig = { ...DEFAULT_CACHE_CONFIG };
   private closed = false;
@@ -465,8 +468,66 @@ export class Bridge extends EventEmitter {
   async deletePort(name: string): Promise<void> {
     this.checkOpen();
     const info = this.requirePort(name);
+    for (const [m, spec] of this.mirrorSpecs) {
+      if (spec.outputPort === name) throw new NodeswitchError(`port ${name} is the output of mirror ${m}: delete the mirror first`, 'port');
+    }
     await this.dp.deletePort(info.ofport);
     this.portsByName.delete(name);
+    // Mirrors forget the port, as OVS's weak references do.
+    const next = new Map([...this.mirrorSpecs].map(([m, spec]) => [m, withoutPort(spec, name)]));
+    await this.applyMirrors(next);
+  }
+
+  /**
+   * Adds a port mirror (SPAN with outputPort, RSPAN with outputVlan); see MirrorSpec.
+   * Checked whole first: nothing is applied when anything is wrong.
+   */
+  async addMirror(name: string, spec: MirrorSpec): Promise<void> {
+    this.checkOpen();
+    checkMirrorName(name);
+    if (this.mirrorSpecs.has(name)) throw new NodeswitchError(`bridge ${this.name} already has a mirror ${name}`, 'name');
+    if (this.mirrorSpecs.size >= MAX_MIRRORS) throw new NodeswitchError(`bridge ${this.name} has ${MAX_MIRRORS} mirrors, the most it can have`, 'name');
+    const checked = checkMirror(spec, (p) => this.portsByName.has(p), this.name);
+    await this.applyMirrors(new Map([...this.mirrorSpecs, [name, checked]]));
+  }
+
+  async deleteMirror(name: string): Promise<void> {
+    this.checkOpen();
+    if (!this.mirrorSpecs.has(name)) throw new NodeswitchError(`bridge ${this.name} has no mirror ${name}`, 'name');
+    const next = new Map(this.mirrorSpecs);
+    next.delete(name);
+    await this.applyMirrors(next);
+  }
+
+  /** Replaces every mirror (restore, undo); saved mirrors may select nothing. */
+  async setMirrors(mirrors: { name: string; spec: MirrorSpec }[]): Promise<void> {
+    this.checkOpen();
+    const next = new Map<string, MirrorSpec>();
+    for (const { name, spec } of mirrors) {
+      checkMirrorName(name);
+      if (next.has(name)) throw new NodeswitchError(`mirror ${name} appears twice`, 'name');
+      next.set(name, checkMirror(spec, (p) => this.portsByName.has(p), this.name, { saved: true }));
+    }
+    if (next.size > MAX_MIRRORS) throw new NodeswitchError(`at most ${MAX_MIRRORS} mirrors per bridge`, 'name');
+    await this.applyMirrors(next);
+  }
+
+  /** The mirrors, in the order added, with their counters. */
+  async mirrors(): Promise<MirrorInfo[]> {
+    this.checkOpen();
+    const stats = new Map((await this.dp.mirrorStats()).map((s) => [s.name, s]));
+    return [...this.mirrorSpecs].map(([name, spec]) => ({ name, ...spec, packets: stats.get(name)?.packets ?? 0, bytes: stats.get(name)?.bytes ?? 0 }));
+  }
+
+  /** The mirrors' configuration, in the order added (what the config DB keeps). */
+  mirrorList(): { name: string; spec: MirrorSpec }[] {
+    return [...this.mirrorSpecs].map(([name, spec]) => ({ name, spec: structuredClone(spec) }));
+  }
+
+  private async applyMirrors(next: Map<string, MirrorSpec>): Promise<void> {
+    const ofportOf = (p: string): number => this.requirePort(p).ofport;
+    await this.dp.setMirrors([...next].map(([name, spec]) => compileMirror(name, spec, ofportOf)));
+    this.mirrorSpecs = next;
   }
 
   async fdb(): Promise<FdbEntry[]> {

@@ -1,6 +1,7 @@
 // The one place that loads the C++ addon and types its surface. Everything else
 // imports from here; this is the only loosely typed file.
 import { createRequire } from 'node:module';
+import type { NativeMirror } from './mirror.js';
 
 // ---- names and numbers shared with C++ -------------------------------------------
 // The values come only from addon.constants (native/addon/constants_js.cc builds it
@@ -205,6 +206,9 @@ export interface NativeDatapath {
   dumpMegaflows(): Promise<NativeMegaflow[]>;
   flushMegaflows(): Promise<void>;
   setCacheConfig(config: NativeCacheConfig): Promise<void>;
+  // mirror_js.cc: the whole mirror set at once, by ofport (src/mirror.ts compiles it).
+  setMirrors(mirrors: NativeMirror[]): Promise<void>;
+  mirrorStats(): Promise<{ name: string; packets: number; bytes: number }[]>;
 }
 
 /** An action as the datapath stores it (native/dp/of_action.h); codes in constants.op. */

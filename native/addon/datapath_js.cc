@@ -44,6 +44,8 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("flushMegaflows", &DatapathJs::JsFlushMegaflows),
                          InstanceMethod("setCacheConfig", &DatapathJs::JsSetCacheConfig),
                          InstanceMethod("setPortVlan", &DatapathJs::JsSetPortVlan),
+                         InstanceMethod("setMirrors", &DatapathJs::JsSetMirrors),
+                         InstanceMethod("mirrorStats", &DatapathJs::JsMirrorStats),
                      });
 }
 

@@ -49,6 +49,9 @@ class DatapathJs : public Napi::ObjectWrap<DatapathJs> {
   Napi::Value JsSetCacheConfig(const Napi::CallbackInfo& info);
   // vlan_js.cc
   Napi::Value JsSetPortVlan(const Napi::CallbackInfo& info);
+  // mirror_js.cc
+  Napi::Value JsSetMirrors(const Napi::CallbackInfo& info);
+  Napi::Value JsMirrorStats(const Napi::CallbackInfo& info);
 
   Napi::Value Post(Napi::Env env, std::unique_ptr<Command> cmd);
   void Deliver(Napi::Env env, Napi::Function on_events);

@@ -86,9 +86,31 @@ void BurstLoop::run_one(Packet* p, FlowKey* key, uint16_t in_slot, const Program
 
 // ---- the program ---------------------------------------------------------------
 
-// Runs a compiled program on one packet. `key` is the packet's own key, kept in
-// step by the rewrites (they need its header offsets).
+// Runs a compiled program on one packet, with its mirror copies around it: the
+// source mirrors' copy of the frame as received first, then the destination
+// mirrors' of the frame as output (dp/mirror.h).
 void BurstLoop::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog) {
+  if (!mirroring()) {
+    run_ops(p, key, in_slot, prog, false);
+    return;
+  }
+  // select_vlan sees the VLAN as NORMAL does: the input port's VLAN of the VID received (vlan.h).
+  const uint16_t vid = key->vlan_tci & kVlanPresent ? key->vlan_tci & 0x0fff : 0;
+  mirror_vid_ = ports_.has(in_slot) ? ports_[in_slot].vlan.input_vlan(vid) : vid;
+  mirrors_done_ = 0;
+  pending_mirrors_ = 0;
+  uint32_t src = mirrors_->src(in_slot);
+  // A SPAN copy is the packet itself, queued: a rewrite must send it first.
+  bool queued = src && mirrors_->emit(*this, p, *key, mirror_vid_, in_slot, src, &mirrors_done_);
+  pending_mirrors_ = 0;
+  run_ops(p, key, in_slot, prog, queued);
+  if (pending_mirrors_ & ~mirrors_done_) emit_dst_mirrors(p, *key, in_slot);
+}
+
+// Runs a compiled program's ops on one packet. `key` is the packet's own key, kept
+// in step by the rewrites (they need its header offsets).
+// `queued`: the packet already sits in an output queue (a mirror copy).
+void BurstLoop::run_ops(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog, bool queued) {
   if (Megaflow* mf = prog.megaflow) {
     // The megaflow's counts reach its rules when someone reads them (push_stats).
     mf->n_packets++;
@@ -106,7 +128,7 @@ void BurstLoop::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Pro
     return;
   }
   const OfAction* ops = prog.ops;
-  bool queued = false;  // the packet sits in an output queue: copy-free edits must wait
+  // `queued`: the packet sits in an output queue, so copy-free edits must wait.
   for (uint32_t i = 0; i < prog.n_ops; i++) {
     const OfAction& op = ops[i];
     switch (op.code) {
@@ -142,6 +164,7 @@ void BurstLoop::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Pro
     // A rewrite. Frames already queued share these bytes: send them first. Only a
     // rule that outputs, rewrites and outputs again pays this.
     if (queued) {
+      if (mirroring() && (pending_mirrors_ & ~mirrors_done_)) emit_dst_mirrors(p, *key, in_slot);
       flush_outputs();
       queued = false;
     }
@@ -184,6 +207,8 @@ void BurstLoop::output_normal(Packet* p, uint16_t in_slot, const OfAction& op) {
   // Learn on the port the pipeline says the packet came in on (resubmit may change it).
   bool real_in = ports_.has(in_slot);
   uint16_t learn_slot = real_in && op.port == openflow_port(ports_[in_slot].ofport) ? in_slot : ports_.slot_of(op.port);
+  // A mirror's output port is not a station: nothing from it is learned or forwarded.
+  if (mirroring() && mirrors_->is_output(learn_slot)) return;
   NormalDecision d;
   if (learn_slot == kNoSlot) {
     // From the controller (packet-out): nothing to learn, just look the destination up.
@@ -195,16 +220,19 @@ void BurstLoop::output_normal(Packet* p, uint16_t in_slot, const OfAction& op) {
   if (d.kind == NormalDecision::kUnicast) {
     if (!ports_.has(d.out_slot) || !ports_[d.out_slot].usable()) counters_.drop_port_down++;
     else if (!ports_[d.out_slot].vlan.includes(vlan)) counters_.drop_vlan++;  // learned before a set-port
-    else output_in_vlan(ports_[d.out_slot], p, vlan);
+    else if (!(mirroring() && mirrors_->is_output(d.out_slot))) output_in_vlan(ports_[d.out_slot], p, vlan);
   } else if (d.kind == NormalDecision::kFlood) {
     flood_vlan(p, learn_slot, vlan);
   }
 }
 
 void BurstLoop::flood_vlan(Packet* p, uint16_t except_slot, uint16_t vlan) {
+  const bool skip_mirror_outputs = mirroring();  // a mirror's output port gets no normal traffic
   for (uint16_t o : ports_.active()) {
     PortSlot& out = ports_[o];
-    if (o != except_slot && out.usable() && out.vlan.includes(vlan)) output_in_vlan(out, p, vlan);
+    if (o == except_slot || !out.usable() || !out.vlan.includes(vlan)) continue;
+    if (skip_mirror_outputs && mirrors_->is_output(o)) continue;
+    output_in_vlan(out, p, vlan);
   }
 }
 
@@ -235,6 +263,7 @@ void BurstLoop::flush_outputs() {
     if (ports_[o].txn) transmit(ports_[o]);
   }
   retag_.reset();  // nothing queued points at the copies any more
+  if (mirrors_) mirrors_->outputs_flushed();
 }
 
 void BurstLoop::transmit(PortSlot& out) {

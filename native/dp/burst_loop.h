@@ -24,6 +24,7 @@
 
 #include "core/counters.h"
 #include "core/packet.h"
+#include "dp/mirror.h"
 #include "dp/normal.h"
 #include "dp/pipeline.h"
 #include "dp/port_set.h"
@@ -53,9 +54,16 @@ class BurstLoop {
   void enqueue(PortSlot& out, Packet* p) {
     if (out.txn == PortSlot::kTxQueue) transmit(out);
     out.txq[out.txn++] = p;
+    if (mirrors_) pending_mirrors_ |= mirrors_->dst(out.slot);
   }
+  // OpenFlow's FLOOD/ALL: every usable port but one (NORMAL floods with flood_vlan).
   void flood(Packet* p, uint16_t except_slot);
   void flush_outputs();
+
+  // Port mirroring (dp/mirror.h): set by the datapath; null or empty, no mirroring.
+  void set_mirrors(MirrorSet* mirrors) { mirrors_ = mirrors; }
+  // The mirrors selecting a port the current packet was queued on (select_dst_port).
+  uint32_t pending_mirrors() const { return pending_mirrors_; }
 
   // The datapath clock in seconds (MAC learning and aging), set between bursts.
   void set_now(uint32_t seconds) { now_ = seconds; }
@@ -63,6 +71,12 @@ class BurstLoop {
  private:
   void begin_burst();
   void run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog);
+  void run_ops(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog, bool queued);
+  bool mirroring() const { return mirrors_ && mirrors_->any(); }
+  // Sends the copies the current packet's destinations select, before its bytes change.
+  bool emit_dst_mirrors(Packet* p, const FlowKey& key, uint16_t in_slot) {
+    return mirrors_->emit(*this, p, key, mirror_vid_, in_slot, pending_mirrors_, &mirrors_done_);
+  }
   void output_normal(Packet* p, uint16_t in_slot, const OfAction& op);
   // NORMAL's outputs: to the ports that carry `vlan`, each as it carries it (vlan.h).
   void flood_vlan(Packet* p, uint16_t except_slot, uint16_t vlan);
@@ -76,6 +90,10 @@ class BurstLoop {
   BridgeCounters& counters_;
   Upcalls& upcalls_;
   Captures& captures_;
+  MirrorSet* mirrors_ = nullptr;
+  // The packet being run: the mirrors its outputs selected, those already sent, its VLAN as received.
+  uint32_t pending_mirrors_ = 0, mirrors_done_ = 0;
+  uint16_t mirror_vid_ = 0;
   uint64_t burst_ms_ = 0;  // the clock for flow counters, read once per burst
   uint32_t now_ = 0;
   // Software segmentation for outputs that take no offloads (slow path).

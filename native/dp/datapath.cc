@@ -48,6 +48,7 @@ Datapath::Datapath(std::string name, uint32_t mac_aging, uint32_t mac_table_size
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, ports_.monitor_fd(), &ev);
   now_ = last_housekeeping_ = now_seconds();
   loop_.set_now(now_);
+  loop_.set_mirrors(&mirrors_);
   thread_ = std::thread([this] { run(); });
 }
 

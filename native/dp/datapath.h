@@ -29,6 +29,7 @@
 #include "dp/capture.h"
 #include "dp/command_queue.h"
 #include "dp/flow_table.h"
+#include "dp/mirror.h"
 #include "dp/outbox.h"
 #include "dp/pipeline.h"
 #include "dp/poll_mode.h"
@@ -158,6 +159,10 @@ class Datapath {
   }
   ReplayResult replay(const std::string& controller_out) { return replay_.run(controller_out); }
 
+  // Port mirrors (dp/mirror.h), the whole set at once, by ofport (mirror_commands.cc).
+  void set_mirrors(std::vector<MirrorConfig> mirrors);
+  std::vector<MirrorStats> mirror_stats() const { return mirrors_.stats(); }
+
   // Tuning. Bare forwarding: the benchmarks' no-lookup mode (stages/bare_forward.h),
   // on every port while on.
   void set_bare_forward(bool on);
@@ -187,6 +192,7 @@ class Datapath {
   CommandQueue commands_;
   Outbox outbox_;
   PortSet ports_;
+  MirrorSet mirrors_{ports_};
   Upcalls upcalls_{outbox_, counters_};
   Captures captures_{outbox_};
   BurstLoop loop_{ports_, pipeline_, macs_, counters_, upcalls_, captures_};

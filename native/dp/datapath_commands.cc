@@ -18,6 +18,7 @@ void Datapath::add_port(const std::string& name, PortType type, uint16_t ofport,
                         const TapPort::Options* tap) {
   uint16_t slot = ports_.add(name, type, ofport, allow_missing, nullptr, tap);
   if (bare_forward_) set_bare_forward(ports_[slot], true);
+  mirrors_.rebuild();
 }
 
 void Datapath::delete_port(uint16_t ofport, bool for_good) {
@@ -26,6 +27,7 @@ void Datapath::delete_port(uint16_t ofport, bool for_good) {
   if (for_good && port.type == PortType::kTap && port.port) static_cast<TapPort*>(port.port.get())->remove();
   if (port.capture) captures_.finish(port, "port deleted");
   ports_.remove(slot);
+  mirrors_.rebuild();
 }
 
 void Datapath::close_all_ports() {

@@ -21,6 +21,7 @@ import { addReplayCommand } from './replay-command.js';
 import { addInjectCommand } from './inject-command.js';
 import { addCaptureCommand } from './capture-command.js';
 import { addSetPortCommand, parseVlanModeOption } from './port-settings.js';
+import { addMirrorCommands } from './mirror-command.js';
 import { addDaemonOptions, addPathOptions, type DaemonFlags, daemonTarget } from './daemon-options.js';
 import { formatDumpFlows, formatDumpPorts, formatFdb, formatJobs, formatJson, formatList, formatShow } from './format.js';
 import { formatTrace } from './trace-format.js';
@@ -298,6 +299,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
   addInjectCommand(program, io, env, option);
   addCaptureCommand(program, io, env, option);
   addSetPortCommand(program, withPaths, change);
+  addMirrorCommands(program, io, env, option);
 
   return program;
 }

@@ -18,6 +18,7 @@ import { checkNetdevName, rangeText } from '../validate.js';
 import { checkTrunks, checkVlanMode, resolvePortVlan, type VlanMode } from '../vlan.js';
 import { parseSavedFlows } from './flows.js';
 import { jsonErrorOffset } from './json-position.js';
+import { type DbMirror, validateMirrors } from './mirrors.js';
 
 export const DB_VERSION = 1;
 
@@ -56,6 +57,8 @@ export interface DbBridge {
    * `priority=0 actions=NORMAL` flow.
    */
   flows?: string[];
+  /** Port mirrors, in the order added (mirrors.ts); absent: none. */
+  mirrors?: DbMirror[];
 }
 
 export interface ConfigDoc {
@@ -139,7 +142,7 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
   const portOwners = new Map<string, string>();
   const bridges: DbBridge[] = (top.bridges as unknown[]).map((b, i) => {
     const at = `bridges[${i}]`;
-    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'datapathPoll', 'local', 'ports', 'flows']);
+    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'datapathPoll', 'local', 'ports', 'flows', 'mirrors']);
     const brName = name(raw.name, `${at}.name`, 'bridge');
     if (bridgeNames.has(brName)) fail(`${at}.name`, `bridge ${brName} appears twice`);
     bridgeNames.add(brName);
@@ -198,6 +201,7 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
       return port;
     });
     if (raw.flows !== undefined) bridge.flows = validateFlows(raw.flows, bridge, `${at}.flows`, fail);
+    if (raw.mirrors !== undefined) bridge.mirrors = validateMirrors(raw.mirrors, bridge, `${at}.mirrors`, fail);
     return bridge;
   });
   // A LOCAL port is the netdev named like its bridge: no port may take that name.

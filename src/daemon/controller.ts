@@ -39,6 +39,7 @@ import { netdevMac, portOptions } from './tap-ports.js';
 import { dbPortVlan, mergeVlan, setDbPortVlan, vlanFromArgs } from './port-vlan.js';
 import { attachLocalPort } from './local-port.js';
 import { formatPortVlan, resolvePortVlan } from '../vlan.js';
+import { checkNotMirrorOutput, forgetMirrorPort, isMirrorVerb, type MirrorContext, mirrorVerb, recreateMirrors } from './mirrors.js';
 import type { Client } from './server.js';
 import { type BridgeApi, type Log, type SwitchApi, watchBridge } from './switch-api.js';
 
@@ -121,6 +122,7 @@ export class Controller {
   }
 
   private async dispatch(verb: Verb, args: Args, client: Client | undefined): Promise<unknown> {
+    if (isMirrorVerb(verb)) return mirrorVerb(verb, args, this.mirrorContext());
     switch (verb) {
       case 'add-br':
         return this.addBridge(requireString(args, 'bridge'), args.local !== false);
@@ -201,6 +203,18 @@ export class Controller {
       case 'list-jobs':
         throw new Error(`${verb} is not a queued verb`);
     }
+  }
+
+  private mirrorContext(): MirrorContext {
+    return {
+      config: () => this.config(),
+      docBridge: (name) => this.docBridge(name),
+      docPort: (bridge, port) => this.docPort(bridge, port),
+      liveBridge: (name) => this.liveBridge(name),
+      commit: (next, undo) => this.commit(next, undo),
+      missing: this.missing,
+      log: this.log,
+    };
   }
 
   /** inject: checked and read in the queue, paced beside it; answers with the summary when done. */
@@ -348,6 +362,7 @@ export class Controller {
     for (const p of old.ports) {
       if (!this.missing.has(portKey(old.name, p.name))) await bridge.addPort(p.name, portOptions(p));
     }
+    await recreateMirrors(bridge, old, this.missing);
   }
 
   private async setBridge(name: string, args: Args): Promise<unknown> {
@@ -479,12 +494,15 @@ export class Controller {
     const key = portKey(brName, port);
     const attached = !this.missing.has(key);
     const bridge = this.liveBridge(brName);
+    checkNotMirrorOutput(this.docBridge(brName), port);
     if (attached) await bridge.deletePort(port);
     const next = this.config();
     const b = next.bridges.find((x) => x.name === brName)!;
     b.ports = b.ports.filter((p) => p.name !== port);
+    forgetMirrorPort(b, port);
     await this.commit(next, async () => {
       if (attached) await bridge.addPort(port, portOptions(entry));
+      await recreateMirrors(bridge, this.docBridge(brName), this.missing);
     });
     this.missing.delete(key);
     this.log(`bridge ${brName}: port ${port} deleted`);

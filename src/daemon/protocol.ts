@@ -42,6 +42,9 @@ export const VERBS = [
   'capture-stop',
   'list-jobs',
   'stop-job',
+  'add-mirror',
+  'del-mirror',
+  'list-mirrors',
 ] as const;
 export type Verb = (typeof VERBS)[number];
 

@@ -16,6 +16,7 @@ import { SavedFlowError, installSaved, parseSavedFlows, savedFlows } from './flo
 import { type Log, type SwitchApi, watchBridge } from './switch-api.js';
 import { netdevMac, portOptions } from './tap-ports.js';
 import { attachLocalPort } from './local-port.js';
+import { restoreMirrors } from './mirrors.js';
 
 /** Key of a port in the missing map. */
 export function portKey(bridge: string, port: string): string {
@@ -65,7 +66,14 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
     }
     const { macAging, macTableSize } = bridge.options;
     const flows = savedFlows(bridge);
-    out.bridges.push({ name: b.name, ...dbOptions(bridge.options), ...(b.local && { local: { ...b.local } }), ports: b.ports.map((p) => ({ ...p })), flows });
+    out.bridges.push({
+      name: b.name,
+      ...dbOptions(bridge.options),
+      ...(b.local && { local: { ...b.local } }),
+      ports: b.ports.map((p) => ({ ...p })),
+      flows,
+      ...(b.mirrors && { mirrors: structuredClone(b.mirrors) }),
+    });
     log(`bridge ${b.name}: restored (mac-aging ${macAging}, mac-table-size ${macTableSize}, ${flows.length} flow${flows.length === 1 ? '' : 's'})`);
     if (b.local) {
       try {
@@ -102,6 +110,7 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
         log(`warning: bridge ${b.name}: port ${p.name} (${p.type}, ofport ${p.ofport}) kept in the config but not attached: ${reason}`);
       }
     }
+    await restoreMirrors(bridge, b, missing, log);
   }
   return { doc: out, missing, filled };
 }

@@ -4,6 +4,7 @@
 // when it builds the real Switch).
 import type { PortVlan, PortVlanOptions } from '../vlan.js';
 import type { MegaflowInfo, TraceResult } from '../bridge.js';
+import type { MirrorInfo, MirrorSpec } from '../mirror.js';
 import type { FlowSpec } from '../ofproto/flow-syntax.js';
 import type { AddedPort, BridgeCreateOptions, BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
 
@@ -69,6 +70,11 @@ export interface BridgeApi {
   traceFrame(frame: Buffer, inPort: number): Promise<TraceResult>;
   // The megaflow cache (optional: the unit tests' fake has none).
   dumpMegaflows?(): Promise<MegaflowInfo[]>;
+  // Port mirrors (optional: the unit tests' fake has none).
+  addMirror?(name: string, spec: MirrorSpec): Promise<void>;
+  deleteMirror?(name: string): Promise<void>;
+  setMirrors?(mirrors: { name: string; spec: MirrorSpec }[]): Promise<void>;
+  mirrors?(): Promise<MirrorInfo[]>;
   readonly flows: {
     list(): FlowListEntry[];
     /** Installs saved flows into an empty table as they are (restore, undo). */

@@ -182,6 +182,37 @@ describe('schema validation names the field', () => {
       'bridges[0].flows[2]',
       /same table, priority and match as bridges\[0\]\.flows\[0\]/,
     ],
+    ['mirrors not an array', { version: 1, bridges: [bridge({ mirrors: {} }, [port()])] }, 'bridges[0].mirrors', /must be an array of mirrors/],
+    [
+      'mirror with an unknown field',
+      { version: 1, bridges: [bridge({ mirrors: [{ name: 'm', selectAll: true, outputPort: 'vnet0', snaplen: 9 }] }, [port()])] },
+      'bridges[0].mirrors[0].snaplen',
+      /unknown field/,
+    ],
+    [
+      'mirror output on a port the bridge does not have',
+      { version: 1, bridges: [bridge({ mirrors: [{ name: 'm', selectAll: true, outputPort: 'vnet9' }] }, [port()])] },
+      'bridges[0].mirrors[0].outputPort',
+      /has no port vnet9/,
+    ],
+    [
+      'mirror whose output is one of its sources',
+      { version: 1, bridges: [bridge({ mirrors: [{ name: 'm', selectSrcPort: ['vnet0'], outputPort: 'vnet0' }] }, [port()])] },
+      'bridges[0].mirrors[0].outputPort',
+      /one of the mirror's sources/,
+    ],
+    [
+      'mirror with two outputs',
+      { version: 1, bridges: [bridge({ mirrors: [{ name: 'm', selectAll: true, outputPort: 'vnet0', outputVlan: 5 }] }, [port()])] },
+      'bridges[0].mirrors[0].outputVlan',
+      /exactly one output/,
+    ],
+    [
+      'two mirrors of one name',
+      { version: 1, bridges: [bridge({ mirrors: [{ name: 'm', selectAll: true, outputVlan: 5 }, { name: 'm', selectAll: true, outputVlan: 6 }] })] },
+      'bridges[0].mirrors[1].name',
+      /appears twice/,
+    ],
   ];
   for (const [what, value, field, reason] of cases) {
     it(what, () => {
@@ -191,6 +222,16 @@ describe('schema validation names the field', () => {
       expect(err.message).toMatch(reason);
     });
   }
+
+  it('accepts mirrors, including one whose selection a deleted port emptied', () => {
+    const mirrors = [
+      { name: 'span', selectSrcPort: ['vnet0'], selectVlan: [10], outputPort: 'p2' },
+      { name: 'rspan', selectAll: true, outputVlan: 99 },
+      { name: 'emptied', outputPort: 'p2' },
+    ];
+    const doc = { version: 1, bridges: [bridge({ mirrors }, [port(), port({ name: 'p2', ofport: 2 })])] };
+    expect(validateDoc(doc, 'x')).toEqual(doc);
+  });
 
   it('accepts a full document, including VLAN fields', () => {
     const doc = { version: 1, bridges: [bridge({ macAging: 5, macTableSize: 10 }, [port({ tag: 10 }), port({ name: 'p2', ofport: 2, trunks: [1, 2] })])] };
