@@ -59,6 +59,16 @@ void BurstLoop::process(uint16_t in_slot, Packet* pkts, uint32_t n) {
     if (n == 0) break;
     n = stage->run(*this, in, pkts, n);
   }
+  // A bond member's input (what its BondRx stage kept) is the bond's: the bond's
+  // stages, ofport, capture and slot for learning.
+  uint16_t via_slot = in.bond_slot == kNoSlot ? in_slot : in.bond_slot;
+  PortSlot& via = ports_[via_slot];
+  if (&via != &in) {
+    for (auto& stage : via.ingress) {
+      if (n == 0) break;
+      n = stage->run(*this, via, pkts, n);
+    }
+  }
   FlowKey key;
   for (uint32_t i = 0; i < n; i++) {
     Packet* p = &pkts[i];
@@ -69,9 +79,9 @@ void BurstLoop::process(uint16_t in_slot, Packet* pkts, uint32_t n) {
       continue;
     }
     if (status == ParseStatus::kBadL3) counters_.parse_errors++;
-    if (in.capture && in.capture->in) captures_.write(in, p);
-    key.in_port = in.ofport;
-    run_program(p, &key, in_slot, pipeline_.lookup(key, burst_ms_));
+    if (via.capture && via.capture->in) captures_.write(via, p);
+    key.in_port = via.ofport;
+    run_program(p, &key, via_slot, pipeline_.lookup(key, burst_ms_));
   }
   flush_outputs();
   upcalls_.publish();
@@ -111,7 +121,7 @@ void BurstLoop::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Pro
     const OfAction& op = ops[i];
     switch (op.code) {
       case OpCode::kOutput: {
-        uint16_t s = ports_.slot_of(op.port);
+        uint16_t s = output_slot(ports_.slot_of(op.port), key);
         if (s != kNoSlot && ports_[s].usable()) {
           enqueue(ports_[s], p);
           queued = true;
@@ -121,14 +131,14 @@ void BurstLoop::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Pro
         continue;
       }
       case OpCode::kInPort: {
-        uint16_t s = ports_.slot_of(op.port);  // the pipeline's in_port, maybe not the ingress
+        uint16_t s = output_slot(ports_.slot_of(op.port), key);  // the pipeline's in_port, maybe not the ingress
         if (s != kNoSlot && ports_[s].usable()) enqueue(ports_[s], p), queued = true;
         else (s == kNoSlot ? counters_.drop_no_port : counters_.drop_port_down)++;
         continue;
       }
-      case OpCode::kNormal: output_normal(p, in_slot, op), queued = true; continue;
+      case OpCode::kNormal: output_normal(p, *key, in_slot, op), queued = true; continue;
       case OpCode::kFlood:
-      case OpCode::kAll: flood(p, in_slot), queued = true; continue;
+      case OpCode::kAll: flood(p, in_slot, key), queued = true; continue;
       case OpCode::kLocal: counters_.drop_no_port++; continue;  // no LOCAL port yet
       case OpCode::kController: upcalls_.send(p, *key, op); continue;
       default: break;
@@ -166,7 +176,7 @@ void BurstLoop::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Pro
   }
 }
 
-void BurstLoop::output_normal(Packet* p, uint16_t in_slot, const OfAction& op) {
+void BurstLoop::output_normal(Packet* p, const FlowKey& key, uint16_t in_slot, const OfAction& op) {
   MacAddr src, dst;
   std::memcpy(src.b, op.bytes, 6);
   std::memcpy(dst.b, op.bytes + 6, 6);
@@ -182,18 +192,23 @@ void BurstLoop::output_normal(Packet* p, uint16_t in_slot, const OfAction& op) {
     d = normal_decide(src, dst, uint16_t(op.u32), learn_slot, now_, macs_, counters_, normal_memo_);
   }
   if (d.kind == NormalDecision::kUnicast) {
-    if (ports_.has(d.out_slot) && ports_[d.out_slot].usable()) enqueue(ports_[d.out_slot], p);
+    uint16_t out = output_slot(d.out_slot, &key);
+    if (ports_.has(out) && ports_[out].usable()) enqueue(ports_[out], p);
     else counters_.drop_port_down++;
   } else if (d.kind == NormalDecision::kFlood) {
-    flood(p, learn_slot);
+    flood(p, learn_slot, &key);
   }
 }
 
 // ---- out ---------------------------------------------------------------------
 
-void BurstLoop::flood(Packet* p, uint16_t except_slot) {
+void BurstLoop::flood(Packet* p, uint16_t except_slot, const FlowKey* key) {
+  if (ports_.has(except_slot) && ports_[except_slot].bond_slot != kNoSlot) except_slot = ports_[except_slot].bond_slot;
   for (uint16_t o : ports_.active()) {
-    if (o != except_slot && ports_[o].usable()) enqueue(ports_[o], p);
+    const PortSlot& s = ports_[o];
+    if (o == except_slot || !s.usable() || s.bond_slot != kNoSlot) continue;  // members: through their bond
+    uint16_t out = s.bond ? output_slot(o, key) : o;
+    if (ports_[out].usable()) enqueue(ports_[out], p);
   }
 }
 

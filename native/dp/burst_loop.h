@@ -53,7 +53,9 @@ class BurstLoop {
     if (out.txn == PortSlot::kTxQueue) transmit(out);
     out.txq[out.txn++] = p;
   }
-  void flood(Packet* p, uint16_t except_slot);
+  // A flood goes once to each bond (out of the member it picks for `key`; null: its
+  // active member), and not back to the bond a member's input came from.
+  void flood(Packet* p, uint16_t except_slot, const FlowKey* key = nullptr);
   void flush_outputs();
 
   // The datapath clock in seconds (MAC learning and aging), set between bursts.
@@ -62,7 +64,15 @@ class BurstLoop {
  private:
   void begin_burst();
   void run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Program& prog);
-  void output_normal(Packet* p, uint16_t in_slot, const OfAction& op);
+  void output_normal(Packet* p, const FlowKey& key, uint16_t in_slot, const OfAction& op);
+  // The slot a packet output to `s` leaves by: `s`, or for a bond the member it
+  // picks for `key` (the bond's own slot, which is down, when it has none).
+  uint16_t output_slot(uint16_t s, const FlowKey* key) {
+    if (s == kNoSlot || !ports_.has(s) || !ports_[s].bond) [[likely]]
+      return s;
+    uint16_t m = ports_[s].bond->choose(key);
+    return m == Bond::kNoMember ? s : m;
+  }
   void transmit(PortSlot& out);
 
   PortSet& ports_;

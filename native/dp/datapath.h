@@ -113,6 +113,10 @@ class Datapath {
   // network namespace"; null for other ports.
   const char* tap_origin(uint16_t ofport) const;
   std::vector<PortSnapshot> port_stats();
+  // Bonds (dp/bond.h, datapath_bonds.cc): a bond at `ofport` over afpacket netdevs
+  // `members` (at least two; none may be a port already); deleted with delete_port.
+  void add_bond(const BondConfig& config, uint16_t ofport, const std::vector<std::string>& members, PortType member_type);
+  std::vector<BondSnapshot> bonds() const;
 
   // The bridge: MAC learning settings and table, counters.
   void configure(uint32_t mac_aging, uint32_t mac_table_size);
@@ -166,6 +170,9 @@ class Datapath {
   bool wait_for_input(int timeout_ms, bool* timed_out);
   void apply_commands();
   void housekeeping();
+  // Every round: carrier and LACP into each bond's enabled set, LACPDUs out.
+  void run_bonds();
+  void delete_bond(uint16_t slot);
   // A port stopped taking traffic: forget what was learned on it.
   void forget_slot(uint16_t slot) { macs_.flush_slot(slot); }
   PortSlot& require_port(uint16_t ofport) { return ports_[ports_.require(ofport)]; }
@@ -192,6 +199,7 @@ class Datapath {
   uint32_t now_ = 0;  // seconds, the datapath clock
   uint32_t last_housekeeping_ = 0;
   bool stopping_ = false;
+  std::vector<uint16_t> bond_slots_;  // the slots holding a bond
   std::thread thread_;
 };
 
