@@ -97,6 +97,7 @@ Napi::Value DatapathJs::JsAddBond(const Napi::CallbackInfo& info) {
   uint16_t ofport = uint16_t(get_u32(spec, "ofport", 1, kMaxOfport));
   PortType member_type = PortType::kAfPacket;
   if (spec.Get("memberType").IsString()) member_type = get_enum<PortType>(spec, "memberType", kPortTypeNames);
+  bool allow_missing = spec.Get("allowMissing").ToBoolean();
   Napi::Array arr = spec.Get("members").As<Napi::Array>();
   std::vector<std::string> members;
   for (uint32_t i = 0; i < arr.Length(); i++) {
@@ -104,8 +105,8 @@ Napi::Value DatapathJs::JsAddBond(const Napi::CallbackInfo& info) {
     members.push_back(arr.Get(i).As<Napi::String>().Utf8Value());
   }
   auto cmd = std::make_unique<Command>();
-  cmd->apply = [config, ofport, members, member_type](Datapath& dp) -> JsValueBuilder {
-    dp.add_bond(config, ofport, members, member_type);
+  cmd->apply = [config, ofport, members, member_type, allow_missing](Datapath& dp) -> JsValueBuilder {
+    dp.add_bond(config, ofport, members, member_type, allow_missing);
     return undefined_result();
   };
   return Post(env, std::move(cmd));

@@ -115,7 +115,9 @@ class Datapath {
   std::vector<PortSnapshot> port_stats();
   // Bonds (dp/bond.h, datapath_bonds.cc): a bond at `ofport` over afpacket netdevs
   // `members` (at least two; none may be a port already); deleted with delete_port.
-  void add_bond(const BondConfig& config, uint16_t ofport, const std::vector<std::string>& members, PortType member_type);
+  // With `allow_missing`, a member whose netdev does not exist yet starts down.
+  void add_bond(const BondConfig& config, uint16_t ofport, const std::vector<std::string>& members, PortType member_type,
+                bool allow_missing);
   std::vector<BondSnapshot> bonds() const;
 
   // The bridge: MAC learning settings and table, counters.

@@ -45,7 +45,8 @@ MacAddr mac_from_name(const std::string& name) {
 
 }  // namespace
 
-void Datapath::add_bond(const BondConfig& given, uint16_t ofport, const std::vector<std::string>& members, PortType member_type) {
+void Datapath::add_bond(const BondConfig& given, uint16_t ofport, const std::vector<std::string>& members, PortType member_type,
+                        bool allow_missing) {
   if (members.size() < 2) throw std::runtime_error("bond " + given.name + " needs at least two members");
   if (members.size() > 32) throw std::runtime_error("bond " + given.name + " has more than 32 members");
   if (std::set<std::string>(members.begin(), members.end()).size() != members.size()) {
@@ -71,7 +72,7 @@ void Datapath::add_bond(const BondConfig& given, uint16_t ofport, const std::vec
     for (const std::string& m : members) {
       BondMember bm;
       bm.name = m;
-      bm.slot = ports_.add(m, member_type, 0, true);  // a member whose netdev is missing starts down
+      bm.slot = ports_.add(m, member_type, 0, allow_missing);
       bond_members.push_back(bm);
       if (member_type != PortType::kAfPacket || !netdev_mac(m, &bond_members.back().mac)) {
         bond_members.back().mac = mac_from_name(name_ + "/" + m);
