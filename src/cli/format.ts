@@ -26,6 +26,7 @@ export function formatShow(show: ShowResult): string {
       lines.push(`        type: ${p.type}`);
       if (p.tag !== undefined) lines.push(`        tag: ${p.tag}`);
       if (p.trunks !== undefined) lines.push(`        trunks: [${p.trunks.join(', ')}]`);
+      for (const m of p.members ?? []) lines.push(`        Interface ${m}`);
       lines.push(`        state: ${p.state}${p.reason ? ` (${p.reason})` : ''}`);
     }
   }

@@ -23,6 +23,8 @@ export const VERBS = [
   'set-bridge',
   'add-port',
   'del-port',
+  'add-bond',
+  'bond-show',
   'list-ports',
   'dump-ports',
   'fdb-show',
@@ -161,6 +163,8 @@ export interface ShowPort {
   reason?: string;
   tag?: number;
   trunks?: number[];
+  /** A bond's member netdevs. */
+  members?: string[];
 }
 
 export interface ShowBridge {

@@ -2,7 +2,9 @@
 // against these so that its logic can be unit-tested with a fake switch, and so that
 // loading the daemon's modules does not load the native addon (only daemon.ts does,
 // when it builds the real Switch).
+import type { BondOptions } from '../bond.js';
 import type { MegaflowInfo, TraceResult } from '../bridge.js';
+import type { NativeBond } from '../native.js';
 import type { FlowSpec } from '../ofproto/flow-syntax.js';
 import type { AddedPort, BridgeCreateOptions, BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
 
@@ -46,6 +48,9 @@ export interface BridgeApi {
   ports(): PortInfo[];
   addPort(name: string, opts: PortOptions): Promise<AddedPort>;
   deletePort(name: string): Promise<void>;
+  // Bonds (optional: the unit tests' fake has none); deletePort removes one.
+  addBond?(name: string, members: readonly string[], opts: BondOptions): Promise<PortInfo>;
+  bonds?(): Promise<NativeBond[]>;
   fdb(): Promise<FdbEntry[]>;
   fdbFlush(): Promise<void>;
   portStats(name?: string): Promise<PortStats[]>;
