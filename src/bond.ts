@@ -109,6 +109,7 @@ export function formatBondShow(bonds: readonly NativeBond[]): string {
       out.push('');
       out.push(`member ${m.name}: ${m.enabled ? 'enabled' : 'disabled'}${m.active ? ' (active)' : ''}`);
       out.push(`  carrier: ${m.carrier ? 'up' : 'down'}`);
+      out.push(`  packets: ${m.rxPackets} received, ${m.txPackets} sent`);
       if (b.mode !== 'active-backup') out.push(`  hash buckets: ${m.buckets}`);
       if (m.lacp) {
         const l = m.lacp;

@@ -174,6 +174,9 @@ export interface NativeBondMember {
   active: boolean;
   /** Hash buckets (of 256) this member carries; 0 in active-backup. */
   buckets: number;
+  /** The member link's own packet counters (LACPDUs included). */
+  rxPackets: number;
+  txPackets: number;
   lacp?: {
     status: 'current' | 'expired' | 'defaulted';
     attached: boolean;

@@ -61,6 +61,8 @@ Napi::Object bond_to_js(Napi::Env env, const BondSnapshot& b) {
     mo.Set("carrier", m.carrier);
     mo.Set("active", m.active);
     mo.Set("buckets", m.buckets);
+    mo.Set("rxPackets", double(m.rx_packets));
+    mo.Set("txPackets", double(m.tx_packets));
     if (b.lacp != LacpMode::kOff) {
       Napi::Object l = Napi::Object::New(env);
       l.Set("status", lacp_status_name(m.lacp_status));

@@ -82,6 +82,7 @@ struct BondMemberSnapshot {
   bool attached, may_enable;
   LacpInfo actor, partner;
   uint64_t rx_pdus, rx_bad, tx_pdus;
+  uint64_t rx_packets, tx_packets;  // the member's own counters (LACPDUs included)
 };
 struct BondSnapshot {
   std::string name;

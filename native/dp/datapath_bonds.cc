@@ -126,7 +126,15 @@ void Datapath::run_bonds() {
 
 std::vector<BondSnapshot> Datapath::bonds() const {
   std::vector<BondSnapshot> out;
-  for (uint16_t s : bond_slots_) out.push_back(ports_[s].bond->snapshot(ports_[s].ofport));
+  for (uint16_t s : bond_slots_) {
+    BondSnapshot b = ports_[s].bond->snapshot(ports_[s].ofport);
+    for (size_t i = 0; i < b.members.size(); i++) {
+      const PortCounters& c = ports_[ports_[s].bond->members()[i].slot].counters;
+      b.members[i].rx_packets = c.rx_packets;
+      b.members[i].tx_packets = c.tx_packets;
+    }
+    out.push_back(std::move(b));
+  }
   return out;
 }
 

@@ -7,7 +7,9 @@
 //
 // LACP comes up on both sides (OVS's lacp/show and our bondShow say negotiated,
 // both members attached and enabled), ping and iperf3 cross it, and deleting one
-// veth pair under a running iperf3 keeps the TCP session alive.
+// veth pair under a running iperf3 keeps the TCP session alive; 32 UDP flows spread over
+// both members with the 5-tuple in their megaflows. Without LACP, active-backup fails
+// over within a second of its active member losing its link.
 import { afterEach, expect } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
 import type { Switch } from '../../src/switch.js';
@@ -16,6 +18,10 @@ import { OvsNetdev } from '../lab/ovs-netdev.js';
 import { ADDON, needs, OVS, ROOT, tool } from '../needs.js';
 
 const bondTests = needs(ROOT, ADDON, OVS, tool('iperf3', 'iperf3'));
+
+// Run by node inside the host's namespace: one datagram to each of 32 ports.
+const UDP_FLOWS = `const s = require('node:dgram').createSocket('udp4'); let n = 0;
+for (let p = 0; p < 32; p++) s.send('x', 6000 + p, '10.81.0.2', () => { if (++n === 32) s.close(); });`;
 
 interface Topo {
   lab: Lab;
@@ -37,7 +43,7 @@ bondTests.describe('bond with LACP, Open vSwitch (netdev datapath) as the partne
     }
   });
 
-  async function build(mode: 'balance-tcp' | 'active-backup'): Promise<Topo> {
+  async function build(mode: 'balance-tcp' | 'active-backup', lacp: 'active' | 'off' = 'active'): Promise<Topo> {
     const { Switch } = await import('../../src/switch.js');
     const lab = new Lab();
     held.lab = lab;
@@ -53,13 +59,13 @@ bondTests.describe('bond with LACP, Open vSwitch (netdev datapath) as the partne
     const ovs = await OvsNetdev.start(ovsNs);
     held.ovs = ovs;
     await ovs.addBridge('br0', ['hbport']);
-    await ovs.addBond('br0', 'bond0', ['o1', 'o2'], { mode, lacp: 'active', lacpTime: 'fast' });
+    await ovs.addBond('br0', 'bond0', ['o1', 'o2'], { mode, lacp, lacpTime: 'fast' });
 
     const sw = new Switch();
     held.sw = sw;
     const br = sw.addBridge(lab.name('br'));
     await br.addPort(haPort);
-    await br.addBond('bond0', members, { mode, lacp: 'active', lacpTime: 'fast' });
+    await br.addBond('bond0', members, { mode, lacp, lacpTime: 'fast' });
     return Object.assign(held, { lab, sw, br, ovs, members }) as Topo;
   }
 
@@ -104,6 +110,28 @@ bondTests.describe('bond with LACP, Open vSwitch (netdev datapath) as the partne
       const ping = await t.lab.ping('ha', '10.81.0.2', { count: 5, interval: 0.1 });
       expect(ping.received, ping.output).toBe(5);
 
+      // 32 UDP flows ha → hb (distinct destination ports): balance-tcp spreads them
+      // over both members, and each megaflow keeps the 5-tuple it was hashed on.
+      const sent = (b: Awaited<ReturnType<Bridge['bonds']>>[number]) => b.members.map((m) => m.txPackets - m.lacp!.txPdus);
+      const before = sent((await t.br.bonds())[0]!);
+      await t.lab.exec('ha', [process.execPath, '-e', UDP_FLOWS]);
+      await waitFor(async () => sent((await t.br.bonds())[0]!).reduce((a, n) => a + n, 0) - before.reduce((a, n) => a + n, 0) >= 32, {
+        what: '32 datagrams out of the bond',
+      });
+      const after = sent((await t.br.bonds())[0]!);
+      expect(after[0]! - before[0]!, 'datagrams out of the first member').toBeGreaterThan(0);
+      expect(after[1]! - before[1]!, 'datagrams out of the second member').toBeGreaterThan(0);
+      const { addon } = await import('../../src/native.js');
+      const at = (f: string) => addon.flowKeyLayout[f]![0];
+      const udp = (await t.br.dumpMegaflows()).filter((mf) => mf.key.readUInt8(at('nw_proto')) === 17);
+      expect(udp.length, 'a megaflow per UDP flow').toBeGreaterThanOrEqual(32);
+      for (const mf of udp) {
+        expect(mf.mask.readUInt16LE(at('tp_src'))).toBe(0xffff);
+        expect(mf.mask.readUInt16LE(at('tp_dst'))).toBe(0xffff);
+        expect(mf.mask.readUInt32LE(at('nw_src'))).toBe(0xffffffff);
+        expect(mf.mask.readUInt32LE(at('nw_dst'))).toBe(0xffffffff);
+      }
+
       // iperf3 for 8 s; after 3 s one member's veth pair is deleted (both ends go).
       const run = t.lab.iperf3('hb', 'ha', '10.81.0.2', { time: 8 });
       await sleep(3000);
@@ -111,12 +139,44 @@ bondTests.describe('bond with LACP, Open vSwitch (netdev datapath) as the partne
       const result = await run;
       expect(result.bytesReceived, 'TCP bytes that crossed the bond').toBeGreaterThan(4e6);
       // The session lived through it: iperf3 succeeded (it throws when the connection breaks).
-      const [after] = await t.br.bonds();
-      const [gone, left] = after!.members;
+      const [afterLoss] = await t.br.bonds();
+      const [gone, left] = afterLoss!.members;
       expect(gone).toMatchObject({ enabled: false, carrier: false });
       expect(left).toMatchObject({ enabled: true, carrier: true, buckets: 256 });
       const again = await t.lab.ping('ha', '10.81.0.2', { count: 3, interval: 0.1 });
       expect(again.received, again.output).toBe(3);
+    },
+    90_000,
+  );
+
+  bondTests.it(
+    'active-backup without LACP: the backup takes over within a second of the active member losing its link',
+    async () => {
+      const t = await build('active-backup', 'off');
+      const [bond] = await t.br.bonds();
+      expect(bond!.members.map((m) => [m.enabled, m.active])).toEqual([
+        [true, true],
+        [true, false],
+      ]);
+      // Without LACP neither side knows which link the other uses; OVS's bond-primary
+      // makes its active member o1, the far end of our active one (the first member).
+      await t.ovs.vsctl(['set', 'port', 'bond0', 'other_config:bond-primary=o1']);
+      await waitFor(async () => /active (?:member|slave) mac: .*\(o1\)/.test((await t.ovs.appctl(['bond/show', 'bond0'])).stdout), {
+        what: 'OVS active on o1',
+      });
+      await waitFor(async () => (await t.lab.ping('ha', '10.81.0.2', { count: 1, timeout: 1 })).received === 1, {
+        timeoutMs: 15_000,
+        what: 'ha reaches hb across the bond',
+      });
+      // 20 pings a second; the active member's (the first's) veth pair is deleted half-way through.
+      const pinging = t.lab.ping('ha', '10.81.0.2', { count: 80, interval: 0.05, timeout: 1 });
+      await sleep(2000);
+      await t.lab.deleteLink(t.members[0]);
+      const r = await pinging;
+      expect(80 - r.received, `pings lost over the failover (20 a second): ${r.output}`).toBeLessThanOrEqual(20);
+      const [after] = await t.br.bonds();
+      expect(after!.members[0]).toMatchObject({ carrier: false, enabled: false, active: false });
+      expect(after!.members[1]).toMatchObject({ carrier: true, enabled: true, active: true });
     },
     90_000,
   );
