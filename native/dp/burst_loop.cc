@@ -222,13 +222,21 @@ void BurstLoop::transmit(PortSlot& out) {
   // The port's own egress stages (stages/egress.h): VLAN, shaping, mirror output,
   // tunnel encapsulation. They keep what goes to the device at the front of the queue.
   uint32_t n = out.txn;
+  // A bond member's output is the bond's: the bond's stages and capture come first.
+  PortSlot& as = out.bond_slot == kNoSlot ? out : ports_[out.bond_slot];
+  if (&as != &out) {
+    for (auto& stage : as.egress) {
+      if (n == 0) break;
+      n = stage->run(*this, as, out.txq, n);
+    }
+  }
   for (auto& stage : out.egress) {
     if (n == 0) break;
     n = stage->run(*this, out, out.txq, n);
   }
   out.txn = 0;
-  if (out.capture && out.capture->out) {
-    for (uint32_t i = 0; i < n && out.capture; i++) captures_.write(out, out.txq[i]);
+  if (as.capture && as.capture->out) {
+    for (uint32_t i = 0; i < n && as.capture; i++) captures_.write(as, out.txq[i]);
   }
   if (out.port->accepts_offloads()) {
     out.port->tx_burst(out.txq, n, out.counters);
