@@ -8,8 +8,10 @@
 // LACP comes up on both sides (OVS's lacp/show and our bondShow say negotiated,
 // both members attached and enabled), ping and iperf3 cross it, and deleting one
 // veth pair under a running iperf3 keeps the TCP session alive; 32 UDP flows spread over
-// both members with the 5-tuple in their megaflows. Without LACP, active-backup fails
-// over within a second of its active member losing its link.
+// both members with the 5-tuple in their megaflows. Passive LACP stays silent until
+// the partner speaks. balance-slb floods once per bond and never back into it.
+// Without LACP, active-backup fails over within a second of its active member
+// losing its link.
 import { afterEach, expect } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
 import type { Switch } from '../../src/switch.js';
@@ -18,6 +20,10 @@ import { OvsNetdev } from '../lab/ovs-netdev.js';
 import { ADDON, needs, OVS, ROOT, tool } from '../needs.js';
 
 const bondTests = needs(ROOT, ADDON, OVS, tool('iperf3', 'iperf3'));
+
+// Run by node inside a host's namespace: 20 broadcast datagrams.
+const BROADCASTS = `const s = require('node:dgram').createSocket('udp4'); let n = 0;
+s.bind(() => { s.setBroadcast(true); for (let i = 0; i < 20; i++) s.send('x', 7000, '10.81.0.255', () => { if (++n === 20) s.close(); }); });`;
 
 // Run by node inside the host's namespace: one datagram to each of 32 ports.
 const UDP_FLOWS = `const s = require('node:dgram').createSocket('udp4'); let n = 0;
@@ -43,7 +49,8 @@ bondTests.describe('bond with LACP, Open vSwitch (netdev datapath) as the partne
     }
   });
 
-  async function build(mode: 'balance-tcp' | 'active-backup', lacp: 'active' | 'off' = 'active'): Promise<Topo> {
+  type Lacp = 'active' | 'passive' | 'off';
+  async function build(mode: 'balance-tcp' | 'balance-slb' | 'active-backup', lacp: Lacp = 'active', ours: Lacp = lacp): Promise<Topo> {
     const { Switch } = await import('../../src/switch.js');
     const lab = new Lab();
     held.lab = lab;
@@ -65,7 +72,7 @@ bondTests.describe('bond with LACP, Open vSwitch (netdev datapath) as the partne
     held.sw = sw;
     const br = sw.addBridge(lab.name('br'));
     await br.addPort(haPort);
-    await br.addBond('bond0', members, { mode, lacp, lacpTime: 'fast' });
+    await br.addBond('bond0', members, { mode, lacp: ours, lacpTime: 'fast' });
     return Object.assign(held, { lab, sw, br, ovs, members }) as Topo;
   }
 
@@ -145,6 +152,46 @@ bondTests.describe('bond with LACP, Open vSwitch (netdev datapath) as the partne
       expect(left).toMatchObject({ enabled: true, carrier: true, buckets: 256 });
       const again = await t.lab.ping('ha', '10.81.0.2', { count: 3, interval: 0.1 });
       expect(again.received, again.output).toBe(3);
+    },
+    90_000,
+  );
+
+  bondTests.it(
+    'passive LACP: two passive ends never speak; with the partner made active, it negotiates',
+    async () => {
+      const t = await build('balance-slb', 'passive', 'passive');
+      await sleep(3000);
+      let [bond] = await t.br.bonds();
+      expect(bond!.negotiated).toBe(false);
+      for (const m of bond!.members) expect(m.lacp, m.name).toMatchObject({ status: 'defaulted', txPdus: 0, rxPdus: 0 });
+      expect(bond!.members.some((m) => m.enabled)).toBe(false);
+      await t.ovs.vsctl(['set', 'port', 'bond0', 'lacp=active']);
+      await negotiated(t);
+      [bond] = await t.br.bonds();
+      for (const m of bond!.members) expect(m.lacp!.actor.state & 0x01, `${m.name}: no activity bit`).toBe(0);
+    },
+    90_000,
+  );
+
+  bondTests.it(
+    'balance-slb: a flood leaves by one member only, and a flood coming in on the bond does not go back into it',
+    async () => {
+      const t = await build('balance-slb');
+      await negotiated(t);
+      const out = async (): Promise<number> => (await t.br.bonds())[0]!.members.reduce((a, m) => a + m.txPackets - m.lacp!.txPdus, 0);
+      // From ha: 20 broadcasts, each out of the bond once (not once per member).
+      let before = await out();
+      await t.lab.exec('ha', [process.execPath, '-e', BROADCASTS]);
+      await waitFor(async () => (await out()) - before >= 20, { what: '20 broadcasts out of the bond' });
+      await sleep(300);
+      expect((await out()) - before, 'frames out of the bond for 20 broadcasts').toBeLessThanOrEqual(22);
+      // From hb, behind OVS: they reach ha, and none goes back out of the bond.
+      before = await out();
+      const haBefore = (await t.lab.counters('ha', 'eth0')).rxPackets;
+      await t.lab.exec('hb', [process.execPath, '-e', BROADCASTS]);
+      await waitFor(async () => (await t.lab.counters('ha', 'eth0')).rxPackets - haBefore >= 20, { what: '20 broadcasts at ha' });
+      await sleep(300);
+      expect((await out()) - before, 'frames sent back into the bond').toBeLessThanOrEqual(2);
     },
     90_000,
   );
