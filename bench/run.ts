@@ -18,6 +18,7 @@ import { forward1500 } from './forward-1500.js';
 import { forwardTap } from './forward-tap.js';
 import { forwardVlanAccess, forwardVlanTrunkPop } from './forward-vlan.js';
 import { forwardMirror } from './forward-mirror.js';
+import { forwardBond } from './forward-bond.js';
 import { memoryPerMac } from './memory-per-mac.js';
 import { memoryPerRule } from './memory-per-rule.js';
 import { replayCacheHit, replayClassifier, replayClassifierL3, replayManyFlows } from './replay.js';
@@ -30,7 +31,7 @@ import { tcp } from './tcp.js';
 import { MODES, Topology, Unavailable, openFabric, type Fabric, type ModeName } from './topology.js';
 
 const SCENARIOS: readonly Scenario[] = [
-  forward, forward1500, forwardTap, forwardMirror, tcp, rtt, memoryPerRule, flowModRate, classifierLookup, flowSetupRate,
+  forward, forward1500, forwardTap, forwardMirror, forwardBond, tcp, rtt, memoryPerRule, flowModRate, classifierLookup, flowSetupRate,
   replayCacheHit, replayManyFlows, replayClassifier, replayClassifierL3, memoryPerMac,
   forwardVlanAccess, forwardVlanTrunkPop,
 ];

@@ -3,6 +3,7 @@ import { NodeswitchError } from './errors.js';
 import {
   addon,
   constants,
+  type NativeBond,
   type NativeCacheConfig,
   type NativeDatapath,
   type NativeMegaflow,
@@ -12,6 +13,7 @@ import {
   type NativeReplayResult,
   type NativeTrace,
 } from './native.js';
+import { type BondOptions, resolveBond } from './bond.js';
 import { compileAction } from './ofproto/compile.js';
 import { type FlowEntry, type FlowRemoved, FlowTable, type FlowWithStats } from './ofproto/flow-table.js';
 import { parseActions } from './ofproto/actions.js';
@@ -106,6 +108,8 @@ export class Bridge extends EventEmitter {
   private readonly pendingOfports = new Set<number>();
   /** Port mirrors by name, in the order added (src/mirror.ts). */
   private mirrorSpecs = new Map<string, MirrorSpec>();
+  // Bond members (netdevs, not ports of their own) → their bond.
+  private readonly bondOfMember = new Map<string, string>();
   private opts: Required<BridgeOptions>;
   private cacheConfig: NativeCacheConfig = { ...DEFAULT_CACHE_CONFIG };
   private closed = false;
@@ -389,15 +393,15 @@ export class Bridge extends EventEmitter {
   }
 
   hasPort(name: string): boolean {
-    return this.portsByName.has(name) || this.pendingNames.has(name);
+    return this.portsByName.has(name) || this.pendingNames.has(name) || this.bondOfMember.has(name);
   }
 
   async addPort(name: string, opts: PortOptions = {}): Promise<AddedPort> {
     this.checkOpen();
     checkNetdevName(name, 'port');
     const type: PortType = opts.type ?? 'afpacket';
-    if (!constants.portTypes.includes(type)) {
-      throw new NodeswitchError(`port type "${String(type)}" is not one of afpacket, tap`, 'type');
+    if (!constants.portTypes.includes(type) || type === 'bond') {
+      throw new NodeswitchError(`port type "${String(type)}" is not one of afpacket, tap${type === 'bond' ? ' (a bond is made with addBond)' : ''}`, 'type');
     }
     const owner = this.portOwner(name);
     if (this.hasPort(name) || owner !== undefined) {
@@ -473,6 +477,7 @@ export class Bridge extends EventEmitter {
     }
     await this.dp.deletePort(info.ofport);
     this.portsByName.delete(name);
+    for (const [member, bond] of this.bondOfMember) if (bond === name) this.bondOfMember.delete(member);
     // Mirrors forget the port, as OVS's weak references do.
     const next = new Map([...this.mirrorSpecs].map(([m, spec]) => [m, withoutPort(spec, name)]));
     await this.applyMirrors(next);
@@ -528,6 +533,42 @@ export class Bridge extends EventEmitter {
     const ofportOf = (p: string): number => this.requirePort(p).ofport;
     await this.dp.setMirrors([...next].map(([name, spec]) => compileMirror(name, spec, ofportOf)));
     this.mirrorSpecs = next;
+  }
+
+  /**
+   * A bond: one port (`name`, one ofport; NORMAL learns on it and floods to it once)
+   * over the afpacket netdevs `members`, none of them a port already (see
+   * BondOptions; src/bond.ts checks the settings). deletePort(name) removes it.
+   */
+  async addBond(name: string, members: readonly string[], opts: BondOptions & { memberType?: 'afpacket' | 'mem' } = {}): Promise<PortInfo> {
+    this.checkOpen();
+    const bond = resolveBond(name, members, opts);
+    for (const p of [bond.name, ...bond.members]) {
+      const owner = this.portOwner(p);
+      if (this.hasPort(p) || owner !== undefined) throw new NodeswitchError(`port ${p} is already on bridge ${owner ?? this.name}`, p === bond.name ? 'bond' : 'port');
+    }
+    const ofport = opts.ofport === undefined ? this.nextOfport() : checkInteger(opts.ofport, 'ofport', OFPORT);
+    const holder = this.ofportHolder(ofport);
+    if (holder !== undefined) throw new NodeswitchError(`ofport ${ofport} is already taken by port ${holder} on bridge ${this.name}`, 'ofport');
+    const claimed = [bond.name, ...bond.members];
+    claimed.forEach((n) => this.pendingNames.add(n));
+    this.pendingOfports.add(ofport);
+    try {
+      await this.dp.addBond({ ...bond, ofport, allowMissing: opts.allowMissing === true, ...(opts.memberType && { memberType: opts.memberType }) });
+    } finally {
+      claimed.forEach((n) => this.pendingNames.delete(n));
+      this.pendingOfports.delete(ofport);
+    }
+    const info: PortInfo = { name: bond.name, type: 'bond', ofport, vlan: PLAIN_VLAN };
+    this.portsByName.set(bond.name, info);
+    for (const m of bond.members) this.bondOfMember.set(m, bond.name);
+    return { ...info };
+  }
+
+  /** The bonds as the datapath runs them now: members, who is active, LACP's state (bond-show). */
+  async bonds(): Promise<NativeBond[]> {
+    this.checkOpen();
+    return (await this.dp.bonds()).sort((a, b) => a.ofport - b.ofport);
   }
 
   async fdb(): Promise<FdbEntry[]> {
@@ -613,6 +654,7 @@ export class Bridge extends EventEmitter {
     clearInterval(this.expiry);
     await this.dp.close();
     this.portsByName.clear();
+    this.bondOfMember.clear();
   }
 
   private onNativeEvents(events: (NativePortEvent | NativePacketIn)[]): void {

@@ -9,7 +9,7 @@ import type { NativeMirror } from './mirror.js';
 // test/native/constants.test.ts fails when a union and the C++ list drift apart.
 
 /** native/port/port_type.h NS_PORT_TYPES. */
-export type NativePortType = 'afpacket' | 'tap' | 'mem' | 'pcap';
+export type NativePortType = 'afpacket' | 'tap' | 'mem' | 'pcap' | 'bond';
 /** native/dp/poll_mode.h NS_POLL_MODES: how the datapath thread waits for input. */
 export type NativeDatapathPollMode = 'adaptive' | 'busy' | 'interrupt';
 /** native/dp/vlan.h NS_VLAN_MODES: a port's vlan_mode, as Open vSwitch names them. */
@@ -56,6 +56,10 @@ export interface NativeConstants {
   portTypes: readonly NativePortType[];
   datapathPoll: readonly NativeDatapathPollMode[];
   vlanModes: readonly NativeVlanMode[];
+  /** native/dp/bond.h: bond modes, LACP modes and LACP times, by name. */
+  bondModes: readonly string[];
+  lacpModes: readonly string[];
+  lacpTimes: readonly string[];
   counters: { port: readonly NativePortCounterName[]; bridge: readonly NativeBridgeCounterName[]; cache: readonly NativeCacheCounterName[] };
 }
 
@@ -156,11 +160,74 @@ export interface NativeBridgeConfig {
 /** The flow key of one frame, as the datapath's parser sees it (tests, trace). */
 export type NativeFlowKey = Record<string, number | string | boolean>;
 
+/** LACP information of one side of a member link (native/dp/lacp.h LacpInfo). */
+export interface NativeLacpInfo {
+  sysId: string;
+  sysPriority: number;
+  key: number;
+  portId: number;
+  portPriority: number;
+  /** The state bits: activity 0x01, timeout 0x02, aggregation 0x04, sync 0x08, collecting 0x10, distributing 0x20, defaulted 0x40, expired 0x80. */
+  state: number;
+}
+
+export interface NativeBondMember {
+  name: string;
+  enabled: boolean;
+  carrier: boolean;
+  active: boolean;
+  /** Hash buckets (of 256) this member carries; 0 in active-backup. */
+  buckets: number;
+  /** The member link's own packet counters (LACPDUs included). */
+  rxPackets: number;
+  txPackets: number;
+  lacp?: {
+    status: 'current' | 'expired' | 'defaulted';
+    attached: boolean;
+    mayEnable: boolean;
+    actor: NativeLacpInfo;
+    partner: NativeLacpInfo;
+    rxPdus: number;
+    rxBad: number;
+    txPdus: number;
+  };
+}
+
+/** One bond as the datapath sees it now (bond-show). */
+export interface NativeBond {
+  name: string;
+  ofport: number;
+  mode: 'active-backup' | 'balance-slb' | 'balance-tcp';
+  lacp: 'active' | 'passive' | 'off';
+  lacpTime: 'slow' | 'fast';
+  negotiated: boolean;
+  sysId: string;
+  sysPriority: number;
+  key: number;
+  members: NativeBondMember[];
+}
+
+export interface NativeBondSpec {
+  name: string;
+  ofport: number;
+  members: string[];
+  mode: NativeBond['mode'];
+  lacp: NativeBond['lacp'];
+  lacpTime: NativeBond['lacpTime'];
+  /** afpacket (default) or mem (tests). */
+  memberType?: 'afpacket' | 'mem';
+  /** A member whose netdev does not exist yet is added down (see NativePortSpec). */
+  allowMissing?: boolean;
+}
+
 export interface NativeDatapath {
   addPort(spec: NativePortSpec): Promise<{ ifindex: number; records?: number; tapOrigin?: TapOrigin }>;
   deletePort(ofport: number): Promise<void>;
   /** A port's VLAN configuration (native/dp/vlan.h); trunks [] = every VLAN. Forgets what was learned on the port and flushes the megaflows. */
   setPortVlan(ofport: number, vlan: { mode: NativeVlanMode; tag: number; trunks: number[] }): Promise<void>;
+  /** A bond and its member ports; deletePort(its ofport) removes them all. */
+  addBond(spec: NativeBondSpec): Promise<void>;
+  bonds(): Promise<NativeBond[]>;
   configure(config: NativeBridgeConfig): Promise<void>;
   fdb(): Promise<NativeFdbEntry[]>;
   fdbFlush(): Promise<void>;

@@ -2,6 +2,7 @@
 
 #include "addon/counters_js.h"
 #include "core/packet.h"
+#include "dp/bond.h"
 #include "dp/of_action.h"
 #include "dp/poll_mode.h"
 #include "dp/vlan.h"
@@ -50,6 +51,9 @@ Napi::Object constants_to_js(Napi::Env env) {
   c.Set("portTypes", names_to_js(env, kPortTypeNames));
   c.Set("datapathPoll", names_to_js(env, kPollModeNames));
   c.Set("vlanModes", names_to_js(env, kVlanModeNames));
+  c.Set("bondModes", names_to_js(env, kBondModeNames));
+  c.Set("lacpModes", names_to_js(env, kLacpModeNames));
+  c.Set("lacpTimes", names_to_js(env, kLacpTimeNames));
 
   c.Set("counters", counter_names_to_js(env));
   return c;

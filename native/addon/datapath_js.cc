@@ -17,6 +17,8 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                      {
                          InstanceMethod("addPort", &DatapathJs::JsAddPort),
                          InstanceMethod("deletePort", &DatapathJs::JsDeletePort),
+                         InstanceMethod("addBond", &DatapathJs::JsAddBond),
+                         InstanceMethod("bonds", &DatapathJs::JsBonds),
                          InstanceMethod("configure", &DatapathJs::JsConfigure),
                          InstanceMethod("fdb", &DatapathJs::JsFdb),
                          InstanceMethod("fdbFlush", &DatapathJs::JsFdbFlush),

@@ -20,6 +20,8 @@ class DatapathJs : public Napi::ObjectWrap<DatapathJs> {
  private:
   Napi::Value JsAddPort(const Napi::CallbackInfo& info);
   Napi::Value JsDeletePort(const Napi::CallbackInfo& info);
+  Napi::Value JsAddBond(const Napi::CallbackInfo& info);  // bond_js.cc
+  Napi::Value JsBonds(const Napi::CallbackInfo& info);
   Napi::Value JsConfigure(const Napi::CallbackInfo& info);
   Napi::Value JsFdb(const Napi::CallbackInfo& info);
   Napi::Value JsFdbFlush(const Napi::CallbackInfo& info);

@@ -59,6 +59,16 @@ void BurstLoop::process(uint16_t in_slot, Packet* pkts, uint32_t n) {
     if (n == 0) break;
     n = stage->run(*this, in, pkts, n);
   }
+  // A bond member's input (what its BondRx stage kept) is the bond's: the bond's
+  // stages, ofport, capture and slot for learning.
+  uint16_t via_slot = in.bond_slot == kNoSlot ? in_slot : in.bond_slot;
+  PortSlot& via = ports_[via_slot];
+  if (&via != &in) {
+    for (auto& stage : via.ingress) {
+      if (n == 0) break;
+      n = stage->run(*this, via, pkts, n);
+    }
+  }
   FlowKey key;
   for (uint32_t i = 0; i < n; i++) {
     Packet* p = &pkts[i];
@@ -69,9 +79,9 @@ void BurstLoop::process(uint16_t in_slot, Packet* pkts, uint32_t n) {
       continue;
     }
     if (status == ParseStatus::kBadL3) counters_.parse_errors++;
-    if (in.capture && in.capture->in) captures_.write(in, p);
-    key.in_port = openflow_port(in.ofport);
-    run_program(p, &key, in_slot, pipeline_.lookup(key, burst_ms_));
+    if (via.capture && via.capture->in) captures_.write(via, p);
+    key.in_port = openflow_port(via.ofport);
+    run_program(p, &key, via_slot, pipeline_.lookup(key, burst_ms_));
   }
   flush_outputs();
   upcalls_.publish();
@@ -133,7 +143,7 @@ void BurstLoop::run_ops(Packet* p, FlowKey* key, uint16_t in_slot, const Program
     const OfAction& op = ops[i];
     switch (op.code) {
       case OpCode::kOutput: {
-        uint16_t s = ports_.slot_of(op.port);
+        uint16_t s = output_slot(ports_.slot_of(op.port), key);
         if (s != kNoSlot && ports_[s].usable()) {
           enqueue(ports_[s], p);
           queued = true;
@@ -143,14 +153,14 @@ void BurstLoop::run_ops(Packet* p, FlowKey* key, uint16_t in_slot, const Program
         continue;
       }
       case OpCode::kInPort: {
-        uint16_t s = ports_.slot_of(op.port);  // the pipeline's in_port, maybe not the ingress
+        uint16_t s = output_slot(ports_.slot_of(op.port), key);  // the pipeline's in_port, maybe not the ingress
         if (s != kNoSlot && ports_[s].usable()) enqueue(ports_[s], p), queued = true;
         else (s == kNoSlot ? counters_.drop_no_port : counters_.drop_port_down)++;
         continue;
       }
-      case OpCode::kNormal: output_normal(p, in_slot, op), queued = true; continue;
+      case OpCode::kNormal: output_normal(p, *key, in_slot, op), queued = true; continue;
       case OpCode::kFlood:
-      case OpCode::kAll: flood(p, in_slot), queued = true; continue;
+      case OpCode::kAll: flood(p, in_slot, key), queued = true; continue;
       case OpCode::kLocal: {
         uint16_t s = ports_.slot_of(kOfppLocal);
         if (s == kNoSlot || s == in_slot) counters_.drop_no_port++;  // none, or the packet came from it
@@ -195,7 +205,7 @@ void BurstLoop::run_ops(Packet* p, FlowKey* key, uint16_t in_slot, const Program
   }
 }
 
-void BurstLoop::output_normal(Packet* p, uint16_t in_slot, const OfAction& op) {
+void BurstLoop::output_normal(Packet* p, const FlowKey& key, uint16_t in_slot, const OfAction& op) {
   if (op.u32 == kVlanInvalid) {  // a VID the ingress port does not carry (vlan.h)
     counters_.drop_vlan++;
     return;
@@ -220,23 +230,33 @@ void BurstLoop::output_normal(Packet* p, uint16_t in_slot, const OfAction& op) {
   if (d.kind == NormalDecision::kUnicast) {
     if (!ports_.has(d.out_slot) || !ports_[d.out_slot].usable()) counters_.drop_port_down++;
     else if (!ports_[d.out_slot].vlan.includes(vlan)) counters_.drop_vlan++;  // learned before a set-port
-    else if (!(mirroring() && mirrors_->is_output(d.out_slot))) output_in_vlan(ports_[d.out_slot], p, vlan);
+    else if (!(mirroring() && mirrors_->is_output(d.out_slot))) output_in_vlan(ports_[d.out_slot], p, vlan, key);
   } else if (d.kind == NormalDecision::kFlood) {
-    flood_vlan(p, learn_slot, vlan);
+    flood_vlan(p, learn_slot, vlan, key);
   }
 }
 
-void BurstLoop::flood_vlan(Packet* p, uint16_t except_slot, uint16_t vlan) {
-  const bool skip_mirror_outputs = mirroring();  // a mirror's output port gets no normal traffic
+// Once to each port of the VLAN — a bond once, not back to the bond the input came
+// from; members go through their bond — but never to a mirror's output port.
+void BurstLoop::flood_vlan(Packet* p, uint16_t except_slot, uint16_t vlan, const FlowKey& key) {
+  if (ports_.has(except_slot) && ports_[except_slot].bond_slot != kNoSlot) except_slot = ports_[except_slot].bond_slot;
+  const bool skip_mirror_outputs = mirroring();
   for (uint16_t o : ports_.active()) {
     PortSlot& out = ports_[o];
-    if (o == except_slot || !out.usable() || !out.vlan.includes(vlan)) continue;
+    if (o == except_slot || !out.usable() || out.bond_slot != kNoSlot || !out.vlan.includes(vlan)) continue;
     if (skip_mirror_outputs && mirrors_->is_output(o)) continue;
-    output_in_vlan(out, p, vlan);
+    output_in_vlan(out, p, vlan, key);
   }
 }
 
-void BurstLoop::output_in_vlan(PortSlot& out, Packet* p, uint16_t vlan) {
+// `out` carries `vlan`; the frame leaves with the VID `out` sends it with, by the
+// member `out` picks for `key` when it is a bond.
+void BurstLoop::output_in_vlan(PortSlot& out, Packet* p, uint16_t vlan, const FlowKey& key) {
+  const uint16_t via = output_slot(out.slot, &key);
+  if (!ports_[via].usable()) {
+    counters_.drop_port_down++;
+    return;
+  }
   uint16_t vid = out.vlan.output_vid(vlan);
   Packet* q = retag_.retag(p, vid);
   if (!q) {  // the scratch is full: send what holds it, then there is room
@@ -247,14 +267,18 @@ void BurstLoop::output_in_vlan(PortSlot& out, Packet* p, uint16_t vlan) {
       return;
     }
   }
-  enqueue(out, q);
+  enqueue(ports_[via], q);
 }
 
 // ---- out ---------------------------------------------------------------------
 
-void BurstLoop::flood(Packet* p, uint16_t except_slot) {
+void BurstLoop::flood(Packet* p, uint16_t except_slot, const FlowKey* key) {
+  if (ports_.has(except_slot) && ports_[except_slot].bond_slot != kNoSlot) except_slot = ports_[except_slot].bond_slot;
   for (uint16_t o : ports_.active()) {
-    if (o != except_slot && ports_[o].usable()) enqueue(ports_[o], p);
+    const PortSlot& s = ports_[o];
+    if (o == except_slot || !s.usable() || s.bond_slot != kNoSlot) continue;  // members: through their bond
+    uint16_t out = s.bond ? output_slot(o, key) : o;
+    if (ports_[out].usable()) enqueue(ports_[out], p);
   }
 }
 
@@ -270,13 +294,21 @@ void BurstLoop::transmit(PortSlot& out) {
   // The port's own egress stages (stages/egress.h): VLAN, shaping, mirror output,
   // tunnel encapsulation. They keep what goes to the device at the front of the queue.
   uint32_t n = out.txn;
+  // A bond member's output is the bond's: the bond's stages and capture come first.
+  PortSlot& as = out.bond_slot == kNoSlot ? out : ports_[out.bond_slot];
+  if (&as != &out) {
+    for (auto& stage : as.egress) {
+      if (n == 0) break;
+      n = stage->run(*this, as, out.txq, n);
+    }
+  }
   for (auto& stage : out.egress) {
     if (n == 0) break;
     n = stage->run(*this, out, out.txq, n);
   }
   out.txn = 0;
-  if (out.capture && out.capture->out) {
-    for (uint32_t i = 0; i < n && out.capture; i++) captures_.write(out, out.txq[i]);
+  if (as.capture && as.capture->out) {
+    for (uint32_t i = 0; i < n && as.capture; i++) captures_.write(as, out.txq[i]);
   }
   if (out.port->accepts_offloads()) {
     out.port->tx_burst(out.txq, n, out.counters);

@@ -56,8 +56,10 @@ class BurstLoop {
     out.txq[out.txn++] = p;
     if (mirrors_) pending_mirrors_ |= mirrors_->dst(out.slot);
   }
-  // OpenFlow's FLOOD/ALL: every usable port but one (NORMAL floods with flood_vlan).
-  void flood(Packet* p, uint16_t except_slot);
+  // OpenFlow's FLOOD/ALL (NORMAL floods with flood_vlan). A flood goes once to each
+  // bond (out of the member it picks for `key`; null: its active member), and not
+  // back to the bond a member's input came from.
+  void flood(Packet* p, uint16_t except_slot, const FlowKey* key = nullptr);
   void flush_outputs();
 
   // Port mirroring (dp/mirror.h): set by the datapath; null or empty, no mirroring.
@@ -77,10 +79,18 @@ class BurstLoop {
   bool emit_dst_mirrors(Packet* p, const FlowKey& key, uint16_t in_slot) {
     return mirrors_->emit(*this, p, key, mirror_vid_, in_slot, pending_mirrors_, &mirrors_done_);
   }
-  void output_normal(Packet* p, uint16_t in_slot, const OfAction& op);
+  void output_normal(Packet* p, const FlowKey& key, uint16_t in_slot, const OfAction& op);
   // NORMAL's outputs: to the ports that carry `vlan`, each as it carries it (vlan.h).
-  void flood_vlan(Packet* p, uint16_t except_slot, uint16_t vlan);
-  void output_in_vlan(PortSlot& out, Packet* p, uint16_t vlan);
+  void flood_vlan(Packet* p, uint16_t except_slot, uint16_t vlan, const FlowKey& key);
+  void output_in_vlan(PortSlot& out, Packet* p, uint16_t vlan, const FlowKey& key);
+  // The slot a packet output to `s` leaves by: `s`, or for a bond the member it
+  // picks for `key` (the bond's own slot, which is down, when it has none).
+  uint16_t output_slot(uint16_t s, const FlowKey* key) {
+    if (s == kNoSlot || !ports_.has(s) || !ports_[s].bond) [[likely]]
+      return s;
+    uint16_t m = ports_[s].bond->choose(key);
+    return m == Bond::kNoMember ? s : m;
+  }
   void transmit(PortSlot& out);
 
   PortSet& ports_;

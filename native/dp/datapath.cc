@@ -20,6 +20,8 @@ constexpr uint32_t kMonitorTag = 0xffff0002;
 
 // Upper bound on idle sleep: aging and counter polling run at least this often.
 constexpr int kIdleWaitMs = 1000;
+// ... and with a bond on the bridge: LACP's 1 s transmit timer keeps to within this.
+constexpr int kBondWaitMs = 50;
 
 int make_epoll() {
   int fd = epoll_create1(EPOLL_CLOEXEC);
@@ -78,6 +80,7 @@ void Datapath::join() {
 void Datapath::run() {
   while (!stopping_) {
     uint32_t received = 0;
+    if (!bond_slots_.empty()) run_bonds();
     const std::vector<uint16_t>& active = ports_.active();
     for (size_t i = 0; i < active.size(); i++) {
       uint16_t slot = active[i];
@@ -88,7 +91,8 @@ void Datapath::run() {
     now_ = now_seconds();
     loop_.set_now(now_);
     if (now_ != last_housekeeping_) housekeeping();
-    int timeout = poll_.next_wait(received != 0, kIdleWaitMs);
+    // LACP's timers want a look more often than once a second.
+    int timeout = poll_.next_wait(received != 0, bond_slots_.empty() ? kIdleWaitMs : kBondWaitMs);
     if (timeout == PollPolicy::kNoWait) continue;
     if (timeout == 0) counters_.poll_spins++;
     else counters_.poll_sleeps++;

@@ -118,6 +118,12 @@ class Datapath {
   // the port is forgotten and the megaflows flushed: NORMAL's cached programs hold
   // VLANs that came from the old configuration.
   void set_port_vlan(uint16_t ofport, const PortVlan& vlan);
+  // Bonds (dp/bond.h, datapath_bonds.cc): a bond at `ofport` over afpacket netdevs
+  // `members` (at least two; none may be a port already); deleted with delete_port.
+  // With `allow_missing`, a member whose netdev does not exist yet starts down.
+  void add_bond(const BondConfig& config, uint16_t ofport, const std::vector<std::string>& members, PortType member_type,
+                bool allow_missing);
+  std::vector<BondSnapshot> bonds() const;
 
   // The bridge: MAC learning settings and table, counters.
   void configure(uint32_t mac_aging, uint32_t mac_table_size);
@@ -175,6 +181,9 @@ class Datapath {
   bool wait_for_input(int timeout_ms, bool* timed_out);
   void apply_commands();
   void housekeeping();
+  // Every round: carrier and LACP into each bond's enabled set, LACPDUs out.
+  void run_bonds();
+  void delete_bond(uint16_t slot);
   // A port stopped taking traffic: forget what was learned on it.
   void forget_slot(uint16_t slot) { macs_.flush_slot(slot); }
   PortSlot& require_port(uint16_t ofport) { return ports_[ports_.require(ofport)]; }
@@ -202,6 +211,7 @@ class Datapath {
   uint32_t now_ = 0;  // seconds, the datapath clock
   uint32_t last_housekeeping_ = 0;
   bool stopping_ = false;
+  std::vector<uint16_t> bond_slots_;  // the slots holding a bond
   std::thread thread_;
 };
 

@@ -24,6 +24,10 @@ void Datapath::add_port(const std::string& name, PortType type, uint16_t ofport,
 void Datapath::delete_port(uint16_t ofport, bool for_good) {
   uint16_t slot = ports_.require(ofport);
   PortSlot& port = ports_[slot];
+  if (port.bond) {
+    delete_bond(slot);
+    return;
+  }
   if (for_good && port.type == PortType::kTap && port.port) static_cast<TapPort*>(port.port.get())->remove();
   if (port.capture) captures_.finish(port, "port deleted");
   ports_.remove(slot);
@@ -31,7 +35,11 @@ void Datapath::delete_port(uint16_t ofport, bool for_good) {
 }
 
 void Datapath::close_all_ports() {
-  while (!ports_.active().empty()) delete_port(ports_[ports_.active().back()].ofport, false);
+  while (!ports_.active().empty()) {
+    const PortSlot& last = ports_[ports_.active().back()];
+    if (last.bond_slot != kNoSlot) delete_bond(last.bond_slot);  // a member goes with its bond
+    else delete_port(last.ofport, false);
+  }
 }
 
 const char* Datapath::tap_origin(uint16_t ofport) const {
@@ -55,7 +63,17 @@ std::vector<PortSnapshot> Datapath::port_stats() {
   std::vector<PortSnapshot> out;
   for (uint16_t s : ports_.active()) {
     const PortSlot& slot = ports_[s];
-    out.push_back({slot.ofport, slot.usable(), slot.ifindex, slot.counters});
+    if (slot.bond_slot != kNoSlot) continue;  // a member: counted in its bond
+    PortSnapshot snap{slot.ofport, slot.usable(), slot.ifindex, slot.counters};
+    if (slot.bond) {
+      for (const BondMember& m : slot.bond->members()) {
+        const PortCounters& c = ports_[m.slot].counters;
+#define NS_ADD_COUNTER(field, js) snap.counters.field += c.field;
+        NS_PORT_COUNTERS(NS_ADD_COUNTER)
+#undef NS_ADD_COUNTER
+      }
+    }
+    out.push_back(snap);
   }
   return out;
 }

@@ -608,7 +608,35 @@ void Pipeline::emit_output(Xlate& x, OfAction op, uint8_t t, uint64_t cookie) {
     case OpCode::kInPort: op.port = x.key.in_port; break;
     default: break;
   }
+  if (!bond_hash_.empty()) bond_consulted(x, op);
   x.ops.push_back(op);
+}
+
+// A bond picks the member per packet from these fields (Bond::choose), so the
+// megaflow of a packet that may leave by a hashing bond keeps them, as OVS's does.
+void Pipeline::bond_consulted(Xlate& x, const OfAction& op) {
+  bool any_port = op.code == OpCode::kNormal || op.code == OpCode::kFlood || op.code == OpCode::kAll;
+  for (const auto& [ofport, mode] : bond_hash_) {
+    if (any_port || ((op.code == OpCode::kOutput || op.code == OpCode::kInPort) && op.port == ofport)) {
+      Bond::hash_fields(mode, &x.wc);
+    }
+  }
+}
+
+void Pipeline::set_bond_hash(uint32_t ofport, BondMode mode) {
+  clear_bond_hash(ofport);
+  if (mode != BondMode::kActiveBackup) bond_hash_.push_back({ofport, mode});
+  flush_megaflows();
+}
+
+void Pipeline::clear_bond_hash(uint32_t ofport) {
+  for (size_t i = 0; i < bond_hash_.size(); i++) {
+    if (bond_hash_[i].first == ofport) {
+      bond_hash_.erase(bond_hash_.begin() + long(i));
+      flush_megaflows();
+      return;
+    }
+  }
 }
 
 void Pipeline::rewrite(Xlate& x, const OfAction& a) {

@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "core/counters.h"
+#include "dp/bond.h"
 #include "dp/flow_table.h"
 #include "dp/of_action.h"
 #include "dp/vlan.h"
@@ -150,6 +151,10 @@ class Pipeline {
   // port, or none). Set once by the Datapath; read at translation only.
   void set_vlan_of(std::function<const PortVlan*(uint32_t ofport)> f) { vlan_of_ = std::move(f); }
   void configure(const MegaflowCacheConfig& c);
+  // A bond at `ofport` hashes its output on the fields `mode` names (dp/bond.h):
+  // translation that can output there marks them consulted. Flushes the megaflows.
+  void set_bond_hash(uint32_t ofport, BondMode mode);
+  void clear_bond_hash(uint32_t ofport);
   const MegaflowCacheConfig& config() const { return config_; }
 
   template <typename F>
@@ -196,6 +201,7 @@ class Pipeline {
   void actions(Xlate& x, const OfAction* a, size_t n, uint8_t table, uint64_t cookie);
   void emit_output(Xlate& x, OfAction op, uint8_t table, uint64_t cookie);
   void rewrite(Xlate& x, const OfAction& a);
+  void bond_consulted(Xlate& x, const OfAction& op);
   static bool is_table_miss_flow(const FlowEntry& e);
   void action_set(Xlate& x);
 
@@ -227,6 +233,7 @@ class Pipeline {
   std::vector<Megaflow*> free_;
   Xlate x_;  // the scratch translation: its vectors keep their capacity
   CacheCounters stats_;
+  std::vector<std::pair<uint32_t, BondMode>> bond_hash_;  // bonds that hash: ofport, mode
 };
 
 }  // namespace nodeswitch

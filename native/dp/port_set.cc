@@ -31,7 +31,9 @@ uint16_t PortSet::require(uint16_t ofport) const {
 
 uint16_t PortSet::add(const std::string& name, PortType type, uint16_t ofport, bool allow_missing,
                       std::unique_ptr<PcapPort::Options> pcap, const TapPort::Options* tap) {
-  if (slot_of(ofport) != kNoSlot) throw std::runtime_error("ofport " + std::to_string(ofport) + " is already taken");
+  // ofport 0: a bond member, not an OpenFlow port of its own.
+  if (ofport != 0 && slot_of(ofport) != kNoSlot)
+    throw std::runtime_error("ofport " + std::to_string(ofport) + " is already taken");
   for (uint16_t s : active_) {
     if (slots_[s]->name == name) throw std::runtime_error("port " + name + " is already on bridge " + bridge_);
   }
@@ -56,13 +58,13 @@ uint16_t PortSet::add(const std::string& name, PortType type, uint16_t ofport, b
   PortSlot& s = *slots_[index];
   try {
     // pcap ports are polled by replay alone, and only when it runs.
-    if (!missing && type != PortType::kPcap) watch(s);
+    if (!missing && type != PortType::kPcap && type != PortType::kBond) watch(s);
   } catch (...) {
     slots_[index].reset();
     throw;
   }
   active_.push_back(index);
-  slot_of_ofport_[ofport] = index;
+  if (ofport != 0) slot_of_ofport_[ofport] = index;
   return index;
 }
 
@@ -70,7 +72,7 @@ void PortSet::remove(uint16_t slot) {
   PortSlot& s = *slots_[slot];
   if (s.port) unwatch(s);
   on_down_(slot);
-  slot_of_ofport_[s.ofport] = kNoSlot;
+  if (s.ofport != 0) slot_of_ofport_[s.ofport] = kNoSlot;
   slots_[slot].reset();
   active_.erase(std::find(active_.begin(), active_.end(), slot));
 }

@@ -16,6 +16,7 @@
 
 #include "core/counters.h"
 #include "core/packet.h"
+#include "dp/bond.h"
 #include "dp/capture.h"
 #include "dp/of_action.h"
 #include "dp/stages/egress.h"
@@ -60,6 +61,10 @@ struct PortSlot {
   std::unique_ptr<PcapPort::Options> pcap;  // kPcap: its files
   std::unique_ptr<TapPort::Options> tap;    // kTap: persistence, MAC, where to look
   std::unique_ptr<PortCapture> capture;     // a live capture of this port, if any
+  // Bonds (dp/bond.h). A member has no ofport (0) and names its bond's slot: its
+  // input is the bond's. The bond's own slot holds the bond.
+  uint16_t bond_slot = kNoSlot;
+  std::unique_ptr<Bond> bond;
 
   // Takes output: attached and with its link up.
   bool usable() const { return port && link_up; }

@@ -14,7 +14,8 @@ namespace nodeswitch {
   X(kAfPacket, afpacket) \
   X(kTap, tap)           \
   X(kMem, mem)           \
-  X(kPcap, pcap)
+  X(kPcap, pcap)         \
+  X(kBond, bond) /* a bond's own slot: its members do the I/O (dp/bond.h) */
 
 NS_NAMED_ENUM(PortType, NS_PORT_TYPES, kPortTypeNames);
 

@@ -33,6 +33,7 @@ export function formatShow(show: ShowResult): string {
       if (p.tag !== undefined) lines.push(`        tag: ${p.tag}`);
       if (p.trunks !== undefined) lines.push(`        trunks: [${p.trunks.join(', ')}]`);
       if (p.vlanMode !== undefined) lines.push(`        vlan_mode: ${p.vlanMode}`);
+      for (const m of p.members ?? []) lines.push(`        Interface ${m}`);
       lines.push(`        state: ${p.state}${p.reason ? ` (${p.reason})` : ''}`);
     }
   }

@@ -22,6 +22,7 @@ import { addInjectCommand } from './inject-command.js';
 import { addCaptureCommand } from './capture-command.js';
 import { addSetPortCommand, parseVlanModeOption } from './port-settings.js';
 import { addMirrorCommands } from './mirror-command.js';
+import { addBondCommands } from './bond-command.js';
 import { addDaemonOptions, addPathOptions, type DaemonFlags, daemonTarget } from './daemon-options.js';
 import { formatDumpFlows, formatDumpPorts, formatFdb, formatJobs, formatJson, formatList, formatShow } from './format.js';
 import { formatTrace } from './trace-format.js';
@@ -300,6 +301,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
   addCaptureCommand(program, io, env, option);
   addSetPortCommand(program, withPaths, change);
   addMirrorCommands(program, io, env, option);
+  addBondCommands(program, io, env, option);
 
   return program;
 }

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileProblem, NodeswitchError } from '../errors.js';
 import { FlowSyntaxError, formatMatch } from '../ofproto/flow-syntax.js';
+import { BOND_MODES, type BondSettings, LACP_MODES, LACP_TIMES, resolveBond } from '../bond.js';
 import { DATAPATH_POLL_MODES, MAC_AGING, MAC_TABLE_SIZE, OFPORT, type Range, VLAN_ID, VLAN_TAG } from '../limits.js';
 import type { BridgeOptions, DatapathPollMode } from '../types.js';
 import { checkNetdevName, rangeText } from '../validate.js';
@@ -22,7 +23,12 @@ import { type DbMirror, validateMirrors } from './mirrors.js';
 
 export const DB_VERSION = 1;
 
-export type DbPortType = 'afpacket' | 'tap';
+export type DbPortType = 'afpacket' | 'tap' | 'bond';
+
+/** A bond port's members (afpacket netdevs) and settings (src/bond.ts). */
+export interface DbBond extends BondSettings {
+  members: string[];
+}
 
 export interface DbPort {
   name: string;
@@ -36,6 +42,8 @@ export interface DbPort {
   vlanMode?: VlanMode;
   /** tap: the device's MAC, kept so that a TAP made again gets the same one (tap-ports.ts). */
   mac?: string;
+  /** type bond: its members and settings. */
+  bond?: DbBond;
 }
 
 export interface DbBridge {
@@ -169,17 +177,29 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
     const ofports = new Map<number, string>();
     bridge.ports = (raw.ports as unknown[]).map((p, j) => {
       const pat = `${at}.ports[${j}]`;
-      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks', 'vlanMode', 'mac']);
+      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks', 'vlanMode', 'mac', 'bond']);
       const portName = name(rp.name, `${pat}.name`, 'port');
       const owner = portOwners.get(portName);
       if (owner !== undefined) fail(`${pat}.name`, `port ${portName} is already on bridge ${owner}`);
       portOwners.set(portName, brName);
-      if (rp.type !== 'afpacket' && rp.type !== 'tap') fail(`${pat}.type`, `must be "afpacket" or "tap", got ${JSON.stringify(rp.type)}`);
+      if (rp.type !== 'afpacket' && rp.type !== 'tap' && rp.type !== 'bond') {
+        fail(`${pat}.type`, `must be "afpacket", "tap" or "bond", got ${JSON.stringify(rp.type)}`);
+      }
+      if ((rp.type === 'bond') !== (rp.bond !== undefined)) fail(`${pat}.bond`, 'a port has bond settings exactly when its type is "bond"');
+      let bond: DbBond | undefined;
+      if (rp.bond !== undefined) {
+        bond = validateBond(rp.bond, portName, `${pat}.bond`, fail);
+        for (const [k, m] of bond.members.entries()) {
+          const had = portOwners.get(m);
+          if (had !== undefined) fail(`${pat}.bond.members[${k}]`, `port ${m} is already on bridge ${had}`);
+          portOwners.set(m, brName);
+        }
+      }
       const ofport = int(rp.ofport, `${pat}.ofport`, OFPORT);
       const holder = ofports.get(ofport);
       if (holder !== undefined) fail(`${pat}.ofport`, `ofport ${ofport} is already taken by port ${holder}`);
       ofports.set(ofport, portName);
-      const port: DbPort = { name: portName, type: rp.type as DbPortType, ofport };
+      const port: DbPort = { name: portName, type: rp.type as DbPortType, ofport, ...(bond && { bond }) };
       if (rp.tag !== undefined) port.tag = int(rp.tag, `${pat}.tag`, VLAN_TAG);
       if (rp.trunks !== undefined) {
         if (!Array.isArray(rp.trunks)) fail(`${pat}.trunks`, 'must be an array of VLAN ids');
@@ -210,6 +230,27 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
     if (owner !== undefined) fail(`bridges[${i}].local`, `port ${b.name} of bridge ${owner} has the name the LOCAL port of bridge ${b.name} needs`);
   }
   return { version: DB_VERSION, bridges };
+}
+
+/** A bond port's settings, checked as add-bond checks them. */
+function validateBond(value: unknown, bondName: string, at: string, fail: (field: string, reason: string) => never): DbBond {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(at, 'must be a JSON object');
+  const raw = value as Record<string, unknown>;
+  for (const k of Object.keys(raw)) {
+    if (!['members', 'mode', 'lacp', 'lacpTime'].includes(k)) fail(`${at}.${k}`, 'unknown field (expected one of members, mode, lacp, lacpTime)');
+  }
+  if (!Array.isArray(raw.members)) return fail(`${at}.members`, 'must be an array of netdev names');
+  const lists: Record<string, readonly string[]> = { mode: BOND_MODES, lacp: LACP_MODES, lacpTime: LACP_TIMES };
+  for (const [k, list] of Object.entries(lists)) {
+    if (!list.includes(raw[k] as string)) fail(`${at}.${k}`, `must be one of ${list.join(', ')}, got ${JSON.stringify(raw[k])}`);
+  }
+  try {
+    const b = resolveBond(bondName, raw.members as unknown[], raw as unknown as BondSettings);
+    return { members: b.members, mode: b.mode, lacp: b.lacp, lacpTime: b.lacpTime };
+  } catch (err) {
+    const field = err instanceof NodeswitchError && err.argument === 'lacp' ? 'lacp' : 'members';
+    return fail(`${at}.${field}`, (err as Error).message);
+  }
 }
 
 /** Every line parses as an add-flow flow, and no two share table, priority and match. */

@@ -19,6 +19,7 @@ import type { PortStats } from '../types.js';
 import { MAC_AGING, MAC_TABLE_SIZE, MAX_OFPORT, OFPORT, OFPP_LOCAL, type Range } from '../limits.js';
 import { checkInteger, checkNetdevName, checkPollMode, compareNames } from '../validate.js';
 import { type ConfigDoc, type DbBridge, type DbPort, type DbPortType, dbOptions, saveDb } from './config-db.js';
+import { attachPort, bondShow, parseAddBondArgs } from './bonds.js';
 import { Captures, parseCaptureArgs } from './capture.js';
 import { currentSpecs, dumpFlows, installSaved, parseSavedFlows, replaceFlows, savedFlows } from './flows.js';
 import {
@@ -142,6 +143,10 @@ export class Controller {
         const bridge = requireString(args, 'bridge');
         return this.deletePort(bridge, this.docPort(bridge, requireString(args, 'port')).name);
       }
+      case 'add-bond':
+        return this.addBond(args);
+      case 'bond-show':
+        return bondShow(this.liveBridge(requireString(args, 'bridge')));
       case 'list-ports':
         return this.docBridge(requireString(args, 'bridge')).ports.map((p) => p.name).sort(compareNames);
       case 'dump-ports':
@@ -360,7 +365,7 @@ export class Controller {
     if (old.flows) await installSaved(bridge, parseSavedFlows(old.flows, old.ports));
     if (old.local) await attachLocalPort(bridge, old, this.log);
     for (const p of old.ports) {
-      if (!this.missing.has(portKey(old.name, p.name))) await bridge.addPort(p.name, portOptions(p));
+      if (!this.missing.has(portKey(old.name, p.name))) await attachPort(bridge, p);
     }
     await recreateMirrors(bridge, old, this.missing);
   }
@@ -429,9 +434,7 @@ export class Controller {
     if (type !== 'afpacket' && type !== 'tap') {
       throw new NodeswitchError(`port type "${type}" is not one of afpacket, tap`, 'type');
     }
-    const owner = this.doc.bridges.find((b) => b.ports.some((p) => p.name === port));
-    if (owner) throw new NodeswitchError(`port ${port} is already on bridge ${owner.name}`, 'port');
-    if (this.doc.bridges.some((b) => b.local && b.name === port)) throw new NodeswitchError(`${port} is the LOCAL port of bridge ${port}`, 'port');
+    this.checkUnused(port, 'port');
     const ofport = this.chooseOfport(doc, optionalNumber(args, 'ofport'));
     const entry: DbPort = { name: port, type: type as DbPortType, ofport };
     setDbPortVlan(entry, vlanFromArgs(args));
@@ -474,6 +477,34 @@ export class Controller {
     return { name: port, bridge: owner.name, ...vlan };
   }
 
+  /** A netdev name no bridge of the config has as a port or as a bond's member. */
+  private checkUnused(name: string, argument: string): void {
+    const owner = this.doc.bridges.find((b) => b.ports.some((p) => p.name === name || p.bond?.members.includes(name)));
+    if (owner) throw new NodeswitchError(`port ${name} is already on bridge ${owner.name}`, argument);
+    if (this.doc.bridges.some((b) => b.local && b.name === name)) throw new NodeswitchError(`${name} is the LOCAL port of bridge ${name}`, argument);
+  }
+
+  private async addBond(args: Args): Promise<unknown> {
+    const req = parseAddBondArgs(args);
+    const doc = this.docBridge(req.bridge);
+    const bridge = this.liveBridge(req.bridge);
+    this.checkUnused(req.bond, 'bond');
+    for (const m of req.settings.members) this.checkUnused(m, 'port');
+    const entry: DbPort = { name: req.bond, type: 'bond', ofport: this.chooseOfport(doc, optionalNumber(args, 'ofport')), bond: req.settings };
+    try {
+      await attachPort(bridge, entry);
+    } catch (err) {
+      if (err instanceof NodeswitchError) throw err;
+      throw new NodeswitchError(`cannot add bond ${req.bond} to bridge ${req.bridge}: ${(err as Error).message}`, 'port');
+    }
+    const next = this.config();
+    next.bridges.find((b) => b.name === req.bridge)!.ports.push(entry);
+    await this.commit(next, () => bridge.deletePort(req.bond));
+    const s = req.settings;
+    this.log(`bridge ${req.bridge}: bond ${req.bond} (${s.members.join(', ')}; ${s.mode}, lacp ${s.lacp}, ofport ${entry.ofport}) added`);
+    return { ...entry };
+  }
+
   /** The ofport asked for, if free, else the lowest free one — counting missing ports too. */
   private chooseOfport(doc: DbBridge, wanted: number | undefined): number {
     const taken = new Map(doc.ports.map((p) => [p.ofport, p.name]));
@@ -501,7 +532,7 @@ export class Controller {
     b.ports = b.ports.filter((p) => p.name !== port);
     forgetMirrorPort(b, port);
     await this.commit(next, async () => {
-      if (attached) await bridge.addPort(port, portOptions(entry));
+      if (attached) await attachPort(bridge, entry);
       await recreateMirrors(bridge, this.docBridge(brName), this.missing);
     });
     this.missing.delete(key);
@@ -540,6 +571,7 @@ export class Controller {
               ...(p.tag !== undefined && { tag: p.tag }),
               ...(p.trunks !== undefined && { trunks: p.trunks }),
               ...(p.vlanMode !== undefined && { vlanMode: p.vlanMode }),
+              ...(p.bond && { members: p.bond.members }),
             };
           }),
       });

@@ -24,6 +24,8 @@ export const VERBS = [
   'add-port',
   'set-port',
   'del-port',
+  'add-bond',
+  'bond-show',
   'list-ports',
   'dump-ports',
   'fdb-show',
@@ -166,6 +168,8 @@ export interface ShowPort {
   tag?: number;
   trunks?: number[];
   vlanMode?: string;
+  /** A bond's member netdevs. */
+  members?: string[];
 }
 
 export interface ShowBridge {

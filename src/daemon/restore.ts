@@ -14,7 +14,8 @@ import { DbError, dbOptions } from './config-db.js';
 import { NodeswitchError } from '../errors.js';
 import { SavedFlowError, installSaved, parseSavedFlows, savedFlows } from './flows.js';
 import { type Log, type SwitchApi, watchBridge } from './switch-api.js';
-import { netdevMac, portOptions } from './tap-ports.js';
+import { attachPort } from './bonds.js';
+import { netdevMac } from './tap-ports.js';
 import { attachLocalPort } from './local-port.js';
 import { restoreMirrors } from './mirrors.js';
 
@@ -90,7 +91,7 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
     }
     for (const p of b.ports) {
       try {
-        const added = await bridge.addPort(p.name, portOptions(p, { allowMissing: true }));
+        const added = await attachPort(bridge, p, { allowMissing: true });
         const [stats] = await bridge.portStats(p.name);
         const state = stats?.up ? '' : stats?.ifindex ? ', link down' : ', down until its netdev appears';
         const tap = added.tapOrigin === undefined ? '' : `: its TAP device ${added.tapOrigin === 'created' ? 'made again' : added.tapOrigin}`;

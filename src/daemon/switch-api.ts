@@ -3,8 +3,10 @@
 // loading the daemon's modules does not load the native addon (only daemon.ts does,
 // when it builds the real Switch).
 import type { PortVlan, PortVlanOptions } from '../vlan.js';
+import type { BondOptions } from '../bond.js';
 import type { MegaflowInfo, TraceResult } from '../bridge.js';
 import type { MirrorInfo, MirrorSpec } from '../mirror.js';
+import type { NativeBond } from '../native.js';
 import type { FlowSpec } from '../ofproto/flow-syntax.js';
 import type { AddedPort, BridgeCreateOptions, BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
 
@@ -49,6 +51,9 @@ export interface BridgeApi {
   addPort(name: string, opts: PortOptions): Promise<AddedPort>;
   deletePort(name: string): Promise<void>;
   setPortVlan(name: string, vlan: PortVlanOptions): Promise<PortVlan>;
+  // Bonds (optional: the unit tests' fake has none); deletePort removes one.
+  addBond?(name: string, members: readonly string[], opts: BondOptions): Promise<PortInfo>;
+  bonds?(): Promise<NativeBond[]>;
   fdb(): Promise<FdbEntry[]>;
   fdbFlush(): Promise<void>;
   portStats(name?: string): Promise<PortStats[]>;

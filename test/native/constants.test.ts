@@ -20,11 +20,12 @@ import {
   type NativePortType,
   type NativeReservedPort,
 } from '../../src/native.js';
+import { BOND_MODES, LACP_MODES, LACP_TIMES } from '../../src/bond.js';
 import { DATAPATH_POLL_MODES, OFPP_LOCAL, VLAN_MODES, MAX_OFPORT as LIMITS_MAX_OFPORT } from '../../src/limits.js';
 import { OFPP, OFPP_MAX_PHYSICAL } from '../../src/ofproto/values.js';
 import { Switch } from '../../src/switch.js';
 
-const PORT_TYPES = { afpacket: true, tap: true, mem: true, pcap: true } satisfies Record<NativePortType, true>;
+const PORT_TYPES = { afpacket: true, tap: true, mem: true, pcap: true, bond: true } satisfies Record<NativePortType, true>;
 const POLL_MODES = { adaptive: true, busy: true, interrupt: true } satisfies Record<NativeDatapathPollMode, true>;
 const VLAN_MODES_TS = { trunk: true, access: true, 'native-tagged': true, 'native-untagged': true } satisfies Record<NativeVlanMode, true>;
 const REASONS = { no_match: true, action: true, invalid_ttl: true } satisfies Record<NativePacketInReason, true>;
@@ -56,6 +57,12 @@ const OPENFLOW_RESERVED_PORTS: Record<NativeReservedPort, number> = {
 describe('constants shared by C++ and TypeScript', () => {
   it('names the same port types, in the same order', () => {
     expect([...constants.portTypes]).toEqual(Object.keys(PORT_TYPES));
+  });
+
+  it('names the same bond modes, LACP modes and LACP times as src/bond.ts', () => {
+    expect([...constants.bondModes]).toEqual([...BOND_MODES]);
+    expect([...constants.lacpModes]).toEqual([...LACP_MODES]);
+    expect([...constants.lacpTimes]).toEqual([...LACP_TIMES]);
   });
 
   it('names the same datapath poll modes', () => {

@@ -133,6 +133,9 @@ describe('a corrupt DB is refused with path, position and reason, and left untou
 describe('schema validation names the field', () => {
   const bridge = (extra: object = {}, ports: object[] = []) => ({ name: 'br0', ports, ...extra });
   const port = (extra: object = {}) => ({ name: 'vnet0', type: 'tap', ofport: 1, ...extra });
+  const bondPort = (bond: object = {}, extra: object = {}) => ({
+    name: 'bond0', type: 'bond', ofport: 1, bond: { members: ['v1', 'v2'], mode: 'active-backup', lacp: 'off', lacpTime: 'slow', ...bond }, ...extra,
+  });
   const cases: [string, unknown, string, RegExp][] = [
     ['not an object', [], '(top level)', /must be a JSON object/],
     ['wrong version', { version: 2, bridges: [] }, 'version', /must be 1, got 2/],
@@ -144,7 +147,14 @@ describe('schema validation names the field', () => {
     ['macTableSize zero', { version: 1, bridges: [bridge({ macTableSize: 0 })] }, 'bridges[0].macTableSize', /integer/],
     ['unknown bridge field', { version: 1, bridges: [bridge({ stp: true })] }, 'bridges[0].stp', /unknown field/],
     ['ports missing', { version: 1, bridges: [{ name: 'br0' }] }, 'bridges[0].ports', /must be an array/],
-    ['bad port type', { version: 1, bridges: [bridge({}, [port({ type: 'mem' })])] }, 'bridges[0].ports[0].type', /afpacket" or "tap/],
+    ['bad port type', { version: 1, bridges: [bridge({}, [port({ type: 'mem' })])] }, 'bridges[0].ports[0].type', /"afpacket", "tap" or "bond"/],
+    ['bond without settings', { version: 1, bridges: [bridge({}, [port({ type: 'bond' })])] }, 'bridges[0].ports[0].bond', /exactly when its type is "bond"/],
+    ['bond settings on a tap', { version: 1, bridges: [bridge({}, [port({ bond: {} })])] }, 'bridges[0].ports[0].bond', /exactly when its type is "bond"/],
+    ['bond with one member', { version: 1, bridges: [bridge({}, [bondPort({ members: ['v1'] })])] }, 'bridges[0].ports[0].bond.members', /at least two member ports, got 1/],
+    ['bond of an unknown mode', { version: 1, bridges: [bridge({}, [bondPort({ mode: 'balance-xor' })])] }, 'bridges[0].ports[0].bond.mode', /one of active-backup, balance-slb, balance-tcp/],
+    ['balance-tcp bond without LACP', { version: 1, bridges: [bridge({}, [bondPort({ mode: 'balance-tcp' })])] }, 'bridges[0].ports[0].bond.lacp', /needs LACP/],
+    ['bond member also a port', { version: 1, bridges: [bridge({}, [port({ name: 'v1', ofport: 2 }), bondPort()])] }, 'bridges[0].ports[1].bond.members[0]', /port v1 is already on bridge br0/],
+    ['bond member in two bonds', { version: 1, bridges: [bridge({}, [bondPort(), bondPort({}, { name: 'bond1', ofport: 3 })])] }, 'bridges[0].ports[1].bond.members[0]', /port v1 is already on bridge br0/],
     ['ofport 0', { version: 1, bridges: [bridge({}, [port({ ofport: 0 })])] }, 'bridges[0].ports[0].ofport', /from 1 to 65279/],
     ['ofport reserved', { version: 1, bridges: [bridge({}, [port({ ofport: 0xff00 })])] }, 'bridges[0].ports[0].ofport', /65279/],
     [
