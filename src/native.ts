@@ -75,7 +75,7 @@ export interface NativePortSpec {
   /** pcap (offline replay): the trace it replays and/or the file it records what it is sent to. */
   pcap?: { in?: string; out?: string; repeat?: number; nanosecond?: boolean };
   /** tap: see PortOptions.tap. */
-  tap?: { persist?: boolean; mac?: string; searchNamespaces?: boolean };
+  tap?: { persist?: boolean; mac?: string; searchNamespaces?: boolean; leaveDown?: boolean };
 }
 
 export interface NativeReplayResult {

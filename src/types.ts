@@ -62,9 +62,10 @@ export interface PortOptions {
    * tap ports. persist: the device outlives the switch (TUNSETPERSIST) and is
    * attached again next time, in whatever namespace it was moved to (with
    * searchNamespaces, found there by name and `mac`); deletePort removes it, close()
-   * leaves it. mac: the address a device made anew gets.
+   * leaves it. mac: the address a device made anew gets. leaveDown: not brought up
+   * (a new device stays down until the host sets it up: the LOCAL port).
    */
-  tap?: { persist?: boolean; mac?: string; searchNamespaces?: boolean };
+  tap?: { persist?: boolean; mac?: string; searchNamespaces?: boolean; leaveDown?: boolean };
 }
 
 export interface PortInfo {

@@ -197,12 +197,13 @@ Napi::Value DatapathJs::JsAddPort(const Napi::CallbackInfo& info) {
     };
     return Post(env, std::move(cmd));
   }
-  // tap?: {persist?: bool, mac?: "aa:bb:…", searchNamespaces?: bool}
+  // tap?: {persist?: bool, mac?: "aa:bb:…", searchNamespaces?: bool, leaveDown?: bool}
   TapPort::Options tap;
   if (spec.Get("tap").IsObject()) {
     Napi::Object to = spec.Get("tap").As<Napi::Object>();
     tap.persist = to.Get("persist").ToBoolean();
     tap.search_namespaces = to.Get("searchNamespaces").ToBoolean();
+    tap.leave_down = to.Get("leaveDown").ToBoolean();
     if (to.Get("mac").IsString()) {
       std::string text = to.Get("mac").As<Napi::String>();
       unsigned b[6];

@@ -123,7 +123,7 @@ TapPort::TapPort(const Options& o) : persist_(o.persist) {
     // A device in another namespace is that namespace's to configure (it is up there
     // already if it was); ours is brought up.
     if (origin_ != Origin::kAttachedElsewhere) {
-      bring_up(name);
+      if (!o.leave_down) bring_up(name);
       ifindex_ = index_of(name);
     }
   } catch (...) {

@@ -33,6 +33,10 @@ class TapPort final : public Port {
     bool has_mac = false;
     uint8_t mac[6] = {};
     bool search_namespaces = false;
+    // Leave the device's admin state alone (a new one stays down): the bridge's LOCAL
+    // port, which the host brings up when it wants to be on the switch, as with Open
+    // vSwitch's internal port and a Linux bridge's own netdev.
+    bool leave_down = false;
   };
   enum class Origin : uint8_t { kCreated, kAttached, kAttachedElsewhere };
 

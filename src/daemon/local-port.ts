@@ -12,7 +12,7 @@ import type { BridgeApi, Log } from './switch-api.js';
 import { netdevMac } from './tap-ports.js';
 
 export function localPortOptions(b: Pick<DbBridge, 'local'>): PortOptions {
-  return { type: 'tap', ofport: OFPP_LOCAL, tap: { persist: true, ...(b.local?.mac !== undefined && { mac: b.local.mac }) } };
+  return { type: 'tap', ofport: OFPP_LOCAL, tap: { persist: true, leaveDown: true, ...(b.local?.mac !== undefined && { mac: b.local.mac }) } };
 }
 
 /** Attaches (or makes) the LOCAL TAP of `b`; returns what the DB keeps of it. Throws the datapath's reason. */
