@@ -78,6 +78,12 @@ export function resolvePortVlan(o: PortVlanOptions): PortVlan {
   return { mode, ...(tag !== undefined && { tag }), trunks };
 }
 
+/** Whether a port with settings `v` carries `vlan` (native/dp/vlan.h PortVlan::includes). */
+export function portCarriesVlan(v: PortVlan, vlan: number): boolean {
+  if (v.mode === 'access') return vlan === v.tag;
+  return v.trunks.length === 0 || v.trunks.includes(vlan);
+}
+
 /** How show and list-ports say it: "access tag 10", "trunks 10,20", "native-untagged tag 10 trunks 20,30". */
 export function formatPortVlan(v: PortVlan): string {
   if (isPlainVlan(v)) return '';

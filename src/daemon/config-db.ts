@@ -56,9 +56,10 @@ export interface DbBridge {
   /**
    * The bridge's LOCAL port (a TAP named like the bridge, src/daemon/local-port.ts);
    * absent: none (a bridge made with --no-local, or a DB from before LOCAL ports).
-   * mac: the TAP's, kept so that a TAP made again gets the same one.
+   * mac: the TAP's, kept so that a TAP made again gets the same one; tag, trunks,
+   * vlanMode: its VLAN settings (set-port BR …), as a port's.
    */
-  local?: { mac?: string };
+  local?: { mac?: string } & Pick<DbPort, 'tag' | 'trunks' | 'vlanMode'>;
   /**
    * The bridge's whole table set, one flow per line in ovs-ofctl add-flow syntax
    * (see flows.ts). Absent (a DB from before flows were saved): the default
@@ -164,8 +165,13 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
       bridge.datapathPoll = raw.datapathPoll as DatapathPollMode;
     }
     if (raw.local !== undefined) {
-      const local = obj(raw.local, `${at}.local`, ['mac']);
+      const local = obj(raw.local, `${at}.local`, ['mac', 'tag', 'trunks', 'vlanMode']);
       bridge.local = {};
+      if (local.tag !== undefined) bridge.local.tag = int(local.tag, `${at}.local.tag`, VLAN_TAG);
+      if (local.trunks !== undefined) bridge.local.trunks = vlanCheck(() => checkTrunks(local.trunks), `${at}.local.trunks`, fail);
+      if (local.vlanMode !== undefined) bridge.local.vlanMode = vlanCheck(() => checkVlanMode(local.vlanMode), `${at}.local.vlanMode`, fail);
+      const { tag, trunks, vlanMode } = bridge.local;
+      if (tag !== undefined || trunks !== undefined || vlanMode !== undefined) vlanCheck(() => resolvePortVlan({ tag, trunks, vlanMode }), `${at}.local`, fail);
       if (local.mac !== undefined) {
         if (typeof local.mac !== 'string' || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(local.mac)) {
           fail(`${at}.local.mac`, `must be a MAC address like "02:00:00:00:00:01" (lower case), got ${JSON.stringify(local.mac)}`);

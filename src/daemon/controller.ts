@@ -459,16 +459,19 @@ export class Controller {
 
   /** set-port PORT tag= trunks= vlan_mode=: merged into the port's settings, applied, saved. */
   private async setPort(port: string, args: Args): Promise<unknown> {
-    const owner = this.doc.bridges.find((b) => b.ports.some((p) => p.name === port));
+    // A bridge's LOCAL port is named like the bridge; its settings live in DbBridge.local.
+    const owner = this.doc.bridges.find((b) => b.ports.some((p) => p.name === port) || (b.local && b.name === port));
     if (!owner) throw new NodeswitchError(`no bridge has a port named ${port}`, 'port');
-    const entry = owner.ports.find((p) => p.name === port)!;
+    const isLocal = owner.name === port && owner.local !== undefined;
+    const entryOf = (b: DbBridge) => (isLocal ? b.local! : b.ports.find((p) => p.name === port)!);
+    const entry = entryOf(owner);
     const vlan = mergeVlan(entry, args);
     const bridge = this.liveBridge(owner.name);
     const attached = !this.missing.has(portKey(owner.name, port));
     const old = dbPortVlan(entry) ?? {};
     if (attached) await bridge.setPortVlan(port, vlan);
     const next = this.config();
-    setDbPortVlan(next.bridges.find((b) => b.name === owner.name)!.ports.find((p) => p.name === port)!, vlan);
+    setDbPortVlan(entryOf(next.bridges.find((b) => b.name === owner.name)!), vlan);
     await this.commit(next, async () => {
       if (attached) await bridge.setPortVlan(port, old);
     });
@@ -556,7 +559,7 @@ export class Controller {
         macAging: opts.macAging,
         macTableSize: opts.macTableSize,
         datapathPoll: opts.datapathPoll,
-        ports: [...b.ports, ...(b.local ? [{ name: b.name, type: 'internal' as DbPortType, ofport: OFPP_LOCAL }] : [])]
+        ports: [...b.ports, ...(b.local ? [{ ...dbPortVlan(b.local), name: b.name, type: 'internal' as DbPortType, ofport: OFPP_LOCAL }] : [])]
           .sort((x, y) => x.ofport - y.ofport)
           .map((p) => {
             const reason = this.missing.get(portKey(b.name, p.name));

@@ -10,9 +10,11 @@ import type { PortOptions } from '../types.js';
 import type { DbBridge } from './config-db.js';
 import type { BridgeApi, Log } from './switch-api.js';
 import { netdevMac } from './tap-ports.js';
+import { dbPortVlan } from './port-vlan.js';
 
 export function localPortOptions(b: Pick<DbBridge, 'local'>): PortOptions {
-  return { type: 'tap', ofport: OFPP_LOCAL, tap: { persist: true, leaveDown: true, ...(b.local?.mac !== undefined && { mac: b.local.mac }) } };
+  const vlan = b.local && dbPortVlan(b.local);
+  return { type: 'tap', ofport: OFPP_LOCAL, tap: { persist: true, leaveDown: true, ...(b.local?.mac !== undefined && { mac: b.local.mac }) }, ...(vlan && { vlan }) };
 }
 
 /** Attaches (or makes) the LOCAL TAP of `b`; returns what the DB keeps of it. Throws the datapath's reason. */
@@ -20,5 +22,5 @@ export async function attachLocalPort(bridge: BridgeApi, b: Pick<DbBridge, 'name
   const added = await bridge.addPort(b.name, localPortOptions(b));
   const mac = b.local?.mac ?? netdevMac(b.name);
   log(`bridge ${b.name}: LOCAL port ${b.name} (tap) ${added.tapOrigin === 'attached' ? 'attached' : 'created'}`);
-  return mac === undefined ? {} : { mac };
+  return { ...b.local, ...(mac !== undefined && { mac }) };
 }

@@ -9,7 +9,7 @@ import type { DbPort } from './config-db.js';
 import type { Args } from './protocol.js';
 
 /** The VLAN settings a DB port holds; undefined when it has none (a plain port). */
-export function dbPortVlan(p: DbPort): PortVlanOptions | undefined {
+export function dbPortVlan(p: Pick<DbPort, 'tag' | 'trunks' | 'vlanMode'>): PortVlanOptions | undefined {
   if (p.tag === undefined && p.trunks === undefined && p.vlanMode === undefined) return undefined;
   return { ...(p.tag !== undefined && { tag: p.tag }), ...(p.trunks !== undefined && { trunks: p.trunks }), ...(p.vlanMode && { vlanMode: p.vlanMode }) };
 }
@@ -31,7 +31,7 @@ const SET_PORT_KEYS = ['tag', 'trunks', 'vlanMode'] as const;
  * set-port: `args` holds the keys to change (null: clear one, back to OVS's default);
  * the others stay. Returns the port's new settings, checked as a whole.
  */
-export function mergeVlan(p: DbPort, args: Args): PortVlanOptions {
+export function mergeVlan(p: Pick<DbPort, 'tag' | 'trunks' | 'vlanMode'>, args: Args): PortVlanOptions {
   const given = SET_PORT_KEYS.filter((k) => k in args);
   if (given.length === 0) throw new NodeswitchError('set-port needs at least one of tag=, trunks=, vlan_mode=', 'settings');
   const next: PortVlanOptions = { ...dbPortVlan(p) };
@@ -48,7 +48,7 @@ export function mergeVlan(p: DbPort, args: Args): PortVlanOptions {
 }
 
 /** Writes `v` into a DB port, removing the keys it does not have. */
-export function setDbPortVlan(p: DbPort, v: PortVlanOptions | undefined): void {
+export function setDbPortVlan(p: Pick<DbPort, 'tag' | 'trunks' | 'vlanMode'>, v: PortVlanOptions | undefined): void {
   delete p.tag;
   delete p.trunks;
   delete p.vlanMode;

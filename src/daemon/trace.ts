@@ -12,6 +12,7 @@
 //
 // Loads the addon (op codes): the controller imports this module only when a trace
 // is asked for.
+import { portCarriesVlan } from '../vlan.js';
 import { NodeswitchError } from '../errors.js';
 import { addon, constants, type NativeTrace } from '../native.js';
 import {
@@ -100,7 +101,13 @@ export async function traceFields(bridge: BridgeApi, fields: string): Promise<Tr
   const normal: NormalView[] = [];
   for (const op of result.ops) {
     if (op.normal) {
-      const view = normalView(op, op.normal, upPorts);
+      // NORMAL floods only to the ports that carry the frame's VLAN (src/vlan.ts).
+      const vlanOf = new Map(bridge.ports().map((p) => [p.ofport, p.vlan]));
+      const inVlan = upPorts.filter((o) => {
+        const v = vlanOf.get(o);
+        return v === undefined || portCarriesVlan(v, op.u32 ?? 0);
+      });
+      const view = normalView(op, op.normal, inVlan);
       normal.push(view);
       actions.push(...view.ports.map((port) => formatAction({ type: 'output', port })));
     } else {

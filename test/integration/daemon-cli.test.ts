@@ -122,7 +122,9 @@ cliTests.describe('nodeswitch CLI ↔ daemon', () => {
   });
 
   it('add-br, add-port (afpacket and tap), list and show', async () => {
-    await ok('add-br', br);
+    // No LOCAL port here, so that the port lists below are exactly the ports added
+    // (the LOCAL port has test/integration/local-port.test.ts).
+    await ok('add-br', br, '--no-local');
     expect(await ok('list-br')).toBe(`br0\n${br}\n`);
     expect(await json('list-br')).toEqual(['br0', br]);
     await ok('add-port', br, veth);

@@ -71,6 +71,20 @@ cliTests.describe('the LOCAL port through the daemon', () => {
     await waitFor(async () => (await rootPing()) === 2, { timeoutMs: 10_000, what: 'root → h1 after the restart' });
   });
 
+  it('set-port BR tag=… puts the LOCAL port in a VLAN, kept across a restart', async () => {
+    await d.ok('set-port', br, 'tag=10');  // h1 is on a plain port (VLAN 0): out of reach now
+    expect(await rootPing()).toBe(0);
+    await d.ok('set-port', veth, 'tag=10');
+    await waitFor(async () => (await rootPing()) === 2, { timeoutMs: 10_000, what: 'root → h1 in VLAN 10' });
+    await d.restart();
+    expect(dbBridge().local).toMatchObject({ tag: 10 });
+    expect(await d.ok('show')).toMatch(new RegExp(`Port ${br}\n        ofport: LOCAL\n        type: internal\n        tag: 10\n`));
+    await waitFor(async () => (await rootPing()) === 2, { timeoutMs: 10_000, what: 'root → h1 in VLAN 10 after the restart' });
+    await d.ok('set-port', br, 'tag=[]');
+    await d.ok('set-port', veth, 'tag=[]');
+    await waitFor(async () => (await rootPing()) === 2, { timeoutMs: 10_000, what: 'root → h1 with no VLANs again' });
+  });
+
   it('set-bridge local=false removes it, local=true makes it again; add-br --no-local has none', async () => {
     await d.ok('set-bridge', br, 'local=false');
     expect(await link(br)).toBeUndefined();

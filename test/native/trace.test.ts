@@ -53,6 +53,19 @@ describe('trace: NORMAL', () => {
     expect(text).toMatch(/\nDatapath actions: drop\n$/);
   });
 
+  it('with VLANs: the port\'s VLAN, a flood only to the ports that carry it, a VID the port refuses', async () => {
+    const br = await memBridge('trace', ['priority=0,actions=NORMAL']);
+    await br.setPortVlan('m1', { tag: 10 });
+    await br.setPortVlan('m2', { tag: 20 });
+    await br.setPortVlan('m3', { trunks: [10] });
+    const t = await traceFields(br, fields(1, A, '02:00:00:00:00:99'));
+    expect(t.normal[0]).toMatchObject({ vlan: 10, decision: 'flood', ports: [3, 4] });
+    expect(formatTrace(t)).toContain('in VLAN 10, flooding to 3 (m3), 4 (m4)\n');
+    const tagged = await traceFields(br, fields(1, A, B, ',dl_vlan=10'));
+    expect(tagged.normal[0]).toMatchObject({ decision: 'drop', reason: 'VLAN not carried by the input port' });
+    expect(formatTrace(tagged)).toContain("-> dropping: input port 1 (m1) does not carry this frame's VLAN");
+  });
+
   it('learns nothing: the MAC table is the same after any number of traces', async () => {
     const br = await learned();
     const before = await br.fdb();

@@ -171,6 +171,19 @@ describe('schema validation names the field', () => {
     ],
     ['tag out of range', { version: 1, bridges: [bridge({}, [port({ tag: 4096 })])] }, 'bridges[0].ports[0].tag', /1 to 4094/],
     ['bad trunk', { version: 1, bridges: [bridge({}, [port({ trunks: [10, -1] })])] }, 'bridges[0].ports[0].trunks[1]', /0 to 4095/],
+    ['duplicate trunk', { version: 1, bridges: [bridge({}, [port({ trunks: [10, 10] })])] }, 'bridges[0].ports[0].trunks', /lists VLAN 10 twice/],
+    ['bad vlan_mode', { version: 1, bridges: [bridge({}, [port({ vlanMode: 'dot1q' })])] }, 'bridges[0].ports[0].vlanMode', /must be one of trunk, access/],
+    ['access with trunks', { version: 1, bridges: [bridge({}, [port({ tag: 10, trunks: [20] })])] }, 'bridges[0].ports[0].trunks', /access port/],
+    ['native mode without a tag', { version: 1, bridges: [bridge({}, [port({ vlanMode: 'native-tagged' })])] }, 'bridges[0].ports[0].tag', /needs a tag/],
+    ['local not an object', { version: 1, bridges: [bridge({ local: true })] }, 'bridges[0].local', /must be a JSON object/],
+    ['local with a bad MAC', { version: 1, bridges: [bridge({ local: { mac: 'x' } })] }, 'bridges[0].local.mac', /must be a MAC address/],
+    ['local with a bad tag', { version: 1, bridges: [bridge({ local: { tag: 0 } })] }, 'bridges[0].local.tag', /1 to 4094/],
+    [
+      'a port with the name a LOCAL port needs',
+      { version: 1, bridges: [bridge({ local: {} }), bridge({ name: 'br1' }, [port({ name: 'br0' })])] },
+      'bridges[0].local',
+      /port br0 of bridge br1 has the name the LOCAL port of bridge br0 needs/,
+    ],
     ['flows not an array', { version: 1, bridges: [bridge({ flows: 'actions=drop' })] }, 'bridges[0].flows', /must be an array of flows/],
     ['flow not a string', { version: 1, bridges: [bridge({ flows: ['actions=drop', 7] })] }, 'bridges[0].flows[1]', /must be a string .*got 7/],
     [
@@ -244,7 +257,16 @@ describe('schema validation names the field', () => {
   });
 
   it('accepts a full document, including VLAN fields', () => {
-    const doc = { version: 1, bridges: [bridge({ macAging: 5, macTableSize: 10 }, [port({ tag: 10 }), port({ name: 'p2', ofport: 2, trunks: [1, 2] })])] };
+    const doc = {
+      version: 1,
+      bridges: [
+        bridge({ macAging: 5, macTableSize: 10, local: { mac: '02:00:00:00:00:fe', tag: 10 } }, [
+          port({ tag: 10 }),
+          port({ name: 'p2', ofport: 2, trunks: [1, 2] }),
+          port({ name: 'p3', ofport: 3, vlanMode: 'native-untagged', tag: 5, trunks: [5, 6] }),
+        ]),
+      ],
+    };
     expect(validateDoc(doc, 'x')).toEqual(doc);
   });
 
