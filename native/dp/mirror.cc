@@ -113,7 +113,7 @@ bool MirrorSet::emit(BurstLoop& loop, Packet* p, const FlowKey& key, uint16_t vi
     } else {
       // OVS: a packet already in the RSPAN VLAN, or to a reserved group, is not copied.
       if (vid == c.out_vlan || reserved_dst(key.dl_dst)) continue;
-      rspan(loop, p, key, in_slot, c.out_vlan);
+      rspan(loop, p, key, c.out_vlan);
     }
     s.packets++;
     s.bytes += p->len;
@@ -121,11 +121,13 @@ bool MirrorSet::emit(BurstLoop& loop, Packet* p, const FlowKey& key, uint16_t vi
   return queued;
 }
 
-void MirrorSet::rspan(BurstLoop& loop, Packet* p, const FlowKey& key, uint16_t in_slot, uint16_t out_vlan) {
+// As OVS (mirror_packet): every port carrying the VLAN but mirror outputs — the
+// ingress port too, when it carries it (an RSPAN source is usually an access port).
+void MirrorSet::rspan(BurstLoop& loop, Packet* p, const FlowKey& key, uint16_t out_vlan) {
   Packet* copy = nullptr;
   for (uint16_t o : ports_.active()) {
     const PortSlot& port = ports_[o];
-    if (o == in_slot || out_[o] || !port.usable() || !carries_vlan(port, out_vlan)) continue;
+    if (out_[o] || !port.usable() || !carries_vlan(port, out_vlan)) continue;
     if (!copy && !(copy = tagged_copy(loop, p, key, out_vlan))) return;
     loop.enqueue(ports_[o], copy);
   }

@@ -88,7 +88,7 @@ class MirrorSet {
     bool by_vlan;       // select_vlan given
     std::bitset<4096> vlans;
   };
-  void rspan(BurstLoop& loop, Packet* p, const FlowKey& key, uint16_t in_slot, uint16_t out_vlan);
+  void rspan(BurstLoop& loop, Packet* p, const FlowKey& key, uint16_t out_vlan);
   Packet* tagged_copy(BurstLoop& loop, const Packet* p, const FlowKey& key, uint16_t vlan);
 
   PortSet& ports_;

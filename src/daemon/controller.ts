@@ -339,6 +339,7 @@ export class Controller {
     const old = this.docBridge(name);
     // Its TAPs go with it: deleted one by one (closing the bridge would keep them, persistent).
     const live = this.liveBridge(name);
+    if (old.mirrors?.length) await live.setMirrors?.([]); // a mirror's output port cannot be deleted
     for (const p of old.ports) {
       if (p.type === 'tap' && !this.missing.has(portKey(name, p.name))) await live.deletePort(p.name);
     }

@@ -9,8 +9,8 @@
 // plain veth with tcpdump -e rather than through a VLAN sub-interface.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
-import { type LabProcess, sleep, waitFor } from '../lab/index.js';
+import { afterEach, expect, it } from 'vitest';
+import { type LabProcess, run, sleep, waitFor } from '../lab/index.js';
 import { needs, tool } from '../needs.js';
 import { runCli } from './cli-process.js';
 import { useDaemon } from './daemon-fixture.js';
@@ -46,6 +46,12 @@ mirrorTests.describe('port mirroring (SPAN, RSPAN) on real traffic', () => {
       ports[h] = await lab.addVethHost(h, cidr);
       await ok('add-port', br, ports[h]);
     }
+  });
+
+  // Each test starts with no mirror on the bridge, whatever the one before left.
+  afterEach(async () => {
+    if (!d.daemon) return;
+    for (const m of await mirrorStats()) await d.ok('del-mirror', br, m.name);
   });
 
   /** tcpdump writing everything eth0 of `host` gets to a file; stop() ends it and returns the frames. */
@@ -101,30 +107,42 @@ mirrorTests.describe('port mirroring (SPAN, RSPAN) on real traffic', () => {
   });
 
   it('a mirror survives a daemon restart, and mirrors again', async () => {
+    await d.ok('add-mirror', br, 'span', '--select-src-port', ports.h1, '--output-port', ports.mon);
+    await pingWatched('before-restart');
+    const before = (await mirrorStats())[0]!;
     await d.restart();
     const [m] = await mirrorStats();
-    expect(m).toMatchObject({ name: 'span', selectSrcPort: [ports.h1], outputPort: ports.mon, packets: 0 });
+    expect(m).toMatchObject({ name: 'span', selectSrcPort: [ports.h1], outputPort: ports.mon });
+    // Counters start again (h1 may have sent an ARP probe since).
+    expect(m!.packets).toBeLessThan(before.packets);
     const { mon } = await pingWatched('restart');
     expect(mon.filter((f) => isEchoRequest(f))).toHaveLength(5);
     await d.ok('del-mirror', br, 'span');
     expect(await mirrorStats()).toEqual([]);
+    await d.restart();
+    expect(await mirrorStats()).toEqual([]);  // the deletion was saved too
   });
 
   it('RSPAN: the copies reach the monitor tagged with the output VLAN (tcpdump -e), the frames unchanged under the tag', async () => {
     await d.ok('add-mirror', br, 'rspan', '--select-src-port', ports.h1, '--output-vlan', '99');
     const { mon, h2, tcpdumpText } = await pingWatched('rspan');
     const mac1 = await d.lab.mac('h1');
-    expect(mon.length).toBeGreaterThanOrEqual(5);
-    expect(mon.every((f) => f.readUInt16BE(12) === 0x8100 && (f.readUInt16BE(14) & 0xfff) === 99), 'all tagged with VLAN 99').toBe(true);
-    const lines = tcpdumpText.trim().split('\n');
-    expect(lines).toHaveLength(mon.length);
-    expect(lines.every((l) => l.includes(`${mac1} >`) && /vlan 99, p 0/.test(l)), tcpdumpText).toBe(true);
-    const requests = mon.filter((f) => isEchoRequest(f, 18)).map(untag);
+    // The monitor's port is an ordinary port here (a trunk of every VLAN): it also gets
+    // NORMAL's floods, untagged. The copies are the tagged frames.
+    const isCopy = (f: Buffer): boolean => f.readUInt16BE(12) === 0x8100 && (f.readUInt16BE(14) & 0xfff) === 99;
+    const copies = mon.filter(isCopy);
+    expect(copies.length).toBeGreaterThanOrEqual(5);
+    expect(mon.filter((f) => f.readUInt16BE(12) === 0x8100).length, 'no other tag').toBe(copies.length);
+    const tagged = tcpdumpText.trim().split('\n').filter((l) => /vlan 99, p 0/.test(l));
+    expect(tagged).toHaveLength(copies.length);
+    expect(tagged.every((l) => l.includes(`${mac1} >`)), tcpdumpText).toBe(true);
+    const requests = copies.filter((f) => isEchoRequest(f, 18)).map(untag);
     expect(requests).toHaveLength(5);
     expect(requests).toEqual(h2.filter((f) => f.readUInt16BE(12) === 0x0800 && isEchoRequest(f)));
     // h2 carries VLAN 99 too (every port is a trunk of all VLANs here): it got the copies as well.
-    expect(h2.filter((f) => f.readUInt16BE(12) === 0x8100).length).toBe(mon.length);
-    await d.ok('del-mirror', br, 'rspan');
+    expect(h2.filter(isCopy).length).toBe(copies.length);
+    const [m] = await mirrorStats();
+    expect(m!.packets).toBeGreaterThanOrEqual(copies.length);
   });
 
   it('refuses bad mirrors with exit 1, naming the argument, and changes nothing', async () => {
@@ -153,5 +171,16 @@ mirrorTests.describe('port mirroring (SPAN, RSPAN) on real traffic', () => {
     }
     expect((await mirrorStats()).map((m) => m.name)).toEqual(['keep']);
     await d.ok('del-mirror', br, 'keep');
+  });
+
+  it('del-br takes a bridge whose TAP port is a mirror output, mirrors and all', async () => {
+    const b2 = d.lab.name('b2');
+    const tap = d.lab.name('mt');
+    await d.ok('add-br', b2);
+    await d.ok('add-port', b2, tap, '--type', 'tap');
+    await d.ok('add-mirror', b2, 'all', '--select-all', '--output-port', tap);
+    await d.ok('del-br', b2);
+    expect(await d.ok('list-br')).not.toContain(b2);
+    expect((await run(['ip', 'link', 'show', tap], { check: false })).code, 'the TAP went with its bridge').not.toBe(0);
   });
 });

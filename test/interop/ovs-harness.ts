@@ -372,6 +372,19 @@ export class OvsDummySwitch {
     await unixctl(join(this.dir, 'ovs-vswitchd.ctl'), 'revalidator/purge', []);
   }
 
+  /** ovs-vsctl on this switch's database (waits for ovs-vswitchd to apply the change), then a revalidator purge. */
+  async vsctl(args: readonly string[]): Promise<string> {
+    const r = await exec(['ovs-vsctl', `--db=unix:${join(this.dir, 'db.sock')}`, '--timeout=20', ...args], this.env);
+    if (r.code !== 0) throw new Error(`ovs-vsctl ${args.join(' ')}: ${r.stderr}`);
+    await unixctl(join(this.dir, 'ovs-vswitchd.ctl'), 'revalidator/purge', []);
+    return r.stdout;
+  }
+
+  /** Forgets every learned MAC (ovs-appctl fdb/flush). */
+  async flushFdb(): Promise<void> {
+    await unixctl(join(this.dir, 'ovs-vswitchd.ctl'), 'fdb/flush', [this.bridge]);
+  }
+
   /** Whether OVS accepts one flow: add-flow it alone (the caller's setFlows replaces it). */
   async accepts(flow: string): Promise<string | undefined> {
     const r = await this.ofctl(['add-flow', this.mgmt, flow]);
