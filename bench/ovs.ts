@@ -99,6 +99,11 @@ export class OvsUserspace {
     if (set.length) await this.vsctl(['set', 'port', port, ...set]);
   }
 
+  /** An active-backup bond (no LACP) on `bridge` over `members`, `members[0]` its active member. */
+  async addActiveBackupBond(bridge: string, bond: string, members: readonly string[]): Promise<void> {
+    await this.vsctl(['add-bond', bridge, bond, ...members, 'bond_mode=active-backup', `other_config:bond-primary=${members[0]}`]);
+  }
+
   async deleteBridge(name: string): Promise<void> {
     await this.vsctl(['--if-exists', 'del-br', name]);
   }

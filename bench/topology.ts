@@ -29,6 +29,16 @@ export const REFERENCE_MODES: readonly ModeName[] = ['nodeswitch-bare', 'linux-b
 // detach), for scenarios that measure something of their own in some rounds only.
 const attachedModes = new WeakMap<Lab, ModeName>();
 
+// The Open vSwitch behind the ovs mode while it is attached: scenarios that build a
+// topology of their own (forward-bond-64) add their bridges to the same ovs-vswitchd
+// (one netdev datapath per namespace).
+const attachedOvsInstances = new WeakMap<Lab, OvsUserspace>();
+
+/** The running Open vSwitch of the ovs mode, while that mode is attached. */
+export function attachedOvs(topo: Topology): OvsUserspace | undefined {
+  return attachedOvsInstances.get(topo.lab);
+}
+
 /** The mode whose switch the current round attached, if any. */
 export function attachedMode(topo: Topology): ModeName | undefined {
   return attachedModes.get(topo.lab);
@@ -266,6 +276,7 @@ class OvsFabric implements Fabric {
   async attach(ports: readonly string[]): Promise<void> {
     this.attached = true;
     attachedModes.set(this.lab, this.mode);
+    attachedOvsInstances.set(this.lab, this.ovs);
     await this.ovs.addBridge(this.name, ports);
     vlanSetters.set(this.lab, (port, vlan) => this.ovs.setPortVlan(port, vlan));
   }
@@ -275,6 +286,7 @@ class OvsFabric implements Fabric {
     this.attached = false;
     attachedModes.delete(this.lab);
     vlanSetters.delete(this.lab);
+    attachedOvsInstances.delete(this.lab);
     await this.ovs.deleteBridge(this.name);
   }
 

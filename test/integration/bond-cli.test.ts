@@ -79,6 +79,8 @@ cliTests.describe('add-bond / bond-show / del-port BOND', () => {
     await refused(['add-port', br, m[0]!], new RegExp(`port ${m[0]} is already on bridge ${br}`));
     await refused(['add-bond', other, 'bond1', m[1]!, m[0]!], new RegExp(`port ${m[1]} is already on bridge ${br}`));
     expect(await d.ok('list-ports', br)).toContain('bond0');
+    const [row] = JSON.parse(await d.ok('dump-ports', br, 'bond0', '--json')) as { name: string; type: string; ofport: number; state: string }[];
+    expect(row).toMatchObject({ name: 'bond0', type: 'bond', ofport: 7, state: 'down' }); // no member enabled
 
     await d.restart();
     await check();

@@ -116,6 +116,12 @@ bondTests.describe('bond with LACP, Open vSwitch (netdev datapath) as the partne
 
       const ping = await t.lab.ping('ha', '10.81.0.2', { count: 5, interval: 0.1 });
       expect(ping.received, ping.output).toBe(5);
+      // NORMAL learned hb on the bond (its one port), not on a member.
+      const hbMac = (await t.lab.exec('hb', ['cat', '/sys/class/net/eth0/address'])).stdout.trim();
+      expect((await t.br.fdb()).find((e) => e.mac === hbMac)).toMatchObject({ port: 'bond0', ofport: bond!.ofport });
+      const [stats] = await t.br.portStats('bond0');
+      expect(stats).toMatchObject({ name: 'bond0', type: 'bond', up: true });
+      expect(stats!.rxPackets, 'the bond counts its members’ input').toBeGreaterThanOrEqual(5);
 
       // 32 UDP flows ha → hb (distinct destination ports): balance-tcp spreads them
       // over both members, and each megaflow keeps the 5-tuple it was hashed on.
