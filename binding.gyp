@@ -31,6 +31,9 @@
         "native/dp/upcalls.cc",
         "native/dp/capture.cc",
         "native/dp/stages/bare_forward.cc",
+        "native/dp/stages/policer.cc",
+        "native/dp/meter_table.cc",
+        "native/dp/qos_commands.cc",
         "native/dp/burst_loop.cc",
         "native/dp/replay_driver.cc",
         "native/dp/poll_mode.cc",
@@ -44,6 +47,7 @@
         "native/addon/datapath_js.cc",
         "native/addon/datapath_tools_js.cc",
         "native/addon/megaflow_js.cc",
+        "native/addon/qos_js.cc",
         "native/addon/init.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],

@@ -62,12 +62,16 @@ export interface PortOptions {
    * leaves it. mac: the address a device made anew gets.
    */
   tap?: { persist?: boolean; mac?: string; searchNamespaces?: boolean };
+  /** Ingress policing from the start (Bridge.setIngressPolicing): kbit/s, kbit. */
+  ingressPolicing?: { rate: number; burst: number };
 }
 
 export interface PortInfo {
   name: string;
   type: PortType;
   ofport: number;
+  /** Set by Bridge.setIngressPolicing (or PortOptions.ingressPolicing); absent: none. */
+  ingressPolicing?: { rate: number; burst: number };
 }
 
 /** What addPort says about the port it added. */

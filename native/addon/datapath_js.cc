@@ -43,6 +43,10 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("dumpMegaflows", &DatapathJs::JsDumpMegaflows),
                          InstanceMethod("flushMegaflows", &DatapathJs::JsFlushMegaflows),
                          InstanceMethod("setCacheConfig", &DatapathJs::JsSetCacheConfig),
+                         InstanceMethod("setIngressPolicing", &DatapathJs::JsSetIngressPolicing),
+                         InstanceMethod("setMeter", &DatapathJs::JsSetMeter),
+                         InstanceMethod("deleteMeters", &DatapathJs::JsDeleteMeters),
+                         InstanceMethod("meterStats", &DatapathJs::JsMeterStats),
                      });
 }
 

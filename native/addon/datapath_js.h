@@ -47,6 +47,11 @@ class DatapathJs : public Napi::ObjectWrap<DatapathJs> {
   Napi::Value JsDumpMegaflows(const Napi::CallbackInfo& info);
   Napi::Value JsFlushMegaflows(const Napi::CallbackInfo& info);
   Napi::Value JsSetCacheConfig(const Napi::CallbackInfo& info);
+  // qos_js.cc
+  Napi::Value JsSetIngressPolicing(const Napi::CallbackInfo& info);
+  Napi::Value JsSetMeter(const Napi::CallbackInfo& info);
+  Napi::Value JsDeleteMeters(const Napi::CallbackInfo& info);
+  Napi::Value JsMeterStats(const Napi::CallbackInfo& info);
 
   Napi::Value Post(Napi::Env env, std::unique_ptr<Command> cmd);
   void Deliver(Napi::Env env, Napi::Function on_events);

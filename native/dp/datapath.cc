@@ -44,6 +44,8 @@ Datapath::Datapath(std::string name, uint32_t mac_aging, uint32_t mac_table_size
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, ports_.monitor_fd(), &ev);
   now_ = last_housekeeping_ = now_seconds();
   loop_.set_now(now_);
+  pipeline_.set_meters(&meters_);
+  loop_.set_meters(&meters_);
   thread_ = std::thread([this] { run(); });
 }
 

@@ -62,6 +62,7 @@
 namespace nodeswitch {
 
 struct Megaflow;
+class MeterTable;
 
 // What the pipeline decided for a packet: views into a megaflow or into the
 // pipeline's scratch translation (valid until the next lookup or translation).
@@ -145,6 +146,8 @@ class Pipeline {
   void expire(uint64_t now_ms);
   void flush_megaflows();
   void configure(const MegaflowCacheConfig& c);
+  // The meters a meter instruction names (meter_table.h); the datapath owns them.
+  void set_meters(const MeterTable* meters) { meters_ = meters; }
   const MegaflowCacheConfig& config() const { return config_; }
 
   template <typename F>
@@ -200,6 +203,7 @@ class Pipeline {
   bool affected(const Megaflow& mf, const std::vector<const FlowEntry*>& adds) const;
 
   FlowTables& tables_;
+  const MeterTable* meters_ = nullptr;
   uint64_t generation_ = 0;
   MegaflowCacheConfig config_;
   // The last key looked up and its megaflow: packets of one flow come in runs, and
