@@ -26,6 +26,8 @@ export function formatShow(show: ShowResult): string {
       lines.push(`        type: ${p.type}`);
       if (p.tag !== undefined) lines.push(`        tag: ${p.tag}`);
       if (p.trunks !== undefined) lines.push(`        trunks: [${p.trunks.join(', ')}]`);
+      if (p.ingressPolicingRate !== undefined) lines.push(`        ingress_policing_rate: ${p.ingressPolicingRate}`);
+      if (p.ingressPolicingBurst !== undefined) lines.push(`        ingress_policing_burst: ${p.ingressPolicingBurst}`);
       lines.push(`        state: ${p.state}${p.reason ? ` (${p.reason})` : ''}`);
     }
   }
@@ -40,7 +42,7 @@ export function formatDumpPorts(bridge: string, stats: DumpPortRow[]): string {
     const pad = ' '.repeat(head.length);
     lines.push(`${head}rx pkts=${s.rxPackets}, bytes=${s.rxBytes}, drop=${s.rxDropped}, errs=${s.rxErrors}`);
     lines.push(`${pad}tx pkts=${s.txPackets}, bytes=${s.txBytes}, drop=${s.txDropped}, errs=${s.txErrors}`);
-    lines.push(`${pad}name=${s.name}, type=${s.type}, state=${s.state}, link-downs=${s.linkDowns}`);
+    lines.push(`${pad}name=${s.name}, type=${s.type}, state=${s.state}, link-downs=${s.linkDowns}${s.rxPoliced ? `, policed=${s.rxPoliced}` : ''}`);
   }
   return lines.map((l) => `${l}\n`).join('');
 }

@@ -16,6 +16,8 @@ import { DATAPATH_POLL_MODES, MAC_AGING, MAC_TABLE_SIZE, OFPORT, type Range, VLA
 import type { BridgeOptions, DatapathPollMode } from '../types.js';
 import { checkNetdevName, rangeText } from '../validate.js';
 import { parseSavedFlows } from './flows.js';
+import { parseMeter } from '../qos/meter-syntax.js';
+import { POLICING_BURST, POLICING_RATE } from '../qos/policing.js';
 import { jsonErrorOffset } from './json-position.js';
 
 export const DB_VERSION = 1;
@@ -32,6 +34,9 @@ export interface DbPort {
   trunks?: number[];
   /** tap: the device's MAC, kept so that a TAP made again gets the same one (tap-ports.ts). */
   mac?: string;
+  /** set-port ingress_policing_rate (kbit/s) and _burst (kbit); absent: 0 (port-settings.ts). */
+  ingressPolicingRate?: number;
+  ingressPolicingBurst?: number;
 }
 
 export interface DbBridge {
@@ -47,6 +52,8 @@ export interface DbBridge {
    * `priority=0 actions=NORMAL` flow.
    */
   flows?: string[];
+  /** OpenFlow meters, one add-meter line each (meters.ts); restored before the flows that name them. */
+  meters?: string[];
 }
 
 export interface ConfigDoc {
@@ -130,7 +137,7 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
   const portOwners = new Map<string, string>();
   const bridges: DbBridge[] = (top.bridges as unknown[]).map((b, i) => {
     const at = `bridges[${i}]`;
-    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'datapathPoll', 'ports', 'flows']);
+    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'datapathPoll', 'ports', 'flows', 'meters']);
     const brName = name(raw.name, `${at}.name`, 'bridge');
     if (bridgeNames.has(brName)) fail(`${at}.name`, `bridge ${brName} appears twice`);
     bridgeNames.add(brName);
@@ -147,7 +154,7 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
     const ofports = new Map<number, string>();
     bridge.ports = (raw.ports as unknown[]).map((p, j) => {
       const pat = `${at}.ports[${j}]`;
-      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks', 'mac']);
+      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks', 'mac', 'ingressPolicingRate', 'ingressPolicingBurst']);
       const portName = name(rp.name, `${pat}.name`, 'port');
       const owner = portOwners.get(portName);
       if (owner !== undefined) fail(`${pat}.name`, `port ${portName} is already on bridge ${owner}`);
@@ -170,8 +177,11 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
         }
         port.mac = rp.mac as string;
       }
+      if (rp.ingressPolicingRate !== undefined) port.ingressPolicingRate = int(rp.ingressPolicingRate, `${pat}.ingressPolicingRate`, POLICING_RATE);
+      if (rp.ingressPolicingBurst !== undefined) port.ingressPolicingBurst = int(rp.ingressPolicingBurst, `${pat}.ingressPolicingBurst`, POLICING_BURST);
       return port;
     });
+    if (raw.meters !== undefined) bridge.meters = validateMeters(raw.meters, `${at}.meters`, fail);
     if (raw.flows !== undefined) bridge.flows = validateFlows(raw.flows, bridge, `${at}.flows`, fail);
     return bridge;
   });
@@ -193,10 +203,35 @@ function validateFlows(value: unknown, bridge: DbBridge, at: string, fail: (fiel
       if (err instanceof NodeswitchError) return fail(field, err.message);
       throw err;
     }
+    const meter = spec!.instructions.meter;
+    if (meter !== undefined && !(bridge.meters ?? []).some((m) => parseMeter(m).id === meter)) {
+      fail(field, `meter:${meter}: the bridge has no meter ${meter} (${at.replace(/flows$/, 'meters')} lacks it)`);
+    }
     const key = `${spec!.table}/${spec!.priority}/${formatMatch(spec!.match)}`;
     const first = seen.get(key);
     if (first !== undefined) fail(field, `same table, priority and match as ${at}[${first}]: a table holds one such flow`);
     seen.set(key, j);
+    return line;
+  });
+}
+
+/** Every line parses as an add-meter meter, and no two have the same id. */
+function validateMeters(value: unknown, at: string, fail: (field: string, reason: string) => never): string[] {
+  if (!Array.isArray(value)) return fail(at, 'must be an array of meters (ovs-ofctl add-meter syntax)');
+  const ids = new Map<number, number>();
+  return (value as unknown[]).map((line, j) => {
+    const field = `${at}[${j}]`;
+    if (typeof line !== 'string') return fail(field, `must be a string (a meter in ovs-ofctl add-meter syntax), got ${JSON.stringify(line)}`);
+    let id: number;
+    try {
+      id = parseMeter(line).id;
+    } catch (err) {
+      if (err instanceof NodeswitchError) return fail(field, err.message);
+      throw err;
+    }
+    const first = ids.get(id);
+    if (first !== undefined) fail(field, `meter ${id} is already ${at}[${first}]`);
+    ids.set(id, j);
     return line;
   });
 }

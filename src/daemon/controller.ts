@@ -33,6 +33,8 @@ import {
   optionalString,
   requireString,
 } from './protocol.js';
+import { installSavedMeters, meterVerb } from './meters.js';
+import { setPort } from './port-settings.js';
 import { type InjectSummary, InjectSchedule, pace, parseInjectArgs, readTrace, summarize, usableRecords } from './inject.js';
 import { Jobs } from './jobs.js';
 import { portKey } from './restore.js';
@@ -192,6 +194,19 @@ export class Controller {
         if (id === undefined) throw new NodeswitchError('missing argument id', 'id');
         return this.jobs.stop(id);
       }
+      case 'set-port':
+        return setPort(args, {
+          config: () => this.config(),
+          attached: (b, p) => (this.missing.has(portKey(b, p)) ? undefined : this.liveBridge(b)),
+          commit: (next, undo) => this.commit(next, undo),
+          log: this.log,
+        });
+      case 'add-meter':
+      case 'mod-meter':
+      case 'del-meters':
+      case 'dump-meters':
+      case 'meter-stats':
+        return meterVerb(verb, args, { config: () => this.config(), bridge: (n) => this.liveBridge(n), commit: (next, undo) => this.commit(next, undo), log: this.log });
       case 'inject':
       case 'capture-status':
       case 'list-jobs':
@@ -327,6 +342,7 @@ export class Controller {
     });
     watchBridge(bridge, this.log);
     this.watchExpiry(bridge);
+    if (old.meters) await installSavedMeters(bridge, old.meters);
     if (old.flows) await installSaved(bridge, parseSavedFlows(old.flows, old.ports));
     for (const p of old.ports) {
       if (!this.missing.has(portKey(old.name, p.name))) await bridge.addPort(p.name, portOptions(p));
@@ -461,6 +477,8 @@ export class Controller {
               ...(reason !== undefined && { reason }),
               ...(p.tag !== undefined && { tag: p.tag }),
               ...(p.trunks !== undefined && { trunks: p.trunks }),
+              ...(p.ingressPolicingRate !== undefined && { ingressPolicingRate: p.ingressPolicingRate }),
+              ...(p.ingressPolicingBurst !== undefined && { ingressPolicingBurst: p.ingressPolicingBurst }),
             };
           }),
       });

@@ -41,6 +41,12 @@ export const VERBS = [
   'capture-stop',
   'list-jobs',
   'stop-job',
+  'set-port',
+  'add-meter',
+  'mod-meter',
+  'del-meters',
+  'dump-meters',
+  'meter-stats',
 ] as const;
 export type Verb = (typeof VERBS)[number];
 
@@ -161,6 +167,8 @@ export interface ShowPort {
   reason?: string;
   tag?: number;
   trunks?: number[];
+  ingressPolicingRate?: number;
+  ingressPolicingBurst?: number;
 }
 
 export interface ShowBridge {

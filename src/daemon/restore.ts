@@ -13,6 +13,7 @@ import type { ConfigDoc } from './config-db.js';
 import { DbError, dbOptions } from './config-db.js';
 import { NodeswitchError } from '../errors.js';
 import { SavedFlowError, installSaved, parseSavedFlows, savedFlows } from './flows.js';
+import { installSavedMeters, savedMeters } from './meters.js';
 import { type Log, type SwitchApi, watchBridge } from './switch-api.js';
 import { netdevMac, portOptions } from './tap-ports.js';
 
@@ -53,6 +54,15 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
       throw new DbError(dbPath, err.message, `bridges[${i}].${field}`);
     }
     watchBridge(bridge, log);
+    // Meters first: flows name them.
+    if (b.meters !== undefined) {
+      try {
+        await installSavedMeters(bridge, b.meters);
+      } catch (err) {
+        const index = (err as { index?: number }).index ?? 0;
+        throw new DbError(dbPath, (err as Error).message, `bridges[${i}].meters[${index}]`);
+      }
+    }
     if (b.flows !== undefined) {
       try {
         await installSaved(bridge, parseSavedFlows(b.flows, b.ports));
@@ -64,7 +74,8 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
     }
     const { macAging, macTableSize } = bridge.options;
     const flows = savedFlows(bridge);
-    out.bridges.push({ name: b.name, ...dbOptions(bridge.options), ports: b.ports.map((p) => ({ ...p })), flows });
+    const meters = savedMeters(bridge);
+    out.bridges.push({ name: b.name, ...dbOptions(bridge.options), ports: b.ports.map((p) => ({ ...p })), flows, ...(meters.length && { meters }) });
     log(`bridge ${b.name}: restored (mac-aging ${macAging}, mac-table-size ${macTableSize}, ${flows.length} flow${flows.length === 1 ? '' : 's'})`);
     for (const p of b.ports) {
       if (p.tag !== undefined || p.trunks !== undefined) {

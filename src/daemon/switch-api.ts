@@ -4,6 +4,8 @@
 // when it builds the real Switch).
 import type { MegaflowInfo, TraceResult } from '../bridge.js';
 import type { FlowSpec } from '../ofproto/flow-syntax.js';
+import type { MeterSpec } from '../qos/meter-syntax.js';
+import type { MeterWithStats } from '../qos/meter-table.js';
 import type { AddedPort, BridgeCreateOptions, BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
 
 export interface PortEvent {
@@ -67,6 +69,13 @@ export interface BridgeApi {
   traceFrame(frame: Buffer, inPort: number): Promise<TraceResult>;
   // The megaflow cache (optional: the unit tests' fake has none).
   dumpMegaflows?(): Promise<MegaflowInfo[]>;
+  // QoS (optional: a switch without them refuses set-port's policing and the meter verbs).
+  setIngressPolicing?(port: string, policing: { rate?: number; burst?: number }): Promise<void>;
+  addMeter?(meter: string | MeterSpec): Promise<void>;
+  modMeter?(meter: string | MeterSpec): Promise<void>;
+  delMeters?(selector: string): Promise<{ meters: number; flows: number }>;
+  dumpMeters?(selector?: string): MeterSpec[];
+  meterStats?(selector?: string): Promise<(MeterWithStats & { flowCount: number })[]>;
   readonly flows: {
     list(): FlowListEntry[];
     /** Installs saved flows into an empty table as they are (restore, undo). */

@@ -10,11 +10,12 @@
 import { readFileSync } from 'node:fs';
 import type { PortOptions } from '../types.js';
 import type { DbPort } from './config-db.js';
+import { policingOptions } from './port-settings.js';
 
 /** How the daemon adds a port of its config. */
 export function portOptions(p: DbPort, extra: Pick<PortOptions, 'allowMissing'> = {}): PortOptions {
   const tap = p.type === 'tap' ? { tap: { persist: true, searchNamespaces: true, ...(p.mac !== undefined && { mac: p.mac }) } } : {};
-  return { type: p.type, ofport: p.ofport, ...extra, ...tap };
+  return { type: p.type, ofport: p.ofport, ...extra, ...tap, ...policingOptions(p) };
 }
 
 /** The MAC of a netdev of the daemon's namespace, as the DB keeps it; undefined when it cannot be read. */
