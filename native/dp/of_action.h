@@ -41,12 +41,12 @@ namespace nodeswitch {
   X(kDecTtl, decTtl)                                                                           \
   X(kSetTpSrc, setTpSrc) /* u32: port (TCP, UDP) */                                            \
   X(kSetTpDst, setTpDst)                                                                       \
+  /* QoS. */                                                                                   \
+  X(kMeter, meter) /* u32: meter id; port: its slot in the meter table, set by the pipeline */ \
   /* Pipeline state. */                                                                        \
   X(kSetInPort, setInPort)     /* u32: port number the rest of the pipeline sees as in_port */ \
   X(kSetMetadata, setMetadata) /* u64: value, u64b: mask */                                    \
-  X(kResubmit, resubmit)       /* port (OFPP_IN_PORT: the current in_port), u32: table (kResubmitCurrentTable) */ \
-  /* QoS. */                                                                                  \
-  X(kMeter, meter) /* u32: meter id; port: its slot in the meter table, filled by the pipeline */
+  X(kResubmit, resubmit)       /* port (OFPP_IN_PORT: the current in_port), u32: table (kResubmitCurrentTable) */
 
 #define NS_ENUMERATOR(name, js) name,
 enum class OpCode : uint8_t {

@@ -18,7 +18,7 @@ namespace nodeswitch {
 
 class TokenBucket {
  public:
-  static constexpr uint64_t kTokensPerBit = 1'000'000;           // kbit/s → tokens/ns
+  static constexpr uint64_t kTokensPerBit = 1'000'000;            // kbit/s → tokens/ns
   static constexpr uint64_t kTokensPerPacket = 1'000'000'000;     // packets/s → tokens/ns
   static constexpr uint64_t kTokensPerDepthUnit = 1'000'000'000;  // 1 kbit, or 1 packet
 

@@ -62,7 +62,7 @@ export class FakeBridge extends EventEmitter implements BridgeApi {
   }
   async fdbFlush() {}
   async portStats(): Promise<PortStats[]> {
-    return this.ports().map((p) => ({ ...p, up: true, ifindex: 1, rxPackets: 0, rxBytes: 0, rxDropped: 0, rxErrors: 0, txPackets: 0, txBytes: 0, txDropped: 0, txErrors: 0, linkDowns: 0 }));
+    return this.ports().map((p) => ({ ...p, up: true, ifindex: 1, rxPackets: 0, rxBytes: 0, rxDropped: 0, rxErrors: 0, txPackets: 0, txBytes: 0, txDropped: 0, txErrors: 0, linkDowns: 0, rxPoliced: 0 }));
   }
   private readonly resolvePort = (n: string) => this.portMap.get(n)?.ofport;
   async addFlow(text: string) {
