@@ -289,6 +289,9 @@ export function applyOp(op: Op, flow: Match): string {
     case 'setTpDst':
       flow.tp_dst = { value: u32 & 0xffff, mask: 0xffff };
       return set(tpName('dst'), u32);
+    case 'meter':
+      // As ovs-appctl dpctl/dump-flows shows it: the meter's id (the datapath's, here the same).
+      return `meter(${u32})`;
     default:
       return `op${op.code}`;
   }
