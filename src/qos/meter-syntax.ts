@@ -4,9 +4,9 @@
 //   meter=2,pktps,bands=type=dscp_remark,rate=100,prec_level=1,type=drop,rate=200
 //
 // Fields are separated by commas or spaces; `bands=` ends the meter's own fields and
-// every `type=` after it starts a band. kbps (the default) or pktps; burst says the
-// bands' burst_size is in use; stats is accepted and printed (counters are always
-// kept). dump-meters and meter-stats print as ovs-ofctl does (printMeter,
+// every `type=` after it starts a band. kbps or pktps (one of them, as ovs-ofctl
+// requires); burst allows the bands' burst_size (ovs-ofctl refuses a burst_size
+// without it); stats is accepted and printed (counters are always kept). dump-meters and meter-stats print as ovs-ofctl does (printMeter,
 // printMeterStats). Errors name the token at fault and say what is expected.
 //
 // No imports of the addon: the DB loader and the CLI parse meters too.
@@ -18,7 +18,7 @@ export interface MeterBand {
   type: MeterBandType;
   /** kbit/s, or packets/s with pktps; above 0. */
   rate: number;
-  /** kbit, or packets; 0: as Open vSwitch, the rate (one second's worth). */
+  /** kbit, or packets (only with the meter's burst flag); 0: as Open vSwitch, the rate (one second's worth). */
   burstSize: number;
   /** dscp_remark: how many drop-precedence levels a packet over the rate goes up. */
   precLevel: number;
@@ -114,6 +114,7 @@ export function parseMeter(text: string): MeterSpec {
   }
   if (id === undefined) throw new MeterSyntaxError(text.trim() || '(empty)', 'a meter needs its id: meter=N');
   if (flags.kbps && flags.pktps) throw new MeterSyntaxError('pktps', 'a meter is kbps or pktps, not both');
+  if (!flags.kbps && !flags.pktps) throw new MeterSyntaxError(`meter=${id}`, 'a meter must say kbps or pktps');
   if (!bands.length) throw new MeterSyntaxError(`meter=${id}`, 'a meter needs at least one band: bands=type=drop,rate=N');
   if (bands.length > METER_MAX_BANDS) throw new MeterSyntaxError(bands[METER_MAX_BANDS]!.token, `a meter has at most ${METER_MAX_BANDS} bands`);
   return {
@@ -123,6 +124,9 @@ export function parseMeter(text: string): MeterSpec {
     stats: flags.stats,
     bands: bands.map((b, i) => {
       if (b.rate === undefined) throw new MeterSyntaxError(b.token, `band ${i + 1} (${b.type}) has no rate: rate=N is required`);
+      if (b.burstSize !== undefined && !flags.burst) {
+        throw new MeterSyntaxError(`burst_size=${b.burstSize}`, "a band may have a burst_size only when the meter has the 'burst' flag");
+      }
       return { type: b.type!, rate: b.rate, burstSize: b.burstSize ?? 0, precLevel: b.precLevel ?? 0 };
     }),
   };
@@ -155,12 +159,7 @@ function bandFields(m: MeterSpec, b: MeterBand): string[] {
 
 /** One line add-meter takes back as is (the config DB's form). */
 export function formatMeter(m: MeterSpec): string {
-  // A burst_size given without the burst flag is kept: the datapath uses it.
-  const bands = m.bands.map((b) => {
-    const f = bandFields(m, b);
-    if (!m.burst && b.burstSize) f.splice(2, 0, `burst_size=${b.burstSize}`);
-    return f.join(',');
-  });
+  const bands = m.bands.map((b) => bandFields(m, b).join(','));
   return `meter=${m.id},${flagWords(m).join(',')},bands=${bands.join(',')}`;
 }
 
