@@ -2,7 +2,11 @@
 // veths (afpacket ports), the figures within the issue's 15 %. Rates are 10 Mbit/s,
 // well under what this (shared, 2-core) machine forwards, so the policer or the
 // meter is what limits, not the CPU. Bursts are 1–2 Mbit so that a 5 s run is
-// dominated by the rate, not by the bucket's first fill.
+// dominated by the rate, not by the bucket's first fill. A UDP rate is what reached
+// the receiver's eth0 (rx_bytes: Ethernet bytes, as the bucket counts them) per
+// second of the run: iperf3's own received figure also counts what the receiving
+// host's socket buffer drops, which under the whole suite's load reached 15 % of
+// 10 Mbit/s by itself. TCP's is iperf3's (nothing is lost above TCP).
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildTopo, teardown, type Topo } from './helpers.js';
 import { ADDON, needs, ROOT, tool } from '../needs.js';
@@ -34,17 +38,25 @@ qosTests.describe('QoS rates through iperf3', () => {
       topo = {};
     });
     const h = (n: string) => t.hosts[n]!;
+    /** UDP from `client` to h2 at `bitrate`: the bits per second h2's eth0 received. */
+    async function udpInto(client: string, bitrate: string): Promise<number> {
+      const before = await t.lab.counters('h2', 'eth0');
+      const r = await t.lab.iperf3('h2', client, h('h2').ip, { udp: true, bitrate, time: SECONDS });
+      const after = await t.lab.counters('h2', 'eth0');
+      const seconds = Number((r.json.end as { sum?: { seconds?: number } } | undefined)?.sum?.seconds) || SECONDS;
+      return ((after.rxBytes - before.rxBytes) * 8) / seconds;
+    }
 
     it('a policed port: UDP lands within 15 % of the rate, excess counted; an unpoliced port on the bridge is unaffected', async () => {
       await t.br.setIngressPolicing(h('h1').port, { rate: RATE_KBPS, burst: 1000 });
       try {
         const before = (await t.br.portStats(h('h1').port))[0]!.rxPoliced;
-        const policed = await t.lab.iperf3('h2', 'h1', h('h2').ip, { udp: true, bitrate: '20M', time: SECONDS });
+        const policed = await udpInto('h1', '20M');
         const after = (await t.br.portStats(h('h1').port))[0]!.rxPoliced;
-        expect(within(policed.bitsPerSecond, RATE_KBPS * 1000), `policed UDP got ${mbit(policed.bitsPerSecond)}`).toBe(true);
+        expect(within(policed, RATE_KBPS * 1000), `policed UDP got ${mbit(policed)}`).toBe(true);
         expect(after - before).toBeGreaterThan(0);
-        const plain = await t.lab.iperf3('h2', 'h3', h('h2').ip, { udp: true, bitrate: '20M', time: SECONDS });
-        expect(within(plain.bitsPerSecond, 20e6), `unpoliced UDP got ${mbit(plain.bitsPerSecond)}`).toBe(true);
+        const plain = await udpInto('h3', '20M');
+        expect(within(plain, 20e6), `unpoliced UDP got ${mbit(plain)}`).toBe(true);
         expect((await t.br.portStats(h('h3').port))[0]!.rxPoliced).toBe(0);
       } finally {
         await t.br.setIngressPolicing(h('h1').port, { rate: 0 });
@@ -65,10 +77,10 @@ qosTests.describe('QoS rates through iperf3', () => {
       await t.br.addMeter(`meter=1,kbps,burst,bands=type=drop,rate=${RATE_KBPS},burst_size=1000`);
       await t.br.addFlow(`priority=10,udp,nw_src=${h('h1').ip},actions=meter:1,normal`);
       try {
-        const metered = await t.lab.iperf3('h2', 'h1', h('h2').ip, { udp: true, bitrate: '20M', time: SECONDS });
-        expect(within(metered.bitsPerSecond, RATE_KBPS * 1000), `metered UDP got ${mbit(metered.bitsPerSecond)}`).toBe(true);
-        const other = await t.lab.iperf3('h2', 'h3', h('h2').ip, { udp: true, bitrate: '20M', time: SECONDS });
-        expect(within(other.bitsPerSecond, 20e6), `unmetered UDP got ${mbit(other.bitsPerSecond)}`).toBe(true);
+        const metered = await udpInto('h1', '20M');
+        expect(within(metered, RATE_KBPS * 1000), `metered UDP got ${mbit(metered)}`).toBe(true);
+        const other = await udpInto('h3', '20M');
+        expect(within(other, 20e6), `unmetered UDP got ${mbit(other)}`).toBe(true);
         const [s] = await t.br.meterStats();
         expect(s!.stats.bands[0]!.packets).toBeGreaterThan(0);
       } finally {
