@@ -6,6 +6,8 @@
 // never adds a frame. (Rates over time are the integration tests', through iperf3.)
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
+import { constants } from '../../src/native.js';
+import { traceFields } from '../../src/daemon/trace.js';
 import { closeMemBridge, memBridge, sendFrames } from './mem-bridge.js';
 import * as P from './packets.js';
 
@@ -86,6 +88,17 @@ describe('OpenFlow meters', () => {
     expect(s!.stats.bands).toEqual([{ packets: 88, bytes: 88 * 1000 }]);
     const [flow] = await br.dumpFlowsText('tp_dst=5000,udp');
     expect(flow).toMatch(/n_packets=100,.*actions=meter:1,output:2$/);
+  });
+
+  it('is a kMeter op first in the program, decided per packet: it adds nothing to the megaflow', async () => {
+    const br = await memBridge('meter');
+    await br.addMeter('meter=4,kbps,bands=type=drop,rate=100');
+    await br.addFlow('in_port=1,actions=meter:4,output:2');
+    const t = await traceFields(br, 'in_port=1,udp,tp_dst=53');
+    expect(t.actions).toEqual(['meter(4)', 'output:2']);
+    expect(t.megaflow.match).toBe('in_port=1');
+    expect(t.steps[0]!.flow!.actions).toEqual(['meter:4', 'output:2']);
+    expect((await br.traceFrame(frames(1, 100)[0]!, 1)).ops.map((o) => o.code)).toEqual([constants.op.meter, constants.op.output]);
   });
 
   it('meters in packets per second with pktps', async () => {
