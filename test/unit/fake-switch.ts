@@ -54,6 +54,12 @@ export class FakeBridge extends EventEmitter implements BridgeApi {
     this.portMap.set(name, info);
     return info;
   }
+  /** Ingress policing as set, by port (Bridge.setIngressPolicing). */
+  readonly policing = new Map<string, { rate?: number; burst?: number }>();
+  async setIngressPolicing(port: string, p: { rate?: number; burst?: number }) {
+    if (!this.portMap.has(port)) throw new NodeswitchError(`bridge ${this.name} has no port ${port}`, 'port');
+    this.policing.set(port, p);
+  }
   async deletePort(name: string) {
     this.portMap.delete(name);
   }
