@@ -36,6 +36,9 @@
         "native/dp/stages/bond_rx.cc",
         "native/dp/lacp.cc",
         "native/dp/bond.cc",
+        "native/dp/stages/policer.cc",
+        "native/dp/meter_table.cc",
+        "native/dp/qos_commands.cc",
         "native/dp/burst_loop.cc",
         "native/dp/replay_driver.cc",
         "native/dp/poll_mode.cc",
@@ -55,6 +58,7 @@
         "native/addon/megaflow_js.cc",
         "native/addon/vlan_js.cc",
         "native/addon/mirror_js.cc",
+        "native/addon/qos_js.cc",
         "native/addon/init.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],

@@ -47,6 +47,9 @@ import {
 import { checkInteger, checkNetdevName, checkPollMode } from './validate.js';
 import { isPlainVlan, PLAIN_VLAN, type PortVlan, type PortVlanOptions, resolvePortVlan } from './vlan.js';
 import { MAX_MIRRORS, type MirrorInfo, type MirrorSpec, checkMirror, checkMirrorName, compileMirror, withoutPort } from './mirror.js';
+import { checkPolicing, effectiveBurst, type IngressPolicing } from './qos/policing.js';
+import { type MeterSpec, parseMeter, parseMeterSelector } from './qos/meter-syntax.js';
+import { MeterTable, type MeterWithStats } from './qos/meter-table.js';
 
 export const DEFAULT_MAC_AGING = 300;
 export const DEFAULT_MAC_TABLE_SIZE = 8192;
@@ -116,6 +119,8 @@ export class Bridge extends EventEmitter {
   private replayRecords = 0;  // records the pcap ports' inputs hold, all passes
   /** The OpenFlow tables: what dump-flows shows is what the datapath runs. */
   readonly flows: FlowTable;
+  /** The OpenFlow meters flows name with meter:N (src/qos/meter-table.ts). */
+  readonly meters: MeterTable;
   private readonly expiry: NodeJS.Timeout;
 
   constructor(
@@ -128,6 +133,7 @@ export class Bridge extends EventEmitter {
     this.opts = resolveBridgeOptions(opts);
     this.dp = new addon.Datapath(name, this.opts, (events) => this.onNativeEvents(events));
     this.flows = new FlowTable(this.dp);
+    this.meters = new MeterTable(this.dp, name);
     this.flows.on('flowRemoved', (r: FlowRemoved) => this.emit('flowRemoved', r));
     // Commands run in order: the mode is in force before any port's first packet.
     if (this.opts.datapathPoll !== 'adaptive') this.dp.setDatapathPoll(this.opts.datapathPoll).catch((err) => this.emit('error', err));
@@ -158,13 +164,16 @@ export class Bridge extends EventEmitter {
   /** Adds one flow (ovs-ofctl add-flow syntax, or a parsed FlowSpec). */
   async addFlow(flow: string | FlowSpec): Promise<void> {
     this.checkOpen();
-    await this.flows.add([typeof flow === 'string' ? parseFlow(flow, { context: 'add', resolvePort: this.resolvePort }) : flow]);
+    const spec = typeof flow === 'string' ? parseFlow(flow, { context: 'add', resolvePort: this.resolvePort }) : flow;
+    this.checkMeters([spec]);
+    await this.flows.add([spec]);
   }
 
   /** Adds the flows of an add-flows file: every line or, on any error, none. */
   async addFlows(text: string): Promise<number> {
     this.checkOpen();
     const specs = parseFlowsFile(text, { context: 'add', resolvePort: this.resolvePort });
+    this.checkMeters(specs);
     await this.flows.add(specs);
     return specs.length;
   }
@@ -172,7 +181,9 @@ export class Bridge extends EventEmitter {
   /** mod-flows: new actions for the flows the match selects; returns how many. */
   async modFlows(flow: string, opts: { strict?: boolean } = {}): Promise<number> {
     this.checkOpen();
-    return this.flows.modify(parseFlow(flow, { context: 'modify', resolvePort: this.resolvePort }), opts.strict === true);
+    const spec = parseFlow(flow, { context: 'modify', resolvePort: this.resolvePort });
+    this.checkMeters([spec]);
+    return this.flows.modify(spec, opts.strict === true);
   }
 
   /** del-flows: removes the flows the match selects (all without one); returns how many. */
@@ -221,7 +232,8 @@ export class Bridge extends EventEmitter {
     if (key.vlan_tci) match.vlan_tci = { value: Number(key.vlan_tci), mask: 0xffff };
     try {
       const parsed = parseActions(text, match, 0, this.resolvePort);
-      if (parsed.instructions.gotoTable !== undefined || parsed.instructions.writeActions || parsed.instructions.writeMetadata) {
+      const ins = parsed.instructions;
+      if (ins.gotoTable !== undefined || ins.writeActions || ins.writeMetadata || ins.meter !== undefined) {
         throw new NodeswitchError('a packet-out takes actions only, not instructions', 'actions');
       }
       return parsed.actions;
@@ -413,6 +425,7 @@ export class Bridge extends EventEmitter {
     if (holder !== undefined) {
       throw new NodeswitchError(`ofport ${ofport} is already taken by port ${holder} on bridge ${this.name}`, 'ofport');
     }
+    const policing = opts.ingressPolicing && checkPolicing(opts.ingressPolicing);
     this.pendingNames.add(name);
     this.pendingOfports.add(ofport);
     let added;
@@ -440,6 +453,10 @@ export class Bridge extends EventEmitter {
     }
     const info: PortInfo = { name, type, ofport, vlan };
     this.portsByName.set(name, info);
+    if (policing && policing.rate) {
+      await this.dp.setIngressPolicing(ofport, { rate: policing.rate, burst: effectiveBurst(policing) });
+      info.ingressPolicing = policing;
+    }
     return { ...info, ...(added.tapOrigin && { tapOrigin: added.tapOrigin }) };
   }
 
@@ -467,6 +484,79 @@ export class Bridge extends EventEmitter {
     if (name !== this.name) throw new NodeswitchError(`the LOCAL port of bridge ${this.name} must be named ${this.name}, not ${name}`, 'ofport');
     if (type !== 'tap' && type !== 'mem') throw new NodeswitchError(`the LOCAL port is a TAP the bridge makes (type tap), not ${type}`, 'type');
     return constants.ofpp.local;
+  }
+
+  /**
+   * Ingress policing of a port, as Open vSwitch's ingress_policing_rate (kbit/s; 0:
+   * off) and ingress_policing_burst (kbit; 0: 8000): what comes in above the rate
+   * is dropped and counted in the port's rxPoliced.
+   */
+  async setIngressPolicing(port: string, policing: { rate?: number; burst?: number }): Promise<void> {
+    this.checkOpen();
+    const info = this.requirePort(port);
+    const p = checkPolicing(policing);
+    await this.dp.setIngressPolicing(info.ofport, { rate: p.rate, burst: effectiveBurst(p) });
+    if (p.rate === 0 && p.burst === 0) delete info.ingressPolicing;
+    else info.ingressPolicing = p;
+  }
+
+  /** A port's ingress policing as set (rate 0: none). */
+  ingressPolicing(port: string): IngressPolicing {
+    return { ...(this.requirePort(port).ingressPolicing ?? { rate: 0, burst: 0 }) };
+  }
+
+  /** add-meter: ovs-ofctl meter syntax ("meter=1,kbps,burst,bands=type=drop,rate=10000,burst_size=1000") or a parsed spec. */
+  async addMeter(meter: string | MeterSpec): Promise<void> {
+    this.checkOpen();
+    await this.meters.add(typeof meter === 'string' ? parseMeter(meter) : meter);
+  }
+
+  /** mod-meter: new flags and bands for an existing meter. */
+  async modMeter(meter: string | MeterSpec): Promise<void> {
+    this.checkOpen();
+    await this.meters.modify(typeof meter === 'string' ? parseMeter(meter) : meter);
+  }
+
+  /**
+   * del-meters: "" or "meter=all" deletes every meter, "meter=N" one. As OpenFlow
+   * says, the flows that use a deleted meter are deleted with it.
+   */
+  async delMeters(selector = ''): Promise<{ meters: number; flows: number }> {
+    this.checkOpen();
+    const ids = this.meters.select(parseMeterSelector(selector));
+    if (!ids.length) return { meters: 0, flows: 0 };
+    const gone = new Set(ids);
+    const flows = await this.flows.removeWhere((e) => e.spec.instructions.meter !== undefined && gone.has(e.spec.instructions.meter));
+    await this.meters.delete(ids);
+    return { meters: ids.length, flows };
+  }
+
+  /** The meters a selector names ("" / "meter=all": all), by id. */
+  dumpMeters(selector = ''): MeterSpec[] {
+    const ids = new Set(this.meters.select(parseMeterSelector(selector)));
+    return this.meters.list().filter((m) => ids.has(m.id));
+  }
+
+  /** meter-stats: each meter's counters, its bands' and how many flows use it. */
+  async meterStats(selector = ''): Promise<(MeterWithStats & { flowCount: number })[]> {
+    this.checkOpen();
+    const stats = await this.meters.stats(this.meters.select(parseMeterSelector(selector)));
+    const users = new Map<number, number>();
+    for (const e of this.flows.list()) {
+      const m = e.spec.instructions.meter;
+      if (m !== undefined) users.set(m, (users.get(m) ?? 0) + 1);
+    }
+    return stats.map((s) => ({ ...s, flowCount: users.get(s.spec.id) ?? 0 }));
+  }
+
+  /** A flow may name only a meter the bridge has (OpenFlow's OFPMMFC_UNKNOWN_METER). */
+  private checkMeters(specs: FlowSpec[]): void {
+    for (const spec of specs) {
+      const id = spec.instructions.meter;
+      if (id !== undefined && !this.meters.has(id)) {
+        throw new FlowSyntaxError(`meter:${id}`, `meter ${id} does not exist on bridge ${this.name} (add it with add-meter first)`);
+      }
+    }
   }
 
   async deletePort(name: string): Promise<void> {

@@ -21,12 +21,13 @@ export type NativeOpName =
   | 'output' | 'inPort' | 'normal' | 'flood' | 'all' | 'local' | 'controller'
   | 'setEthSrc' | 'setEthDst' | 'setVlanVid' | 'setVlanPcp' | 'pushVlan' | 'popVlan'
   | 'setIpv4Src' | 'setIpv4Dst' | 'setIpv6Src' | 'setIpv6Dst' | 'setIpDscp' | 'setIpEcn' | 'setIpTtl' | 'decTtl'
-  | 'setTpSrc' | 'setTpDst' | 'setInPort' | 'setMetadata' | 'resubmit';
+  | 'setTpSrc' | 'setTpDst' | 'meter' | 'setInPort' | 'setMetadata' | 'resubmit';
 /** native/dp/of_action.h NS_OFPP: the reserved OpenFlow port numbers. */
 export type NativeReservedPort = 'max' | 'inPort' | 'table' | 'normal' | 'flood' | 'all' | 'controller' | 'local' | 'any';
 /** native/core/counters.h NS_PORT_COUNTERS, in struct order. */
 export type NativePortCounterName =
-  | 'rxPackets' | 'rxBytes' | 'rxDropped' | 'rxErrors' | 'txPackets' | 'txBytes' | 'txDropped' | 'txErrors' | 'linkDowns';
+  | 'rxPackets' | 'rxBytes' | 'rxDropped' | 'rxErrors' | 'txPackets' | 'txBytes' | 'txDropped' | 'txErrors' | 'rxPoliced'
+  | 'linkDowns';
 /** native/core/counters.h NS_BRIDGE_COUNTERS, in struct order. */
 export type NativeBridgeCounterName =
   | 'lookups' | 'hits' | 'learned' | 'moved' | 'flooded' | 'evicted' | 'aged'
@@ -276,6 +277,29 @@ export interface NativeDatapath {
   // mirror_js.cc: the whole mirror set at once, by ofport (src/mirror.ts compiles it).
   setMirrors(mirrors: NativeMirror[]): Promise<void>;
   mirrorStats(): Promise<{ name: string; packets: number; bytes: number }[]>;
+  /** Ingress policing of a port (native/dp/stages/policer.h): kbit/s and kbit; rate 0 turns it off. */
+  setIngressPolicing(ofport: number, policing: { rate: number; burst: number }): Promise<void>;
+  /** Adds a meter or replaces its bands (native/dp/meter_table.h). */
+  setMeter(meter: NativeMeter): Promise<void>;
+  /** Deletes the meters named (none: every meter). */
+  deleteMeters(ids: number[]): Promise<void>;
+  meterStats(): Promise<NativeMeterStats[]>;
+}
+
+/** A meter as the datapath runs it: every band's burst already defaulted. */
+export interface NativeMeter {
+  id: number;
+  /** Rates in packets/s and bursts in packets; else kbit/s and kbit. */
+  pktps: boolean;
+  bands: { type: 'drop' | 'dscp_remark'; rate: number; burst: number; precLevel?: number }[];
+}
+
+export interface NativeMeterStats {
+  id: number;
+  packets: number;
+  bytes: number;
+  /** What each band applied to, in the meter's band order. */
+  bands: { packets: number; bytes: number }[];
 }
 
 /** An action as the datapath stores it (native/dp/of_action.h); codes in constants.op. */

@@ -66,6 +66,8 @@ export interface PortOptions {
    * (a new device stays down until the host sets it up: the LOCAL port).
    */
   tap?: { persist?: boolean; mac?: string; searchNamespaces?: boolean; leaveDown?: boolean };
+  /** Ingress policing from the start (Bridge.setIngressPolicing): kbit/s, kbit. */
+  ingressPolicing?: { rate: number; burst: number };
 }
 
 export interface PortInfo {
@@ -74,6 +76,8 @@ export interface PortInfo {
   ofport: number;
   /** What NORMAL does with the port's VLANs (src/vlan.ts); PLAIN_VLAN when not set. */
   vlan: PortVlan;
+  /** Set by Bridge.setIngressPolicing (or PortOptions.ingressPolicing); absent: none. */
+  ingressPolicing?: { rate: number; burst: number };
 }
 
 /** What addPort says about the port it added. */

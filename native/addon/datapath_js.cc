@@ -48,6 +48,10 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("setPortVlan", &DatapathJs::JsSetPortVlan),
                          InstanceMethod("setMirrors", &DatapathJs::JsSetMirrors),
                          InstanceMethod("mirrorStats", &DatapathJs::JsMirrorStats),
+                         InstanceMethod("setIngressPolicing", &DatapathJs::JsSetIngressPolicing),
+                         InstanceMethod("setMeter", &DatapathJs::JsSetMeter),
+                         InstanceMethod("deleteMeters", &DatapathJs::JsDeleteMeters),
+                         InstanceMethod("meterStats", &DatapathJs::JsMeterStats),
                      });
 }
 

@@ -54,6 +54,11 @@ class DatapathJs : public Napi::ObjectWrap<DatapathJs> {
   // mirror_js.cc
   Napi::Value JsSetMirrors(const Napi::CallbackInfo& info);
   Napi::Value JsMirrorStats(const Napi::CallbackInfo& info);
+  // qos_js.cc
+  Napi::Value JsSetIngressPolicing(const Napi::CallbackInfo& info);
+  Napi::Value JsSetMeter(const Napi::CallbackInfo& info);
+  Napi::Value JsDeleteMeters(const Napi::CallbackInfo& info);
+  Napi::Value JsMeterStats(const Napi::CallbackInfo& info);
 
   Napi::Value Post(Napi::Env env, std::unique_ptr<Command> cmd);
   void Deliver(Napi::Env env, Napi::Function on_events);

@@ -21,6 +21,7 @@ namespace nodeswitch {
   X(tx_bytes, txBytes)                                                                           \
   X(tx_dropped, txDropped) /* no room in the device, or the device is down */                    \
   X(tx_errors, txErrors)   /* failed sends and writes; super-frames that did not segment */      \
+  X(rx_policed, rxPoliced) /* dropped by ingress policing, over the rate (stages/policer.h) */   \
   X(link_downs, linkDowns) /* times the netdev went down or away under the switch */
 
 #define NS_BRIDGE_COUNTERS(X)                                                                                 \

@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/gso.h"
 #include "dp/capture.h"
+#include "dp/meter_table.h"
 #include "dp/packet_edit.h"
 #include "dp/upcalls.h"
 #include "parse/flow_key.h"
@@ -40,6 +41,7 @@ uint32_t BurstLoop::poll(uint16_t slot) {
 
 void BurstLoop::begin_burst() {
   burst_ms_ = now_ms();
+  burst_ns_ = 0;
   captures_.stamp_burst();
 }
 
@@ -139,6 +141,7 @@ void BurstLoop::run_ops(Packet* p, FlowKey* key, uint16_t in_slot, const Program
   }
   const OfAction* ops = prog.ops;
   // `queued`: the packet sits in an output queue, so copy-free edits must wait.
+  uint8_t remark = 0;  // kMeter: the dscp_remark band's prec_level
   for (uint32_t i = 0; i < prog.n_ops; i++) {
     const OfAction& op = ops[i];
     switch (op.code) {
@@ -169,6 +172,14 @@ void BurstLoop::run_ops(Packet* p, FlowKey* key, uint16_t in_slot, const Program
         continue;
       }
       case OpCode::kController: upcalls_.send(p, *key, op); continue;
+      case OpCode::kMeter: {
+        // The bucket is checked per packet (meter_table.h); the op is cached.
+        MeterVerdict v = meters_ ? meters_->apply(op.port, p->len, burst_ns()) : MeterVerdict{MeterVerdict::kDrop, 0};
+        if (v.kind == MeterVerdict::kDrop) return;
+        if (v.kind == MeterVerdict::kPass) continue;
+        remark = v.prec_level;
+        break;  // kRemark: a rewrite, below
+      }
       default: break;
     }
     // A rewrite. Frames already queued share these bytes: send them first. Only a
@@ -200,6 +211,13 @@ void BurstLoop::run_ops(Packet* p, FlowKey* key, uint16_t in_slot, const Program
         break;
       case OpCode::kSetTpSrc: edit_tp_src(p, key, uint16_t(op.u32)); break;
       case OpCode::kSetTpDst: edit_tp_dst(p, key, uint16_t(op.u32)); break;
+      case OpCode::kMeter: {  // a dscp_remark band applied
+        if (!(key->l3_ofs != kOfsAbsent && (key->dl_type == 0x0800 || key->dl_type == 0x86dd))) break;
+        uint8_t dscp = uint8_t(key->nw_tos >> 2);
+        uint8_t to = MeterTable::remarked_dscp(dscp, remark);
+        if (to != dscp) edit_ip_dscp(p, key, to);
+        break;
+      }
       default: break;
     }
   }

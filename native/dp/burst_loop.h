@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/clock.h"
 #include "core/counters.h"
 #include "core/packet.h"
 #include "dp/mirror.h"
@@ -34,6 +35,7 @@
 namespace nodeswitch {
 
 class Captures;
+class MeterTable;
 class Upcalls;
 
 class BurstLoop {
@@ -69,6 +71,14 @@ class BurstLoop {
 
   // The datapath clock in seconds (MAC learning and aging), set between bursts.
   void set_now(uint32_t seconds) { now_ = seconds; }
+  // The burst's time in ns, for token buckets (policers, meters): read from the
+  // monotonic clock on first use in a burst, so a bridge without them never reads it.
+  uint64_t burst_ns() {
+    if (!burst_ns_) burst_ns_ = now_ns();
+    return burst_ns_;
+  }
+  // The meters kMeter ops index (meter_table.h); the datapath owns them.
+  void set_meters(MeterTable* meters) { meters_ = meters; }
 
  private:
   void begin_burst();
@@ -105,6 +115,8 @@ class BurstLoop {
   uint32_t pending_mirrors_ = 0, mirrors_done_ = 0;
   uint16_t mirror_vid_ = 0;
   uint64_t burst_ms_ = 0;  // the clock for flow counters, read once per burst
+  uint64_t burst_ns_ = 0;  // 0: not read yet in this burst
+  MeterTable* meters_ = nullptr;
   uint32_t now_ = 0;
   // Software segmentation for outputs that take no offloads (slow path).
   static constexpr size_t kGsoScratch = 4 * kMaxFrame;

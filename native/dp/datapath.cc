@@ -51,6 +51,8 @@ Datapath::Datapath(std::string name, uint32_t mac_aging, uint32_t mac_table_size
   now_ = last_housekeeping_ = now_seconds();
   loop_.set_now(now_);
   loop_.set_mirrors(&mirrors_);
+  pipeline_.set_meters(&meters_);
+  loop_.set_meters(&meters_);
   thread_ = std::thread([this] { run(); });
 }
 

@@ -30,6 +30,7 @@
 #include "dp/command_queue.h"
 #include "dp/flow_table.h"
 #include "dp/mirror.h"
+#include "dp/meter_table.h"
 #include "dp/outbox.h"
 #include "dp/pipeline.h"
 #include "dp/poll_mode.h"
@@ -168,6 +169,13 @@ class Datapath {
   // Port mirrors (dp/mirror.h), the whole set at once, by ofport (mirror_commands.cc).
   void set_mirrors(std::vector<MirrorConfig> mirrors);
   std::vector<MirrorStats> mirror_stats() const { return mirrors_.stats(); }
+  // QoS (qos_commands.cc). Ingress policing of a port: rate kbit/s, burst kbit
+  // (stages/policer.h); rate 0 turns it off. Meters (meter_table.h): add or
+  // replace one; delete some (none named: all); their counters.
+  void set_ingress_policing(uint16_t ofport, uint32_t rate_kbps, uint32_t burst_kbits);
+  void set_meter(const MeterConfig& config);
+  void delete_meters(const std::vector<uint32_t>& ids);
+  std::vector<MeterStats> meter_stats() const { return meters_.stats(); }
 
   // Tuning. Bare forwarding: the benchmarks' no-lookup mode (stages/bare_forward.h),
   // on every port while on.
@@ -196,6 +204,7 @@ class Datapath {
   MacTable macs_;
   BridgeCounters counters_;
   FlowTables flows_;
+  MeterTable meters_;
   Pipeline pipeline_{flows_};
   int epoll_fd_;
   CommandQueue commands_;

@@ -41,6 +41,8 @@ namespace nodeswitch {
   X(kDecTtl, decTtl)                                                                           \
   X(kSetTpSrc, setTpSrc) /* u32: port (TCP, UDP) */                                            \
   X(kSetTpDst, setTpDst)                                                                       \
+  /* QoS. */                                                                                   \
+  X(kMeter, meter) /* u32: meter id; port: its slot in the meter table, set by the pipeline */ \
   /* Pipeline state. */                                                                        \
   X(kSetInPort, setInPort)     /* u32: port number the rest of the pipeline sees as in_port */ \
   X(kSetMetadata, setMetadata) /* u64: value, u64b: mask */                                    \

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dp/meter_table.h"
 #include "table/classifier.h"
 
 namespace nodeswitch {
@@ -696,6 +697,14 @@ void Pipeline::actions(Xlate& x, const OfAction* list, size_t n, uint8_t t, uint
         consulted_by_rewrite(x.key, a, &x.wc, &x.rewritten);
         apply_to_key(x.key, a);
         break;
+      case OpCode::kMeter: {
+        // Decided per packet at run time (the bucket), from no key field: nothing
+        // to add to the wildcards. The slot saves the run time a hash lookup.
+        OfAction op = a;
+        op.port = meters_ ? meters_->slot_of(a.u32) : kNoMeter;
+        x.ops.push_back(op);
+        break;
+      }
       default:  // rewrites: change the key for later lookups, and the packet
         rewrite(x, a);
         break;

@@ -65,6 +65,7 @@
 namespace nodeswitch {
 
 struct Megaflow;
+class MeterTable;
 
 // What the pipeline decided for a packet: views into a megaflow or into the
 // pipeline's scratch translation (valid until the next lookup or translation).
@@ -155,6 +156,8 @@ class Pipeline {
   // translation that can output there marks them consulted. Flushes the megaflows.
   void set_bond_hash(uint32_t ofport, BondMode mode);
   void clear_bond_hash(uint32_t ofport);
+  // The meters a meter instruction names (meter_table.h); the datapath owns them.
+  void set_meters(const MeterTable* meters) { meters_ = meters; }
   const MegaflowCacheConfig& config() const { return config_; }
 
   template <typename F>
@@ -212,6 +215,7 @@ class Pipeline {
 
   FlowTables& tables_;
   std::function<const PortVlan*(uint32_t)> vlan_of_;
+  const MeterTable* meters_ = nullptr;
   uint64_t generation_ = 0;
   MegaflowCacheConfig config_;
   // The last key looked up and its megaflow: packets of one flow come in runs, and

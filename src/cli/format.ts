@@ -34,6 +34,8 @@ export function formatShow(show: ShowResult): string {
       if (p.trunks !== undefined) lines.push(`        trunks: [${p.trunks.join(', ')}]`);
       if (p.vlanMode !== undefined) lines.push(`        vlan_mode: ${p.vlanMode}`);
       for (const m of p.members ?? []) lines.push(`        Interface ${m}`);
+      if (p.ingressPolicingRate !== undefined) lines.push(`        ingress_policing_rate: ${p.ingressPolicingRate}`);
+      if (p.ingressPolicingBurst !== undefined) lines.push(`        ingress_policing_burst: ${p.ingressPolicingBurst}`);
       lines.push(`        state: ${p.state}${p.reason ? ` (${p.reason})` : ''}`);
     }
   }
@@ -48,7 +50,7 @@ export function formatDumpPorts(bridge: string, stats: DumpPortRow[]): string {
     const pad = ' '.repeat(head.length);
     lines.push(`${head}rx pkts=${s.rxPackets}, bytes=${s.rxBytes}, drop=${s.rxDropped}, errs=${s.rxErrors}`);
     lines.push(`${pad}tx pkts=${s.txPackets}, bytes=${s.txBytes}, drop=${s.txDropped}, errs=${s.txErrors}`);
-    lines.push(`${pad}name=${s.name}, type=${s.type}, state=${s.state}, link-downs=${s.linkDowns}`);
+    lines.push(`${pad}name=${s.name}, type=${s.type}, state=${s.state}, link-downs=${s.linkDowns}${s.rxPoliced ? `, policed=${s.rxPoliced}` : ''}`);
   }
   return lines.map((l) => `${l}\n`).join('');
 }

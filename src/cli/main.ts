@@ -23,6 +23,7 @@ import { addCaptureCommand } from './capture-command.js';
 import { addSetPortCommand, parseVlanModeOption } from './port-settings.js';
 import { addMirrorCommands } from './mirror-command.js';
 import { addBondCommands } from './bond-command.js';
+import { addQosCommands } from './qos-commands.js';
 import { addDaemonOptions, addPathOptions, type DaemonFlags, daemonTarget } from './daemon-options.js';
 import { formatDumpFlows, formatDumpPorts, formatFdb, formatJobs, formatJson, formatList, formatShow } from './format.js';
 import { formatTrace } from './trace-format.js';
@@ -302,6 +303,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
   addSetPortCommand(program, withPaths, change);
   addMirrorCommands(program, io, env, option);
   addBondCommands(program, io, env, option);
+  addQosCommands(program, { withPaths, change, send, out: (text) => io.out(text) });
 
   return program;
 }

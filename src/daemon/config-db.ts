@@ -18,6 +18,8 @@ import type { BridgeOptions, DatapathPollMode } from '../types.js';
 import { checkNetdevName, rangeText } from '../validate.js';
 import { checkTrunks, checkVlanMode, resolvePortVlan, type VlanMode } from '../vlan.js';
 import { parseSavedFlows } from './flows.js';
+import { parseMeter } from '../qos/meter-syntax.js';
+import { POLICING_BURST, POLICING_RATE } from '../qos/policing.js';
 import { jsonErrorOffset } from './json-position.js';
 import { type DbMirror, validateMirrors } from './mirrors.js';
 
@@ -44,6 +46,9 @@ export interface DbPort {
   mac?: string;
   /** type bond: its members and settings. */
   bond?: DbBond;
+  /** set-port ingress_policing_rate (kbit/s) and _burst (kbit); absent: 0 (port-settings.ts). */
+  ingressPolicingRate?: number;
+  ingressPolicingBurst?: number;
 }
 
 export interface DbBridge {
@@ -68,6 +73,8 @@ export interface DbBridge {
   flows?: string[];
   /** Port mirrors, in the order added (mirrors.ts); absent: none. */
   mirrors?: DbMirror[];
+  /** OpenFlow meters, one add-meter line each (meters.ts); restored before the flows that name them. */
+  meters?: string[];
 }
 
 export interface ConfigDoc {
@@ -151,7 +158,7 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
   const portOwners = new Map<string, string>();
   const bridges: DbBridge[] = (top.bridges as unknown[]).map((b, i) => {
     const at = `bridges[${i}]`;
-    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'datapathPoll', 'local', 'ports', 'flows', 'mirrors']);
+    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'datapathPoll', 'local', 'ports', 'flows', 'mirrors', 'meters']);
     const brName = name(raw.name, `${at}.name`, 'bridge');
     if (bridgeNames.has(brName)) fail(`${at}.name`, `bridge ${brName} appears twice`);
     bridgeNames.add(brName);
@@ -183,7 +190,7 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
     const ofports = new Map<number, string>();
     bridge.ports = (raw.ports as unknown[]).map((p, j) => {
       const pat = `${at}.ports[${j}]`;
-      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks', 'vlanMode', 'mac', 'bond']);
+      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks', 'vlanMode', 'mac', 'bond', 'ingressPolicingRate', 'ingressPolicingBurst']);
       const portName = name(rp.name, `${pat}.name`, 'port');
       const owner = portOwners.get(portName);
       if (owner !== undefined) fail(`${pat}.name`, `port ${portName} is already on bridge ${owner}`);
@@ -224,8 +231,11 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
         }
         port.mac = rp.mac as string;
       }
+      if (rp.ingressPolicingRate !== undefined) port.ingressPolicingRate = int(rp.ingressPolicingRate, `${pat}.ingressPolicingRate`, POLICING_RATE);
+      if (rp.ingressPolicingBurst !== undefined) port.ingressPolicingBurst = int(rp.ingressPolicingBurst, `${pat}.ingressPolicingBurst`, POLICING_BURST);
       return port;
     });
+    if (raw.meters !== undefined) bridge.meters = validateMeters(raw.meters, `${at}.meters`, fail);
     if (raw.flows !== undefined) bridge.flows = validateFlows(raw.flows, bridge, `${at}.flows`, fail);
     if (raw.mirrors !== undefined) bridge.mirrors = validateMirrors(raw.mirrors, bridge, `${at}.mirrors`, fail);
     return bridge;
@@ -274,10 +284,35 @@ function validateFlows(value: unknown, bridge: DbBridge, at: string, fail: (fiel
       if (err instanceof NodeswitchError) return fail(field, err.message);
       throw err;
     }
+    const meter = spec!.instructions.meter;
+    if (meter !== undefined && !(bridge.meters ?? []).some((m) => parseMeter(m).id === meter)) {
+      fail(field, `meter:${meter}: the bridge has no meter ${meter} (${at.replace(/flows$/, 'meters')} lacks it)`);
+    }
     const key = `${spec!.table}/${spec!.priority}/${formatMatch(spec!.match)}`;
     const first = seen.get(key);
     if (first !== undefined) fail(field, `same table, priority and match as ${at}[${first}]: a table holds one such flow`);
     seen.set(key, j);
+    return line;
+  });
+}
+
+/** Every line parses as an add-meter meter, and no two have the same id. */
+function validateMeters(value: unknown, at: string, fail: (field: string, reason: string) => never): string[] {
+  if (!Array.isArray(value)) return fail(at, 'must be an array of meters (ovs-ofctl add-meter syntax)');
+  const ids = new Map<number, number>();
+  return (value as unknown[]).map((line, j) => {
+    const field = `${at}[${j}]`;
+    if (typeof line !== 'string') return fail(field, `must be a string (a meter in ovs-ofctl add-meter syntax), got ${JSON.stringify(line)}`);
+    let id: number;
+    try {
+      id = parseMeter(line).id;
+    } catch (err) {
+      if (err instanceof NodeswitchError) return fail(field, err.message);
+      throw err;
+    }
+    const first = ids.get(id);
+    if (first !== undefined) fail(field, `meter ${id} is already ${at}[${first}]`);
+    ids.set(id, j);
     return line;
   });
 }

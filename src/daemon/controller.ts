@@ -33,13 +33,14 @@ import {
   optionalString,
   requireString,
 } from './protocol.js';
+import { installSavedMeters, meterVerb } from './meters.js';
+import { setPort } from './port-settings.js';
 import { type InjectSummary, InjectSchedule, pace, parseInjectArgs, readTrace, summarize, usableRecords } from './inject.js';
 import { Jobs } from './jobs.js';
 import { portKey } from './restore.js';
 import { netdevMac, portOptions } from './tap-ports.js';
-import { dbPortVlan, mergeVlan, setDbPortVlan, vlanFromArgs } from './port-vlan.js';
+import { dbPortVlan, setDbPortVlan, vlanFromArgs } from './port-vlan.js';
 import { attachLocalPort } from './local-port.js';
-import { formatPortVlan, resolvePortVlan } from '../vlan.js';
 import { checkNotMirrorOutput, forgetMirrorPort, isMirrorVerb, type MirrorContext, mirrorVerb, recreateMirrors } from './mirrors.js';
 import type { Client } from './server.js';
 import { type BridgeApi, type Log, type SwitchApi, watchBridge } from './switch-api.js';
@@ -137,8 +138,6 @@ export class Controller {
         return this.setBridge(requireString(args, 'bridge'), args);
       case 'add-port':
         return this.addPort(requireString(args, 'bridge'), requireString(args, 'port'), args);
-      case 'set-port':
-        return this.setPort(requireString(args, 'port'), args);
       case 'del-port': {
         const bridge = requireString(args, 'bridge');
         return this.deletePort(bridge, this.docPort(bridge, requireString(args, 'port')).name);
@@ -203,6 +202,19 @@ export class Controller {
         if (id === undefined) throw new NodeswitchError('missing argument id', 'id');
         return this.jobs.stop(id);
       }
+      case 'set-port':
+        return setPort(args, {
+          config: () => this.config(),
+          attached: (b, p) => (this.missing.has(portKey(b, p)) ? undefined : this.liveBridge(b)),
+          commit: (next, undo) => this.commit(next, undo),
+          log: this.log,
+        });
+      case 'add-meter':
+      case 'mod-meter':
+      case 'del-meters':
+      case 'dump-meters':
+      case 'meter-stats':
+        return meterVerb(verb, args, { config: () => this.config(), bridge: (n) => this.liveBridge(n), commit: (next, undo) => this.commit(next, undo), log: this.log });
       case 'inject':
       case 'capture-status':
       case 'list-jobs':
@@ -363,6 +375,7 @@ export class Controller {
     });
     watchBridge(bridge, this.log);
     this.watchExpiry(bridge);
+    if (old.meters) await installSavedMeters(bridge, old.meters);
     if (old.flows) await installSaved(bridge, parseSavedFlows(old.flows, old.ports));
     if (old.local) await attachLocalPort(bridge, old, this.log);
     for (const p of old.ports) {
@@ -456,29 +469,6 @@ export class Controller {
     await this.commit(next, () => bridge.deletePort(port));
     this.log(`bridge ${brName}: port ${port} (${type}, ofport ${info.ofport}) added`);
     return { ...entry };
-  }
-
-  /** set-port PORT tag= trunks= vlan_mode=: merged into the port's settings, applied, saved. */
-  private async setPort(port: string, args: Args): Promise<unknown> {
-    // A bridge's LOCAL port is named like the bridge; its settings live in DbBridge.local.
-    const owner = this.doc.bridges.find((b) => b.ports.some((p) => p.name === port) || (b.local && b.name === port));
-    if (!owner) throw new NodeswitchError(`no bridge has a port named ${port}`, 'port');
-    const isLocal = owner.name === port && owner.local !== undefined;
-    const entryOf = (b: DbBridge) => (isLocal ? b.local! : b.ports.find((p) => p.name === port)!);
-    const entry = entryOf(owner);
-    const vlan = mergeVlan(entry, args);
-    const bridge = this.liveBridge(owner.name);
-    const attached = !this.missing.has(portKey(owner.name, port));
-    const old = dbPortVlan(entry) ?? {};
-    if (attached) await bridge.setPortVlan(port, vlan);
-    const next = this.config();
-    setDbPortVlan(entryOf(next.bridges.find((b) => b.name === owner.name)!), vlan);
-    await this.commit(next, async () => {
-      if (attached) await bridge.setPortVlan(port, old);
-    });
-    const shown = formatPortVlan(resolvePortVlan(vlan)) || 'trunk of every VLAN';
-    this.log(`bridge ${owner.name}: port ${port}: ${shown}`);
-    return { name: port, bridge: owner.name, ...vlan };
   }
 
   /** A netdev name no bridge of the config has as a port or as a bond's member. */
@@ -576,6 +566,8 @@ export class Controller {
               ...(p.trunks !== undefined && { trunks: p.trunks }),
               ...(p.vlanMode !== undefined && { vlanMode: p.vlanMode }),
               ...(p.bond && { members: p.bond.members }),
+              ...(p.ingressPolicingRate !== undefined && { ingressPolicingRate: p.ingressPolicingRate }),
+              ...(p.ingressPolicingBurst !== undefined && { ingressPolicingBurst: p.ingressPolicingBurst }),
             };
           }),
       });

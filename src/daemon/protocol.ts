@@ -47,6 +47,12 @@ export const VERBS = [
   'add-mirror',
   'del-mirror',
   'list-mirrors',
+  'set-port',
+  'add-meter',
+  'mod-meter',
+  'del-meters',
+  'dump-meters',
+  'meter-stats',
 ] as const;
 export type Verb = (typeof VERBS)[number];
 
@@ -170,6 +176,8 @@ export interface ShowPort {
   vlanMode?: string;
   /** A bond's member netdevs. */
   members?: string[];
+  ingressPolicingRate?: number;
+  ingressPolicingBurst?: number;
 }
 
 export interface ShowBridge {

@@ -13,6 +13,7 @@ import type { ConfigDoc } from './config-db.js';
 import { DbError, dbOptions } from './config-db.js';
 import { NodeswitchError } from '../errors.js';
 import { SavedFlowError, installSaved, parseSavedFlows, savedFlows } from './flows.js';
+import { installSavedMeters, savedMeters } from './meters.js';
 import { type Log, type SwitchApi, watchBridge } from './switch-api.js';
 import { attachPort } from './bonds.js';
 import { netdevMac } from './tap-ports.js';
@@ -56,6 +57,15 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
       throw new DbError(dbPath, err.message, `bridges[${i}].${field}`);
     }
     watchBridge(bridge, log);
+    // Meters first: flows name them.
+    if (b.meters !== undefined) {
+      try {
+        await installSavedMeters(bridge, b.meters);
+      } catch (err) {
+        const index = (err as { index?: number }).index ?? 0;
+        throw new DbError(dbPath, (err as Error).message, `bridges[${i}].meters[${index}]`);
+      }
+    }
     if (b.flows !== undefined) {
       try {
         await installSaved(bridge, parseSavedFlows(b.flows, b.ports));
@@ -67,6 +77,7 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
     }
     const { macAging, macTableSize } = bridge.options;
     const flows = savedFlows(bridge);
+    const meters = savedMeters(bridge);
     out.bridges.push({
       name: b.name,
       ...dbOptions(bridge.options),
@@ -74,6 +85,7 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
       ports: b.ports.map((p) => ({ ...p })),
       flows,
       ...(b.mirrors && { mirrors: structuredClone(b.mirrors) }),
+      ...(meters.length && { meters }),
     });
     log(`bridge ${b.name}: restored (mac-aging ${macAging}, mac-table-size ${macTableSize}, ${flows.length} flow${flows.length === 1 ? '' : 's'})`);
     if (b.local) {

@@ -8,6 +8,8 @@ import type { MegaflowInfo, TraceResult } from '../bridge.js';
 import type { MirrorInfo, MirrorSpec } from '../mirror.js';
 import type { NativeBond } from '../native.js';
 import type { FlowSpec } from '../ofproto/flow-syntax.js';
+import type { MeterSpec } from '../qos/meter-syntax.js';
+import type { MeterWithStats } from '../qos/meter-table.js';
 import type { AddedPort, BridgeCreateOptions, BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
 
 export interface PortEvent {
@@ -80,6 +82,13 @@ export interface BridgeApi {
   deleteMirror?(name: string): Promise<void>;
   setMirrors?(mirrors: { name: string; spec: MirrorSpec }[]): Promise<void>;
   mirrors?(): Promise<MirrorInfo[]>;
+  // QoS (optional: a switch without them refuses set-port's policing and the meter verbs).
+  setIngressPolicing?(port: string, policing: { rate?: number; burst?: number }): Promise<void>;
+  addMeter?(meter: string | MeterSpec): Promise<void>;
+  modMeter?(meter: string | MeterSpec): Promise<void>;
+  delMeters?(selector: string): Promise<{ meters: number; flows: number }>;
+  dumpMeters?(selector?: string): MeterSpec[];
+  meterStats?(selector?: string): Promise<(MeterWithStats & { flowCount: number })[]>;
   readonly flows: {
     list(): FlowListEntry[];
     /** Installs saved flows into an empty table as they are (restore, undo). */

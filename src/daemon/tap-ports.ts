@@ -11,12 +11,13 @@ import { dbPortVlan } from './port-vlan.js';
 import { readFileSync } from 'node:fs';
 import type { PortOptions } from '../types.js';
 import type { DbPort } from './config-db.js';
+import { policingOptions } from './port-settings.js';
 
 /** How the daemon adds a port of its config. */
 export function portOptions(p: DbPort, extra: Pick<PortOptions, 'allowMissing'> = {}): PortOptions {
   const tap = p.type === 'tap' ? { tap: { persist: true, searchNamespaces: true, ...(p.mac !== undefined && { mac: p.mac }) } } : {};
   const vlan = dbPortVlan(p);
-  return { type: p.type, ofport: p.ofport, ...extra, ...tap, ...(vlan && { vlan }) };
+  return { type: p.type, ofport: p.ofport, ...extra, ...tap, ...(vlan && { vlan }), ...policingOptions(p) };
 }
 
 /** The MAC of a netdev of the daemon's namespace, as the DB keeps it; undefined when it cannot be read. */

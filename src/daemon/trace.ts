@@ -210,8 +210,9 @@ function attachNormalNotes(steps: TraceStepView[], normal: NormalView[], bridge:
 /** The flow's outputs to the port the packet came in on: OpenFlow drops those. */
 function skippedOutputs(spec: FlowSpec, inPort: number): TraceNote[] {
   const notes: TraceNote[] = [];
+  const first = spec.instructions.meter === undefined ? 0 : 1; // stepFlow lists the meter first
   spec.actions.forEach((a, i) => {
-    if (a.type === 'output' && a.port === inPort) notes.push({ action: i, mark: '>>', text: 'skipping output to input port' });
+    if (a.type === 'output' && a.port === inPort) notes.push({ action: first + i, mark: '>>', text: 'skipping output to input port' });
   });
   return notes;
 }
@@ -219,6 +220,7 @@ function skippedOutputs(spec: FlowSpec, inPort: number): TraceNote[] {
 function stepFlow(spec: FlowSpec): NonNullable<TraceStepView['flow']> {
   const ins = spec.instructions;
   const actions = spec.actions.map(formatAction);
+  if (ins.meter !== undefined) actions.unshift(`meter:${ins.meter}`);
   if (ins.clearActions) actions.push('clear_actions');
   if (ins.writeActions?.length) actions.push(formatActions([], { writeActions: ins.writeActions }));
   if (ins.writeMetadata) actions.push(formatActions([], { writeMetadata: ins.writeMetadata }));
@@ -299,6 +301,9 @@ export function applyOp(op: Op, flow: Match): string {
     case 'setTpDst':
       flow.tp_dst = { value: u32 & 0xffff, mask: 0xffff };
       return set(tpName('dst'), u32);
+    case 'meter':
+      // As ovs-appctl dpctl/dump-flows shows it: the meter's id (the datapath's, here the same).
+      return `meter(${u32})`;
     default:
       return `op${op.code}`;
   }

@@ -85,6 +85,8 @@ export type Action =
   | { type: 'resubmit'; port?: number; table?: number }; // port undefined: the packet's in_port
 
 export interface Instructions {
+  /** OpenFlow 1.3's meter instruction (meter:N): runs before every other. */
+  meter?: number;
   clearActions?: boolean;
   writeActions?: Action[];
   writeMetadata?: { value: bigint; mask: bigint };
@@ -345,7 +347,10 @@ function tokenError(kv: KeyValue, e: unknown): unknown {
   return e instanceof ValueError ? new FieldError(kv.raw, e.message) : e;
 }
 
-const INSTRUCTION_ORDER = ['apply_actions', 'clear_actions', 'write_actions', 'write_metadata', 'goto_table'];
+const INSTRUCTION_ORDER = ['meter', 'apply_actions', 'clear_actions', 'write_actions', 'write_metadata', 'goto_table'];
+const APPLY_RANK = INSTRUCTION_ORDER.indexOf('apply_actions');
+/** The highest meter id (OFPM_MAX); above it OpenFlow reserves slowpath, controller and all. */
+export const METER_ID_MAX = 0xffff0000;
 
 export interface ParsedActions {
   actions: Action[];
@@ -370,14 +375,22 @@ export function parseActions(text: string, match: Match, table: number, resolveP
       continue;
     }
     other = true;
-    const r = Math.max(0, INSTRUCTION_ORDER.indexOf(name));
+    const named = INSTRUCTION_ORDER.indexOf(name);
+    const r = named < 0 ? APPLY_RANK : named;
     if (r < rank) {
       throw new FieldError(kv.raw, `invalid instruction ordering: ${INSTRUCTION_ORDER[r]} must appear before ${INSTRUCTION_ORDER[rank]}`);
     }
-    if (r === rank && r > 0) throw new FieldError(kv.raw, `duplicate ${name} instruction`);
+    if (r === rank && r !== APPLY_RANK && rank !== 0) throw new FieldError(kv.raw, `duplicate ${name} instruction`);
+    if (name === 'meter' && instructions.meter !== undefined) throw new FieldError(kv.raw, 'duplicate meter instruction');
     rank = r;
     try {
       switch (name) {
+        case 'meter': {
+          const id = parseUint(kv.value, 32);
+          if (id < 1 || id > METER_ID_MAX) throw new ValueError(`meter ${kv.value} out of range (1..${METER_ID_MAX})`);
+          instructions.meter = id;
+          break;
+        }
         case 'clear_actions':
           if (kv.value !== '') throw new ValueError('clear_actions takes no argument');
           instructions.clearActions = true;
@@ -456,6 +469,7 @@ export function formatAction(a: Action): string {
 /** The text after "actions=", as dump-flows prints it ("drop" when empty). */
 export function formatActions(actions: readonly Action[], ins: Instructions): string {
   const out = actions.map(formatAction);
+  if (ins.meter !== undefined) out.unshift(`meter:${ins.meter}`);
   if (ins.clearActions) out.push('clear_actions');
   if (ins.writeActions?.length) out.push(`write_actions(${ins.writeActions.map(formatAction).join(',')})`);
   if (ins.writeMetadata) {

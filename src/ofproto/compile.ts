@@ -160,7 +160,8 @@ export function compileFlow(id: number, spec: FlowSpec, table: number): NativeFl
     cookie: spec.cookie,
     key,
     mask,
-    apply: spec.actions.map(compileAction),
+    // The meter instruction runs first (OpenFlow 1.3, 5.9): the first op of the list.
+    apply: [...(spec.instructions.meter !== undefined ? [{ code: op('meter'), u32: spec.instructions.meter }] : []), ...spec.actions.map(compileAction)],
     ...compileInstructions(spec.instructions),
   };
 }

@@ -189,6 +189,16 @@ export class FlowTable extends EventEmitter {
     });
   }
 
+  /** Removes every flow `pred` selects (a deleted meter's flows); returns how many. */
+  removeWhere(pred: (e: FlowEntry) => boolean): Promise<number> {
+    return this.serial(async () => {
+      const chosen = this.list().filter(pred);
+      if (chosen.length) await this.dp.removeFlows(chosen.map((e) => e.id));
+      for (const e of chosen) this.drop(e);
+      return chosen.length;
+    });
+  }
+
   /** OFPFC_DELETE(_STRICT). Returns the flows removed. */
   delete(spec: FlowSpec, strict: boolean): Promise<FlowEntry[]> {
     return this.serial(async () => {

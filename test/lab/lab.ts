@@ -273,6 +273,7 @@ export class Lab {
     if (opts.size !== undefined) cmd.push('-s', String(opts.size));
     if (opts.iface !== undefined) cmd.push('-I', opts.iface);
     if (opts.pattern !== undefined) cmd.push('-p', opts.pattern);
+    if (opts.tos !== undefined) cmd.push('-Q', String(opts.tos));
     cmd.push(dst);
     const r = await this.exec(host, cmd, { check: false, timeoutMs: (limit + 5) * 1000 });
     if (r.code > 1) throw new LabError(`ping from ${host} to ${dst} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`, r);

@@ -18,6 +18,8 @@ export interface PingOptions {
   iface?: string;
   /** Payload fill pattern, up to 16 hex bytes (ping -p); ping checks replies against it. */
   pattern?: string;
+  /** The IP TOS byte of the requests (ping -Q), e.g. 0x28 for AF11. */
+  tos?: number;
 }
 
 export interface PingResult {

@@ -33,11 +33,11 @@ const OPS = {
   output: true, inPort: true, normal: true, flood: true, all: true, local: true, controller: true,
   setEthSrc: true, setEthDst: true, setVlanVid: true, setVlanPcp: true, pushVlan: true, popVlan: true,
   setIpv4Src: true, setIpv4Dst: true, setIpv6Src: true, setIpv6Dst: true, setIpDscp: true, setIpEcn: true,
-  setIpTtl: true, decTtl: true, setTpSrc: true, setTpDst: true, setInPort: true, setMetadata: true, resubmit: true,
+  setIpTtl: true, decTtl: true, setTpSrc: true, setTpDst: true, meter: true, setInPort: true, setMetadata: true, resubmit: true,
 } satisfies Record<NativeOpName, true>;
 const PORT_COUNTERS = {
   rxPackets: true, rxBytes: true, rxDropped: true, rxErrors: true,
-  txPackets: true, txBytes: true, txDropped: true, txErrors: true, linkDowns: true,
+  txPackets: true, txBytes: true, txDropped: true, txErrors: true, rxPoliced: true, linkDowns: true,
 } satisfies Record<NativePortCounterName, true>;
 const BRIDGE_COUNTERS = {
   lookups: true, hits: true, learned: true, moved: true, flooded: true, evicted: true, aged: true,

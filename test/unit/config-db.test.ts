@@ -236,6 +236,22 @@ describe('schema validation names the field', () => {
       'bridges[0].mirrors[1].name',
       /appears twice/,
     ],
+    ['negative policing rate', { version: 1, bridges: [bridge({}, [port({ ingressPolicingRate: -1 })])] }, 'bridges[0].ports[0].ingressPolicingRate', /0 to 4294967295, got -1/],
+    ['policing burst not a number', { version: 1, bridges: [bridge({}, [port({ ingressPolicingBurst: '8k' })])] }, 'bridges[0].ports[0].ingressPolicingBurst', /got "8k"/],
+    ['meters not an array', { version: 1, bridges: [bridge({ meters: 'meter=1' })] }, 'bridges[0].meters', /must be an array of meters/],
+    ['meter band without rate', { version: 1, bridges: [bridge({ meters: ['meter=1,kbps,bands=type=drop'] })] }, 'bridges[0].meters[0]', /has no rate/],
+    [
+      'two meters with one id',
+      { version: 1, bridges: [bridge({ meters: ['meter=1,kbps,bands=type=drop,rate=5', 'meter=1,pktps,bands=type=drop,rate=5'] })] },
+      'bridges[0].meters[1]',
+      /meter 1 is already bridges\[0\]\.meters\[0\]/,
+    ],
+    [
+      'a flow naming a meter the bridge does not have',
+      { version: 1, bridges: [bridge({ meters: ['meter=1,kbps,bands=type=drop,rate=5'], flows: ['actions=meter:2,NORMAL'] })] },
+      'bridges[0].flows[0]',
+      /meter:2: the bridge has no meter 2/,
+    ],
   ];
   for (const [what, value, field, reason] of cases) {
     it(what, () => {
@@ -253,6 +269,14 @@ describe('schema validation names the field', () => {
       { name: 'emptied', outputPort: 'p2' },
     ];
     const doc = { version: 1, bridges: [bridge({ mirrors }, [port(), port({ name: 'p2', ofport: 2 })])] };
+    expect(validateDoc(doc, 'x')).toEqual(doc);
+  });
+
+  it('accepts policing settings and meters named by flows', () => {
+    const doc = {
+      version: 1,
+      bridges: [bridge({ meters: ['meter=1,kbps,burst,bands=type=drop,rate=10000,burst_size=1000'], flows: ['actions=meter:1,NORMAL'] }, [port({ ingressPolicingRate: 1000, ingressPolicingBurst: 100 })])],
+    };
     expect(validateDoc(doc, 'x')).toEqual(doc);
   });
 

@@ -78,11 +78,11 @@ describe('Controller', () => {
     await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', tag: 10, vlanMode: 'access', trunks: [20] }), 'trunks', /access port/);
     await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', vlanMode: 'native-untagged' }), 'tag', /needs a tag/);
     await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', vlanMode: 'dot1q-tunnel' }), 'vlan_mode', /must be one of/);
-    await refused(c.handle('set-port', { port: 'vnet0', tag: 4095 }), 'tag', /1 to 4094/);
-    await refused(c.handle('set-port', { port: 'vnet0', trunks: [5, 5] }), 'trunks', /twice/);
-    await refused(c.handle('set-port', { port: 'vnet0', vlanMode: 'access' }), 'tag', /needs a tag/);
-    await refused(c.handle('set-port', { port: 'vnet9', tag: 10 }), 'port', /no bridge has a port named vnet9/);
-    await refused(c.handle('set-port', { port: 'vnet0' }), 'settings', /at least one of/);
+    await refused(c.handle('set-port', { port: 'vnet0', settings: { tag: 4095 } }), 'tag', /1 to 4094/);
+    await refused(c.handle('set-port', { port: 'vnet0', settings: { trunks: [5, 5] } }), 'trunks', /twice/);
+    await refused(c.handle('set-port', { port: 'vnet0', settings: { vlan_mode: 'access' } }), 'tag', /needs a tag/);
+    await refused(c.handle('set-port', { port: 'vnet9', settings: { tag: 10 } }), 'port', /no bridge has a port named vnet9/);
+    await refused(c.handle('set-port', { port: 'vnet0', settings: {} }), 'settings', /at least one KEY=VALUE setting/);
     await refused(c.handle('del-port', { bridge: 'br0', port: 'vnet9' }), 'port', /bridge br0 has no port vnet9/);
     await refused(c.handle('set-bridge', { bridge: 'br0' }), 'settings', /at least one of/);
     await refused(c.handle('set-bridge', { bridge: 'br0', macAging: 'x' }), 'mac-aging', /^mac-aging must be an integer from 1 to 1000000, got "x"$/);
@@ -106,14 +106,14 @@ describe('Controller', () => {
       { name: 'vnet1', type: 'afpacket', ofport: 2, trunks: [10, 20] },
     ]);
     // A trunk with a native VLAN: the trunks stay, mode and tag are added.
-    await c.handle('set-port', { port: 'vnet1', vlanMode: 'native-untagged', tag: 30 });
+    await c.handle('set-port', { port: 'vnet1', settings: { vlan_mode: 'native-untagged', tag: 30 } });
     expect(ports.get('vnet1')!.vlan).toEqual({ mode: 'native-untagged', tag: 30, trunks: [10, 20] });
     expect(log.at(-1)).toMatch(/port vnet1: native-untagged tag 30 trunks 10,20/);
     // Clearing: [] from the CLI arrives as null.
-    await c.handle('set-port', { port: 'vnet1', vlanMode: null, tag: null, trunks: null });
+    await c.handle('set-port', { port: 'vnet1', settings: { vlan_mode: null, tag: null, trunks: null } });
     expect(ports.get('vnet1')!.vlan).toEqual({ mode: 'trunk', trunks: [] });
     expect(saved.at(-1)!.bridges[0]!.ports[1]).toEqual({ name: 'vnet1', type: 'afpacket', ofport: 2 });
-    await c.handle('set-port', { port: 'vnet0', tag: 20 });
+    await c.handle('set-port', { port: 'vnet0', settings: { tag: 20 } });
     expect(saved.at(-1)!.bridges[0]!.ports[0]).toEqual({ name: 'vnet0', type: 'afpacket', ofport: 1, tag: 20 });
     const show = (await c.handle('show', {})) as { bridges: { ports: object[] }[] };
     expect(show.bridges[0]!.ports[0]).toMatchObject({ name: 'vnet0', tag: 20 });
@@ -130,7 +130,7 @@ describe('Controller', () => {
     expect(sw.map.get('br0')!.portMap.has('vnet1')).toBe(false);
     await refused(c.handle('del-port', { bridge: 'br0', port: 'vnet0' }), 'db', /ENOSPC/);
     expect(sw.map.get('br0')!.portMap.get('vnet0')).toEqual({ name: 'vnet0', type: 'afpacket', ofport: 1, vlan: { mode: 'trunk', trunks: [] } });
-    await refused(c.handle('set-port', { port: 'vnet0', tag: 10 }), 'db', /ENOSPC/);
+    await refused(c.handle('set-port', { port: 'vnet0', settings: { tag: 10 } }), 'db', /ENOSPC/);
     expect(sw.map.get('br0')!.portMap.get('vnet0')!.vlan).toEqual({ mode: 'trunk', trunks: [] });
     await refused(c.handle('set-bridge', { bridge: 'br0', macAging: 5 }), 'db', /ENOSPC/);
     expect(sw.map.get('br0')!.options.macAging).toBe(300);

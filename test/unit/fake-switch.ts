@@ -59,6 +59,11 @@ export class FakeBridge extends EventEmitter implements BridgeApi {
     const info = this.portMap.get(name)!;
     info.vlan = resolvePortVlan(v);
     return info.vlan;
+  /** Ingress policing as set, by port (Bridge.setIngressPolicing). */
+  readonly policing = new Map<string, { rate?: number; burst?: number }>();
+  async setIngressPolicing(port: string, p: { rate?: number; burst?: number }) {
+    if (!this.portMap.has(port)) throw new NodeswitchError(`bridge ${this.name} has no port ${port}`, 'port');
+    this.policing.set(port, p);
   }
   async deletePort(name: string) {
     this.portMap.delete(name);
@@ -68,7 +73,7 @@ export class FakeBridge extends EventEmitter implements BridgeApi {
   }
   async fdbFlush() {}
   async portStats(): Promise<PortStats[]> {
-    return this.ports().map((p) => ({ ...p, up: true, ifindex: 1, rxPackets: 0, rxBytes: 0, rxDropped: 0, rxErrors: 0, txPackets: 0, txBytes: 0, txDropped: 0, txErrors: 0, linkDowns: 0 }));
+    return this.ports().map((p) => ({ ...p, up: true, ifindex: 1, rxPackets: 0, rxBytes: 0, rxDropped: 0, rxErrors: 0, txPackets: 0, txBytes: 0, txDropped: 0, txErrors: 0, linkDowns: 0, rxPoliced: 0 }));
   }
   private readonly resolvePort = (n: string) => this.portMap.get(n)?.ofport;
   async addFlow(text: string) {
