@@ -59,6 +59,7 @@ export class FakeBridge extends EventEmitter implements BridgeApi {
     const info = this.portMap.get(name)!;
     info.vlan = resolvePortVlan(v);
     return info.vlan;
+  }
   /** Ingress policing as set, by port (Bridge.setIngressPolicing). */
   readonly policing = new Map<string, { rate?: number; burst?: number }>();
   async setIngressPolicing(port: string, p: { rate?: number; burst?: number }) {
