@@ -37,7 +37,7 @@ import { type InjectSummary, InjectSchedule, pace, parseInjectArgs, readTrace, s
 import { Jobs } from './jobs.js';
 import { portKey } from './restore.js';
 import { netdevMac, portOptions } from './tap-ports.js';
-import type { Client } from './server.js';
+import type { Client, ProgressSink } from './server.js';
 import { type BridgeApi, type Log, type SwitchApi, watchBridge } from './switch-api.js';
 
 export class Controller {
@@ -100,7 +100,7 @@ export class Controller {
   }
 
   /** Runs one verb for `client` (the connection it came on; none from the API or tests). */
-  async handle(verb: Verb, args: Args, client?: Client): Promise<unknown> {
+  async handle(verb: Verb, args: Args, client?: Client, progress?: ProgressSink): Promise<unknown> {
     // Long verbs, and list-jobs (the CLI's check that the daemon answers): beside the queue, not in it.
     if (verb === 'inject') return this.inject(args, client);
     if (verb === 'list-jobs') return this.jobs.list();
@@ -109,7 +109,7 @@ export class Controller {
       const port = this.docPort(bridge, requireString(args, 'port')).name;
       return this.captures.status(bridge, port, optionalNumber(args, 'id'), optionalNumber(args, 'wait') ?? 0);
     }
-    return this.enqueue(() => this.dispatch(verb, args, client));
+    return this.enqueue(() => this.dispatch(verb, args, client, optionalBoolean(args, 'progress') ? progress : undefined));
   }
 
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {
@@ -118,7 +118,7 @@ export class Controller {
     return run;
   }
 
-  private async dispatch(verb: Verb, args: Args, client: Client | undefined): Promise<unknown> {
+  private async dispatch(verb: Verb, args: Args, client: Client | undefined, progress: ProgressSink | undefined): Promise<unknown> {
     switch (verb) {
       case 'add-br':
         return this.addBridge(requireString(args, 'bridge'));
@@ -148,7 +148,9 @@ export class Controller {
       case 'add-flow':
         return this.changeFlows(args, async (b) => (await b.addFlow(requireString(args, 'flow')), { count: 1 }));
       case 'add-flows':
-        return this.changeFlows(args, async (b) => ({ count: await b.addFlows(requireText(args, 'flows')) }));
+        return this.changeFlows(args, async (b) => ({
+          count: await b.addFlows(requireText(args, 'flows'), progress && { onProgress: (phase, done, total) => progress({ phase, done, total }) }),
+        }));
       case 'mod-flows': {
         const strict = optionalBoolean(args, 'strict');
         return this.changeFlows(args, async (b) => ({ count: await b.modFlows(requireString(args, 'flow'), { strict }) }));

@@ -68,7 +68,7 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
       }
     }
     controller = new Controller(sw, restored.doc, restored.missing, opts.db, log);
-    server = new ManagementServer((verb, args, client) => controller.handle(verb, args, client), log);
+    server = new ManagementServer((verb, args, client, progress) => controller.handle(verb, args, client, progress), log);
     try {
       await server.listen(opts.sock);
     } catch (err) {

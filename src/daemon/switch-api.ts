@@ -2,7 +2,7 @@
 // against these so that its logic can be unit-tested with a fake switch, and so that
 // loading the daemon's modules does not load the native addon (only daemon.ts does,
 // when it builds the real Switch).
-import type { MegaflowInfo, TraceResult } from '../bridge.js';
+import type { FlowsProgress, MegaflowInfo, TraceResult } from '../bridge.js';
 import type { FlowSpec } from '../ofproto/flow-syntax.js';
 import type { AddedPort, BridgeCreateOptions, BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
 
@@ -60,7 +60,7 @@ export interface BridgeApi {
   stopCapture?(port: string): Promise<number>;
   // OpenFlow tables (ovs-ofctl syntax; errors are FlowSyntaxError / NodeswitchError).
   addFlow(flow: string): Promise<void>;
-  addFlows(text: string): Promise<number>;
+  addFlows(text: string, opts?: { onProgress?: FlowsProgress }): Promise<number>;
   modFlows(flow: string, opts: { strict?: boolean }): Promise<number>;
   delFlows(match: string, opts: { strict?: boolean }): Promise<number>;
   dumpFlows(match: string): Promise<FlowStatsEntry[]>;
