@@ -58,7 +58,8 @@ export interface RequestExtras {
 
 export class DaemonConnection {
   private readonly socket: Socket;
-  private buffered = '';
+  /** Chunks of an answer line whose end has not come yet. */
+  private parts: string[] = [];
   private nextId = 1;
   private readonly pending: Pending[] = [];
   /** Set once the connection is unusable: every later request fails with it. */
@@ -112,11 +113,15 @@ export class DaemonConnection {
   }
 
   private onData(chunk: string): void {
-    this.buffered += chunk;
+    // An answer of many MB comes in many chunks: look for its end in the new chunk only.
+    this.parts.push(chunk);
+    if (!chunk.includes('\n')) return;
+    let buffered = this.parts.join('');
+    this.parts = [];
     let nl: number;
-    while ((nl = this.buffered.indexOf('\n')) >= 0) {
-      const line = this.buffered.slice(0, nl);
-      this.buffered = this.buffered.slice(nl + 1);
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
       if (line.trim() === '') continue;
       let res: Response | ProgressLine;
       try {
@@ -138,6 +143,7 @@ export class DaemonConnection {
       if (res.ok) p.resolve(res.result);
       else p.reject(new NodeswitchError(res.error.message, res.error.argument));
     }
+    if (buffered) this.parts.push(buffered);
   }
 
   private fail(err: Error): void {
