@@ -5,17 +5,22 @@
 // renamed over the old file, and the directory is fsynced — so a crash at any moment
 // leaves either the old or the new document on disk, never a torn one.
 //
+// Flow changes go to a journal beside the file (flow-journal.ts) rather than
+// rewriting it whole: loading replays the journal, and every full write deletes it
+// once the new document is in place.
+//
 // Loading never repairs: a document that is not valid JSON or does not match the
 // schema is refused, with the path, the position or field, and the reason, and the
 // file is left exactly as it was for a human to look at.
 import * as fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileProblem, NodeswitchError } from '../errors.js';
-import { FlowSyntaxError, formatMatch } from '../ofproto/flow-syntax.js';
+import { type FlowSpec, FlowSyntaxError, formatMatch } from '../ofproto/flow-syntax.js';
 import { DATAPATH_POLL_MODES, MAC_AGING, MAC_TABLE_SIZE, OFPORT, type Range, VLAN_ID } from '../limits.js';
 import type { BridgeOptions, DatapathPollMode } from '../types.js';
 import { checkNetdevName, rangeText } from '../validate.js';
-import { parseSavedFlows } from './flows.js';
+import { journalPathOf, readJournal, replayJournal } from './flow-journal.js';
+import { parseSavedFlows, rememberParsed } from './flows.js';
 import { jsonErrorOffset } from './json-position.js';
 
 export const DB_VERSION = 1;
@@ -82,7 +87,9 @@ export function loadDb(path: string): ConfigDoc | null {
     if (e.code === 'ENOENT') return null;
     throw new DbError(path, `cannot read it: ${fileProblem(e)}`);
   }
-  return validateDoc(parseJson(path, text), path);
+  const raw = parseJson(path, text);
+  replayJournal(raw, readJournal(journalPathOf(path)));
+  return validateDoc(raw, path);
 }
 
 function parseJson(path: string, text: string): unknown {
@@ -182,7 +189,8 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
 function validateFlows(value: unknown, bridge: DbBridge, at: string, fail: (field: string, reason: string) => never): string[] {
   if (!Array.isArray(value)) return fail(at, 'must be an array of flows (ovs-ofctl add-flow syntax)');
   const seen = new Map<string, number>();
-  return (value as unknown[]).map((line, j) => {
+  const specs: FlowSpec[] = [];
+  const lines = (value as unknown[]).map((line, j) => {
     const field = `${at}[${j}]`;
     if (typeof line !== 'string') return fail(field, `must be a string (a flow in ovs-ofctl add-flow syntax), got ${JSON.stringify(line)}`);
     let spec;
@@ -197,8 +205,11 @@ function validateFlows(value: unknown, bridge: DbBridge, at: string, fail: (fiel
     const first = seen.get(key);
     if (first !== undefined) fail(field, `same table, priority and match as ${at}[${first}]: a table holds one such flow`);
     seen.set(key, j);
+    specs.push(spec!);
     return line;
   });
+  rememberParsed(lines, specs);
+  return lines;
 }
 
 function join2(field: string, key: string): string {
@@ -234,6 +245,13 @@ export function saveDb(path: string, doc: ConfigDoc, ops: FsOps = fs): void {
       // Already gone (rename happened or open failed): nothing to clean.
     }
     throw err;
+  }
+  // The document holds every flow now: the journal's records are in it. (A crash
+  // before this unlink leaves them to be replayed again, which changes nothing.)
+  try {
+    ops.unlinkSync(journalPathOf(path));
+  } catch {
+    // No journal (ENOENT), or it stays and is replayed harmlessly.
   }
   // The rename is durable only once the directory entry is on disk. A failure here is
   // not reported: the new document is already what readers see, and an error would

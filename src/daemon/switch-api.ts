@@ -28,6 +28,8 @@ export interface FlowListEntry {
   id: number;
   table: number;
   spec: FlowSpec;
+  /** formatFlow(spec) once made (flows.ts keeps it here); cleared when spec changes. */
+  text?: string;
 }
 
 /** A flow with its counters (a subset of ofproto's FlowWithStats). */

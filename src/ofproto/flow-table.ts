@@ -26,6 +26,8 @@ export interface FlowEntry {
   spec: FlowSpec;
   /** The compiled match, packed (packMatch): what identical / overlaps / covers compare. */
   match: string;
+  /** formatFlow(spec), kept once made (the daemon saves it on every change); cleared when spec changes. */
+  text?: string;
   /** Date.now() when added (duration is counted from here). */
   created: number;
 }
@@ -234,7 +236,10 @@ export class FlowTable extends EventEmitter {
         return { entry: e, spec: nextSpec, native: compileFlow(e.id, nextSpec, e.table) };
       });
       await this.dp.setFlowActions(encodeFlowBatch(updated.map((u) => u.native)));
-      for (const u of updated) u.entry.spec = u.spec;
+      for (const u of updated) {
+        u.entry.spec = u.spec;
+        u.entry.text = undefined;
+      }
       return updated.length;
     });
   }
