@@ -10,6 +10,7 @@
 // stdout. Benchmarks print, never assert: the exit status is 0 whenever a table was
 // printed. Everything made is torn down at the end, on error, and on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
+import { addFlowsCli } from './add-flows-cli.js';
 import { classifierLookup } from './classifier-lookup.js';
 import { flowModRate } from './flow-mod-rate.js';
 import { flowSetupRate } from './flow-setup-rate.js';
@@ -28,7 +29,7 @@ import { tcp } from './tcp.js';
 import { MODES, Topology, Unavailable, openFabric, type Fabric, type ModeName } from './topology.js';
 
 const SCENARIOS: readonly Scenario[] = [
-  forward, forward1500, forwardTap, tcp, rtt, memoryPerRule, flowModRate, classifierLookup, flowSetupRate,
+  forward, forward1500, forwardTap, tcp, rtt, memoryPerRule, flowModRate, addFlowsCli, classifierLookup, flowSetupRate,
   replayCacheHit, replayManyFlows, replayClassifier, replayClassifierL3, memoryPerMac,
 ];
 

@@ -21,7 +21,7 @@ import { checkInteger, checkNetdevName, checkPollMode, compareNames } from '../v
 import { type ConfigDoc, type DbBridge, type DbPort, type DbPortType, dbOptions, saveDb } from './config-db.js';
 import { Captures, parseCaptureArgs } from './capture.js';
 import { currentSpecs, dumpFlows, installSaved, parseSavedFlows, replaceFlows, savedFlows } from './flows.js';
-import { diffFlowLines, type FlowJournal } from './flow-journal.js';
+import type { FlowJournal } from './flow-journal.js';
 import {
   type Args,
   type ShowBridge,
@@ -505,10 +505,11 @@ export class Controller {
    */
   private journalFlows(current: DbBridge, flows: string[]): boolean {
     if (!this.journal || current.flows === undefined) return false;
-    const change = diffFlowLines(current.flows, flows);
+    const change = this.journal.diff(current.name, current.flows, flows);
     const total = this.doc.bridges.reduce((n, b) => n + (b.flows?.length ?? 0), 0);
     if (!this.journal.takes(change.remove.length + change.add.length, total)) return false;
     this.journal.append({ bridge: current.name, ...change });
+    this.journal.took(current.name, change, flows);
     current.flows = flows;
     return true;
   }

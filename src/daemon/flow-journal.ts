@@ -97,6 +97,9 @@ export class FlowJournal {
   readonly path: string;
   /** Lines (removes + adds) appended since the last full write of the DB. */
   private lines = 0;
+  // Per bridge, the lines last journaled (that very array) as a set, so that the
+  // next diff looks each new line up instead of hashing 100k lines into a new set.
+  private readonly known = new Map<string, { lines: readonly string[]; set: Set<string> }>();
 
   constructor(
     dbPath: string,
@@ -113,6 +116,28 @@ export class FlowJournal {
     } catch {
       this.lines = 0;
     }
+  }
+
+  /**
+   * What changed from `before` (the bridge's lines as the DB holds them) to `after`.
+   * Cheap when only flows were added: one lookup per line of `after`.
+   */
+  diff(bridge: string, before: readonly string[], after: readonly string[]): { remove: string[]; add: string[] } {
+    let k = this.known.get(bridge);
+    if (!k || k.lines !== before) this.known.set(bridge, (k = { lines: before, set: new Set(before) }));
+    const add = after.filter((l) => !k.set.has(l));
+    // Every line of `before` is still there unless `after` is short of them.
+    const remove = k.set.size + add.length === after.length ? [] : diffFlowLines(before, after).remove;
+    return { remove, add };
+  }
+
+  /** `after` is what the DB now holds for `bridge` (the record of diff() was appended). */
+  took(bridge: string, change: { remove: string[]; add: string[] }, after: readonly string[]): void {
+    const k = this.known.get(bridge);
+    if (!k) return;
+    for (const l of change.remove) k.set.delete(l);
+    for (const l of change.add) k.set.add(l);
+    k.lines = after;
   }
 
   /** Whether a record of `n` lines should go to the journal, with `flows` flows in all the tables. */

@@ -25,9 +25,13 @@ export function savedFlows(bridge: BridgeApi): string[] {
   return sortedEntries(bridge.flows.list()).map((e) => (e.text ??= formatFlow(e.spec)));
 }
 
-/** The bridge's flows as specs, in dump-flows order (what an undo puts back). */
-export function currentSpecs(bridge: BridgeApi): FlowSpec[] {
-  return sortedEntries(bridge.flows.list()).map((e) => e.spec);
+/**
+ * What an undo puts back: the bridge's flows as they are now. Sorted into dump-flows
+ * order only if the undo happens (a copy of the list is all every change pays).
+ */
+export function currentSpecs(bridge: BridgeApi): () => FlowSpec[] {
+  const entries = bridge.flows.list().map((e) => ({ id: e.id, table: e.table, spec: e.spec }));
+  return () => sortedEntries(entries).map((e) => e.spec);
 }
 
 function sortedEntries(list: FlowListEntry[]): FlowListEntry[] {
@@ -84,9 +88,9 @@ export async function installSaved(bridge: BridgeApi, specs: FlowSpec[]): Promis
 }
 
 /** Puts a bridge's table back to `specs` (the undo of a flow change the DB refused). */
-export async function replaceFlows(bridge: BridgeApi, specs: FlowSpec[]): Promise<void> {
+export async function replaceFlows(bridge: BridgeApi, specs: () => FlowSpec[]): Promise<void> {
   await bridge.delFlows('', {});
-  await installSaved(bridge, specs);
+  await installSaved(bridge, specs());
 }
 
 /** One row of dump-flows --json (ovs-ofctl's names, in the camelCase every --json output uses). */
