@@ -16,6 +16,7 @@ import { flowModRate } from './flow-mod-rate.js';
 import { flowSetupRate } from './flow-setup-rate.js';
 import { forward } from './forward.js';
 import { forward1500 } from './forward-1500.js';
+import { forwardFlowMods } from './forward-flow-mods.js';
 import { forwardTap } from './forward-tap.js';
 import { memoryPerMac } from './memory-per-mac.js';
 import { memoryPerRule } from './memory-per-rule.js';
@@ -29,7 +30,7 @@ import { tcp } from './tcp.js';
 import { MODES, Topology, Unavailable, openFabric, type Fabric, type ModeName } from './topology.js';
 
 const SCENARIOS: readonly Scenario[] = [
-  forward, forward1500, forwardTap, tcp, rtt, memoryPerRule, flowModRate, addFlowsCli, classifierLookup, flowSetupRate,
+  forward, forward1500, forwardTap, tcp, rtt, memoryPerRule, flowModRate, addFlowsCli, forwardFlowMods, classifierLookup, flowSetupRate,
   replayCacheHit, replayManyFlows, replayClassifier, replayClassifierL3, memoryPerMac,
 ];
 

@@ -28,6 +28,13 @@ export const REFERENCE_MODES: readonly ModeName[] = ['nodeswitch-bare', 'linux-b
 // Which mode is attached to a lab's veths right now (set by attach, cleared by
 // detach), for scenarios that measure something of their own in some rounds only.
 const attachedModes = new WeakMap<Lab, ModeName>();
+// The nodeswitch fabric's bridge while attached, for scenarios that change it under traffic.
+const attachedBridges = new WeakMap<Lab, SwitchBridge>();
+
+/** The bridge between the veths while the nodeswitch fabric is attached. */
+export function nodeswitchBridge(topo: Topology): SwitchBridge | undefined {
+  return attachedBridges.get(topo.lab);
+}
 
 /** The mode whose switch the current round attached, if any. */
 export function attachedMode(topo: Topology): ModeName | undefined {
@@ -129,6 +136,7 @@ export async function openFabric(mode: ModeName, lab: Lab): Promise<Fabric> {
 
 type SwitchModule = typeof import('../src/switch.js');
 type SwitchInstance = InstanceType<SwitchModule['Switch']>;
+type SwitchBridge = ReturnType<SwitchInstance['addBridge']>;
 
 class NodeswitchFabric implements Fabric {
   readonly mode: 'nodeswitch' | 'nodeswitch-bare';
@@ -159,12 +167,14 @@ class NodeswitchFabric implements Fabric {
     for (const p of ports) await br.addPort(p, { type: 'afpacket' });
     if (this.bare) await br.setBareForward(true);
     attachedModes.set(this.lab, this.mode);
+    attachedBridges.set(this.lab, br);
   }
 
   async detach(): Promise<void> {
     const sw = this.sw;
     this.sw = undefined;
     if (attachedModes.get(this.lab) === this.mode) attachedModes.delete(this.lab);
+    attachedBridges.delete(this.lab);
     await sw?.close();
   }
 
