@@ -17,10 +17,10 @@
 // a line in if absent; a line's presence is decided by the last record that names
 // it, whatever the start), so replaying them again changes nothing.
 //
-// Order. Lines are kept in the order their flows were added (an add goes at the
-// end, a modified flow's new line too): restore installs them in that order, and
-// dump-flows sorts by table and priority, then age, so only the order among flows of
-// the same table and priority can tell a modified flow was re-added.
+// Order. The DB keeps a bridge's lines in dump-flows order (table, priority high to
+// low, then age). A replay appends each added line (a modified flow's new line too)
+// (a modified flow's new line takes its old line's place) and then sorts stably by
+// table and priority, read from the canonical line: dump-flows order again.
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import { DbError } from './config-db.js';
@@ -80,16 +80,59 @@ export function replayJournal(doc: unknown, records: FlowJournalRecord[]): void 
   if (!Array.isArray(bridges)) return; // validation will say what is wrong
   const byName = new Map<string, { flows?: unknown }>();
   for (const b of bridges) if (typeof b === 'object' && b !== null) byName.set((b as { name?: string }).name ?? '', b as { flows?: unknown });
-  const tables = new Map<string, Set<string>>(); // insertion-ordered: the lines' order
+  // Per bridge: its lines by age (holes where lines went), and where each line is.
+  const tables = new Map<string, { order: (string | undefined)[]; at: Map<string, number> }>();
   for (const r of records) {
     const b = byName.get(r.bridge);
     if (!b) continue;
     let t = tables.get(r.bridge);
-    if (!t) tables.set(r.bridge, (t = new Set(Array.isArray(b.flows) ? (b.flows as string[]) : [])));
-    for (const l of r.remove) t.delete(l);
-    for (const l of r.add) t.add(l);
+    if (!t) {
+      const order = Array.isArray(b.flows) ? [...(b.flows as string[])] : [];
+      tables.set(r.bridge, (t = { order, at: new Map(order.map((l, i) => [l as string, i])) }));
+    }
+    // A modify removes a flow's line and adds its new one: the new line takes the
+    // old one's place (same flow: only the cookie and the actions can differ).
+    const freed = new Map<string, number>();
+    for (const l of r.remove) {
+      const i = t.at.get(l);
+      if (i === undefined) continue;
+      t.order[i] = undefined;
+      t.at.delete(l);
+      freed.set(flowIdentity(l), i);
+    }
+    for (const l of r.add) {
+      if (t.at.has(l)) continue;
+      const id = flowIdentity(l);
+      const i = freed.get(id) ?? t.order.length;
+      freed.delete(id);
+      t.order[i] = l;
+      t.at.set(l, i);
+    }
   }
-  for (const [name, t] of tables) byName.get(name)!.flows = [...t];
+  for (const [name, t] of tables) byName.get(name)!.flows = dumpOrder(t.order.filter((l): l is string => l !== undefined));
+}
+
+/** A canonical line without its cookie and actions: what a modify keeps. */
+function flowIdentity(line: string): string {
+  const at = line.indexOf(' actions=');
+  const head = at < 0 ? line : line.slice(0, at);
+  return head.replace(/^cookie=[^,]*, /, '');
+}
+
+/** Table and priority of a canonical flow line (formatFlow: "cookie=…, table=N, …, priority=P,… actions=…"). */
+function placeOf(line: string): [number, number] {
+  const at = line.indexOf(' actions=');
+  const head = at < 0 ? line : line.slice(0, at);
+  const table = /(?:^|[ ,])table=(\d+)/.exec(head);
+  const priority = /(?:^|[ ,])priority=(\d+)/.exec(head);
+  return [table ? Number(table[1]) : 0, priority ? Number(priority[1]) : 32768];
+}
+
+/** Lines in age order → dump-flows order (stable: age breaks ties). */
+function dumpOrder(lines: string[]): string[] {
+  const placed = lines.map((line, i) => ({ line, i, at: placeOf(line) }));
+  placed.sort((a, b) => a.at[0] - b.at[0] || b.at[1] - a.at[1] || a.i - b.i);
+  return placed.map((p) => p.line);
 }
 
 /** The daemon's journal: appends records, and knows when a full write should replace it. */
