@@ -132,14 +132,21 @@ export class ManagementServer {
       partsLength = 0;
       return all;
     };
+    // Set when the stream cannot be followed any more (where the next request starts
+    // is unknown): what comes after is dropped, the answers so far go out, then the end.
+    let lost = false;
     const refuse = (id: number | string | null, message: string): void => {
-      this.send(socket, { id, ok: false, error: { message, argument: 'request' } });
-      socket.end();
-      socket.destroy();
+      lost = true;
+      parts = [];
+      partsLength = 0;
+      chain = chain.then(() => {
+        this.send(socket, { id, ok: false, error: { message, argument: 'request' } });
+        socket.end();
+      });
     };
     socket.on('data', (chunk: Buffer) => {
       let at = 0;
-      while (at < chunk.length && !socket.destroyed) {
+      while (at < chunk.length && !lost) {
         if (bodyOf) {
           const want = bodyOf.bytes - partsLength;
           const piece = chunk.subarray(at, at + want);
@@ -161,6 +168,10 @@ export class ManagementServer {
           if (partsLength > MAX_LINE) refuse(null, `request longer than ${MAX_LINE} bytes (bulk text goes in a body: see protocol.ts)`);
           break;
         }
+        if (partsLength + (nl - at) > MAX_LINE) {
+          refuse(null, `request longer than ${MAX_LINE} bytes (bulk text goes in a body: see protocol.ts)`);
+          break;
+        }
         const line = joined(chunk.subarray(at, nl)).toString('utf8');
         at = nl + 1;
         let bytes: number;
@@ -175,6 +186,10 @@ export class ManagementServer {
       }
     });
     socket.on('end', () => {
+      if (lost) {
+        gone.abort();
+        return;
+      }
       if (bodyOf) {
         // The client stopped before sending the whole body: nothing is applied.
         const { line, bytes } = bodyOf;
