@@ -19,7 +19,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ns-body-'));
   sock = join(dir, 'ns.sock');
   server = new ManagementServer(async (verb, args, _client, progress) => {
-    const text = String(args.flows ?? '');
+    const text = typeof args.flows === 'string' ? args.flows : '';
     if (args.progress) for (let i = 1; i <= 3; i++) progress({ phase: 'parse', done: i, total: 3 });
     return { verb, bytes: Buffer.byteLength(text), lines: text.split('\n').length, last: text.slice(-12) };
   }, () => {});
