@@ -13,6 +13,7 @@
         "native/table/megaflow_table.cc",
         "native/table/microflow_cache.cc",
         "native/dp/flow_table.cc",
+        "native/dp/flow_batch.cc",
         "native/dp/pipeline.cc",
         "native/dp/packet_edit.cc",
         "native/port/af_packet_port.cc",

@@ -3,7 +3,7 @@
 // once) and when every packet hits it (16 frames repeated), against a table of one
 // priority=0,actions=drop.
 import type { Bridge } from '../src/bridge.js';
-import type { NativeFlow } from '../src/native.js';
+import { unpackMatch } from '../src/ofproto/flow-table.js';
 import { attachedMode, INJECT_CHUNK, injectTimed, memBridge, newSwitch } from './mem-bridges.js';
 import { median, type Scenario } from './scenario.js';
 import type { Topology } from './topology.js';
@@ -80,7 +80,7 @@ async function nodeswitchClassifier(topo: Topology, log: (l: string) => void): P
   try {
     const [sFull, sDrop, sOut] = switches;
     const full = await memBridge(sFull!, topo.lab.name('ocl'), data.text);
-    const masks = new Set(full.flows.list().map((e) => (e.native as NativeFlow).mask.toString('hex')));
+    const masks = new Set(full.flows.list().map((e) => unpackMatch(e.match).mask.toString('hex')));
     if (full.flows.list().length !== CLASSIFIER_RULES || masks.size !== CLASSIFIER_MASKS) {
       throw new Error(`the table holds ${full.flows.list().length} flows over ${masks.size} masks`);
     }

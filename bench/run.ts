@@ -10,11 +10,13 @@
 // stdout. Benchmarks print, never assert: the exit status is 0 whenever a table was
 // printed. Everything made is torn down at the end, on error, and on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
+import { addFlowsCli } from './add-flows-cli.js';
 import { classifierLookup } from './classifier-lookup.js';
 import { flowModRate } from './flow-mod-rate.js';
 import { flowSetupRate } from './flow-setup-rate.js';
 import { forward } from './forward.js';
 import { forward1500 } from './forward-1500.js';
+import { forwardFlowMods } from './forward-flow-mods.js';
 import { forwardTap } from './forward-tap.js';
 import { forwardVlanAccess, forwardVlanTrunkPop } from './forward-vlan.js';
 import { forwardMirror } from './forward-mirror.js';
@@ -31,7 +33,7 @@ import { tcp } from './tcp.js';
 import { MODES, Topology, Unavailable, openFabric, type Fabric, type ModeName } from './topology.js';
 
 const SCENARIOS: readonly Scenario[] = [
-  forward, forward1500, forwardTap, forwardMirror, forwardBond, tcp, rtt, memoryPerRule, flowModRate, classifierLookup, flowSetupRate,
+  forward, forward1500, forwardTap, forwardMirror, forwardBond, tcp, rtt, memoryPerRule, flowModRate, addFlowsCli, forwardFlowMods, classifierLookup, flowSetupRate,
   replayCacheHit, replayManyFlows, replayClassifier, replayClassifierL3, memoryPerMac,
   forwardVlanAccess, forwardVlanTrunkPop,
 ];

@@ -28,6 +28,13 @@ export const REFERENCE_MODES: readonly ModeName[] = ['nodeswitch-bare', 'linux-b
 // Which mode is attached to a lab's veths right now (set by attach, cleared by
 // detach), for scenarios that measure something of their own in some rounds only.
 const attachedModes = new WeakMap<Lab, ModeName>();
+// The nodeswitch fabric's bridge while attached, for scenarios that change it under traffic.
+const attachedBridges = new WeakMap<Lab, SwitchBridge>();
+
+/** The bridge between the veths while the nodeswitch fabric is attached. */
+export function nodeswitchBridge(topo: Topology): SwitchBridge | undefined {
+  return attachedBridges.get(topo.lab);
+}
 
 // The Open vSwitch behind the ovs mode while it is attached: scenarios that build a
 // topology of their own (forward-bond-64) add their bridges to the same ovs-vswitchd
@@ -148,6 +155,7 @@ export async function openFabric(mode: ModeName, lab: Lab): Promise<Fabric> {
 
 type SwitchModule = typeof import('../src/switch.js');
 type SwitchInstance = InstanceType<SwitchModule['Switch']>;
+type SwitchBridge = ReturnType<SwitchInstance['addBridge']>;
 
 class NodeswitchFabric implements Fabric {
   readonly mode: 'nodeswitch' | 'nodeswitch-bare';
@@ -179,6 +187,7 @@ class NodeswitchFabric implements Fabric {
     if (this.bare) await br.setBareForward(true);
     attachedModes.set(this.lab, this.mode);
     vlanSetters.set(this.lab, async (port, vlan) => void (await br.setPortVlan(port, vlan)));
+    attachedBridges.set(this.lab, br);
   }
 
   async detach(): Promise<void> {
@@ -186,6 +195,7 @@ class NodeswitchFabric implements Fabric {
     this.sw = undefined;
     if (attachedModes.get(this.lab) === this.mode) attachedModes.delete(this.lab);
     vlanSetters.delete(this.lab);
+    attachedBridges.delete(this.lab);
     await sw?.close();
   }
 

@@ -18,7 +18,7 @@ import { compileAction } from './ofproto/compile.js';
 import { type FlowEntry, type FlowRemoved, FlowTable, type FlowWithStats } from './ofproto/flow-table.js';
 import { parseActions } from './ofproto/actions.js';
 import { FieldError, type Match } from './ofproto/fields.js';
-import { type Action, type FlowSpec, FlowSyntaxError, formatFlow, parseFlow, parseFlowsFile } from './ofproto/flow-syntax.js';
+import { type Action, type FlowSpec, FlowSyntaxError, formatFlow, parseFlow, parseFlowsFileAsync } from './ofproto/flow-syntax.js';
 import type {
   AddedPort,
   BridgeCreateOptions,
@@ -67,6 +67,9 @@ export interface TraceResult {
   /** The megaflow the packet creates: the key bits its translation consulted. */
   megaflow: NativeTrace['megaflow'];
 }
+
+/** How far a bulk flow change is: lines parsed, then flows installed. */
+export type FlowsProgress = (phase: 'parse' | 'install', done: number, total: number) => void;
 
 /** A megaflow, with the flows it credits. */
 export interface MegaflowInfo extends Omit<NativeMegaflow, 'flowIds'> {
@@ -169,12 +172,22 @@ export class Bridge extends EventEmitter {
     await this.flows.add([spec]);
   }
 
-  /** Adds the flows of an add-flows file: every line or, on any error, none. */
-  async addFlows(text: string): Promise<number> {
+  /**
+   * Adds the flows of an add-flows file: every line or, on any error, none (every
+   * line is parsed and checked before the tables change). `onProgress` hears how
+   * many lines are parsed, then how many flows are installed.
+   */
+  async addFlows(text: string, opts: { onProgress?: FlowsProgress } = {}): Promise<number> {
     this.checkOpen();
-    const specs = parseFlowsFile(text, { context: 'add', resolvePort: this.resolvePort });
+    const { onProgress } = opts;
+    const specs = await parseFlowsFileAsync(
+      text,
+      { context: 'add', resolvePort: this.resolvePort },
+      onProgress && ((done, total) => onProgress('parse', done, total)),
+    );
     this.checkMeters(specs);
     await this.flows.add(specs);
+    onProgress?.('install', specs.length, specs.length);
     return specs.length;
   }
 

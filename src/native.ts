@@ -62,6 +62,27 @@ export interface NativeConstants {
   lacpModes: readonly string[];
   lacpTimes: readonly string[];
   counters: { port: readonly NativePortCounterName[]; bridge: readonly NativeBridgeCounterName[]; cache: readonly NativeCacheCounterName[] };
+  /** The flow batch layout (native/dp/flow_batch.h): what src/ofproto/flow-batch.ts writes. */
+  flowBatch: NativeFlowBatchLayout;
+}
+
+/** Field names of a flow batch record's header and of its action records, as C++ lists them. */
+export type NativeFlowBatchHeaderField =
+  | 'id' | 'priority' | 'table' | 'flags' | 'gotoTable' | 'nApply' | 'nWrite' | 'nWords' | 'wordMap' | 'cookie'
+  | 'metadataValue' | 'metadataMask';
+export type NativeFlowBatchActionField = 'code' | 'port' | 'u32' | 'u64' | 'u64b' | 'bytes';
+export type NativeFlowBatchFlag = 'clearActions' | 'writeMetadata' | 'gotoTable';
+
+export interface NativeFlowBatchLayout {
+  headerSize: number;
+  actionSize: number;
+  /** Bytes per match word; the FlowKey is `words` of them (the last maybe partial). */
+  wordSize: number;
+  words: number;
+  /** [offset, size] in bytes. */
+  header: Record<NativeFlowBatchHeaderField, [number, number]>;
+  action: Record<NativeFlowBatchActionField, [number, number]>;
+  flags: Record<NativeFlowBatchFlag, number>;
 }
 
 /** Where a tap port's device came from: made now, there already, or found in another network namespace. */
@@ -244,10 +265,12 @@ export interface NativeDatapath {
   drainMem(ofport: number): Promise<Buffer[]>;
   close(): Promise<void>;
   /** All or nothing. */
-  installFlows(flows: NativeFlow[]): Promise<void>;
+  /** A flow batch (src/ofproto/flow-batch.ts encodeFlowBatch). */
+  installFlows(batch: Buffer): Promise<void>;
   removeFlows(ids: number[]): Promise<void>;
   /** Replaces actions, instructions and cookie; counters stay. */
-  setFlowActions(flows: NativeFlow[]): Promise<void>;
+  /** A flow batch; each record's id names the installed flow whose actions it replaces. */
+  setFlowActions(batch: Buffer): Promise<void>;
   flowStats(): Promise<NativeFlowStats[]>;
   packetOut(frame: Buffer, inPort: number, actions: NativeAction[]): Promise<void>;
   trace(frame: Buffer, inPort: number): Promise<NativeTrace>;

@@ -3,6 +3,7 @@
 #include "addon/counters_js.h"
 #include "core/packet.h"
 #include "dp/bond.h"
+#include "dp/flow_batch.h"
 #include "dp/of_action.h"
 #include "dp/poll_mode.h"
 #include "dp/vlan.h"
@@ -18,6 +19,37 @@ Napi::Array names_to_js(Napi::Env env, const char* const (&names)[N]) {
   Napi::Array a = Napi::Array::New(env, N);
   for (uint32_t i = 0; i < N; i++) a.Set(i, names[i]);
   return a;
+}
+
+// {headerSize, actionSize, wordSize, words, header: {name: [offset, size]}, action: {…}, flags: {name: bit}}
+Napi::Object flow_batch_layout_to_js(Napi::Env env) {
+  Napi::Object b = Napi::Object::New(env);
+  b.Set("headerSize", uint32_t(kFlowBatchHeaderSize));
+  b.Set("actionSize", uint32_t(kFlowBatchActionSize));
+  b.Set("wordSize", uint32_t(kFlowBatchWordSize));
+  b.Set("words", uint32_t(kFlowBatchWords));
+  auto place = [&](uint32_t offset, uint32_t size) {
+    Napi::Array a = Napi::Array::New(env, 2);
+    a.Set(uint32_t(0), offset);
+    a.Set(uint32_t(1), size);
+    return a;
+  };
+  Napi::Object header = Napi::Object::New(env);
+#define NS_SET_FIELD(js, offset, size) header.Set(#js, place(offset, size));
+  NS_FLOW_BATCH_HEADER(NS_SET_FIELD)
+#undef NS_SET_FIELD
+  b.Set("header", header);
+  Napi::Object action = Napi::Object::New(env);
+#define NS_SET_FIELD(js, offset, size) action.Set(#js, place(offset, size));
+  NS_FLOW_BATCH_ACTION(NS_SET_FIELD)
+#undef NS_SET_FIELD
+  b.Set("action", action);
+  Napi::Object flags = Napi::Object::New(env);
+#define NS_SET_FLAG(name, js, bit) flags.Set(#js, uint32_t(bit));
+  NS_FLOW_BATCH_FLAGS(NS_SET_FLAG)
+#undef NS_SET_FLAG
+  b.Set("flags", flags);
+  return b;
 }
 
 }  // namespace
@@ -56,6 +88,7 @@ Napi::Object constants_to_js(Napi::Env env) {
   c.Set("lacpTimes", names_to_js(env, kLacpTimeNames));
 
   c.Set("counters", counter_names_to_js(env));
+  c.Set("flowBatch", flow_batch_layout_to_js(env));
   return c;
 }
 

@@ -16,11 +16,7 @@ namespace nodeswitch {
 Napi::Value DatapathJs::JsInstallFlows(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
-  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "installFlows(flows[])");
-  Napi::Array arr = info[0].As<Napi::Array>();
-  auto flows = std::make_shared<std::vector<std::unique_ptr<FlowEntry>>>();
-  flows->reserve(arr.Length());
-  for (uint32_t i = 0; i < arr.Length(); i++) flows->push_back(flow_from_js(env, arr.Get(i)));
+  auto flows = std::make_shared<std::vector<std::unique_ptr<FlowEntry>>>(flows_from_batch(env, info[0], "installFlows"));
   auto cmd = std::make_unique<Command>();
   cmd->apply = [flows](Datapath& dp) -> JsValueBuilder {
     std::vector<uint32_t> installed;
@@ -61,15 +57,12 @@ Napi::Value DatapathJs::JsRemoveFlows(const Napi::CallbackInfo& info) {
   return Post(env, std::move(cmd));
 }
 
-// setFlowActions([flow…]): replaces the actions (and instructions, cookie) of
+// setFlowActions(batch): replaces the actions (and instructions, cookie) of
 // installed flows, keeping their counters (OpenFlow modify).
 Napi::Value DatapathJs::JsSetFlowActions(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
-  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "setFlowActions(flows[])");
-  Napi::Array arr = info[0].As<Napi::Array>();
-  auto flows = std::make_shared<std::vector<std::unique_ptr<FlowEntry>>>();
-  for (uint32_t i = 0; i < arr.Length(); i++) flows->push_back(flow_from_js(env, arr.Get(i)));
+  auto flows = std::make_shared<std::vector<std::unique_ptr<FlowEntry>>>(flows_from_batch(env, info[0], "setFlowActions"));
   auto cmd = std::make_unique<Command>();
   cmd->apply = [flows](Datapath& dp) -> JsValueBuilder {
     for (auto& f : *flows) {

@@ -1,6 +1,7 @@
 #include "addon/flow_js.h"
 
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 namespace nodeswitch {
@@ -55,6 +56,18 @@ std::vector<OfAction> actions_from_js(Napi::Env env, Napi::Value list) {
     out.push_back(a);
   }
   return out;
+}
+
+std::vector<std::unique_ptr<FlowEntry>> flows_from_batch(Napi::Env env, Napi::Value batch, const char* what) {
+  if (!batch.IsTypedArray() || batch.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(env, std::string(what) + "(batch): a flow batch is a Buffer (src/ofproto/flow-batch.ts)");
+  }
+  auto bytes = batch.As<Napi::Uint8Array>();
+  try {
+    return decode_flow_batch(bytes.Data(), bytes.ByteLength());
+  } catch (const std::invalid_argument& err) {
+    throw Napi::TypeError::New(env, std::string(what) + ": " + err.what());
+  }
 }
 
 FlowKey flow_key_from_js(Napi::Env env, Napi::Value v) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "dp/flow_batch.h"
 #include "dp/flow_table.h"
 #include "dp/of_action.h"
 #include "dp/pipeline.h"
@@ -20,6 +21,8 @@ std::vector<OfAction> actions_from_js(Napi::Env env, Napi::Value list);
 // {id, table, priority, cookie: bigint, key: Buffer, mask: Buffer, apply, write,
 //  clearActions, writeMetadata?: {value, mask}, gotoTable?}
 std::unique_ptr<FlowEntry> flow_from_js(Napi::Env env, Napi::Value spec);
+// The flows of a flow batch (dp/flow_batch.h) in a Buffer; `what` names the call in errors.
+std::vector<std::unique_ptr<FlowEntry>> flows_from_batch(Napi::Env env, Napi::Value batch, const char* what);
 // A raw FlowKey from a Buffer of sizeof(FlowKey).
 FlowKey flow_key_from_js(Napi::Env env, Napi::Value buffer);
 Napi::Value action_to_js(Napi::Env env, const OfAction& a);

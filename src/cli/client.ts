@@ -9,7 +9,7 @@
 import { connect, type Socket } from 'node:net';
 import { NodeswitchError } from '../errors.js';
 import { checkSocketPath } from '../daemon/paths.js';
-import type { Args, Response, Verb } from '../daemon/protocol.js';
+import type { Args, Progress, ProgressLine, Response, Verb } from '../daemon/protocol.js';
 
 /** Seconds an answer is waited for unless --timeout says otherwise. */
 export const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -43,11 +43,23 @@ interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout | undefined;
+  /** Restarts the answer's timeout: progress shows the daemon is working on it. */
+  rearm(): void;
+  onProgress?: (p: Progress) => void;
+}
+
+/** What a request may carry besides its args. */
+export interface RequestExtras {
+  /** Raw bytes sent after the request line, as args[arg] (protocol.ts: no size cap). */
+  body?: { arg: string; data: Buffer };
+  /** Progress lines for this request (ask for them with args.progress). */
+  onProgress?: (p: Progress) => void;
 }
 
 export class DaemonConnection {
   private readonly socket: Socket;
-  private buffered = '';
+  /** Chunks of an answer line whose end has not come yet. */
+  private parts: string[] = [];
   private nextId = 1;
   private readonly pending: Pending[] = [];
   /** Set once the connection is unusable: every later request fails with it. */
@@ -73,17 +85,25 @@ export class DaemonConnection {
    * `deadlineMs` overrides the connection's timeout for this answer (a long poll's
    * own wait plus it); a miss is still reported in --timeout's terms.
    */
-  request(verb: Verb, args: Args, deadlineMs = this.timeoutMs): Promise<unknown> {
+  request(verb: Verb, args: Args, deadlineMs = this.timeoutMs, extras: RequestExtras = {}): Promise<unknown> {
     if (this.broken) return Promise.reject(this.broken);
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      const p: Pending = { id, resolve, reject, timer: undefined };
+      const p: Pending = { id, resolve, reject, timer: undefined, rearm: () => undefined, onProgress: extras.onProgress };
       if (deadlineMs > 0) {
         const seconds = Math.round((this.timeoutMs || deadlineMs) / 100) / 10;
-        p.timer = setTimeout(() => this.fail(new DaemonTimeout(this.sock, seconds)), deadlineMs);
+        p.rearm = () => {
+          if (p.timer) clearTimeout(p.timer);
+          p.timer = setTimeout(() => this.fail(new DaemonTimeout(this.sock, seconds)), deadlineMs);
+        };
+        p.rearm();
       }
       this.pending.push(p);
-      this.socket.write(JSON.stringify({ id, verb, args }) + '\n');
+      const { body } = extras;
+      const line = JSON.stringify(body ? { id, verb, args, body: { arg: body.arg, bytes: body.data.length } } : { id, verb, args });
+      this.socket.write(line + '\n');
+      // The timeout counts from the last byte sent: a big body takes its time to go.
+      if (body) this.socket.write(body.data, () => p.rearm());
     });
   }
 
@@ -93,18 +113,29 @@ export class DaemonConnection {
   }
 
   private onData(chunk: string): void {
-    this.buffered += chunk;
+    // An answer of many MB comes in many chunks: look for its end in the new chunk only.
+    this.parts.push(chunk);
+    if (!chunk.includes('\n')) return;
+    let buffered = this.parts.join('');
+    this.parts = [];
     let nl: number;
-    while ((nl = this.buffered.indexOf('\n')) >= 0) {
-      const line = this.buffered.slice(0, nl);
-      this.buffered = this.buffered.slice(nl + 1);
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
       if (line.trim() === '') continue;
-      let res: Response;
+      let res: Response | ProgressLine;
       try {
-        res = JSON.parse(line) as Response;
+        res = JSON.parse(line) as Response | ProgressLine;
       } catch {
         this.fail(new NodeswitchError(`the daemon at ${this.sock} sent an answer that is not JSON`, 'sock'));
         return;
+      }
+      if ('progress' in res) {
+        // About the oldest request still waiting (answers come in order).
+        const p = this.pending[0];
+        p?.rearm();
+        p?.onProgress?.(res.progress);
+        continue;
       }
       const p = this.pending.shift();
       if (!p) continue; // an answer to nothing: ignore
@@ -112,6 +143,7 @@ export class DaemonConnection {
       if (res.ok) p.resolve(res.result);
       else p.reject(new NodeswitchError(res.error.message, res.error.argument));
     }
+    if (buffered) this.parts.push(buffered);
   }
 
   private fail(err: Error): void {
@@ -131,10 +163,16 @@ export class DaemonConnection {
 }
 
 /** One request on a connection of its own. */
-export async function call(sock: string, verb: Verb, args: Args, timeoutMs = DEFAULT_TIMEOUT_SECONDS * 1000): Promise<unknown> {
+export async function call(
+  sock: string,
+  verb: Verb,
+  args: Args,
+  timeoutMs = DEFAULT_TIMEOUT_SECONDS * 1000,
+  extras: RequestExtras = {},
+): Promise<unknown> {
   const conn = new DaemonConnection(sock, timeoutMs);
   try {
-    return await conn.request(verb, args);
+    return await conn.request(verb, args, timeoutMs, extras);
   } finally {
     conn.close();
   }

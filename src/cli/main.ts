@@ -3,9 +3,8 @@
 //
 // Exit codes: 0 success, 1 anything wrong (bad usage, bad argument, the daemon
 // refused, the daemon is not running). Errors go to stderr as "nodeswitch: …".
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { fileProblem, NodeswitchError } from '../errors.js';
+import { NodeswitchError } from '../errors.js';
 import { checkNetdevName } from '../validate.js';
 import { resolvePaths } from '../daemon/paths.js';
 import type { JobInfo } from '../daemon/jobs.js';
@@ -24,6 +23,7 @@ import { addSetPortCommand, parseVlanModeOption } from './port-settings.js';
 import { addMirrorCommands } from './mirror-command.js';
 import { addBondCommands } from './bond-command.js';
 import { addQosCommands } from './qos-commands.js';
+import { addFlowsFileCommand } from './flows-command.js';
 import { addDaemonOptions, addPathOptions, type DaemonFlags, daemonTarget } from './daemon-options.js';
 import { formatDumpFlows, formatDumpPorts, formatFdb, formatJobs, formatJson, formatList, formatShow } from './format.js';
 import { formatTrace } from './trace-format.js';
@@ -34,6 +34,8 @@ export interface Io {
   err(text: string): void;
   /** The whole of standard input (add-flows BR -). */
   stdin?(): Promise<string>;
+  /** Whether stderr is a terminal (progress lines go only there). */
+  errIsTty?(): boolean;
 }
 
 async function readStdin(): Promise<string> {
@@ -46,6 +48,7 @@ const processIo: Io = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   stdin: readStdin,
+  errIsTty: () => process.stderr.isTTY === true,
 };
 
 interface StrictFlags extends DaemonFlags {
@@ -223,23 +226,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
     .argument('<flow>')
     .action((bridge: string, flow: string, flags: DaemonFlags) => change(flags, 'add-flow', { bridge, flow }));
 
-  withPaths(program.command('add-flows'))
-    .description('add the flows of a file, one per line ("-": standard input); all of them or none')
-    .argument('<bridge>')
-    .argument('<file>', 'flows file, or - for standard input')
-    .action(async (bridge: string, file: string, flags: DaemonFlags) => {
-      const source = file === '-' ? 'standard input' : file;
-      const flows = await readFlowsFile(file, io);
-      try {
-        await send(flags, 'add-flows', { bridge, flows });
-      } catch (err) {
-        // "line 3: tp_dst=80: …" names the line; say of which file.
-        if (err instanceof NodeswitchError && /^line \d+: /.test(err.message)) {
-          throw new NodeswitchError(`${source}: ${err.message}`, err.argument);
-        }
-        throw err;
-      }
-    });
+  addFlowsFileCommand(program, io, env);
 
   withPaths(program.command('mod-flows'))
     .description('new actions for the flows the match selects')
@@ -306,17 +293,4 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
   addQosCommands(program, { withPaths, change, send, out: (text) => io.out(text) });
 
   return program;
-}
-
-/** An add-flows file's text, or standard input's for "-". */
-async function readFlowsFile(file: string, io: Io): Promise<string> {
-  if (file === '-') {
-    if (!io.stdin) throw new NodeswitchError('add-flows -: no standard input to read', 'file');
-    return io.stdin();
-  }
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new NodeswitchError(`cannot read the flows file ${file}: ${fileProblem(err)}`, 'file');
-  }
 }

@@ -5,19 +5,24 @@
 // renamed over the old file, and the directory is fsynced — so a crash at any moment
 // leaves either the old or the new document on disk, never a torn one.
 //
+// Flow changes go to a journal beside the file (flow-journal.ts) rather than
+// rewriting it whole: loading replays the journal, and every full write deletes it
+// once the new document is in place.
+//
 // Loading never repairs: a document that is not valid JSON or does not match the
 // schema is refused, with the path, the position or field, and the reason, and the
 // file is left exactly as it was for a human to look at.
 import * as fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileProblem, NodeswitchError } from '../errors.js';
-import { FlowSyntaxError, formatMatch } from '../ofproto/flow-syntax.js';
+import { type FlowSpec, FlowSyntaxError, formatMatch } from '../ofproto/flow-syntax.js';
 import { BOND_MODES, type BondSettings, LACP_MODES, LACP_TIMES, resolveBond } from '../bond.js';
 import { DATAPATH_POLL_MODES, MAC_AGING, MAC_TABLE_SIZE, OFPORT, type Range, VLAN_ID, VLAN_TAG } from '../limits.js';
 import type { BridgeOptions, DatapathPollMode } from '../types.js';
 import { checkNetdevName, rangeText } from '../validate.js';
 import { checkTrunks, checkVlanMode, resolvePortVlan, type VlanMode } from '../vlan.js';
-import { parseSavedFlows } from './flows.js';
+import { journalPathOf, readJournal, replayJournal } from './flow-journal.js';
+import { parseSavedFlows, rememberParsed } from './flows.js';
 import { parseMeter } from '../qos/meter-syntax.js';
 import { POLICING_BURST, POLICING_RATE } from '../qos/policing.js';
 import { jsonErrorOffset } from './json-position.js';
@@ -110,7 +115,9 @@ export function loadDb(path: string): ConfigDoc | null {
     if (e.code === 'ENOENT') return null;
     throw new DbError(path, `cannot read it: ${fileProblem(e)}`);
   }
-  return validateDoc(parseJson(path, text), path);
+  const raw = parseJson(path, text);
+  replayJournal(raw, readJournal(journalPathOf(path)));
+  return validateDoc(raw, path);
 }
 
 function parseJson(path: string, text: string): unknown {
@@ -273,7 +280,8 @@ function validateBond(value: unknown, bondName: string, at: string, fail: (field
 function validateFlows(value: unknown, bridge: DbBridge, at: string, fail: (field: string, reason: string) => never): string[] {
   if (!Array.isArray(value)) return fail(at, 'must be an array of flows (ovs-ofctl add-flow syntax)');
   const seen = new Map<string, number>();
-  return (value as unknown[]).map((line, j) => {
+  const specs: FlowSpec[] = [];
+  const lines = (value as unknown[]).map((line, j) => {
     const field = `${at}[${j}]`;
     if (typeof line !== 'string') return fail(field, `must be a string (a flow in ovs-ofctl add-flow syntax), got ${JSON.stringify(line)}`);
     let spec;
@@ -292,8 +300,11 @@ function validateFlows(value: unknown, bridge: DbBridge, at: string, fail: (fiel
     const first = seen.get(key);
     if (first !== undefined) fail(field, `same table, priority and match as ${at}[${first}]: a table holds one such flow`);
     seen.set(key, j);
+    specs.push(spec!);
     return line;
   });
+  rememberParsed(lines, specs);
+  return lines;
 }
 
 /** Every line parses as an add-meter meter, and no two have the same id. */
@@ -350,6 +361,13 @@ export function saveDb(path: string, doc: ConfigDoc, ops: FsOps = fs): void {
       // Already gone (rename happened or open failed): nothing to clean.
     }
     throw err;
+  }
+  // The document holds every flow now: the journal's records are in it. (A crash
+  // before this unlink leaves them to be replayed again, which changes nothing.)
+  try {
+    ops.unlinkSync(journalPathOf(path));
+  } catch {
+    // No journal (ENOENT), or it stays and is replayed harmlessly.
   }
   // The rename is durable only once the directory entry is on disk. A failure here is
   // not reported: the new document is already what readers see, and an error would

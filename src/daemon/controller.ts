@@ -22,6 +22,7 @@ import { type ConfigDoc, type DbBridge, type DbPort, type DbPortType, dbOptions,
 import { attachPort, bondShow, parseAddBondArgs } from './bonds.js';
 import { Captures, parseCaptureArgs } from './capture.js';
 import { currentSpecs, dumpFlows, installSaved, parseSavedFlows, replaceFlows, savedFlows } from './flows.js';
+import type { FlowJournal } from './flow-journal.js';
 import {
   type Args,
   type ShowBridge,
@@ -42,7 +43,7 @@ import { netdevMac, portOptions } from './tap-ports.js';
 import { dbPortVlan, setDbPortVlan, vlanFromArgs } from './port-vlan.js';
 import { attachLocalPort } from './local-port.js';
 import { checkNotMirrorOutput, forgetMirrorPort, isMirrorVerb, type MirrorContext, mirrorVerb, recreateMirrors } from './mirrors.js';
-import type { Client } from './server.js';
+import type { Client, ProgressSink } from './server.js';
 import { type BridgeApi, type Log, type SwitchApi, watchBridge } from './switch-api.js';
 
 export class Controller {
@@ -60,6 +61,8 @@ export class Controller {
     private readonly dbPath: string,
     private readonly log: Log,
     private readonly save: (path: string, doc: ConfigDoc) => void = saveDb,
+    /** Where flow changes go instead of a full write (the daemon's); none: every change writes the DB whole. */
+    private readonly journal?: FlowJournal,
   ) {
     this.captures = new Captures(log, (name) => this.sw.bridge(name), this.jobs);
     for (const b of doc.bridges) {
@@ -78,15 +81,18 @@ export class Controller {
   private saveExpired(bridge: BridgeApi): void {
     // A bridge deleted (or deleted and made again) since: its own events count.
     if (this.sw.bridge(bridge.name) !== bridge) return;
-    const next = this.config();
-    const entry = next.bridges.find((b) => b.name === bridge.name);
     const flows = savedFlows(bridge);
-    if (!entry || sameLines(entry.flows, flows)) return;
-    const expired = (entry.flows?.length ?? 0) - flows.length;
-    entry.flows = flows;
+    const current = this.findBridge(bridge.name);
+    if (!current || sameLines(current.flows, flows)) return;
+    const expired = (current.flows?.length ?? 0) - flows.length;
     try {
-      this.save(this.dbPath, next);
-      this.doc = next;
+      if (!this.journalFlows(current, flows)) {
+        const next = this.config();
+        next.bridges.find((b) => b.name === bridge.name)!.flows = flows;
+        this.save(this.dbPath, next);
+        this.journal?.reset();
+        this.doc = next;
+      }
       this.log(`bridge ${bridge.name}: ${expired} flow${expired === 1 ? '' : 's'} timed out, ${flows.length} in the table`);
     } catch (err) {
       // Nothing to undo (the flows are gone from the switch); the next change or expiry writes again.
@@ -105,7 +111,7 @@ export class Controller {
   }
 
   /** Runs one verb for `client` (the connection it came on; none from the API or tests). */
-  async handle(verb: Verb, args: Args, client?: Client): Promise<unknown> {
+  async handle(verb: Verb, args: Args, client?: Client, progress?: ProgressSink): Promise<unknown> {
     // Long verbs, and list-jobs (the CLI's check that the daemon answers): beside the queue, not in it.
     if (verb === 'inject') return this.inject(args, client);
     if (verb === 'list-jobs') return this.jobs.list();
@@ -114,7 +120,7 @@ export class Controller {
       const port = this.docPort(bridge, requireString(args, 'port')).name;
       return this.captures.status(bridge, port, optionalNumber(args, 'id'), optionalNumber(args, 'wait') ?? 0);
     }
-    return this.enqueue(() => this.dispatch(verb, args, client));
+    return this.enqueue(() => this.dispatch(verb, args, client, optionalBoolean(args, 'progress') ? progress : undefined));
   }
 
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {
@@ -123,7 +129,7 @@ export class Controller {
     return run;
   }
 
-  private async dispatch(verb: Verb, args: Args, client: Client | undefined): Promise<unknown> {
+  private async dispatch(verb: Verb, args: Args, client: Client | undefined, progress: ProgressSink | undefined): Promise<unknown> {
     if (isMirrorVerb(verb)) return mirrorVerb(verb, args, this.mirrorContext());
     switch (verb) {
       case 'add-br':
@@ -158,7 +164,9 @@ export class Controller {
       case 'add-flow':
         return this.changeFlows(args, async (b) => (await b.addFlow(requireString(args, 'flow')), { count: 1 }));
       case 'add-flows':
-        return this.changeFlows(args, async (b) => ({ count: await b.addFlows(requireText(args, 'flows')) }));
+        return this.changeFlows(args, async (b) => ({
+          count: await b.addFlows(requireText(args, 'flows'), progress && { onProgress: (phase, done, total) => progress({ phase, done, total }) }),
+        }));
       case 'mod-flows': {
         const strict = optionalBoolean(args, 'strict');
         return this.changeFlows(args, async (b) => ({ count: await b.modFlows(requireString(args, 'flow'), { strict }) }));
@@ -313,12 +321,21 @@ export class Controller {
     const bridge = this.liveBridge(name);
     const before = currentSpecs(bridge);
     const result = await apply(bridge);
-    const next = this.config();
-    const entry = next.bridges.find((b) => b.name === name)!;
     const flows = savedFlows(bridge);
-    if (sameLines(entry.flows, flows)) return result;
-    entry.flows = flows;
-    await this.commit(next, () => replaceFlows(bridge, before));
+    const current = this.findBridge(name)!;
+    if (sameLines(current.flows, flows)) return result;
+    let journaled: boolean;
+    try {
+      journaled = this.journalFlows(current, flows);
+    } catch (err) {
+      await this.undoAfterWriteError(err, () => replaceFlows(bridge, before));
+      throw err; // not reached: undoAfterWriteError throws
+    }
+    if (!journaled) {
+      const next = this.config();
+      next.bridges.find((b) => b.name === name)!.flows = flows;
+      await this.commit(next, () => replaceFlows(bridge, before));
+    }
     this.log(`bridge ${name}: ${result.count} flow${result.count === 1 ? '' : 's'} changed, ${flows.length} in the table`);
     return result;
   }
@@ -588,20 +605,42 @@ export class Controller {
   }
 
   /** Applies the new document, or undoes the switch change when it cannot be written. */
+  /**
+   * A bridge's new flow lines as one journal record, when the journal takes it (the
+   * DB was not rewritten); false: write the DB whole instead. Throws when the append
+   * fails. On success the in-memory document holds the new lines.
+   */
+  private journalFlows(current: DbBridge, flows: string[]): boolean {
+    if (!this.journal || current.flows === undefined) return false;
+    const change = this.journal.diff(current.name, current.flows, flows);
+    const total = this.doc.bridges.reduce((n, b) => n + (b.flows?.length ?? 0), 0);
+    if (!this.journal.takes(change.remove.length + change.add.length, total)) return false;
+    this.journal.append({ bridge: current.name, ...change });
+    this.journal.took(current.name, change, flows);
+    current.flows = flows;
+    return true;
+  }
+
   private async commit(next: ConfigDoc, undo: () => Promise<void>): Promise<void> {
     try {
       this.save(this.dbPath, next);
+      this.journal?.reset();
     } catch (err) {
-      const why = (err as Error).message;
-      this.log(`error: cannot write the config DB ${this.dbPath}: ${why}; undoing the change`);
-      try {
-        await undo();
-      } catch (undoErr) {
-        this.log(`error: undoing the change failed too, the switch and the DB now differ: ${(undoErr as Error).message}`);
-      }
-      throw new NodeswitchError(`cannot write the config DB ${this.dbPath}: ${why} (the change was undone)`, 'db');
+      await this.undoAfterWriteError(err, undo);
     }
     this.doc = next;
+  }
+
+  /** After a failed write: undo the switch change, log, and throw the user's error. */
+  private async undoAfterWriteError(err: unknown, undo: () => Promise<void>): Promise<never> {
+    const why = (err as Error).message;
+    this.log(`error: cannot write the config DB ${this.dbPath}: ${why}; undoing the change`);
+    try {
+      await undo();
+    } catch (undoErr) {
+      this.log(`error: undoing the change failed too, the switch and the DB now differ: ${(undoErr as Error).message}`);
+    }
+    throw new NodeswitchError(`cannot write the config DB ${this.dbPath}: ${why} (the change was undone)`, 'db');
   }
 
   private findBridge(name: string): DbBridge | undefined {

@@ -8,6 +8,7 @@
 import { NodeswitchError } from '../errors.js';
 import { requireNetAdmin } from './capabilities.js';
 import { type ConfigDoc, defaultDoc, loadDb, saveDb } from './config-db.js';
+import { FlowJournal } from './flow-journal.js';
 import { Controller } from './controller.js';
 import { DbLock } from './db-lock.js';
 import { checkSocketPath } from './paths.js';
@@ -67,8 +68,8 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
         throw new NodeswitchError(`cannot write the config DB ${opts.db}: ${(err as Error).message}`, 'db');
       }
     }
-    controller = new Controller(sw, restored.doc, restored.missing, opts.db, log);
-    server = new ManagementServer((verb, args, client) => controller.handle(verb, args, client), log);
+    controller = new Controller(sw, restored.doc, restored.missing, opts.db, log, saveDb, new FlowJournal(opts.db));
+    server = new ManagementServer((verb, args, client, progress) => controller.handle(verb, args, client, progress), log);
     try {
       await server.listen(opts.sock);
     } catch (err) {

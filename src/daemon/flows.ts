@@ -20,24 +20,39 @@ import { type FlowSpec, formatActions, formatFlow, formatMatch, parseFlow } from
 import { hex } from '../ofproto/values.js';
 import type { BridgeApi, FlowListEntry } from './switch-api.js';
 
-/** The flow lines to save for a bridge, in dump-flows order. */
+/** The flow lines to save for a bridge, in dump-flows order (each formatted once, then kept). */
 export function savedFlows(bridge: BridgeApi): string[] {
-  return sortedEntries(bridge.flows.list()).map((e) => formatFlow(e.spec));
+  return sortedEntries(bridge.flows.list()).map((e) => (e.text ??= formatFlow(e.spec)));
 }
 
-/** The bridge's flows as specs, in dump-flows order (what an undo puts back). */
-export function currentSpecs(bridge: BridgeApi): FlowSpec[] {
-  return sortedEntries(bridge.flows.list()).map((e) => e.spec);
+/**
+ * What an undo puts back: the bridge's flows as they are now. Sorted into dump-flows
+ * order only if the undo happens (a copy of the list is all every change pays).
+ */
+export function currentSpecs(bridge: BridgeApi): () => FlowSpec[] {
+  const entries = bridge.flows.list().map((e) => ({ id: e.id, table: e.table, spec: e.spec }));
+  return () => sortedEntries(entries).map((e) => e.spec);
 }
 
 function sortedEntries(list: FlowListEntry[]): FlowListEntry[] {
   return [...list].sort((a, b) => a.table - b.table || b.spec.priority - a.spec.priority || a.id - b.id);
 }
 
+// The specs validateDoc parsed a loaded bridge's lines into, so that its restore
+// does not parse 100k lines twice (weak: gone with the array).
+const parsedLines = new WeakMap<readonly string[], FlowSpec[]>();
+
 /** Saved lines → specs; port names (hand-written DBs) resolve through the bridge's ports. */
 export function parseSavedFlows(lines: string[], ports: { name: string; ofport: number }[]): FlowSpec[] {
+  const known = parsedLines.get(lines);
+  if (known && known.length === lines.length) return known;
   const resolvePort = (name: string): number | undefined => ports.find((p) => p.name === name)?.ofport;
   return lines.map((line) => parseFlow(line, { context: 'add', resolvePort }));
+}
+
+/** Notes that `specs` are `lines` parsed (config-db's validation, for the restore that follows). */
+export function rememberParsed(lines: readonly string[], specs: FlowSpec[]): void {
+  parsedLines.set(lines, specs);
 }
 
 /** A saved flow the datapath refused; `index` is its place in the saved list. */
@@ -73,9 +88,9 @@ export async function installSaved(bridge: BridgeApi, specs: FlowSpec[]): Promis
 }
 
 /** Puts a bridge's table back to `specs` (the undo of a flow change the DB refused). */
-export async function replaceFlows(bridge: BridgeApi, specs: FlowSpec[]): Promise<void> {
+export async function replaceFlows(bridge: BridgeApi, specs: () => FlowSpec[]): Promise<void> {
   await bridge.delFlows('', {});
-  await installSaved(bridge, specs);
+  await installSaved(bridge, specs());
 }
 
 /** One row of dump-flows --json (ovs-ofctl's names, in the camelCase every --json output uses). */

@@ -13,6 +13,13 @@
 // live jobs a connection starts (capture, inject) last only while the client keeps
 // its sending side open: closing it, or dying, stops them (jobs.ts). A poll or a
 // stop may come on another connection (by bridge and port, or stop-job by id).
+//
+// Bulk text (an add-flows file of any size) does not go inside the JSON: the request
+// says `"body": {"arg": "flows", "bytes": N}` and the N raw bytes follow its newline;
+// the daemon reads them whole and hands them to the verb as args.flows (UTF-8). A
+// JSON line is capped (MAX_LINE), a body is not. While such a verb runs, the daemon
+// may send progress lines for it, `{"id": 1, "progress": {...}}`, before its answer
+// (only when the request's args ask for them with "progress": true).
 import { NodeswitchError } from '../errors.js';
 
 export const VERBS = [
@@ -62,6 +69,26 @@ export interface Request {
   id: number | string;
   verb: Verb;
   args: Args;
+  /** Raw bytes that follow the request line: which argument they fill, and how many. */
+  body?: RequestBody;
+}
+
+export interface RequestBody {
+  arg: string;
+  bytes: number;
+}
+
+/** A progress report the daemon sends before a long verb's answer. */
+export interface ProgressLine {
+  id: number | string;
+  progress: Progress;
+}
+
+/** How far a long verb is: `done` of `total` (lines of a flows file), in its phase. */
+export interface Progress {
+  phase: 'parse' | 'install' | 'save';
+  done: number;
+  total: number;
 }
 
 export interface ErrorBody {
@@ -84,7 +111,7 @@ export function parseRequest(line: string): Request {
   if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
     throw new NodeswitchError('request must be a JSON object {id, verb, args}', 'request');
   }
-  const { id, verb, args } = msg as Record<string, unknown>;
+  const { id, verb, args, body } = msg as Record<string, unknown>;
   if (typeof id !== 'number' && typeof id !== 'string') {
     throw new NodeswitchError('request id must be a number or a string', 'id');
   }
@@ -94,7 +121,37 @@ export function parseRequest(line: string): Request {
   if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
     throw new NodeswitchError('request args must be a JSON object', 'args');
   }
-  return { id, verb: verb as Verb, args: (args ?? {}) as Args };
+  const req: Request = { id, verb: verb as Verb, args: (args ?? {}) as Args };
+  if (body !== undefined) req.body = checkBody(body);
+  return req;
+}
+
+function checkBody(body: unknown): RequestBody {
+  const b = body as Partial<RequestBody> | null;
+  if (typeof b !== 'object' || b === null || typeof b.arg !== 'string' || b.arg === '') {
+    throw new NodeswitchError('request body must be {"arg": NAME, "bytes": N}', 'body');
+  }
+  if (typeof b.bytes !== 'number' || !Number.isSafeInteger(b.bytes) || b.bytes < 0) {
+    throw new NodeswitchError(`request body bytes must be a byte count, got ${JSON.stringify(b.bytes)}`, 'body');
+  }
+  return { arg: b.arg, bytes: b.bytes };
+}
+
+/**
+ * How many raw bytes follow a request line (0: none). Cheap for the usual line; a
+ * line that declares a malformed body throws, and the connection cannot go on
+ * (where the next request starts is unknown).
+ */
+export function bodyBytesOf(line: string): number {
+  if (!line.includes('"body"')) return 0;
+  let msg: unknown;
+  try {
+    msg = JSON.parse(line);
+  } catch {
+    return 0; // answered as invalid JSON
+  }
+  const body = (msg as { body?: unknown } | null)?.body;
+  return body === undefined ? 0 : checkBody(body).bytes;
 }
 
 /** The id of a request line that failed to parse, so its error can still be matched. */

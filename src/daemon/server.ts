@@ -12,10 +12,21 @@ import { type Server, type Socket, connect, createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { NodeswitchError } from '../errors.js';
 import { checkSocketPath } from './paths.js';
-import { type Args, type ErrorBody, type Response, type Verb, idOf, parseRequest } from './protocol.js';
+import {
+  type Args,
+  type ErrorBody,
+  type Progress,
+  type ProgressLine,
+  type Response,
+  type Verb,
+  bodyBytesOf,
+  idOf,
+  parseRequest,
+} from './protocol.js';
 import type { Log } from './switch-api.js';
 
-// A request is a few hundred bytes; a line this long is a confused or hostile client.
+// A request line is a few hundred bytes; a line this long is a confused or hostile
+// client. Bulk text (add-flows files) comes as a body after its line, without a cap.
 const MAX_LINE = 1 << 20;
 
 /** Who sent a request: one per connection. */
@@ -25,7 +36,10 @@ export interface Client {
   readonly signal: AbortSignal;
 }
 
-export type Handler = (verb: Verb, args: Args, client: Client) => Promise<unknown>;
+/** Sends a progress line for the request being handled (before its answer). */
+export type ProgressSink = (p: Progress) => void;
+
+export type Handler = (verb: Verb, args: Args, client: Client, progress: ProgressSink) => Promise<unknown>;
 
 /** Whether something answers on a socket path: none (no file), live, or stale (file, no listener). */
 export async function probeSocket(path: string): Promise<'none' | 'live' | 'stale'> {
@@ -101,31 +115,93 @@ export class ManagementServer {
 
   private serve(socket: Socket): void {
     this.sockets.add(socket);
-    socket.setEncoding('utf8');
     const gone = new AbortController();
     const client: Client = { id: this.nextClient++, signal: gone.signal };
-    let buffered = '';
+    // Bytes of the line being read, or of the body being read (after its request line).
+    let parts: Buffer[] = [];
+    let partsLength = 0;
+    let bodyOf: { line: string; bytes: number } | undefined;
     // Answers go out in request order even when a later verb finishes first.
     let chain: Promise<void> = Promise.resolve();
-    const take = (line: string): void => {
-      if (line.trim() !== '') chain = chain.then(() => this.answer(socket, line, client));
+    const take = (line: string, body?: Buffer): void => {
+      if (line.trim() !== '') chain = chain.then(() => this.answer(socket, line, client, body));
     };
-    socket.on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        take(buffered.slice(0, nl));
-        buffered = buffered.slice(nl + 1);
-      }
-      if (buffered.length > MAX_LINE) {
-        this.send(socket, { id: null, ok: false, error: { message: `request longer than ${MAX_LINE} bytes`, argument: 'request' } });
+    const joined = (tail: Buffer): Buffer => {
+      const all = parts.length ? Buffer.concat([...parts, tail]) : tail;
+      parts = [];
+      partsLength = 0;
+      return all;
+    };
+    // Set when the stream cannot be followed any more (where the next request starts
+    // is unknown): what comes after is dropped, the answers so far go out, then the end.
+    let lost = false;
+    const refuse = (id: number | string | null, message: string): void => {
+      lost = true;
+      parts = [];
+      partsLength = 0;
+      chain = chain.then(() => {
+        this.send(socket, { id, ok: false, error: { message, argument: 'request' } });
         socket.end();
+      });
+    };
+    socket.on('data', (chunk: Buffer) => {
+      let at = 0;
+      while (at < chunk.length && !lost) {
+        if (bodyOf) {
+          const want = bodyOf.bytes - partsLength;
+          const piece = chunk.subarray(at, at + want);
+          at += piece.length;
+          if (piece.length < want) {
+            parts.push(piece);
+            partsLength += piece.length;
+            break;
+          }
+          const { line } = bodyOf;
+          bodyOf = undefined;
+          take(line, joined(piece));
+          continue;
+        }
+        const nl = chunk.indexOf(0x0a, at);
+        if (nl < 0) {
+          parts.push(chunk.subarray(at));
+          partsLength += chunk.length - at;
+          if (partsLength > MAX_LINE) refuse(null, `request longer than ${MAX_LINE} bytes (bulk text goes in a body: see protocol.ts)`);
+          break;
+        }
+        if (partsLength + (nl - at) > MAX_LINE) {
+          refuse(null, `request longer than ${MAX_LINE} bytes (bulk text goes in a body: see protocol.ts)`);
+          break;
+        }
+        const line = joined(chunk.subarray(at, nl)).toString('utf8');
+        at = nl + 1;
+        let bytes: number;
+        try {
+          bytes = bodyBytesOf(line);
+        } catch (err) {
+          refuse(idOf(line), (err as Error).message);
+          break;
+        }
+        if (bytes > 0) bodyOf = { line, bytes };
+        else take(line); // a body of 0 bytes: answer() fills the argument with ""
       }
     });
     socket.on('end', () => {
-      // The client sent all it will: a last line without its newline is a request too.
-      take(buffered);
-      buffered = '';
+      if (lost) {
+        gone.abort();
+        return;
+      }
+      if (bodyOf) {
+        // The client stopped before sending the whole body: nothing is applied.
+        const { line, bytes } = bodyOf;
+        bodyOf = undefined;
+        const got = partsLength;
+        chain = chain.then(() =>
+          this.send(socket, { id: idOf(line), ok: false, error: { message: `request body ended after ${got} of ${bytes} bytes`, argument: 'body' } }),
+        );
+      } else {
+        // The client sent all it will: a last line without its newline is a request too.
+        take(joined(Buffer.alloc(0)).toString('utf8'));
+      }
       gone.abort();
       void chain.then(() => socket.end());
     });
@@ -136,12 +212,17 @@ export class ManagementServer {
     });
   }
 
-  private async answer(socket: Socket, line: string, client: Client): Promise<void> {
+  private async answer(socket: Socket, line: string, client: Client, body?: Buffer): Promise<void> {
     let response: Response;
     try {
       const req = parseRequest(line);
       try {
-        response = { id: req.id, ok: true, result: await this.handler(req.verb, req.args, client) };
+        if (req.body) {
+          if (req.body.arg in req.args) throw new NodeswitchError(`${req.body.arg} is given both in args and as the body`, req.body.arg);
+          req.args[req.body.arg] = (body ?? Buffer.alloc(0)).toString('utf8');
+        }
+        const progress = (p: Progress): void => this.sendLine(socket, { id: req.id, progress: p });
+        response = { id: req.id, ok: true, result: await this.handler(req.verb, req.args, client, progress) };
       } catch (err) {
         response = { id: req.id, ok: false, error: this.errorBody(err, req.verb) };
       }
@@ -161,6 +242,10 @@ export class ManagementServer {
   }
 
   private send(socket: Socket, response: Response): void {
-    if (!socket.destroyed && socket.writable) socket.write(JSON.stringify(response) + '\n');
+    this.sendLine(socket, response);
+  }
+
+  private sendLine(socket: Socket, msg: Response | ProgressLine): void {
+    if (!socket.destroyed && socket.writable) socket.write(JSON.stringify(msg) + '\n');
   }
 }

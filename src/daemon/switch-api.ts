@@ -4,7 +4,7 @@
 // when it builds the real Switch).
 import type { PortVlan, PortVlanOptions } from '../vlan.js';
 import type { BondOptions } from '../bond.js';
-import type { MegaflowInfo, TraceResult } from '../bridge.js';
+import type { FlowsProgress, MegaflowInfo, TraceResult } from '../bridge.js';
 import type { MirrorInfo, MirrorSpec } from '../mirror.js';
 import type { NativeBond } from '../native.js';
 import type { FlowSpec } from '../ofproto/flow-syntax.js';
@@ -34,6 +34,8 @@ export interface FlowListEntry {
   id: number;
   table: number;
   spec: FlowSpec;
+  /** formatFlow(spec) once made (flows.ts keeps it here); cleared when spec changes. */
+  text?: string;
 }
 
 /** A flow with its counters (a subset of ofproto's FlowWithStats). */
@@ -70,7 +72,7 @@ export interface BridgeApi {
   stopCapture?(port: string): Promise<number>;
   // OpenFlow tables (ovs-ofctl syntax; errors are FlowSyntaxError / NodeswitchError).
   addFlow(flow: string): Promise<void>;
-  addFlows(text: string): Promise<number>;
+  addFlows(text: string, opts?: { onProgress?: FlowsProgress }): Promise<number>;
   modFlows(flow: string, opts: { strict?: boolean }): Promise<number>;
   delFlows(match: string, opts: { strict?: boolean }): Promise<number>;
   dumpFlows(match: string): Promise<FlowStatsEntry[]>;

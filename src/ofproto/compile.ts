@@ -40,10 +40,14 @@ function putBytes(buf: Buffer, field: string, hex: string): void {
   bytes.copy(buf, offset);
 }
 
-/** The key and mask a match compiles to. */
-export function compileMatch(match: Match): { key: Buffer; mask: Buffer } {
-  const key = Buffer.alloc(KEY_SIZE);
-  const mask = Buffer.alloc(KEY_SIZE);
+/**
+ * The key and mask a match compiles to: new Buffers, or `into` (two zeroed views of
+ * KEY_SIZE bytes each, e.g. slices of one slab for a whole batch: 100k Buffers of
+ * their own would cost more in the allocator and the GC than the compile).
+ */
+export function compileMatch(match: Match, into?: { key: Buffer; mask: Buffer }): { key: Buffer; mask: Buffer } {
+  const key = into?.key ?? Buffer.alloc(KEY_SIZE);
+  const mask = into?.mask ?? Buffer.alloc(KEY_SIZE);
   const num = (field: string, m: { value: number; mask: number } | undefined): void => {
     if (!m) return;
     putNumber(key, field, m.value & m.mask);
@@ -150,9 +154,15 @@ export function compileInstructions(ins: Instructions): Pick<NativeFlow, 'write'
   };
 }
 
-/** A whole flow, for table `table` (an add's own, or a modified entry's). */
-export function compileFlow(id: number, spec: FlowSpec, table: number): NativeFlow {
-  const { key, mask } = compileMatch(spec.match);
+/** Zeroed key/mask views for `n` flows, from one allocation. */
+export function matchSlab(n: number): (i: number) => { key: Buffer; mask: Buffer } {
+  const slab = Buffer.alloc(n * 2 * KEY_SIZE);
+  return (i) => ({ key: slab.subarray(2 * i * KEY_SIZE, (2 * i + 1) * KEY_SIZE), mask: slab.subarray((2 * i + 1) * KEY_SIZE, (2 * i + 2) * KEY_SIZE) });
+}
+
+/** A whole flow, for table `table` (an add's own, or a modified entry's); `into` as compileMatch's. */
+export function compileFlow(id: number, spec: FlowSpec, table: number, into?: { key: Buffer; mask: Buffer }): NativeFlow {
+  const { key, mask } = compileMatch(spec.match, into);
   return {
     id,
     table,

@@ -20,7 +20,9 @@ export {
   formatMatch,
   type ParseOptions,
   parseFlow,
+  flowLines,
   parseFlowsFile,
+  parseFlowsFileAsync,
   parseMatch,
   TABLE_ALL,
 } from './flow.js';

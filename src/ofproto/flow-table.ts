@@ -5,15 +5,18 @@
  * daemon persists) and decides what every flow-mod does — add (identical match and
  * priority replaces; check_overlap refuses), modify / modify_strict, delete /
  * delete_strict, cookie and out_port filters, idle and hard timeouts — then sends
- * the datapath plain operations by flow id. Matches are compared as the compiled
- * key/mask bytes the datapath runs, so "identical", "overlaps" and "covers" mean
- * exactly what they mean to the classifier.
+ * the datapath plain operations by flow id, as flow batches (flow-batch.ts). Matches
+ * are compared as the compiled key/mask bytes the datapath runs, so "identical",
+ * "overlaps" and "covers" mean exactly what they mean to the classifier; an entry
+ * keeps them packed (packMatch: only the 16-bit words its mask has bits in, a few
+ * dozen bytes in one string) rather than as two 140-byte Buffers.
  */
 import { EventEmitter } from 'node:events';
 import { NodeswitchError } from '../errors.js';
 import type { NativeDatapath, NativeFlow, NativeFlowStats } from '../native.js';
 import type { Action } from './actions.js';
-import { compileFlow } from './compile.js';
+import { compileFlow, matchSlab } from './compile.js';
+import { encodeFlowBatch } from './flow-batch.js';
 import { type FlowSpec, formatFlow, TABLE_ALL } from './flow.js';
 import { OFPP } from './values.js';
 
@@ -21,7 +24,10 @@ export interface FlowEntry {
   id: number;
   table: number;
   spec: FlowSpec;
-  native: NativeFlow;
+  /** The compiled match, packed (packMatch): what identical / overlaps / covers compare. */
+  match: string;
+  /** formatFlow(spec), kept once made (the daemon saves it on every change); cleared when spec changes. */
+  text?: string;
   /** Date.now() when added (duration is counted from here). */
   created: number;
 }
@@ -47,22 +53,63 @@ export interface FlowRemoved {
 
 type Datapath = Pick<NativeDatapath, 'installFlows' | 'removeFlows' | 'setFlowActions' | 'flowStats'>;
 
-function sameMatch(a: NativeFlow, b: { key: Buffer; mask: Buffer }): boolean {
-  return a.key.equals(b.key) && a.mask.equals(b.mask);
+const HALFWORDS = 70; // a FlowKey's 140 bytes as 16-bit words
+
+/**
+ * A compiled match as a string: for every 16-bit word of the key whose mask is not
+ * zero, three char codes — its index, the key's word, the mask's word. Equal strings
+ * are equal matches; a 5-tuple rule packs into about 20 chars.
+ */
+export function packMatch(m: { key: Buffer; mask: Buffer }): string {
+  const codes: number[] = [];
+  for (let j = 0; j < HALFWORDS; j++) {
+    const mw = m.mask[2 * j]! | (m.mask[2 * j + 1]! << 8);
+    if (mw) codes.push(j, m.key[2 * j]! | (m.key[2 * j + 1]! << 8), mw);
+  }
+  return String.fromCharCode(...codes);
 }
 
+/** packMatch's inverse, into 16-bit key and mask words (zero where the mask is). */
+function unpackInto(packed: string, key: Uint16Array, mask: Uint16Array): void {
+  key.fill(0);
+  mask.fill(0);
+  for (let i = 0; i < packed.length; i += 3) {
+    const j = packed.charCodeAt(i);
+    key[j] = packed.charCodeAt(i + 1);
+    mask[j] = packed.charCodeAt(i + 2);
+  }
+}
+
+/** The key and mask bytes of a packed match (tests and benches look at them). */
+export function unpackMatch(packed: string): { key: Buffer; mask: Buffer } {
+  const key = new Uint16Array(HALFWORDS);
+  const mask = new Uint16Array(HALFWORDS);
+  unpackInto(packed, key, mask);
+  return { key: Buffer.from(key.buffer), mask: Buffer.from(mask.buffer) };
+}
+
+// Scratch for the comparisons below (one JS thread, no reentry).
+const ak = new Uint16Array(HALFWORDS);
+const am = new Uint16Array(HALFWORDS);
+const bk = new Uint16Array(HALFWORDS);
+const bm = new Uint16Array(HALFWORDS);
+
 /** Some packet could match both. */
-function overlaps(a: NativeFlow, b: NativeFlow): boolean {
-  for (let i = 0; i < a.key.length; i++) if ((a.key[i]! ^ b.key[i]!) & a.mask[i]! & b.mask[i]!) return false;
+function overlaps(a: string, b: string): boolean {
+  unpackInto(a, ak, am);
+  unpackInto(b, bk, bm);
+  for (let j = 0; j < HALFWORDS; j++) if ((ak[j]! ^ bk[j]!) & am[j]! & bm[j]!) return false;
   return true;
 }
 
 /** Every packet `e` matches also matches the filter: e is at least as specific and agrees. */
-function covers(filter: { key: Buffer; mask: Buffer }, e: NativeFlow): boolean {
-  for (let i = 0; i < e.key.length; i++) {
-    const fm = filter.mask[i]!;
-    if (fm & ~e.mask[i]!) return false;
-    if ((filter.key[i]! ^ e.key[i]!) & fm) return false;
+function covers(filter: string, e: string): boolean {
+  unpackInto(filter, ak, am);
+  unpackInto(e, bk, bm);
+  for (let j = 0; j < HALFWORDS; j++) {
+    const fm = am[j]!;
+    if (fm & ~bm[j]!) return false;
+    if ((ak[j]! ^ bk[j]!) & fm) return false;
   }
   return true;
 }
@@ -72,8 +119,14 @@ function outputsTo(actions: Action[], port: number): boolean {
 }
 
 /** Table, priority and exact match: what OpenFlow calls an identical flow. */
-function signature(table: number, priority: number, m: { key: Buffer; mask: Buffer }): string {
-  return `${table}/${priority}/${m.key.toString('latin1')}/${m.mask.toString('latin1')}`;
+function signature(table: number, priority: number, match: string): string {
+  return String.fromCharCode(table, priority) + match;
+}
+
+/** A new entry and what the datapath installs for it. */
+function compiled(id: number, spec: FlowSpec, table: number, into: { key: Buffer; mask: Buffer }, now: number): { entry: FlowEntry; native: NativeFlow } {
+  const native = compileFlow(id, spec, table, into);
+  return { entry: { id, table, spec, match: packMatch(native), created: now }, native };
 }
 
 export class FlowTable extends EventEmitter {
@@ -104,12 +157,11 @@ export class FlowTable extends EventEmitter {
    * that a new bridge has its default flow before any port can deliver a packet.
    */
   addInitial(specs: FlowSpec[]): Promise<void> {
-    const fresh = specs.map((spec) => {
-      const id = this.nextId++;
-      return { id, table: spec.table, spec, native: compileFlow(id, spec, spec.table), created: Date.now() };
-    });
-    for (const e of fresh) this.put(e);
-    const done = this.dp.installFlows(fresh.map((e) => e.native));
+    const slab = matchSlab(specs.length);
+    const now = Date.now();
+    const fresh = specs.map((spec, i) => compiled(this.nextId++, spec, spec.table, slab(i), now));
+    for (const f of fresh) this.put(f.entry);
+    const done = this.dp.installFlows(encodeFlowBatch(fresh.map((f) => f.native)));
     this.queue = done.catch(() => undefined);
     return done;
   }
@@ -118,50 +170,53 @@ export class FlowTable extends EventEmitter {
   add(specs: FlowSpec[]): Promise<void> {
     return this.serial(async () => {
       const replaced: FlowEntry[] = [];
-      const fresh: FlowEntry[] = [];
-      // Within the batch, a later identical flow replaces an earlier one too.
-      const pending = new Map<string, FlowEntry>();
+      // In batch order; a later identical flow of the batch replaces an earlier one
+      // (its slot becomes undefined).
+      const fresh: ({ entry: FlowEntry; native: NativeFlow } | undefined)[] = [];
+      const pending = new Map<string, number>(); // signature → index in fresh
+      const slab = matchSlab(specs.length);
+      const now = Date.now();
       for (const spec of specs) {
         if (spec.table === TABLE_ALL) throw new NodeswitchError('table=255 is not a table a flow can be added to', 'table');
-        const id = this.nextId++;
-        const entry: FlowEntry = { id, table: spec.table, spec, native: compileFlow(id, spec, spec.table), created: Date.now() };
-        const sig = signature(spec.table, spec.priority, entry.native);
-        const same = pending.get(sig) ?? this.bySignature.get(sig);
+        const f = compiled(this.nextId++, spec, spec.table, slab(fresh.length), now);
+        const sig = signature(spec.table, spec.priority, f.entry.match);
+        const earlier = pending.get(sig);
+        const same = earlier !== undefined ? fresh[earlier]!.entry : this.bySignature.get(sig);
         if (spec.flags.checkOverlap) {
-          const clash = [...this.entries.values(), ...fresh].find(
-            (e) => e !== same && e.table === spec.table && e.spec.priority === spec.priority && overlaps(e.native, entry.native),
+          const candidates = [...this.entries.values(), ...fresh.flatMap((x) => (x ? [x.entry] : []))];
+          const clash = candidates.find(
+            (e) => e !== same && e.table === spec.table && e.spec.priority === spec.priority && overlaps(e.match, f.entry.match),
           );
           if (clash) {
             throw new NodeswitchError(`the flow overlaps an existing flow of the same priority (${formatFlow(clash.spec)})`, 'flow');
           }
         }
-        if (same) {
-          if (this.entries.has(same.id)) replaced.push(same);
-          else fresh.splice(fresh.indexOf(same), 1);
-        }
-        pending.set(sig, entry);
-        fresh.push(entry);
+        if (earlier !== undefined) fresh[earlier] = undefined;
+        else if (same) replaced.push(same);
+        pending.set(sig, fresh.length);
+        fresh.push(f);
       }
+      const added = fresh.filter((x) => x !== undefined);
       if (replaced.length) await this.dp.removeFlows(replaced.map((e) => e.id));
       try {
-        await this.dp.installFlows(fresh.map((e) => e.native));
+        await this.dp.installFlows(encodeFlowBatch(added.map((x) => x.native)));
       } catch (err) {
-        if (replaced.length) await this.dp.installFlows(replaced.map((e) => e.native));
+        if (replaced.length) await this.dp.installFlows(encodeFlowBatch(replaced.map((e) => compileFlow(e.id, e.spec, e.table))));
         throw err;
       }
       for (const e of replaced) this.drop(e);
-      for (const e of fresh) this.put(e);
+      for (const x of added) this.put(x.entry);
     });
   }
 
   private put(e: FlowEntry): void {
     this.entries.set(e.id, e);
-    this.bySignature.set(signature(e.table, e.spec.priority, e.native), e);
+    this.bySignature.set(signature(e.table, e.spec.priority, e.match), e);
   }
 
   private drop(e: FlowEntry): void {
     this.entries.delete(e.id);
-    const sig = signature(e.table, e.spec.priority, e.native);
+    const sig = signature(e.table, e.spec.priority, e.match);
     if (this.bySignature.get(sig) === e) this.bySignature.delete(sig);
   }
 
@@ -180,10 +235,10 @@ export class FlowTable extends EventEmitter {
         };
         return { entry: e, spec: nextSpec, native: compileFlow(e.id, nextSpec, e.table) };
       });
-      await this.dp.setFlowActions(updated.map((u) => u.native));
+      await this.dp.setFlowActions(encodeFlowBatch(updated.map((u) => u.native)));
       for (const u of updated) {
         u.entry.spec = u.spec;
-        u.entry.native = u.native;
+        u.entry.text = undefined;
       }
       return updated.length;
     });
@@ -257,13 +312,13 @@ export class FlowTable extends EventEmitter {
   }
 
   private select(spec: FlowSpec, strict: boolean): FlowEntry[] {
-    const filter = compileFlow(0, { ...spec, actions: [], instructions: {} }, 0);
+    const filter = packMatch(compileFlow(0, { ...spec, actions: [], instructions: {} }, 0));
     return this.list().filter((e) => {
       if (spec.table !== TABLE_ALL && e.table !== spec.table) return false;
       if (spec.cookieMask !== undefined && (e.spec.cookie & spec.cookieMask) !== (spec.cookie & spec.cookieMask)) return false;
       if (spec.outPort !== undefined && spec.outPort !== OFPP.ANY && !outputsTo(e.spec.actions, spec.outPort)) return false;
-      if (strict) return e.spec.priority === spec.priority && sameMatch(e.native, filter);
-      return covers(filter, e.native);
+      if (strict) return e.spec.priority === spec.priority && e.match === filter;
+      return covers(filter, e.match);
     });
   }
 }

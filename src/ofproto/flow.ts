@@ -201,20 +201,43 @@ export function parseMatch(text: string, options: Pick<ParseOptions, 'resolvePor
 }
 
 /**
- * Parses an add-flows file: one flow per line, '#' starts a comment, blank lines are
- * skipped, a trailing '\' continues a line. All or nothing: the first bad line
- * rejects the file, and the error carries its 1-based line number.
+ * The flows of an add-flows file: one flow per line, '#' starts a comment, blank
+ * lines are skipped, a trailing '\' continues a line. Yields [1-based number of the
+ * flow's first line, its text]. Scans with indexOf: no array of every line.
+ */
+export function* flowLines(text: string): Generator<[number, string]> {
+  let at = 0;
+  let lineNo = 0;
+  while (at < text.length) {
+    const first = lineNo + 1;
+    let line = '';
+    for (;;) {
+      let nl = text.indexOf('\n', at);
+      if (nl < 0) nl = text.length;
+      const end = nl > at && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      const piece = text.slice(at, end);
+      at = nl + 1;
+      lineNo++;
+      if (piece.endsWith('\\') && nl < text.length) {
+        line += piece.slice(0, -1);
+        continue;
+      }
+      line += piece;
+      break;
+    }
+    const hash = line.indexOf('#');
+    if (hash >= 0) line = line.slice(0, hash);
+    if (line.trim() !== '') yield [first, line];
+  }
+}
+
+/**
+ * Parses an add-flows file (flowLines). All or nothing: the first bad line rejects
+ * the file, and the error carries its 1-based line number.
  */
 export function parseFlowsFile(text: string, options: ParseOptions = {}): FlowSpec[] {
   const flows: FlowSpec[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const first = i + 1;
-    let line = lines[i]!;
-    while (line.endsWith('\\') && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i]!;
-    const hash = line.indexOf('#');
-    if (hash >= 0) line = line.slice(0, hash);
-    if (line.trim() === '') continue;
+  for (const [first, line] of flowLines(text)) {
     try {
       flows.push(parseFlow(line, options));
     } catch (e) {
@@ -223,6 +246,45 @@ export function parseFlowsFile(text: string, options: ParseOptions = {}): FlowSp
     }
   }
   return flows;
+}
+
+/** Lines parsed between two yields to the event loop (and progress reports). */
+const LINES_PER_SLICE = 20_000;
+
+/**
+ * parseFlowsFile for big files: gives the event loop a turn every LINES_PER_SLICE
+ * lines (so a daemon keeps answering and its progress lines go out), and reports
+ * `onProgress(lineReached, totalLines)` then.
+ */
+export async function parseFlowsFileAsync(
+  text: string,
+  options: ParseOptions = {},
+  onProgress?: (line: number, total: number) => void,
+): Promise<FlowSpec[]> {
+  const total = onProgress ? countLines(text) : 0;
+  const flows: FlowSpec[] = [];
+  let next = LINES_PER_SLICE;
+  for (const [first, line] of flowLines(text)) {
+    if (first >= next) {
+      next = first + LINES_PER_SLICE;
+      onProgress?.(first - 1, total);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    try {
+      flows.push(parseFlow(line, options));
+    } catch (e) {
+      if (e instanceof FlowSyntaxError) throw e.atLine(first);
+      throw e;
+    }
+  }
+  onProgress?.(total, total);
+  return flows;
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) n++;
+  return text.length && !text.endsWith('\n') ? n + 1 : n;
 }
 
 function formatDuration(sec: number): string {

@@ -28,17 +28,24 @@ export interface KeyValue {
   raw: string;
 }
 
-const PAIR_DELIMS = ', \t\r\n';
+// Char codes: this runs for every token of every line of an add-flows file.
+const COMMA = 44, SPACE = 32, TAB = 9, CR = 13, LF = 10, COLON = 58, EQUALS = 61, OPEN = 40, CLOSE = 41;
+const isPairDelim = (c: number): boolean => c === COMMA || c === SPACE || c === TAB || c === CR || c === LF;
+const endsKey = (c: number): boolean => c === COLON || c === EQUALS || c === OPEN || isPairDelim(c);
 
-/** Length of a value up to one of `delims`, skipping over balanced parentheses. */
-function valueLength(s: string, from: number, delims: string): number {
+/** Length of a value up to a pair delimiter (or to `)` when `toClose`), skipping over balanced parentheses. */
+function valueLength(s: string, from: number, toClose: boolean): number {
   let n = from;
-  while (n < s.length && !delims.includes(s[n]!)) {
-    if (s[n] === '(') {
+  for (;;) {
+    if (n >= s.length) break;
+    const c = s.charCodeAt(n);
+    if (toClose ? c === CLOSE : isPairDelim(c)) break;
+    if (c === OPEN) {
       let level = 0;
       do {
-        if (s[n] === '(') level++;
-        else if (s[n] === ')') level--;
+        const d = s.charCodeAt(n);
+        if (d === OPEN) level++;
+        else if (d === CLOSE) level--;
         n++;
       } while (level > 0 && n < s.length);
     } else {
@@ -57,26 +64,39 @@ export function splitKeyValues(text: string): KeyValue[] {
   const out: KeyValue[] = [];
   let i = 0;
   for (;;) {
-    while (i < text.length && PAIR_DELIMS.includes(text[i]!)) i++;
+    while (i < text.length && isPairDelim(text.charCodeAt(i))) i++;
     if (i >= text.length) return out;
     const start = i;
-    while (i < text.length && !':=(, \t\r\n'.includes(text[i]!)) i++;
+    while (i < text.length && !endsKey(text.charCodeAt(i))) i++;
     const key = text.slice(start, i);
-    const delim = text[i];
-    if (delim !== ':' && delim !== '=' && delim !== '(') {
+    const delim = i < text.length ? text.charCodeAt(i) : -1;
+    if (delim !== COLON && delim !== EQUALS && delim !== OPEN) {
       out.push({ key, value: '', raw: key });
       continue;
     }
     i++;
-    const len = valueLength(text, i, delim === '(' ? ')' : PAIR_DELIMS);
+    const len = valueLength(text, i, delim === OPEN);
     const value = text.slice(i, i + len);
     i += len;
-    if (delim === '(' && text[i] === ')') i++;
+    if (delim === OPEN && text.charCodeAt(i) === CLOSE) i++;
     out.push({ key, value, raw: text.slice(start, i) });
   }
 }
 
 // --- Numbers --------------------------------------------------------------------
+
+/** A plain decimal of at most 15 digits without a leading zero (the usual case), or -1. */
+function smallDecimal(text: string): number {
+  const n = text.length;
+  if (n === 0 || n > 15 || (n > 1 && text.charCodeAt(0) === 48)) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
 
 /** Parses decimal or 0x hex into a bigint; no sign, no octal. */
 export function parseBigUint(text: string): bigint {
@@ -90,6 +110,8 @@ export function parseBigUint(text: string): bigint {
 
 /** Parses an unsigned integer of at most `bits` bits (≤ 32). */
 export function parseUint(text: string, bits: number): number {
+  const small = smallDecimal(text);
+  if (small >= 0 && small < 2 ** bits) return small;
   const v = parseBigUint(text);
   if (v >= 1n << BigInt(bits)) throw new ValueError(`${text}: value too large for a ${bits}-bit field`);
   return Number(v);
@@ -127,6 +149,27 @@ export function formatMac(h: string): string {
 // --- IPv4 -----------------------------------------------------------------------
 
 export function parseIpv4(text: string): number {
+  // Four decimal octets, scanned; anything else goes the careful way (for its error).
+  let acc = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  let i = 0;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || octet > 255 || ++dots > 3) break;
+      acc = acc * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      octet = octet * 10 + (c - 48);
+      digits++;
+    } else {
+      break;
+    }
+  }
+  if (i === text.length && dots === 3 && digits > 0 && octet <= 255) return acc * 256 + octet;
   const parts = text.split('.');
   if (parts.length !== 4 || !parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255)) {
     throw new ValueError(`${text}: invalid IPv4 address`);
@@ -135,7 +178,7 @@ export function parseIpv4(text: string): number {
 }
 
 export function formatIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
 /** The IPv4 netmask of `bits` leading ones. */

@@ -18,8 +18,8 @@ export interface DaemonFixture {
   daemon: DaemonProcess | undefined;
   /** `nodeswitch ARGS`, expected to exit 0 with nothing on stderr; its stdout. */
   ok: (...args: string[]) => Promise<string>;
-  /** Stops the daemon (SIGTERM, expected to exit 0) and starts it again on the same DB. */
-  restart: () => Promise<void>;
+  /** Stops the daemon (SIGTERM, expected to exit 0) and starts it again on the same DB (listening within timeoutMs). */
+  restart: (timeoutMs?: number) => Promise<void>;
 }
 
 /** Registers the hooks; `setup` runs once the daemon listens (hosts, bridges, ports). */
@@ -30,9 +30,9 @@ export function useDaemon(prefix: string, setup: (f: DaemonFixture) => Promise<v
     expect(r, `nodeswitch ${args.join(' ')}`).toMatchObject({ code: 0, stderr: '' });
     return r.stdout;
   };
-  f.restart = async (): Promise<void> => {
+  f.restart = async (timeoutMs?: number): Promise<void> => {
     if (f.daemon) expect((await stopDaemon(f.daemon)).code).toBe(0);
-    f.daemon = await startDaemon(f.paths.sock, f.paths.db);
+    f.daemon = await startDaemon(f.paths.sock, f.paths.db, timeoutMs);
   };
   beforeAll(async () => {
     f.dir = mkdtempSync(join(tmpdir(), `${prefix}-`));

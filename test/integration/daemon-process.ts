@@ -34,11 +34,11 @@ export function socketListening(sock: string): Promise<boolean> {
 }
 
 /** Spawns a daemon and resolves once it listens; throws with its log if it exits first. */
-export async function startDaemon(sock: string, db: string): Promise<DaemonProcess> {
+export async function startDaemon(sock: string, db: string, timeoutMs = 15_000): Promise<DaemonProcess> {
   const d = spawnDaemon(sock, db);
   let exitCode: number | null | undefined;
   void d.exited.then((c) => (exitCode = c));
-  await waitFor(async () => exitCode !== undefined || (await socketListening(sock)), { timeoutMs: 15_000, what: 'daemon listening' });
+  await waitFor(async () => exitCode !== undefined || (await socketListening(sock)), { timeoutMs, what: 'daemon listening' });
   if (exitCode !== undefined) throw new Error(`daemon exited ${exitCode}: ${d.stderr()}`);
   return d;
 }

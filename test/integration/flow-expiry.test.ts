@@ -2,7 +2,7 @@
 // and an idle_timeout flow expire, dump-flows and the DB both lose them, and a
 // restart does not bring them back; a timed flow still there at the restart comes
 // back with its whole timeout (README: the time it had left is not kept).
-import { readFileSync } from 'node:fs';
+import { loadDb } from '../../src/daemon/config-db.js';
 import { expect, it } from 'vitest';
 import { waitFor } from '../lab/index.js';
 import { useDaemon } from './daemon-fixture.js';
@@ -15,8 +15,8 @@ cliTests.describe('flow timeouts and the config DB', () => {
     br = lab.name('b');
     await ok('add-br', br);
   });
-  const savedFlows = (): string[] =>
-    (JSON.parse(readFileSync(d.paths.db, 'utf8')) as { bridges: { name: string; flows: string[] }[] }).bridges.find((b) => b.name === br)!.flows;
+  // The DB as a restart reads it: the file with its flow journal replayed.
+  const savedFlows = (): string[] => loadDb(d.paths.db)!.bridges.find((b) => b.name === br)!.flows!;
 
   it('hard_timeout and idle_timeout flows leave dump-flows and the DB, and a restart does not bring them back', async () => {
     await d.ok('add-flow', br, 'priority=60,hard_timeout=2,icmp,actions=drop');

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Lab, waitFor } from '../lab/index.js';
 import { bin, type DaemonProcess, spawnDaemon as spawnDaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
 import { cliTests } from './helpers.js';
+import { loadDb } from '../../src/daemon/config-db.js';
 
 
 interface CliResult {
@@ -158,7 +159,7 @@ cliTests.describe('nodeswitch flow verbs ↔ daemon', () => {
     expect((await table()).length).toBe(5);
     const [row] = await rows('table=2');
     expect(row).toMatchObject({ table: 2, priority: 7, cookie: '0x5', match: 'udp,nw_dst=10.79.0.0/24,tp_dst=53', flow: flows[1] });
-    expect(JSON.parse(readFileSync(db, 'utf8')).bridges[1].flows).toEqual(await table());
+    expect(loadDb(db)!.bridges[1]!.flows).toEqual(await table()); // the DB with its flow journal replayed
   });
 
   it('add-flows from a file and from stdin; a bad line is refused with its number and installs nothing', async () => {
@@ -206,7 +207,7 @@ cliTests.describe('nodeswitch flow verbs ↔ daemon', () => {
     expect(await rows('table=4')).toEqual([]);
     await ok('del-flows', br, 'table=3');
     expect(await rows('table=3')).toEqual([]);
-    expect(JSON.parse(readFileSync(db, 'utf8')).bridges[1].flows).toEqual(await table());
+    expect(loadDb(db)!.bridges[1]!.flows).toEqual(await table()); // the DB with its flow journal replayed
   });
 
   it('counters rise with real traffic', async () => {

@@ -14,6 +14,9 @@ import {
   type NativeCacheCounterName,
   type NativeDatapathPollMode,
   type NativeVlanMode,
+  type NativeFlowBatchActionField,
+  type NativeFlowBatchFlag,
+  type NativeFlowBatchHeaderField,
   type NativeOpName,
   type NativePacketInReason,
   type NativePortCounterName,
@@ -48,6 +51,12 @@ const CACHE_COUNTERS = {
   cacheHits: true, cacheMisses: true, megaflowHits: true, megaflowMisses: true, translations: true, megaflowsAdded: true,
   megaflowsExpired: true, megaflowsRevalidated: true, megaflowsKept: true, megaflows: true, megaflowMasks: true,
 } satisfies Record<NativeCacheCounterName, true>;
+const BATCH_HEADER = {
+  id: true, priority: true, table: true, flags: true, gotoTable: true, nApply: true, nWrite: true, nWords: true, wordMap: true,
+  cookie: true, metadataValue: true, metadataMask: true,
+} satisfies Record<NativeFlowBatchHeaderField, true>;
+const BATCH_ACTION = { code: true, port: true, u32: true, u64: true, u64b: true, bytes: true } satisfies Record<NativeFlowBatchActionField, true>;
+const BATCH_FLAGS = { clearActions: true, writeMetadata: true, gotoTable: true } satisfies Record<NativeFlowBatchFlag, true>;
 // The values are OpenFlow 1.3's (section 7.2.1, enum ofp_port_no), not ours to choose.
 const OPENFLOW_RESERVED_PORTS: Record<NativeReservedPort, number> = {
   max: 0xffffff00, inPort: 0xfffffff8, table: 0xfffffff9, normal: 0xfffffffa, flood: 0xfffffffb,
@@ -115,6 +124,22 @@ describe('constants shared by C++ and TypeScript', () => {
     } finally {
       await dp.close();
     }
+  });
+
+  it('lays out flow batch records as the encoder reads them: the same fields, no overlap, inside the record', () => {
+    const b = constants.flowBatch;
+    expect(Object.keys(b.header)).toEqual(Object.keys(BATCH_HEADER));
+    expect(Object.keys(b.action)).toEqual(Object.keys(BATCH_ACTION));
+    expect(Object.keys(b.flags)).toEqual(Object.keys(BATCH_FLAGS));
+    for (const [fields, size] of [[b.header, b.headerSize], [b.action, b.actionSize]] as const) {
+      const places = Object.values(fields).sort((x, y) => x[0] - y[0]);
+      for (const [i, [offset, width]] of places.entries()) {
+        expect(offset + width).toBeLessThanOrEqual(size);
+        if (i > 0) expect(offset).toBeGreaterThanOrEqual(places[i - 1]![0] + places[i - 1]![1]);
+      }
+    }
+    expect(new Set(Object.values(b.flags)).size).toBe(Object.keys(BATCH_FLAGS).length);
+    expect(b.words).toBe(Math.ceil(constants.flowKeySize / b.wordSize));
   });
 
   it('takes the highest ofport on both sides, and refuses the next one in TypeScript first', async () => {

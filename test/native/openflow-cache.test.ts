@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
 import { addon, type NativeCacheConfig, type NativeTrace } from '../../src/native.js';
 import { formatFlow } from '../../src/ofproto/flow.js';
+import { unpackMatch } from '../../src/ofproto/flow-table.js';
 import { prng } from '../lab/prng.js';
 import { closeMemBridge, memBridge, PORTS, sendFrames } from './mem-bridge.js';
 import * as P from './packets.js';
@@ -300,7 +301,7 @@ function naiveLookup(br: Bridge, table: number, key: Buffer): number | undefined
   let best: { id: number; priority: number } | undefined;
   for (const e of br.flows.list()) {
     if (e.table !== table) continue;
-    const { key: k, mask: m } = e.native;
+    const { key: k, mask: m } = unpackMatch(e.match);
     let ok = true;
     for (let i = 0; i < k.length && ok; i++) if ((key[i]! ^ k[i]!) & m[i]!) ok = false;
     if (ok && (!best || e.spec.priority > best.priority)) best = { id: e.id, priority: e.spec.priority };
