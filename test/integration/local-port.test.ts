@@ -48,7 +48,7 @@ cliTests.describe('the LOCAL port through the daemon', () => {
     expect(show).toMatch(new RegExp(`Port ${br}\\n        ofport: LOCAL\\n        type: internal\\n        state: up`));
     expect((await d.ok('list-ports', br)).trim()).toBe(veth);  // as ovs-vsctl list-ports: not the bridge's own port
     expect(await d.ok('dump-ports', br)).toMatch(new RegExp(`port LOCAL: rx pkts=\\d+.*\\n.*\\n.*name=${br}, type=tap, state=up`));
-    expect(await d.ok('dump-ports', br, 'LOCAL')).toMatch(/^bridge \S+: 1 port\n  port LOCAL: /);
+    expect(await d.ok('dump-ports', br, 'LOCAL')).toMatch(/^bridge \S+: 1 port\n {2}port LOCAL: /);
     const del = await runCli(d.paths, ['del-port', br, br]);
     expect(del.code).toBe(1);
     expect(del.stderr).toMatch(/is the LOCAL port of bridge .*set-bridge .* local=false removes it/);
