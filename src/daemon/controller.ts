@@ -146,7 +146,11 @@ export class Controller {
         return this.addPort(requireString(args, 'bridge'), requireString(args, 'port'), args);
       case 'del-port': {
         const bridge = requireString(args, 'bridge');
-        return this.deletePort(bridge, this.docPort(bridge, requireString(args, 'port')).name);
+        const entry = this.docPort(bridge, requireString(args, 'port'));
+        if (entry.ofport === OFPP_LOCAL) {
+          throw new NodeswitchError(`${entry.name} is the LOCAL port of bridge ${bridge}: set-bridge ${bridge} local=false removes it`, 'port');
+        }
+        return this.deletePort(bridge, entry.name);
       }
       case 'add-bond':
         return this.addBond(args);
@@ -658,7 +662,10 @@ export class Controller {
    * number. A name wins: a netdev may be called "3".
    */
   private docPort(brName: string, port: string): DbPort {
-    const ports = this.docBridge(brName).ports;
+    const b = this.docBridge(brName);
+    // The LOCAL port, by the bridge's name or as ovs-ofctl names it.
+    if (b.local && (port === brName || port === 'LOCAL')) return { name: brName, type: 'tap', ofport: OFPP_LOCAL };
+    const ports = b.ports;
     const p = ports.find((x) => x.name === port) ?? (/^\d+$/.test(port) ? ports.find((x) => x.ofport === Number(port)) : undefined);
     if (!p) throw new NodeswitchError(`bridge ${brName} has no port ${port}${/^\d+$/.test(port) ? ' (no port of that name or ofport)' : ''}`, 'port');
     return p;

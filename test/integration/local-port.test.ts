@@ -41,13 +41,17 @@ cliTests.describe('the LOCAL port through the daemon', () => {
     expect(tap).toBeDefined();
     expect(dbBridge().local).toEqual({ mac: tap!.address });
     await waitFor(async () => (await rootPing()) === 2, { timeoutMs: 10_000, what: 'root → h1 through LOCAL' });
-    expect((await d.lab.ping('h1', ROOT_IP, { count: 2 })).received).toBe(2);
+    await waitFor(async () => (await d.lab.ping('h1', ROOT_IP, { count: 2 })).received === 2, { timeoutMs: 10_000, what: 'h1 → root through LOCAL' });
     const fdb = await d.ok('fdb-show', br);
     expect(fdb).toMatch(new RegExp(`^LOCAL +0  ${tap!.address}`, 'm'));
     const show = await d.ok('show');
     expect(show).toMatch(new RegExp(`Port ${br}\\n        ofport: LOCAL\\n        type: internal\\n        state: up`));
     expect((await d.ok('list-ports', br)).trim()).toBe(veth);  // as ovs-vsctl list-ports: not the bridge's own port
     expect(await d.ok('dump-ports', br)).toMatch(new RegExp(`port LOCAL: rx pkts=\\d+.*\\n.*\\n.*name=${br}, type=tap, state=up`));
+    expect(await d.ok('dump-ports', br, 'LOCAL')).toMatch(/^bridge \S+: 1 port\n {2}port LOCAL: /);
+    const del = await runCli(d.paths, ['del-port', br, br]);
+    expect(del.code).toBe(1);
+    expect(del.stderr).toMatch(/is the LOCAL port of bridge .*set-bridge .* local=false removes it/);
   });
 
   it('in_port=LOCAL and output:LOCAL in rules', async () => {
