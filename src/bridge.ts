@@ -43,6 +43,7 @@ import {
   PREFIX_GRANULARITY,
 } from './limits.js';
 import { checkInteger, checkNetdevName, checkPollMode } from './validate.js';
+import { checkQos, type QosSpec, type QueueStats, resolveQos } from './qos/qos.js';
 
 export const DEFAULT_MAC_AGING = 300;
 export const DEFAULT_MAC_TABLE_SIZE = 8192;
@@ -98,6 +99,7 @@ export function resolveBridgeOptions(opts: BridgeOptions, base?: Required<Bridge
 export class Bridge extends EventEmitter {
   private readonly dp: NativeDatapath;
   private readonly portsByName = new Map<string, PortInfo>();
+  private readonly qosByPort = new Map<string, QosSpec>(); // set-qos (src/qos/qos.ts)
   // Names and ofports claimed by an addPort still in flight, so that two concurrent
   // calls cannot both take the same one.
   private readonly pendingNames = new Set<string>();
@@ -431,6 +433,40 @@ export class Bridge extends EventEmitter {
     const info = this.requirePort(name);
     await this.dp.deletePort(info.ofport);
     this.portsByName.delete(name);
+    this.qosByPort.delete(name);
+  }
+
+  /**
+   * Egress shaping of `port` (src/qos/qos.ts: OVS's linux-htb meanings, rates in
+   * bit/s); null takes it away. set_queue:N in flows picks a frame's queue.
+   */
+  async setQos(port: string, qos: QosSpec | null): Promise<void> {
+    this.checkOpen();
+    const info = this.requirePort(port);
+    if (qos === null) {
+      await this.dp.setQos(info.ofport, null);
+      this.qosByPort.delete(port);
+      return;
+    }
+    const spec = checkQos(qos);
+    await this.dp.setQos(info.ofport, { maxRate: spec.maxRate, queues: resolveQos(spec) });
+    this.qosByPort.set(port, spec);
+  }
+
+  /** A port's shaping, as set (undefined: none). */
+  qos(port: string): QosSpec | undefined {
+    const q = this.qosByPort.get(port);
+    return q && structuredClone(q);
+  }
+
+  /** Every shaped port's queues with their counters, by ofport and queue id. */
+  async queueStats(): Promise<QueueStats[]> {
+    this.checkOpen();
+    const names = this.namesByOfport();
+    return (await this.dp.queueStats())
+      .filter((q) => names.has(q.ofport))
+      .map(({ portMaxRate: _, ...q }) => ({ port: names.get(q.ofport)!, ...q }))
+      .sort((a, b) => a.ofport - b.ofport || a.queue - b.queue);
   }
 
   async fdb(): Promise<FdbEntry[]> {

@@ -4,6 +4,7 @@
 #include "core/packet.h"
 #include "dp/of_action.h"
 #include "dp/poll_mode.h"
+#include "dp/stages/shaper.h"
 #include "parse/flow_key.h"
 #include "port/port_type.h"
 
@@ -27,6 +28,9 @@ Napi::Object constants_to_js(Napi::Env env) {
   c.Set("flowKeySize", uint32_t(sizeof(FlowKey)));
   c.Set("maxOfport", uint32_t(kMaxOfport));
   c.Set("resubmitCurrentTable", kResubmitCurrentTable);
+  c.Set("maxQueues", kMaxQueues);
+  c.Set("queueFrames", kQueueFrames);
+  c.Set("queueBytes", kQueueBytes);
 
   Napi::Object ofpp = Napi::Object::New(env);
 #define NS_SET_OFPP(name, js, value) ofpp.Set(#js, name);

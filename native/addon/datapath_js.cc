@@ -43,6 +43,8 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("dumpMegaflows", &DatapathJs::JsDumpMegaflows),
                          InstanceMethod("flushMegaflows", &DatapathJs::JsFlushMegaflows),
                          InstanceMethod("setCacheConfig", &DatapathJs::JsSetCacheConfig),
+                         InstanceMethod("setQos", &DatapathJs::JsSetQos),
+                         InstanceMethod("queueStats", &DatapathJs::JsQueueStats),
                      });
 }
 

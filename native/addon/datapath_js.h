@@ -47,6 +47,9 @@ class DatapathJs : public Napi::ObjectWrap<DatapathJs> {
   Napi::Value JsDumpMegaflows(const Napi::CallbackInfo& info);
   Napi::Value JsFlushMegaflows(const Napi::CallbackInfo& info);
   Napi::Value JsSetCacheConfig(const Napi::CallbackInfo& info);
+  // qos_js.cc
+  Napi::Value JsSetQos(const Napi::CallbackInfo& info);
+  Napi::Value JsQueueStats(const Napi::CallbackInfo& info);
 
   Napi::Value Post(Napi::Env env, std::unique_ptr<Command> cmd);
   void Deliver(Napi::Env env, Napi::Function on_events);

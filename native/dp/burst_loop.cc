@@ -50,6 +50,7 @@ void BurstLoop::process(uint16_t in_slot, Packet* pkts, uint32_t n) {
   begin_burst();
   for (uint32_t i = 0; i < n; i++) {
     pkts[i].in_slot = in_slot;
+    pkts[i].queue = 0;
     in.counters.rx_packets++;
     in.counters.rx_bytes += pkts[i].len;
   }
@@ -161,6 +162,7 @@ void BurstLoop::run_program(Packet* p, FlowKey* key, uint16_t in_slot, const Pro
         break;
       case OpCode::kSetTpSrc: edit_tp_src(p, key, uint16_t(op.u32)); break;
       case OpCode::kSetTpDst: edit_tp_dst(p, key, uint16_t(op.u32)); break;
+      case OpCode::kSetQueue: p->queue = uint8_t(op.u32); break;  // frames queued before keep theirs
       default: break;
     }
   }
@@ -212,6 +214,11 @@ void BurstLoop::transmit(PortSlot& out) {
     n = stage->run(*this, out, out.txq, n);
   }
   out.txn = 0;
+  // A shaped port's queues take the frames and give back what may leave now (stages/shaper.h).
+  if (out.shaper) {
+    n = out.shaper->run(out.txq, n, PortSlot::kTxQueue, now_ns());
+    if (n == 0) return;
+  }
   if (out.capture && out.capture->out) {
     for (uint32_t i = 0; i < n && out.capture; i++) captures_.write(out, out.txq[i]);
   }

@@ -55,6 +55,8 @@ class BurstLoop {
   }
   void flood(Packet* p, uint16_t except_slot);
   void flush_outputs();
+  // A shaped port whose next frame is due: sends what its shaper lets go now.
+  void service_shaper(PortSlot& out) { transmit(out); }
 
   // The datapath clock in seconds (MAC learning and aging), set between bursts.
   void set_now(uint32_t seconds) { now_ = seconds; }

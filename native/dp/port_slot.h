@@ -19,6 +19,7 @@
 #include "dp/capture.h"
 #include "dp/stages/egress.h"
 #include "dp/stages/ingress.h"
+#include "dp/stages/shaper.h"
 #include "port/pcap_port.h"
 #include "port/port.h"
 #include "port/port_type.h"
@@ -51,6 +52,7 @@ struct PortSlot {
   // empty for a plain port.
   std::vector<std::unique_ptr<IngressStage>> ingress;
   std::vector<std::unique_ptr<EgressStage>> egress;
+  std::unique_ptr<Shaper> shaper;           // set-qos: paces the output, after the egress stages
   std::unique_ptr<PcapPort::Options> pcap;  // kPcap: its files
   std::unique_ptr<TapPort::Options> tap;    // kTap: persistence, MAC, where to look
   std::unique_ptr<PortCapture> capture;     // a live capture of this port, if any

@@ -289,6 +289,8 @@ export function applyOp(op: Op, flow: Match): string {
     case 'setTpDst':
       flow.tp_dst = { value: u32 & 0xffff, mask: 0xffff };
       return set(tpName('dst'), u32);
+    case 'setQueue':
+      return act({ type: 'set_queue', queue: u32 });
     default:
       return `op${op.code}`;
   }

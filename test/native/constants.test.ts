@@ -31,6 +31,7 @@ const OPS = {
   setEthSrc: true, setEthDst: true, setVlanVid: true, setVlanPcp: true, pushVlan: true, popVlan: true,
   setIpv4Src: true, setIpv4Dst: true, setIpv6Src: true, setIpv6Dst: true, setIpDscp: true, setIpEcn: true,
   setIpTtl: true, decTtl: true, setTpSrc: true, setTpDst: true, setInPort: true, setMetadata: true, resubmit: true,
+  setQueue: true,
 } satisfies Record<NativeOpName, true>;
 const PORT_COUNTERS = {
   rxPackets: true, rxBytes: true, rxDropped: true, rxErrors: true,
