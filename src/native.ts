@@ -18,7 +18,7 @@ export type NativeOpName =
   | 'output' | 'inPort' | 'normal' | 'flood' | 'all' | 'local' | 'controller'
   | 'setEthSrc' | 'setEthDst' | 'setVlanVid' | 'setVlanPcp' | 'pushVlan' | 'popVlan'
   | 'setIpv4Src' | 'setIpv4Dst' | 'setIpv6Src' | 'setIpv6Dst' | 'setIpDscp' | 'setIpEcn' | 'setIpTtl' | 'decTtl'
-  | 'setTpSrc' | 'setTpDst' | 'setInPort' | 'setMetadata' | 'resubmit' | 'setQueue';
+  | 'setTpSrc' | 'setTpDst' | 'setQueue' | 'setInPort' | 'setMetadata' | 'resubmit';
 /** native/dp/of_action.h NS_OFPP: the reserved OpenFlow port numbers. */
 export type NativeReservedPort = 'max' | 'inPort' | 'table' | 'normal' | 'flood' | 'all' | 'controller' | 'local' | 'any';
 /** native/core/counters.h NS_PORT_COUNTERS, in struct order. */

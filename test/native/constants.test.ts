@@ -19,7 +19,7 @@ import {
   type NativePortType,
   type NativeReservedPort,
 } from '../../src/native.js';
-import { DATAPATH_POLL_MODES, MAX_OFPORT as LIMITS_MAX_OFPORT } from '../../src/limits.js';
+import { DATAPATH_POLL_MODES, MAX_OFPORT as LIMITS_MAX_OFPORT, MAX_QUEUES as LIMITS_MAX_QUEUES } from '../../src/limits.js';
 import { OFPP, OFPP_MAX_PHYSICAL } from '../../src/ofproto/values.js';
 import { Switch } from '../../src/switch.js';
 
@@ -30,8 +30,7 @@ const OPS = {
   output: true, inPort: true, normal: true, flood: true, all: true, local: true, controller: true,
   setEthSrc: true, setEthDst: true, setVlanVid: true, setVlanPcp: true, pushVlan: true, popVlan: true,
   setIpv4Src: true, setIpv4Dst: true, setIpv6Src: true, setIpv6Dst: true, setIpDscp: true, setIpEcn: true,
-  setIpTtl: true, decTtl: true, setTpSrc: true, setTpDst: true, setInPort: true, setMetadata: true, resubmit: true,
-  setQueue: true,
+  setIpTtl: true, decTtl: true, setTpSrc: true, setTpDst: true, setQueue: true, setInPort: true, setMetadata: true, resubmit: true,
 } satisfies Record<NativeOpName, true>;
 const PORT_COUNTERS = {
   rxPackets: true, rxBytes: true, rxDropped: true, rxErrors: true,
@@ -85,6 +84,7 @@ describe('constants shared by C++ and TypeScript', () => {
     // src/limits.ts keeps its own copy, so that the CLI never loads the addon: it must agree.
     expect(LIMITS_MAX_OFPORT).toBe(MAX_OFPORT);
     expect([...DATAPATH_POLL_MODES]).toEqual([...constants.datapathPoll]);
+    expect(LIMITS_MAX_QUEUES).toBe(constants.maxQueues);
   });
 
   it('lists the counters in struct order', () => {
