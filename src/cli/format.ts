@@ -26,6 +26,7 @@ export function formatShow(show: ShowResult): string {
       lines.push(`        type: ${p.type}`);
       if (p.tag !== undefined) lines.push(`        tag: ${p.tag}`);
       if (p.trunks !== undefined) lines.push(`        trunks: [${p.trunks.join(', ')}]`);
+      if (p.qos !== undefined) lines.push(`        qos: ${p.qos}`);
       lines.push(`        state: ${p.state}${p.reason ? ` (${p.reason})` : ''}`);
     }
   }
@@ -41,6 +42,9 @@ export function formatDumpPorts(bridge: string, stats: DumpPortRow[]): string {
     lines.push(`${head}rx pkts=${s.rxPackets}, bytes=${s.rxBytes}, drop=${s.rxDropped}, errs=${s.rxErrors}`);
     lines.push(`${pad}tx pkts=${s.txPackets}, bytes=${s.txBytes}, drop=${s.txDropped}, errs=${s.txErrors}`);
     lines.push(`${pad}name=${s.name}, type=${s.type}, state=${s.state}, link-downs=${s.linkDowns}`);
+    for (const q of s.queues ?? []) {
+      lines.push(`${pad}queue ${q.queue}: tx pkts=${q.txPackets}, bytes=${q.txBytes}, drop=${q.txDropped}, backlog=${q.backlogPackets}`);
+    }
   }
   return lines.map((l) => `${l}\n`).join('');
 }

@@ -20,6 +20,7 @@ import { call } from './client.js';
 import { addReplayCommand } from './replay-command.js';
 import { addInjectCommand } from './inject-command.js';
 import { addCaptureCommand } from './capture-command.js';
+import { addQosCommands } from './qos-commands.js';
 import { addDaemonOptions, addPathOptions, type DaemonFlags, daemonTarget } from './daemon-options.js';
 import { formatDumpFlows, formatDumpPorts, formatFdb, formatJobs, formatJson, formatList, formatShow } from './format.js';
 import { formatTrace } from './trace-format.js';
@@ -287,6 +288,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
   addReplayCommand(program, io, option);
   addInjectCommand(program, io, env, option);
   addCaptureCommand(program, io, env, option);
+  addQosCommands(program, { withPaths, change, read });
 
   return program;
 }

@@ -15,6 +15,7 @@ import { FlowSyntaxError, formatMatch } from '../ofproto/flow-syntax.js';
 import { DATAPATH_POLL_MODES, MAC_AGING, MAC_TABLE_SIZE, OFPORT, type Range, VLAN_ID } from '../limits.js';
 import type { BridgeOptions, DatapathPollMode } from '../types.js';
 import { checkNetdevName, rangeText } from '../validate.js';
+import { checkQos, type QosSpec } from '../qos/qos.js';
 import { parseSavedFlows } from './flows.js';
 import { jsonErrorOffset } from './json-position.js';
 
@@ -32,6 +33,8 @@ export interface DbPort {
   trunks?: number[];
   /** tap: the device's MAC, kept so that a TAP made again gets the same one (tap-ports.ts). */
   mac?: string;
+  /** Egress shaping (set-qos; src/qos/qos.ts), as set. */
+  qos?: QosSpec;
 }
 
 export interface DbBridge {
@@ -147,7 +150,7 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
     const ofports = new Map<number, string>();
     bridge.ports = (raw.ports as unknown[]).map((p, j) => {
       const pat = `${at}.ports[${j}]`;
-      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks', 'mac']);
+      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks', 'mac', 'qos']);
       const portName = name(rp.name, `${pat}.name`, 'port');
       const owner = portOwners.get(portName);
       if (owner !== undefined) fail(`${pat}.name`, `port ${portName} is already on bridge ${owner}`);
@@ -169,6 +172,14 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
           fail(`${pat}.mac`, `must be a MAC address like "02:00:00:00:00:01" (lower case), got ${JSON.stringify(rp.mac)}`);
         }
         port.mac = rp.mac as string;
+      }
+      if (rp.qos !== undefined) {
+        try {
+          port.qos = checkQos(rp.qos);
+        } catch (err) {
+          if (err instanceof NodeswitchError) fail(`${pat}.qos`, err.message);
+          throw err;
+        }
       }
       return port;
     });

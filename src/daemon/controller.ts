@@ -39,6 +39,8 @@ import { portKey } from './restore.js';
 import { netdevMac, portOptions } from './tap-ports.js';
 import type { Client } from './server.js';
 import { type BridgeApi, type Log, type SwitchApi, watchBridge } from './switch-api.js';
+import { formatQos } from '../qos/qos.js';
+import { dumpQueuesVerb, type QosVerbContext, restoreQos, setQosVerb, withQueues } from './qos-verbs.js';
 
 export class Controller {
   private queue: Promise<unknown> = Promise.resolve();
@@ -46,6 +48,12 @@ export class Controller {
   private readonly jobs = new Jobs();
   /** Injects running, by bridge/port: what inject-stop aborts. */
   private readonly injects = new Map<string, AbortController>();
+  private readonly qosContext: QosVerbContext = {
+    config: () => this.config(),
+    commit: (next, undo) => this.commit(next, undo),
+    bridge: (name) => this.liveBridge(name),
+    log: (line) => this.log(line),
+  };
 
   constructor(
     private readonly sw: SwitchApi,
@@ -187,6 +195,11 @@ export class Controller {
         const bridge = requireString(args, 'bridge');
         return this.captures.stop(bridge, this.docPort(bridge, requireString(args, 'port')).name, optionalNumber(args, 'id'));
       }
+      case 'set-qos':
+      case 'clear-qos':
+        return setQosVerb(this.qosContext, args, verb === 'clear-qos');
+      case 'dump-queues':
+        return dumpQueuesVerb(this.qosContext, requireString(args, 'bridge'));
       case 'stop-job': {
         const id = optionalNumber(args, 'id');
         if (id === undefined) throw new NodeswitchError('missing argument id', 'id');
@@ -425,6 +438,7 @@ export class Controller {
     b.ports = b.ports.filter((p) => p.name !== port);
     await this.commit(next, async () => {
       if (attached) await bridge.addPort(port, portOptions(entry));
+      if (attached && entry.qos) await restoreQos(bridge, port, entry.qos, this.log);
     });
     this.missing.delete(key);
     this.log(`bridge ${brName}: port ${port} deleted`);
@@ -461,6 +475,7 @@ export class Controller {
               ...(reason !== undefined && { reason }),
               ...(p.tag !== undefined && { tag: p.tag }),
               ...(p.trunks !== undefined && { trunks: p.trunks }),
+              ...(p.qos !== undefined && { qos: formatQos(p.qos) }),
             };
           }),
       });
@@ -477,7 +492,8 @@ export class Controller {
         throw new NodeswitchError(`port ${port} is in the config but not attached (${reason}), so it has no counters`, 'port');
       }
     }
-    return (await this.liveBridge(brName).portStats(port)).map(dumpPortRow);
+    const bridge = this.liveBridge(brName);
+    return withQueues((await bridge.portStats(port)).map(dumpPortRow), bridge);
   }
 
   /** Applies the new document, or undoes the switch change when it cannot be written. */

@@ -4,6 +4,7 @@
 // when it builds the real Switch).
 import type { MegaflowInfo, TraceResult } from '../bridge.js';
 import type { FlowSpec } from '../ofproto/flow-syntax.js';
+import type { QosSpec, QueueStats } from '../qos/qos.js';
 import type { AddedPort, BridgeCreateOptions, BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
 
 export interface PortEvent {
@@ -67,6 +68,9 @@ export interface BridgeApi {
   traceFrame(frame: Buffer, inPort: number): Promise<TraceResult>;
   // The megaflow cache (optional: the unit tests' fake has none).
   dumpMegaflows?(): Promise<MegaflowInfo[]>;
+  // Egress shaping (src/qos/qos.ts; optional like the above).
+  setQos?(port: string, qos: QosSpec | null): Promise<void>;
+  queueStats?(): Promise<QueueStats[]>;
   readonly flows: {
     list(): FlowListEntry[];
     /** Installs saved flows into an empty table as they are (restore, undo). */
