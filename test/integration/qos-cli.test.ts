@@ -109,7 +109,7 @@ cliTests.describe('nodeswitch set-qos ↔ daemon', () => {
     await ok('add-flow', br, 'priority=10,in_port=1,tcp,actions=enqueue:2:0');
     const flows = await ok('dump-flows', br);
     expect(flows).toContain('udp,in_port=1 actions=set_queue:1,output:2');
-    expect(flows).toContain('tcp,in_port=1 actions=set_queue:0,output:2');
+    expect(flows).toContain('tcp,in_port=1 actions=set_queue:0,output:2,pop_queue');
     expect(await ok('trace', br, 'in_port=1,udp,nw_src=10.0.0.1,nw_dst=10.0.0.2')).toMatch(/set_queue:1/);
   });
 
