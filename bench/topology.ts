@@ -34,6 +34,14 @@ export function attachedMode(topo: Topology): ModeName | undefined {
   return attachedModes.get(topo.lab);
 }
 
+// The bridge a nodeswitch round attached, for scenarios that configure it (shaping).
+const attachedBridges = new WeakMap<Lab, import('../src/bridge.js').Bridge>();
+
+/** The nodeswitch bridge on the topology's veths this round, if nodeswitch is attached. */
+export function attachedBridge(topo: Topology): import('../src/bridge.js').Bridge | undefined {
+  return attachedBridges.get(topo.lab);
+}
+
 /** A mode that cannot run on this machine; `hint` says what to do about it. */
 export class Unavailable extends Error {
   constructor(
@@ -159,12 +167,14 @@ class NodeswitchFabric implements Fabric {
     for (const p of ports) await br.addPort(p, { type: 'afpacket' });
     if (this.bare) await br.setBareForward(true);
     attachedModes.set(this.lab, this.mode);
+    attachedBridges.set(this.lab, br);
   }
 
   async detach(): Promise<void> {
     const sw = this.sw;
     this.sw = undefined;
     if (attachedModes.get(this.lab) === this.mode) attachedModes.delete(this.lab);
+    attachedBridges.delete(this.lab);
     await sw?.close();
   }
 
