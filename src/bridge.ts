@@ -465,7 +465,19 @@ export class Bridge extends EventEmitter {
     const names = this.namesByOfport();
     return (await this.dp.queueStats())
       .filter((q) => names.has(q.ofport))
-      .map(({ portMaxRate: _, ...q }) => ({ port: names.get(q.ofport)!, ...q }))
+      .map((q) => ({
+        port: names.get(q.ofport)!,
+        ofport: q.ofport,
+        queue: q.queue,
+        minRate: q.minRate,
+        maxRate: q.maxRate,
+        priority: q.priority,
+        txPackets: q.txPackets,
+        txBytes: q.txBytes,
+        txDropped: q.txDropped,
+        backlogPackets: q.backlogPackets,
+        backlogBytes: q.backlogBytes,
+      }))
       .sort((a, b) => a.ofport - b.ofport || a.queue - b.queue);
   }
 

@@ -47,7 +47,7 @@ needs(ROOT, ADDON, tool('iperf3', 'iperf3')).describe('egress shaping through na
 
   it('two saturating UDP streams share by the queues’ min-rates; one alone gets max-rate', async () => {
     const t = await build();
-    const { h1, h2, h3 } = t.hosts;
+    const { h3 } = t.hosts;
     const [a, b] = await Promise.all([
       t.lab.iperf3('h3', 'h1', h3!.ip, { udp: true, bitrate: '20M', time: 5, port: 5301 }),
       t.lab.iperf3('h3', 'h2', h3!.ip, { udp: true, bitrate: '20M', time: 5, port: 5302 }),
@@ -64,7 +64,6 @@ needs(ROOT, ADDON, tool('iperf3', 'iperf3')).describe('egress shaping through na
     const alone = await t.lab.iperf3('h3', 'h1', h3!.ip, { udp: true, bitrate: '30M', time: 4, port: 5303 });
     expect(alone.bitsPerSecond / (MAX * UDP_GOODPUT)).toBeGreaterThan(0.85);
     expect(alone.bitsPerSecond / (MAX * UDP_GOODPUT)).toBeLessThan(1.15);
-    expect(h2).toBeDefined();
   });
 
   it('TCP through the shaped port runs at max-rate, and loses only what the queue bound drops', async () => {
