@@ -33,8 +33,8 @@ export function formatQueues(bridge: string, queues: QueueStats[]): string {
   return lines.map((l) => `${l}\n`).join('');
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export function addQosCommands(program: Command, { withPaths, change, read }: QosCommandDeps): void {
@@ -46,10 +46,9 @@ export function addQosCommands(program: Command, { withPaths, change, read }: Qo
       '--queue <Q:settings>',
       'queue Q (0..7): min-rate=BPS (guaranteed), max-rate=BPS (borrowing limit), priority=N (lower borrows first); repeatable',
       collect,
-      [],
     )
-    .action((port: string, settings: string[], flags: DaemonFlags & { queue: string[] }) =>
-      change(flags, 'set-qos', { port: checkNetdevName(port, 'port'), qos: parseQosArgs(settings, flags.queue) }),
+    .action((port: string, settings: string[], flags: DaemonFlags & { queue?: string[] }) =>
+      change(flags, 'set-qos', { port: checkNetdevName(port, 'port'), qos: parseQosArgs(settings, flags.queue ?? []) }),
     );
 
   withPaths(program.command('clear-qos'))
