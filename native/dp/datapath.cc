@@ -2,6 +2,7 @@
 // its once-a-second housekeeping. Forwarding itself is the burst loop's.
 #include "dp/datapath.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -101,6 +102,8 @@ bool Datapath::wait_for_input(int timeout_ms, uint64_t limit_ns, bool* timed_out
   if (timeout_ms > 0 && limit_ns < uint64_t(timeout_ms) * 1'000'000) {
     timespec ts{time_t(limit_ns / 1'000'000'000), long(limit_ns % 1'000'000'000)};
     n = epoll_pwait2(epoll_fd_, evs, 64, &ts, nullptr);
+    // Before Linux 5.11: the next millisecond instead (the buckets absorb the lateness).
+    if (n < 0 && errno == ENOSYS) n = epoll_wait(epoll_fd_, evs, 64, int(limit_ns / 1'000'000) + 1);
   } else {
     n = epoll_wait(epoll_fd_, evs, 64, timeout_ms);
   }
