@@ -342,7 +342,9 @@ export class Controller {
     this.watchExpiry(bridge);
     if (old.flows) await installSaved(bridge, parseSavedFlows(old.flows, old.ports));
     for (const p of old.ports) {
-      if (!this.missing.has(portKey(old.name, p.name))) await bridge.addPort(p.name, portOptions(p));
+      if (this.missing.has(portKey(old.name, p.name))) continue;
+      await bridge.addPort(p.name, portOptions(p));
+      if (p.qos) await restoreQos(bridge, p.name, p.qos, this.log);
     }
   }
 
