@@ -40,6 +40,7 @@
         "native/dp/stages/policer.cc",
         "native/dp/meter_table.cc",
         "native/dp/qos_commands.cc",
+        "native/dp/stages/shaper.cc",
         "native/dp/burst_loop.cc",
         "native/dp/replay_driver.cc",
         "native/dp/poll_mode.cc",
@@ -48,6 +49,7 @@
         "native/dp/mirror.cc",
         "native/dp/mirror_commands.cc",
         "native/dp/datapath_bonds.cc",
+        "native/dp/datapath_qos.cc",
         "native/addon/constants_js.cc",
         "native/addon/counters_js.cc",
         "native/addon/flow_key_js.cc",
@@ -59,6 +61,7 @@
         "native/addon/megaflow_js.cc",
         "native/addon/vlan_js.cc",
         "native/addon/mirror_js.cc",
+        "native/addon/shaping_js.cc",
         "native/addon/qos_js.cc",
         "native/addon/init.cc"
       ],

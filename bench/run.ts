@@ -30,12 +30,13 @@ import { findTool } from '../test/lab/requirements.js';
 import { rtt } from './rtt.js';
 import type { Scenario } from './scenario.js';
 import { tcp } from './tcp.js';
+import { shaping } from './shaping.js';
 import { MODES, Topology, Unavailable, openFabric, type Fabric, type ModeName } from './topology.js';
 
 const SCENARIOS: readonly Scenario[] = [
   forward, forward1500, forwardTap, forwardMirror, forwardBond, tcp, rtt, memoryPerRule, flowModRate, addFlowsCli, forwardFlowMods, classifierLookup, flowSetupRate,
   replayCacheHit, replayManyFlows, replayClassifier, replayClassifierL3, memoryPerMac,
-  forwardVlanAccess, forwardVlanTrunkPop,
+  forwardVlanAccess, forwardVlanTrunkPop, shaping,
 ];
 
 const USAGE = `usage: node dist/bench/run.js [options]

@@ -50,6 +50,7 @@ import { MAX_MIRRORS, type MirrorInfo, type MirrorSpec, checkMirror, checkMirror
 import { checkPolicing, effectiveBurst, type IngressPolicing } from './qos/policing.js';
 import { type MeterSpec, parseMeter, parseMeterSelector } from './qos/meter-syntax.js';
 import { MeterTable, type MeterWithStats } from './qos/meter-table.js';
+import { checkQos, type QosSpec, type QueueStats, resolveQos } from './qos/qos.js';
 
 export const DEFAULT_MAC_AGING = 300;
 export const DEFAULT_MAC_TABLE_SIZE = 8192;
@@ -108,6 +109,7 @@ export function resolveBridgeOptions(opts: BridgeOptions, base?: Required<Bridge
 export class Bridge extends EventEmitter {
   private readonly dp: NativeDatapath;
   private readonly portsByName = new Map<string, PortInfo>();
+  private readonly qosByPort = new Map<string, QosSpec>(); // set-qos (src/qos/qos.ts)
   // Names and ofports claimed by an addPort still in flight, so that two concurrent
   // calls cannot both take the same one.
   private readonly pendingNames = new Set<string>();
@@ -581,6 +583,7 @@ export class Bridge extends EventEmitter {
     await this.dp.deletePort(info.ofport);
     this.portsByName.delete(name);
     for (const [member, bond] of this.bondOfMember) if (bond === name) this.bondOfMember.delete(member);
+    this.qosByPort.delete(name);
     // Mirrors forget the port, as OVS's weak references do.
     const next = new Map([...this.mirrorSpecs].map(([m, spec]) => [m, withoutPort(spec, name)]));
     await this.applyMirrors(next);
@@ -672,6 +675,51 @@ export class Bridge extends EventEmitter {
   async bonds(): Promise<NativeBond[]> {
     this.checkOpen();
     return (await this.dp.bonds()).sort((a, b) => a.ofport - b.ofport);
+  }
+
+  /**
+   * Egress shaping of `port` (src/qos/qos.ts: OVS's linux-htb meanings, rates in
+   * bit/s); null takes it away. set_queue:N in flows picks a frame's queue.
+   */
+  async setQos(port: string, qos: QosSpec | null): Promise<void> {
+    this.checkOpen();
+    const info = this.requirePort(port);
+    if (qos === null) {
+      await this.dp.setQos(info.ofport, null);
+      this.qosByPort.delete(port);
+      return;
+    }
+    const spec = checkQos(qos);
+    await this.dp.setQos(info.ofport, { maxRate: spec.maxRate, queues: resolveQos(spec) });
+    this.qosByPort.set(port, spec);
+  }
+
+  /** A port's shaping, as set (undefined: none). */
+  qos(port: string): QosSpec | undefined {
+    const q = this.qosByPort.get(port);
+    return q && structuredClone(q);
+  }
+
+  /** Every shaped port's queues with their counters, by ofport and queue id. */
+  async queueStats(): Promise<QueueStats[]> {
+    this.checkOpen();
+    const names = this.namesByOfport();
+    return (await this.dp.queueStats())
+      .filter((q) => names.has(q.ofport))
+      .map((q) => ({
+        port: names.get(q.ofport)!,
+        ofport: q.ofport,
+        queue: q.queue,
+        minRate: q.minRate,
+        maxRate: q.maxRate,
+        priority: q.priority,
+        txPackets: q.txPackets,
+        txBytes: q.txBytes,
+        txDropped: q.txDropped,
+        backlogPackets: q.backlogPackets,
+        backlogBytes: q.backlogBytes,
+      }))
+      .sort((a, b) => a.ofport - b.ofport || a.queue - b.queue);
   }
 
   async fdb(): Promise<FdbEntry[]> {

@@ -41,3 +41,9 @@ export const MEGAFLOW_MAX_IDLE_MS: Range = { min: 1, max: 86_400_000 };
 export const MEGAFLOW_MAX_MASKS: Range = { min: 1, max: 4096 };
 export const EXACT_INSERT_INV_PROB: Range = { min: 1, max: 1 << 20 };
 export const PREFIX_GRANULARITY: Range = { min: 1, max: 32 };
+/** Egress queues of a shaped port: ids 0..MAX_QUEUES-1 (native/dp/stages/shaper.h kMaxQueues; checked equal by test/native/constants.test.ts). */
+export const MAX_QUEUES = 8;
+export const QUEUE_ID: Range = { min: 0, max: MAX_QUEUES - 1 };
+/** A shaping rate, bit/s: 1 bit/s to 100 Gbit/s. */
+export const QOS_RATE: Range = { min: 1, max: 100_000_000_000 };
+export const QUEUE_PRIORITY: Range = { min: 0, max: 0xffffffff };

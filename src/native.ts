@@ -21,7 +21,7 @@ export type NativeOpName =
   | 'output' | 'inPort' | 'normal' | 'flood' | 'all' | 'local' | 'controller'
   | 'setEthSrc' | 'setEthDst' | 'setVlanVid' | 'setVlanPcp' | 'pushVlan' | 'popVlan'
   | 'setIpv4Src' | 'setIpv4Dst' | 'setIpv6Src' | 'setIpv6Dst' | 'setIpDscp' | 'setIpEcn' | 'setIpTtl' | 'decTtl'
-  | 'setTpSrc' | 'setTpDst' | 'meter' | 'setInPort' | 'setMetadata' | 'resubmit';
+  | 'setTpSrc' | 'setTpDst' | 'meter' | 'setQueue' | 'setInPort' | 'setMetadata' | 'resubmit';
 /** native/dp/of_action.h NS_OFPP: the reserved OpenFlow port numbers. */
 export type NativeReservedPort = 'max' | 'inPort' | 'table' | 'normal' | 'flood' | 'all' | 'controller' | 'local' | 'any';
 /** native/core/counters.h NS_PORT_COUNTERS, in struct order. */
@@ -49,6 +49,11 @@ export interface NativeConstants {
   maxOfport: number;
   /** resubmit's table for "the table this resubmit runs in". */
   resubmitCurrentTable: number;
+  /** Egress queues a shaped port has (ids 0..maxQueues-1; native/dp/stages/shaper.h). */
+  maxQueues: number;
+  /** Each queue's bound: frames, and the bytes held for them. */
+  queueFrames: number;
+  queueBytes: number;
   /** OpenFlow 1.3's reserved port numbers (OFPP_*), 32-bit. */
   ofpp: Record<NativeReservedPort, number>;
   op: Record<NativeOpName, number>;
@@ -307,6 +312,10 @@ export interface NativeDatapath {
   /** Deletes the meters named (none: every meter). */
   deleteMeters(ids: number[]): Promise<void>;
   meterStats(): Promise<NativeMeterStats[]>;
+  /** Egress shaping of one port (native/dp/stages/shaper.h); null takes it away. */
+  setQos(ofport: number, config: NativeQosConfig | null): Promise<void>;
+  /** Every shaped port's queues with their counters. */
+  queueStats(): Promise<NativeQueueStats[]>;
 }
 
 /** A meter as the datapath runs it: every band's burst already defaulted. */
@@ -323,6 +332,27 @@ export interface NativeMeterStats {
   bytes: number;
   /** What each band applied to, in the meter's band order. */
   bands: { packets: number; bytes: number }[];
+}
+
+/** Rates in bit/s; queue ids below constants.maxQueues. */
+export interface NativeQosConfig {
+  maxRate: number;
+  queues: { queue: number; minRate: number; maxRate: number; priority: number }[];
+}
+
+export interface NativeQueueStats {
+  ofport: number;
+  portMaxRate: number;
+  queue: number;
+  minRate: number;
+  maxRate: number;
+  priority: number;
+  txPackets: number;
+  txBytes: number;
+  /** Frames that found the queue full. */
+  txDropped: number;
+  backlogPackets: number;
+  backlogBytes: number;
 }
 
 /** An action as the datapath stores it (native/dp/of_action.h); codes in constants.op. */

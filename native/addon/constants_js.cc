@@ -7,6 +7,7 @@
 #include "dp/of_action.h"
 #include "dp/poll_mode.h"
 #include "dp/vlan.h"
+#include "dp/stages/shaper.h"
 #include "parse/flow_key.h"
 #include "port/port_type.h"
 
@@ -61,6 +62,9 @@ Napi::Object constants_to_js(Napi::Env env) {
   c.Set("flowKeySize", uint32_t(sizeof(FlowKey)));
   c.Set("maxOfport", uint32_t(kMaxOfport));
   c.Set("resubmitCurrentTable", kResubmitCurrentTable);
+  c.Set("maxQueues", kMaxQueues);
+  c.Set("queueFrames", kQueueFrames);
+  c.Set("queueBytes", kQueueBytes);
 
   Napi::Object ofpp = Napi::Object::New(env);
 #define NS_SET_OFPP(name, js, value) ofpp.Set(#js, name);

@@ -52,6 +52,8 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("setMeter", &DatapathJs::JsSetMeter),
                          InstanceMethod("deleteMeters", &DatapathJs::JsDeleteMeters),
                          InstanceMethod("meterStats", &DatapathJs::JsMeterStats),
+                         InstanceMethod("setQos", &DatapathJs::JsSetQos),
+                         InstanceMethod("queueStats", &DatapathJs::JsQueueStats),
                      });
 }
 

@@ -59,6 +59,9 @@ class DatapathJs : public Napi::ObjectWrap<DatapathJs> {
   Napi::Value JsSetMeter(const Napi::CallbackInfo& info);
   Napi::Value JsDeleteMeters(const Napi::CallbackInfo& info);
   Napi::Value JsMeterStats(const Napi::CallbackInfo& info);
+  // shaping_js.cc
+  Napi::Value JsSetQos(const Napi::CallbackInfo& info);
+  Napi::Value JsQueueStats(const Napi::CallbackInfo& info);
 
   Napi::Value Post(Napi::Env env, std::unique_ptr<Command> cmd);
   void Deliver(Napi::Env env, Napi::Function on_events);

@@ -49,6 +49,8 @@ struct Packet {
   // Offload state: a checksum left for the device to finish (NEEDS_CSUM) and/or a
   // super-frame to be segmented (gso_type != NONE). All-zero means a plain frame.
   VnetHdr vnet;
+  // The egress queue set_queue chose (a shaped port's, dp/stages/shaper.h); 0 by default.
+  uint8_t queue = 0;
 };
 
 inline bool needs_offload(const Packet& p) {

@@ -52,6 +52,7 @@ void BurstLoop::process(uint16_t in_slot, Packet* pkts, uint32_t n) {
   begin_burst();
   for (uint32_t i = 0; i < n; i++) {
     pkts[i].in_slot = in_slot;
+    pkts[i].queue = 0;
     in.counters.rx_packets++;
     in.counters.rx_bytes += pkts[i].len;
   }
@@ -218,6 +219,7 @@ void BurstLoop::run_ops(Packet* p, FlowKey* key, uint16_t in_slot, const Program
         if (to != dscp) edit_ip_dscp(p, key, to);
         break;
       }
+      case OpCode::kSetQueue: p->queue = uint8_t(op.u32); break;  // frames queued before keep theirs
       default: break;
     }
   }
@@ -325,6 +327,11 @@ void BurstLoop::transmit(PortSlot& out) {
     n = stage->run(*this, out, out.txq, n);
   }
   out.txn = 0;
+  // A shaped port's queues take the frames and give back what may leave now (stages/shaper.h).
+  if (out.shaper) {
+    n = out.shaper->run(out.txq, n, PortSlot::kTxQueue, now_ns());
+    if (n == 0) return;
+  }
   if (as.capture && as.capture->out) {
     for (uint32_t i = 0; i < n && as.capture; i++) captures_.write(as, out.txq[i]);
   }

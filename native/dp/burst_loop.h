@@ -63,6 +63,8 @@ class BurstLoop {
   // back to the bond a member's input came from.
   void flood(Packet* p, uint16_t except_slot, const FlowKey* key = nullptr);
   void flush_outputs();
+  // A shaped port whose next frame is due: sends what its shaper lets go now.
+  void service_shaper(PortSlot& out) { transmit(out); }
 
   // Port mirroring (dp/mirror.h): set by the datapath; null or empty, no mirroring.
   void set_mirrors(MirrorSet* mirrors) { mirrors_ = mirrors; }

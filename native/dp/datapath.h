@@ -81,6 +81,13 @@ struct TraceResult {
   bool megaflow_installed = false;
 };
 
+// One egress queue of a shaped port (dump-queues).
+struct PortQueueSnapshot {
+  uint16_t ofport;
+  uint64_t max_rate;  // the port's
+  QueueSnapshot queue;
+};
+
 class Datapath {
  public:
   // `notify` runs on the datapath thread whenever finished commands or port events
@@ -176,6 +183,9 @@ class Datapath {
   void set_meter(const MeterConfig& config);
   void delete_meters(const std::vector<uint32_t>& ids);
   std::vector<MeterStats> meter_stats() const { return meters_.stats(); }
+  // Egress shaping (datapath_qos.cc, stages/shaper.h): `config` null clears it.
+  void set_qos(uint16_t ofport, const ShaperConfig* config);
+  std::vector<PortQueueSnapshot> queue_stats() const;
 
   // Tuning. Bare forwarding: the benchmarks' no-lookup mode (stages/bare_forward.h),
   // on every port while on.
@@ -185,8 +195,11 @@ class Datapath {
 
  private:
   void run();
-  // Waits up to `timeout_ms` (0: just looks); true when a port has input.
-  bool wait_for_input(int timeout_ms, bool* timed_out);
+  // Waits up to `timeout_ms` (0: just looks), or `limit_ns` if sooner; true when a
+  // port has input.
+  bool wait_for_input(int timeout_ms, uint64_t limit_ns, bool* timed_out);
+  // Sends what shaped ports have due; returns the ns until the next is due (~0: none).
+  uint64_t service_shapers();
   void apply_commands();
   void housekeeping();
   // Every round: carrier and LACP into each bond's enabled set, LACPDUs out.
@@ -216,8 +229,9 @@ class Datapath {
   BurstLoop loop_{ports_, pipeline_, macs_, counters_, upcalls_, captures_};
   ReplayDriver replay_{ports_, loop_, upcalls_};
   bool bare_forward_ = false;
-  PollPolicy poll_;   // when the thread sleeps and when it keeps polling (poll_mode.h)
-  uint32_t now_ = 0;  // seconds, the datapath clock
+  std::vector<uint16_t> shaped_;  // slots with a shaper
+  PollPolicy poll_;               // when the thread sleeps and when it keeps polling (poll_mode.h)
+  uint32_t now_ = 0;              // seconds, the datapath clock
   uint32_t last_housekeeping_ = 0;
   bool stopping_ = false;
   std::vector<uint16_t> bond_slots_;  // the slots holding a bond

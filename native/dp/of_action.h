@@ -15,37 +15,38 @@
 namespace nodeswitch {
 
 // X(enumerator, jsName)
-#define NS_OP_CODES(X)                                                                         \
-  /* Outputs. */                                                                               \
-  X(kOutput, output)         /* port: an OpenFlow port number */                               \
-  X(kInPort, inPort)         /* back out of the ingress port */                                \
-  X(kNormal, normal)         /* L2 learning switch */                                          \
-  X(kFlood, flood)           /* every port but the ingress */                                  \
-  X(kAll, all)               /* every port but the ingress (no STP here, so as flood) */       \
-  X(kLocal, local)           /* the bridge's LOCAL port (none yet: counted as dropped) */      \
-  X(kController, controller) /* max_len; the pipeline fills the packet-in fields */            \
-  /* Header rewrites (set_field and its OpenFlow 1.0 spellings). */                            \
-  X(kSetEthSrc, setEthSrc) /* bytes[0..6] */                                                   \
-  X(kSetEthDst, setEthDst)                                                                     \
-  X(kSetVlanVid, setVlanVid) /* u32: VID (12 bits) */                                          \
-  X(kSetVlanPcp, setVlanPcp) /* u32: PCP */                                                    \
-  X(kPushVlan, pushVlan)     /* u32: TPID */                                                   \
-  X(kPopVlan, popVlan)                                                                         \
-  X(kSetIpv4Src, setIpv4Src) /* u32: address, host order */                                    \
-  X(kSetIpv4Dst, setIpv4Dst)                                                                   \
-  X(kSetIpv6Src, setIpv6Src) /* bytes[0..16] */                                                \
-  X(kSetIpv6Dst, setIpv6Dst)                                                                   \
-  X(kSetIpDscp, setIpDscp) /* u32: DSCP (6 bits) */                                            \
-  X(kSetIpEcn, setIpEcn)   /* u32: ECN (2 bits) */                                             \
-  X(kSetIpTtl, setIpTtl)   /* u32: TTL */                                                      \
-  X(kDecTtl, decTtl)                                                                           \
-  X(kSetTpSrc, setTpSrc) /* u32: port (TCP, UDP) */                                            \
-  X(kSetTpDst, setTpDst)                                                                       \
-  /* QoS. */                                                                                   \
-  X(kMeter, meter) /* u32: meter id; port: its slot in the meter table, set by the pipeline */ \
-  /* Pipeline state. */                                                                        \
-  X(kSetInPort, setInPort)     /* u32: port number the rest of the pipeline sees as in_port */ \
-  X(kSetMetadata, setMetadata) /* u64: value, u64b: mask */                                    \
+#define NS_OP_CODES(X)                                                                               \
+  /* Outputs. */                                                                                     \
+  X(kOutput, output)         /* port: an OpenFlow port number */                                     \
+  X(kInPort, inPort)         /* back out of the ingress port */                                      \
+  X(kNormal, normal)         /* L2 learning switch */                                                \
+  X(kFlood, flood)           /* every port but the ingress */                                        \
+  X(kAll, all)               /* every port but the ingress (no STP here, so as flood) */             \
+  X(kLocal, local)           /* the bridge's LOCAL port (none yet: counted as dropped) */            \
+  X(kController, controller) /* max_len; the pipeline fills the packet-in fields */                  \
+  /* Header rewrites (set_field and its OpenFlow 1.0 spellings). */                                  \
+  X(kSetEthSrc, setEthSrc) /* bytes[0..6] */                                                         \
+  X(kSetEthDst, setEthDst)                                                                           \
+  X(kSetVlanVid, setVlanVid) /* u32: VID (12 bits) */                                                \
+  X(kSetVlanPcp, setVlanPcp) /* u32: PCP */                                                          \
+  X(kPushVlan, pushVlan)     /* u32: TPID */                                                         \
+  X(kPopVlan, popVlan)                                                                               \
+  X(kSetIpv4Src, setIpv4Src) /* u32: address, host order */                                          \
+  X(kSetIpv4Dst, setIpv4Dst)                                                                         \
+  X(kSetIpv6Src, setIpv6Src) /* bytes[0..16] */                                                      \
+  X(kSetIpv6Dst, setIpv6Dst)                                                                         \
+  X(kSetIpDscp, setIpDscp) /* u32: DSCP (6 bits) */                                                  \
+  X(kSetIpEcn, setIpEcn)   /* u32: ECN (2 bits) */                                                   \
+  X(kSetIpTtl, setIpTtl)   /* u32: TTL */                                                            \
+  X(kDecTtl, decTtl)                                                                                 \
+  X(kSetTpSrc, setTpSrc) /* u32: port (TCP, UDP) */                                                  \
+  X(kSetTpDst, setTpDst)                                                                             \
+  /* QoS. */                                                                                         \
+  X(kMeter, meter)       /* u32: meter id; port: its slot in the meter table, set by the pipeline */ \
+  X(kSetQueue, setQueue) /* u32: the egress queue of later outputs (stages/shaper.h) */              \
+  /* Pipeline state. */                                                                              \
+  X(kSetInPort, setInPort)     /* u32: port number the rest of the pipeline sees as in_port */       \
+  X(kSetMetadata, setMetadata) /* u64: value, u64b: mask */                                          \
   X(kResubmit, resubmit)       /* port (OFPP_IN_PORT: the current in_port), u32: table (kResubmitCurrentTable) */
 
 #define NS_ENUMERATOR(name, js) name,

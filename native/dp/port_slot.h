@@ -22,6 +22,7 @@
 #include "dp/stages/egress.h"
 #include "dp/stages/ingress.h"
 #include "dp/vlan.h"
+#include "dp/stages/shaper.h"
 #include "port/pcap_port.h"
 #include "port/port.h"
 #include "port/port_type.h"
@@ -58,6 +59,7 @@ struct PortSlot {
   std::vector<std::unique_ptr<IngressStage>> ingress;
   std::vector<std::unique_ptr<EgressStage>> egress;
   PortVlan vlan;                            // tag, trunks, vlan_mode: what NORMAL does with this port (dp/vlan.h)
+  std::unique_ptr<Shaper> shaper;           // set-qos: paces the output, after the egress stages
   std::unique_ptr<PcapPort::Options> pcap;  // kPcap: its files
   std::unique_ptr<TapPort::Options> tap;    // kTap: persistence, MAC, where to look
   std::unique_ptr<PortCapture> capture;     // a live capture of this port, if any

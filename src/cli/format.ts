@@ -36,6 +36,7 @@ export function formatShow(show: ShowResult): string {
       for (const m of p.members ?? []) lines.push(`        Interface ${m}`);
       if (p.ingressPolicingRate !== undefined) lines.push(`        ingress_policing_rate: ${p.ingressPolicingRate}`);
       if (p.ingressPolicingBurst !== undefined) lines.push(`        ingress_policing_burst: ${p.ingressPolicingBurst}`);
+      if (p.qos !== undefined) lines.push(`        qos: ${p.qos}`);
       lines.push(`        state: ${p.state}${p.reason ? ` (${p.reason})` : ''}`);
     }
   }
@@ -51,6 +52,9 @@ export function formatDumpPorts(bridge: string, stats: DumpPortRow[]): string {
     lines.push(`${head}rx pkts=${s.rxPackets}, bytes=${s.rxBytes}, drop=${s.rxDropped}, errs=${s.rxErrors}`);
     lines.push(`${pad}tx pkts=${s.txPackets}, bytes=${s.txBytes}, drop=${s.txDropped}, errs=${s.txErrors}`);
     lines.push(`${pad}name=${s.name}, type=${s.type}, state=${s.state}, link-downs=${s.linkDowns}${s.rxPoliced ? `, policed=${s.rxPoliced}` : ''}`);
+    for (const q of s.queues ?? []) {
+      lines.push(`${pad}queue ${q.queue}: tx pkts=${q.txPackets}, bytes=${q.txBytes}, drop=${q.txDropped}, backlog=${q.backlogPackets}`);
+    }
   }
   return lines.map((l) => `${l}\n`).join('');
 }

@@ -24,6 +24,7 @@ import { addMirrorCommands } from './mirror-command.js';
 import { addBondCommands } from './bond-command.js';
 import { addQosCommands } from './qos-commands.js';
 import { addFlowsFileCommand } from './flows-command.js';
+import { addShapingCommands } from './shaping-commands.js';
 import { addDaemonOptions, addPathOptions, type DaemonFlags, daemonTarget } from './daemon-options.js';
 import { formatDumpFlows, formatDumpPorts, formatFdb, formatJobs, formatJson, formatList, formatShow } from './format.js';
 import { formatTrace } from './trace-format.js';
@@ -291,6 +292,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
   addMirrorCommands(program, io, env, option);
   addBondCommands(program, io, env, option);
   addQosCommands(program, { withPaths, change, send, out: (text) => io.out(text) });
+  addShapingCommands(program, { withPaths, change, read });
 
   return program;
 }

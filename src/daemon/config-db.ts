@@ -25,6 +25,7 @@ import { journalPathOf, readJournal, replayJournal } from './flow-journal.js';
 import { parseSavedFlows, rememberParsed } from './flows.js';
 import { parseMeter } from '../qos/meter-syntax.js';
 import { POLICING_BURST, POLICING_RATE } from '../qos/policing.js';
+import { checkQos, type QosSpec } from '../qos/qos.js';
 import { jsonErrorOffset } from './json-position.js';
 import { type DbMirror, validateMirrors } from './mirrors.js';
 
@@ -54,6 +55,8 @@ export interface DbPort {
   /** set-port ingress_policing_rate (kbit/s) and _burst (kbit); absent: 0 (port-settings.ts). */
   ingressPolicingRate?: number;
   ingressPolicingBurst?: number;
+  /** Egress shaping (set-qos; src/qos/qos.ts), as set. */
+  qos?: QosSpec;
 }
 
 export interface DbBridge {
@@ -197,7 +200,7 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
     const ofports = new Map<number, string>();
     bridge.ports = (raw.ports as unknown[]).map((p, j) => {
       const pat = `${at}.ports[${j}]`;
-      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks', 'vlanMode', 'mac', 'bond', 'ingressPolicingRate', 'ingressPolicingBurst']);
+      const rp = obj(p, pat, ['name', 'type', 'ofport', 'tag', 'trunks', 'vlanMode', 'mac', 'bond', 'ingressPolicingRate', 'ingressPolicingBurst', 'qos']);
       const portName = name(rp.name, `${pat}.name`, 'port');
       const owner = portOwners.get(portName);
       if (owner !== undefined) fail(`${pat}.name`, `port ${portName} is already on bridge ${owner}`);
@@ -240,6 +243,14 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
       }
       if (rp.ingressPolicingRate !== undefined) port.ingressPolicingRate = int(rp.ingressPolicingRate, `${pat}.ingressPolicingRate`, POLICING_RATE);
       if (rp.ingressPolicingBurst !== undefined) port.ingressPolicingBurst = int(rp.ingressPolicingBurst, `${pat}.ingressPolicingBurst`, POLICING_BURST);
+      if (rp.qos !== undefined) {
+        try {
+          port.qos = checkQos(rp.qos);
+        } catch (err) {
+          if (err instanceof NodeswitchError) fail(`${pat}.qos`, err.message);
+          throw err;
+        }
+      }
       return port;
     });
     if (raw.meters !== undefined) bridge.meters = validateMeters(raw.meters, `${at}.meters`, fail);

@@ -45,6 +45,8 @@ import { attachLocalPort } from './local-port.js';
 import { checkNotMirrorOutput, forgetMirrorPort, isMirrorVerb, type MirrorContext, mirrorVerb, recreateMirrors } from './mirrors.js';
 import type { Client, ProgressSink } from './server.js';
 import { type BridgeApi, type Log, type SwitchApi, watchBridge } from './switch-api.js';
+import { formatQos } from '../qos/qos.js';
+import { dumpQueuesVerb, type QosVerbContext, restoreQos, setQosVerb, withQueues } from './qos-verbs.js';
 
 export class Controller {
   private queue: Promise<unknown> = Promise.resolve();
@@ -52,6 +54,12 @@ export class Controller {
   private readonly jobs = new Jobs();
   /** Injects running, by bridge/port: what inject-stop aborts. */
   private readonly injects = new Map<string, AbortController>();
+  private readonly qosContext: QosVerbContext = {
+    config: () => this.config(),
+    commit: (next, undo) => this.commit(next, undo),
+    bridge: (name) => this.liveBridge(name),
+    log: (line) => this.log(line),
+  };
 
   constructor(
     private readonly sw: SwitchApi,
@@ -209,6 +217,11 @@ export class Controller {
         const bridge = requireString(args, 'bridge');
         return this.captures.stop(bridge, this.docPort(bridge, requireString(args, 'port')).name, optionalNumber(args, 'id'));
       }
+      case 'set-qos':
+      case 'clear-qos':
+        return setQosVerb(this.qosContext, args, verb === 'clear-qos');
+      case 'dump-queues':
+        return dumpQueuesVerb(this.qosContext, requireString(args, 'bridge'));
       case 'stop-job': {
         const id = optionalNumber(args, 'id');
         if (id === undefined) throw new NodeswitchError('missing argument id', 'id');
@@ -400,7 +413,9 @@ export class Controller {
     if (old.flows) await installSaved(bridge, parseSavedFlows(old.flows, old.ports));
     if (old.local) await attachLocalPort(bridge, old, this.log);
     for (const p of old.ports) {
-      if (!this.missing.has(portKey(old.name, p.name))) await attachPort(bridge, p);
+      if (this.missing.has(portKey(old.name, p.name))) continue;
+      await attachPort(bridge, p);
+      if (p.qos) await restoreQos(bridge, p.name, p.qos, this.log);
     }
     await recreateMirrors(bridge, old, this.missing);
   }
@@ -548,6 +563,7 @@ export class Controller {
     forgetMirrorPort(b, port);
     await this.commit(next, async () => {
       if (attached) await attachPort(bridge, entry);
+      if (attached && entry.qos) await restoreQos(bridge, port, entry.qos, this.log);
       await recreateMirrors(bridge, this.docBridge(brName), this.missing);
     });
     this.missing.delete(key);
@@ -589,6 +605,7 @@ export class Controller {
               ...(p.bond && { members: p.bond.members }),
               ...(p.ingressPolicingRate !== undefined && { ingressPolicingRate: p.ingressPolicingRate }),
               ...(p.ingressPolicingBurst !== undefined && { ingressPolicingBurst: p.ingressPolicingBurst }),
+              ...(p.qos !== undefined && { qos: formatQos(p.qos) }),
             };
           }),
       });
@@ -605,7 +622,8 @@ export class Controller {
         throw new NodeswitchError(`port ${port} is in the config but not attached (${reason}), so it has no counters`, 'port');
       }
     }
-    return (await this.liveBridge(brName).portStats(port)).map(dumpPortRow);
+    const bridge = this.liveBridge(brName);
+    return withQueues((await bridge.portStats(port)).map(dumpPortRow), bridge);
   }
 
   /** Applies the new document, or undoes the switch change when it cannot be written. */

@@ -60,6 +60,9 @@ export const VERBS = [
   'del-meters',
   'dump-meters',
   'meter-stats',
+  'set-qos',
+  'clear-qos',
+  'dump-queues',
 ] as const;
 export type Verb = (typeof VERBS)[number];
 
@@ -213,8 +216,17 @@ import type { DatapathPollMode, PortStats } from '../types.js';
 /** A port's link state: attached and up or down; missing: in the config but not attached. */
 export type PortState = 'up' | 'down' | 'missing' | 'unknown';
 
-/** One row of dump-ports: the port's counters and its link state. */
-export type DumpPortRow = Omit<PortStats, 'up'> & { state: 'up' | 'down' };
+/** One row of dump-ports: the port's counters and its link state; a shaped port's queues. */
+export type DumpPortRow = Omit<PortStats, 'up'> & { state: 'up' | 'down'; queues?: DumpQueueRow[] };
+
+/** A shaped port's queue in dump-ports (src/qos/qos.ts QueueStats, less the port). */
+export interface DumpQueueRow {
+  queue: number;
+  txPackets: number;
+  txBytes: number;
+  txDropped: number;
+  backlogPackets: number;
+}
 
 export function dumpPortRow(stats: PortStats): DumpPortRow {
   const { up, ...rest } = stats;
@@ -235,6 +247,8 @@ export interface ShowPort {
   members?: string[];
   ingressPolicingRate?: number;
   ingressPolicingBurst?: number;
+  /** Its shaping, in set-qos's words. */
+  qos?: string;
 }
 
 export interface ShowBridge {

@@ -12,6 +12,7 @@
 import type { ConfigDoc } from './config-db.js';
 import { DbError, dbOptions } from './config-db.js';
 import { NodeswitchError } from '../errors.js';
+import { restoreQos } from './qos-verbs.js';
 import { SavedFlowError, installSaved, parseSavedFlows, savedFlows } from './flows.js';
 import { installSavedMeters, savedMeters } from './meters.js';
 import { type Log, type SwitchApi, watchBridge } from './switch-api.js';
@@ -108,6 +109,7 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
         const state = stats?.up ? '' : stats?.ifindex ? ', link down' : ', down until its netdev appears';
         const tap = added.tapOrigin === undefined ? '' : `: its TAP device ${added.tapOrigin === 'created' ? 'made again' : added.tapOrigin}`;
         log(`bridge ${b.name}: port ${p.name} (${p.type}, ofport ${p.ofport}) attached${state}${tap}`);
+        if (p.qos) await restoreQos(bridge, p.name, p.qos, log);
         if (p.type === 'tap' && p.mac === undefined && added.tapOrigin !== 'attached in another network namespace') {
           // A DB from before MACs were kept: keep this one from now on.
           const mac = netdevMac(p.name);

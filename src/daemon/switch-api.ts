@@ -10,6 +10,7 @@ import type { NativeBond } from '../native.js';
 import type { FlowSpec } from '../ofproto/flow-syntax.js';
 import type { MeterSpec } from '../qos/meter-syntax.js';
 import type { MeterWithStats } from '../qos/meter-table.js';
+import type { QosSpec, QueueStats } from '../qos/qos.js';
 import type { AddedPort, BridgeCreateOptions, BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
 
 export interface PortEvent {
@@ -91,6 +92,9 @@ export interface BridgeApi {
   delMeters?(selector: string): Promise<{ meters: number; flows: number }>;
   dumpMeters?(selector?: string): MeterSpec[];
   meterStats?(selector?: string): Promise<(MeterWithStats & { flowCount: number })[]>;
+  // Egress shaping (src/qos/qos.ts; optional like the above).
+  setQos?(port: string, qos: QosSpec | null): Promise<void>;
+  queueStats?(): Promise<QueueStats[]>;
   readonly flows: {
     list(): FlowListEntry[];
     /** Installs saved flows into an empty table as they are (restore, undo). */

@@ -304,6 +304,8 @@ export function applyOp(op: Op, flow: Match): string {
     case 'meter':
       // As ovs-appctl dpctl/dump-flows shows it: the meter's id (the datapath's, here the same).
       return `meter(${u32})`;
+    case 'setQueue':
+      return act({ type: 'set_queue', queue: u32 });
     default:
       return `op${op.code}`;
   }

@@ -12,6 +12,7 @@
  *   mod_vlan_vid:V    → set_field:4096+V->vlan_vid, preceded by push_vlan:0x8100 when
  *                       no VLAN header is known to be present (mod_vlan_pcp likewise)
  *   strip_vlan        → pop_vlan;  output:CONTROLLER → CONTROLLER:65535
+ *   enqueue:P:Q       → set_queue:Q,output:P,pop_queue   (as ovs-ofctl -O OpenFlow13 has it)
  *
  * Prerequisites are checked as OVS checks them for OpenFlow 1.3 (ofpacts_check): each
  * action against the match as changed by the actions before it (push_vlan makes a
@@ -21,6 +22,7 @@
  * write_actions(...), write_metadata, goto_table; each at most once.
  */
 import { FieldError, type Match, matchHasVlan, PREREQ, type Prereq } from './fields.js';
+import { QUEUE_ID } from '../limits.js';
 import {
   altHex,
   formatIpv4,
@@ -82,7 +84,9 @@ export type Action =
   | { type: 'pop_vlan' }
   | { type: 'dec_ttl' }
   | { type: 'mod_nw_ttl'; ttl: number }
-  | { type: 'resubmit'; port?: number; table?: number }; // port undefined: the packet's in_port
+  | { type: 'resubmit'; port?: number; table?: number } // port undefined: the packet's in_port
+  | { type: 'set_queue'; queue: number } // the egress queue of the outputs after it (set-qos)
+  | { type: 'pop_queue' }; // back to the default queue, as before any set_queue
 
 export interface Instructions {
   /** OpenFlow 1.3's meter instruction (meter:N): runs before every other. */
@@ -233,6 +237,22 @@ function parseController(value: string): number {
   return maxLen;
 }
 
+/** A queue id for set_queue / enqueue: one of a shaped port's queues (src/qos/qos.ts). */
+function parseQueueId(text: string): number {
+  const q = parseUint(text, 32);
+  if (q > QUEUE_ID.max) throw new ValueError(`queue ${q} is outside the queue table (queue ids are ${QUEUE_ID.min} to ${QUEUE_ID.max})`);
+  return q;
+}
+
+/** enqueue:PORT:QUEUE or enqueue(PORT,QUEUE), OpenFlow 1.0's: set_queue, output, pop_queue in 1.3. */
+function parseEnqueue(value: string, resolve?: PortResolver): Action[] {
+  const parts = value.split(/[:,]/);
+  if (parts.length !== 2 || parts[0] === '' || parts[1] === '') throw new ValueError('expected enqueue:PORT:QUEUE');
+  const port = parsePort(parts[0]!, resolve);
+  if (port > OFPP.MAX && port !== OFPP.IN_PORT) throw new ValueError(`enqueue needs a switch port or in_port, got ${parts[0]}`);
+  return [{ type: 'set_queue', queue: parseQueueId(parts[1]!) }, { type: 'output', port }, { type: 'pop_queue' }];
+}
+
 function parseResubmit(value: string, paren: boolean, resolve?: PortResolver): Action {
   const [portText = '', tableText = '', ...rest] = paren ? value.split(',') : [value];
   if (rest.length) throw new ValueError('resubmit takes (port,table) only; "ct" is not supported');
@@ -328,6 +348,13 @@ function parseAction(kv: KeyValue, st: State): Action[] {
       return [{ type: 'mod_nw_ttl', ttl: parseUint(v, 8) }];
     case 'resubmit':
       return [parseResubmit(v, kv.raw.startsWith(`${kv.key}(`), st.resolvePort)];
+    case 'set_queue':
+      return [{ type: 'set_queue', queue: parseQueueId(v) }];
+    case 'enqueue':
+      return parseEnqueue(v, st.resolvePort);
+    case 'pop_queue':
+      noValue();
+      return [{ type: 'pop_queue' }];
   }
   if (v === '') {
     // A bare port: "2", "LOCAL", "normal", "in_port", or a name the resolver knows.
@@ -457,12 +484,15 @@ export function formatAction(a: Action): string {
       return `push_vlan:${hex(a.ethertype)}`;
     case 'pop_vlan':
     case 'dec_ttl':
+    case 'pop_queue':
       return a.type;
     case 'mod_nw_ttl':
       return `mod_nw_ttl:${a.ttl}`;
     case 'resubmit':
       if (a.table === undefined) return `resubmit:${formatPort(a.port!)}`;
       return `resubmit(${a.port === undefined ? '' : formatPort(a.port)},${a.table})`;
+    case 'set_queue':
+      return `set_queue:${a.queue}`;
   }
 }
 

@@ -130,6 +130,10 @@ export function compileAction(a: Action): NativeAction {
       return { code: op('decTtl') };
     case 'mod_nw_ttl':
       return { code: op('setIpTtl'), u32: a.ttl };
+    case 'set_queue':
+      return { code: op('setQueue'), u32: a.queue };
+    case 'pop_queue':
+      return { code: op('setQueue'), u32: 0 }; // the default queue: what a packet starts with
     case 'resubmit':
       return { code: op('resubmit'), port: a.port ?? OFPP.IN_PORT, u32: a.table ?? constants.resubmitCurrentTable };
     case 'set_field': {

@@ -24,7 +24,7 @@ import {
   type NativeReservedPort,
 } from '../../src/native.js';
 import { BOND_MODES, LACP_MODES, LACP_TIMES } from '../../src/bond.js';
-import { DATAPATH_POLL_MODES, OFPP_LOCAL, VLAN_MODES, MAX_OFPORT as LIMITS_MAX_OFPORT } from '../../src/limits.js';
+import { DATAPATH_POLL_MODES, OFPP_LOCAL, VLAN_MODES, MAX_OFPORT as LIMITS_MAX_OFPORT, MAX_QUEUES as LIMITS_MAX_QUEUES } from '../../src/limits.js';
 import { OFPP, OFPP_MAX_PHYSICAL } from '../../src/ofproto/values.js';
 import { Switch } from '../../src/switch.js';
 
@@ -36,7 +36,7 @@ const OPS = {
   output: true, inPort: true, normal: true, flood: true, all: true, local: true, controller: true,
   setEthSrc: true, setEthDst: true, setVlanVid: true, setVlanPcp: true, pushVlan: true, popVlan: true,
   setIpv4Src: true, setIpv4Dst: true, setIpv6Src: true, setIpv6Dst: true, setIpDscp: true, setIpEcn: true,
-  setIpTtl: true, decTtl: true, setTpSrc: true, setTpDst: true, meter: true, setInPort: true, setMetadata: true, resubmit: true,
+  setIpTtl: true, decTtl: true, setTpSrc: true, setTpDst: true, meter: true, setQueue: true, setInPort: true, setMetadata: true, resubmit: true,
 } satisfies Record<NativeOpName, true>;
 const PORT_COUNTERS = {
   rxPackets: true, rxBytes: true, rxDropped: true, rxErrors: true,
@@ -105,6 +105,7 @@ describe('constants shared by C++ and TypeScript', () => {
     expect([...VLAN_MODES]).toEqual([...constants.vlanModes]);
     expect(OFPP_LOCAL).toBe(constants.ofpp.local);
     expect([...constants.vlanModes]).toEqual(Object.keys(VLAN_MODES_TS));
+    expect(LIMITS_MAX_QUEUES).toBe(constants.maxQueues);
   });
 
   it('lists the counters in struct order', () => {

@@ -255,6 +255,8 @@ describe('actions', () => {
     ['arp,actions=set_field:2->arp_op,set_field:1.2.3.4->arp_tpa', 'arp actions=set_field:2->arp_op,set_field:1.2.3.4->arp_tpa'],
     ['actions=resubmit(,3),resubmit:4,resubmit(5,6),resubmit(IN_PORT,2)', 'actions=resubmit(,3),resubmit:4,resubmit(5,6),resubmit(,2)'],
     ['actions=goto_table:1', 'actions=goto_table:1'],
+    ['actions=set_queue:1,output:2,pop_queue', 'actions=set_queue:1,output:2,pop_queue'],
+    ['actions=enqueue:2:7', 'actions=set_queue:7,output:2,pop_queue'],
     ['actions=output:1,clear_actions,write_actions(output:2),write_metadata:0x5/0xff,goto_table:3', 'actions=output:1,clear_actions,write_actions(output:2),write_metadata:0x5/0xff,goto_table:3'],
     ['actions=write_metadata:5', 'actions=write_metadata:0x5'],
   ])('%s → %s', (input, printed) => {
@@ -295,6 +297,9 @@ describe('actions', () => {
     ['actions=controller:65536', 'controller:65536', /too large/],
     ['actions=controller(reason=no_match)', 'controller(reason=no_match)', /not supported/],
     ['actions=resubmit(,255)', 'resubmit(,255)', /at least one/],
+    ['actions=set_queue:8,output:2', 'set_queue:8', /queue 8 is outside the queue table \(queue ids are 0 to 7\)/],
+    ['actions=enqueue:2:8', 'enqueue:2:8', /outside the queue table/],
+    ['actions=enqueue:2', 'enqueue:2', /expected enqueue:PORT:QUEUE/],
     ['actions=dec_ttl(1,2)', 'dec_ttl(1,2)', /not supported/],
     ['actions=output:2,drop', 'drop', /must not be accompanied/],
     ['table=3,actions=goto_table:3', 'goto_table:3', /later table/],
