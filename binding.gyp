@@ -36,6 +36,7 @@
         "native/dp/poll_mode.cc",
         "native/dp/datapath.cc",
         "native/dp/datapath_commands.cc",
+        "native/dp/controller_batch.cc",
         "native/addon/constants_js.cc",
         "native/addon/counters_js.cc",
         "native/addon/flow_key_js.cc",
@@ -44,6 +45,7 @@
         "native/addon/datapath_js.cc",
         "native/addon/datapath_tools_js.cc",
         "native/addon/megaflow_js.cc",
+        "native/addon/apply_js.cc",
         "native/addon/init.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],

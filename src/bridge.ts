@@ -7,12 +7,15 @@ import {
   type NativeDatapath,
   type NativeMegaflow,
   type NativeOffload,
-  type NativePacketIn,
+  type NativePacketInBatch,
   type NativePortEvent,
   type NativeReplayResult,
   type NativeTrace,
 } from './native.js';
+import { type ApplyResult, applyOps, type ControllerOp } from './controller-ops.js';
 import { compileAction } from './ofproto/compile.js';
+import { PacketInBatch } from './packet-in-batch.js';
+import { PacketInStream, type PacketInStreamOptions } from './packet-in-stream.js';
 import { type FlowEntry, type FlowRemoved, FlowTable, type FlowWithStats } from './ofproto/flow-table.js';
 import { parseActions } from './ofproto/actions.js';
 import { FieldError, type Match } from './ofproto/fields.js';
@@ -24,7 +27,6 @@ import type {
   BridgeStats,
   DatapathPollMode,
   FdbEntry,
-  PacketIn,
   PortInfo,
   PortOptions,
   PortStats,
@@ -202,6 +204,32 @@ export class Bridge extends EventEmitter {
     this.checkOpen();
     const list = typeof actions === 'string' ? this.parsePacketOutActions(data, actions) : actions;
     await this.dp.packetOut(data, inPort, list.map(compileAction));
+  }
+
+  /**
+   * A controller's batch: flow-mods (add, modify, delete, as add-flow/mod-flows/
+   * del-flows take them) and packet-outs in one call and one datapath command, in
+   * order — a packet-out sees the flow-mods before it — and all or nothing: a bad op
+   * throws naming it ("ops[3]: …") with nothing applied.
+   */
+  async apply(ops: readonly ControllerOp[]): Promise<ApplyResult> {
+    this.checkOpen();
+    return applyOps(ops, {
+      dp: this.dp,
+      flows: this.flows,
+      resolvePort: this.resolvePort,
+      hasOfport: (ofport) => this.ofportHolder(ofport) !== undefined,
+      packetOutActions: (data, text) => this.parsePacketOutActions(data, text),
+    });
+  }
+
+  /**
+   * Packet-ins as batches (each burst's packets together), for `for await`:
+   * `for await (const batch of bridge.packetIns()) for (let i = 0; i < batch.length; i++) …`.
+   * The 'packetIns' event carries the same batches; 'packetIn' one packet at a time.
+   */
+  packetIns(opts?: PacketInStreamOptions): PacketInStream {
+    return new PacketInStream(this, opts);
   }
 
   /** Actions checked against the packet's own headers, as OVS checks a packet-out's. */
@@ -516,21 +544,18 @@ export class Bridge extends EventEmitter {
     clearInterval(this.expiry);
     await this.dp.close();
     this.portsByName.clear();
+    this.emit('closed');
   }
 
-  private onNativeEvents(events: (NativePortEvent | NativePacketIn)[]): void {
+  private onNativeEvents(events: (NativePortEvent | NativePacketInBatch)[]): void {
     const names = this.namesByOfport();
     for (const e of events) {
-      if (e.type === 'packetIn') {
-        const pkt: PacketIn = {
-          inPort: e.inPort,
-          reason: constants.packetInReasons[e.reason] ?? 'action',
-          tableId: e.tableId,
-          cookie: e.cookie,
-          totalLen: e.totalLen,
-          data: e.data,
-        };
-        this.emit('packetIn', pkt);
+      if (e.type === 'packetIns') {
+        // 'packetIns' gets the batch; 'packetIn' one object per packet, built only
+        // when someone listens for them.
+        const batch = new PacketInBatch(e);
+        this.emit('packetIns', batch);
+        if (this.listenerCount('packetIn')) for (let i = 0; i < batch.length; i++) this.emit('packetIn', batch.at(i));
         continue;
       }
       const port = names.get(e.ofport);

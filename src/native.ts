@@ -13,6 +13,8 @@ export type NativePortType = 'afpacket' | 'tap' | 'mem' | 'pcap';
 export type NativeDatapathPollMode = 'adaptive' | 'busy' | 'interrupt';
 /** native/dp/of_action.h NS_PACKET_IN_REASONS, by reason code. */
 export type NativePacketInReason = 'no_match' | 'action' | 'invalid_ttl';
+/** native/dp/upcall_batch.h NS_PACKET_IN_FIELDS: a packet-in record's u32 fields, in order. */
+export type NativePacketInField = 'inPort' | 'reason' | 'tableId' | 'totalLen' | 'offset' | 'length' | 'cookieLo' | 'cookieHi';
 /** native/dp/of_action.h NS_OP_CODES. */
 export type NativeOpName =
   | 'output' | 'inPort' | 'normal' | 'flood' | 'all' | 'local' | 'controller'
@@ -52,6 +54,8 @@ export interface NativeConstants {
   packetInReasons: readonly NativePacketInReason[];
   portTypes: readonly NativePortType[];
   datapathPoll: readonly NativeDatapathPollMode[];
+  /** A packet-in batch's record: its fields in order (the record is this many u32s). */
+  packetInFields: readonly NativePacketInField[];
   counters: { port: readonly NativePortCounterName[]; bridge: readonly NativeBridgeCounterName[]; cache: readonly NativeCacheCounterName[] };
 }
 
@@ -200,7 +204,15 @@ export interface NativeDatapath {
   dumpMegaflows(): Promise<NativeMegaflow[]>;
   flushMegaflows(): Promise<void>;
   setCacheConfig(config: NativeCacheConfig): Promise<void>;
+  /** A controller batch (native/dp/controller_batch.h): every step checked, then all run in order, in one command. */
+  apply(steps: NativeStep[]): Promise<void>;
 }
+
+/** One step of a controller batch: flow-mods by flow id as the single-verb calls take them, or a packet-out. */
+export type NativeStep =
+  | { kind: 'install' | 'setActions'; flows: NativeFlow[] }
+  | { kind: 'remove'; ids: number[] }
+  | { kind: 'packetOut'; frame: Buffer; inPort: number; actions: NativeAction[] };
 
 /** An action as the datapath stores it (native/dp/of_action.h); codes in constants.op. */
 export interface NativeAction {
@@ -235,13 +247,11 @@ export interface NativeFlowStats {
   idleMs: number;
 }
 
-export interface NativePacketIn {
-  type: 'packetIn';
-  inPort: number;
-  reason: number;
-  tableId: number;
-  cookie: bigint;
-  totalLen: number;
+/** One burst's packet-ins: `count` records of packetInFields u32s, and every packet's data back to back. */
+export interface NativePacketInBatch {
+  type: 'packetIns';
+  count: number;
+  records: Uint32Array;
   data: Buffer;
 }
 
@@ -276,7 +286,7 @@ interface NativeAddon {
   Datapath: new (
     name: string,
     config: NativeBridgeConfig,
-    onEvents: (events: (NativePortEvent | NativePacketIn)[]) => void,
+    onEvents: (events: (NativePortEvent | NativePacketInBatch)[]) => void,
   ) => NativeDatapath;
   parseFrame(frame: Buffer): NativeFlowKey | null;
   /** Reads a whole pcap/pcapng trace, validated first (errors name the byte offset). */

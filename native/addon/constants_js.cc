@@ -4,6 +4,7 @@
 #include "core/packet.h"
 #include "dp/of_action.h"
 #include "dp/poll_mode.h"
+#include "dp/upcall_batch.h"
 #include "parse/flow_key.h"
 #include "port/port_type.h"
 
@@ -48,6 +49,13 @@ Napi::Object constants_to_js(Napi::Env env) {
 
   c.Set("portTypes", names_to_js(env, kPortTypeNames));
   c.Set("datapathPoll", names_to_js(env, kPollModeNames));
+
+  // A packet-in batch's records: their u32 fields, in order (dp/upcall_batch.h).
+  Napi::Array fields = Napi::Array::New(env);
+#define NS_SET_FIELD(name, js) fields.Set(uint32_t(name), #js);
+  NS_PACKET_IN_FIELDS(NS_SET_FIELD)
+#undef NS_SET_FIELD
+  c.Set("packetInFields", fields);
 
   c.Set("counters", counter_names_to_js(env));
   return c;

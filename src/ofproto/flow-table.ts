@@ -45,6 +45,25 @@ export interface FlowRemoved {
   durationSec: number;
 }
 
+/** What a transaction reads of the table (see FlowTable.transaction). */
+export interface FlowTableReader {
+  list(): FlowEntry[];
+  find(id: number): FlowEntry | undefined;
+  /** The flow with this table, priority and exact match, if any. */
+  bySignature(table: number, priority: number, m: { key: Buffer; mask: Buffer }): FlowEntry | undefined;
+  /** A fresh flow id. */
+  newId(): number;
+  /** The flows a modify/delete match selects, among `from` (default: the table's). */
+  select(spec: FlowSpec, strict: boolean, from?: Iterable<FlowEntry>): FlowEntry[];
+}
+
+/** A transaction's outcome for the table: entries gone, entries whose spec changed (same id), entries new. */
+export interface FlowCommit {
+  removed: FlowEntry[];
+  modified: { entry: FlowEntry; spec: FlowSpec; native: NativeFlow }[];
+  added: FlowEntry[];
+}
+
 type Datapath = Pick<NativeDatapath, 'installFlows' | 'removeFlows' | 'setFlowActions' | 'flowStats'>;
 
 function sameMatch(a: NativeFlow, b: { key: Buffer; mask: Buffer }): boolean {
@@ -154,6 +173,31 @@ export class FlowTable extends EventEmitter {
     });
   }
 
+  /**
+   * A batch of flow-mods planned together and sent in one native call (flow-mod-plan.ts,
+   * Bridge.apply): `run` gets this table to read, in flow-mod order (after every
+   * flow-mod queued before it); what it returns as committed is applied here only
+   * after its native call succeeded.
+   */
+  transaction<T>(run: (reader: FlowTableReader) => Promise<{ result: T; commit: FlowCommit }>): Promise<T> {
+    return this.serial(async () => {
+      const { result, commit } = await run({
+        list: () => this.list(),
+        find: (id) => this.entries.get(id),
+        bySignature: (table, priority, m) => this.bySignature.get(signature(table, priority, m)),
+        newId: () => this.nextId++,
+        select: (spec, strict, from) => this.select(spec, strict, from),
+      });
+      for (const e of commit.removed) this.drop(e);
+      for (const { entry, spec, native } of commit.modified) {
+        entry.spec = spec;
+        entry.native = native;
+      }
+      for (const e of commit.added) this.put(e);
+      return result;
+    });
+  }
+
   private put(e: FlowEntry): void {
     this.entries.set(e.id, e);
     this.bySignature.set(signature(e.table, e.spec.priority, e.native), e);
@@ -246,9 +290,9 @@ export class FlowTable extends EventEmitter {
     });
   }
 
-  private select(spec: FlowSpec, strict: boolean): FlowEntry[] {
+  private select(spec: FlowSpec, strict: boolean, from: Iterable<FlowEntry> = this.entries.values()): FlowEntry[] {
     const filter = compileFlow(0, { ...spec, actions: [], instructions: {} }, 0);
-    return this.list().filter((e) => {
+    return [...from].filter((e) => {
       if (spec.table !== TABLE_ALL && e.table !== spec.table) return false;
       if (spec.cookieMask !== undefined && (e.spec.cookie & spec.cookieMask) !== (spec.cookie & spec.cookieMask)) return false;
       if (spec.outPort !== undefined && spec.outPort !== OFPP.ANY && !outputsTo(e.spec.actions, spec.outPort)) return false;

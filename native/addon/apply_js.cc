@@ -1,0 +1,87 @@
+// DatapathJs::JsApply: a controller batch (dp/controller_batch.h) from JS in one
+// command. The flows of an install or setActions step come through flows_from_js,
+// the one place that turns a batch of compiled flows into FlowEntries — an array
+// of NativeFlow objects today; a packed flow-mod encoding is the same seam.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "addon/datapath_js.h"
+#include "addon/flow_js.h"
+#include "addon/js_args.h"
+#include "dp/controller_batch.h"
+
+namespace nodeswitch {
+
+namespace {
+
+std::vector<std::unique_ptr<FlowEntry>> flows_from_js(Napi::Env env, Napi::Value v) {
+  if (!v.IsArray()) throw Napi::TypeError::New(env, "a step's flows must be an array");
+  Napi::Array arr = v.As<Napi::Array>();
+  std::vector<std::unique_ptr<FlowEntry>> out;
+  out.reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) out.push_back(flow_from_js(env, arr.Get(i)));
+  return out;
+}
+
+std::vector<uint32_t> ids_from_js(Napi::Env env, Napi::Value v) {
+  if (!v.IsArray()) throw Napi::TypeError::New(env, "a remove step's ids must be an array");
+  Napi::Array arr = v.As<Napi::Array>();
+  std::vector<uint32_t> out(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value id = arr.Get(i);
+    if (!id.IsNumber()) throw Napi::TypeError::New(env, "flow ids must be numbers");
+    out[i] = id.As<Napi::Number>().Uint32Value();
+  }
+  return out;
+}
+
+ControllerStep step_from_js(Napi::Env env, Napi::Value v) {
+  if (!v.IsObject()) throw Napi::TypeError::New(env, "a step must be an object");
+  Napi::Object o = v.As<Napi::Object>();
+  Napi::Value kind_v = o.Get("kind");
+  if (!kind_v.IsString()) throw Napi::TypeError::New(env, "a step needs a kind");
+  std::string kind = kind_v.As<Napi::String>();
+  ControllerStep s{};
+  if (kind == "install" || kind == "setActions") {
+    s.kind = kind == "install" ? ControllerStep::kInstall : ControllerStep::kSetActions;
+    s.flows = flows_from_js(env, o.Get("flows"));
+  } else if (kind == "remove") {
+    s.kind = ControllerStep::kRemove;
+    s.ids = ids_from_js(env, o.Get("ids"));
+  } else if (kind == "packetOut") {
+    s.kind = ControllerStep::kPacketOut;
+    Napi::Value frame = o.Get("frame");
+    if (!frame.IsBuffer()) throw Napi::TypeError::New(env, "a packet-out step's frame must be a Buffer");
+    auto b = frame.As<Napi::Buffer<uint8_t>>();
+    s.frame.assign(b.Data(), b.Data() + b.Length());
+    s.in_port = get_u32(o, "inPort", 0, 0xffffffffu);
+    s.actions = actions_from_js(env, o.Get("actions"));
+  } else {
+    throw Napi::TypeError::New(env, "unknown step kind " + kind);
+  }
+  return s;
+}
+
+}  // namespace
+
+// apply([{kind: 'install'|'setActions', flows} | {kind: 'remove', ids} |
+//        {kind: 'packetOut', frame, inPort, actions}]): one command, in order,
+// nothing changed when a step is refused.
+Napi::Value DatapathJs::JsApply(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "apply(steps[])");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  auto steps = std::make_shared<std::vector<ControllerStep>>();
+  steps->reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) steps->push_back(step_from_js(env, arr.Get(i)));
+  auto cmd = std::make_unique<Command>();
+  cmd->apply = [steps](Datapath& dp) -> JsValueBuilder {
+    apply_controller_batch(dp, *steps);
+    return undefined_result();
+  };
+  return Post(env, std::move(cmd));
+}
+
+}  // namespace nodeswitch

@@ -1,0 +1,167 @@
+/**
+ * A controller batch planned as one transaction (Bridge.apply): flow-mods with
+ * OpenFlow semantics — add (an identical flow is replaced; check_overlap refuses),
+ * modify / modify_strict, delete / delete_strict — decided in order against the
+ * table as the earlier mods of the batch leave it, packet-outs between them where
+ * they were given; the outcome is the native steps of ONE datapath command
+ * (native/dp/controller_batch.h) and the commit the table applies once that
+ * command succeeded. Nothing here changes the table: a refused mod throws with
+ * nothing applied anywhere.
+ *
+ * The table as the batch sees it is an overlay (what the batch added, removed or
+ * modified) over the real one, so a batch costs its own size, not the table's —
+ * except non-strict selects and check_overlap, which scan, as they do outside a batch.
+ */
+import { NodeswitchError } from '../errors.js';
+import type { NativeAction, NativeFlow, NativeStep } from '../native.js';
+import { compileFlow } from './compile.js';
+import { type FlowSpec, formatFlow, TABLE_ALL } from './flow.js';
+import type { FlowCommit, FlowEntry, FlowTableReader } from './flow-table.js';
+
+export type PlannedOp =
+  | { kind: 'add'; spec: FlowSpec }
+  | { kind: 'modify' | 'delete'; spec: FlowSpec; strict: boolean }
+  | { kind: 'packetOut'; frame: Buffer; inPort: number; actions: NativeAction[] };
+
+export interface PlanCounts {
+  added: number;
+  modified: number;
+  deleted: number;
+  packetOuts: number;
+}
+
+export interface FlowModPlan {
+  steps: NativeStep[];
+  commit: FlowCommit;
+  counts: PlanCounts;
+}
+
+/** Some packet could match both. */
+function overlaps(a: NativeFlow, b: NativeFlow): boolean {
+  for (let i = 0; i < a.key.length; i++) if ((a.key[i]! ^ b.key[i]!) & a.mask[i]! & b.mask[i]!) return false;
+  return true;
+}
+
+const matchKey = (table: number, priority: number, n: NativeFlow): string =>
+  `${table}/${priority}/${n.key.toString('latin1')}/${n.mask.toString('latin1')}`;
+
+class Overlay {
+  // Current versions of entries the batch touched, by id: added ones, and base ones modified.
+  readonly current = new Map<number, FlowEntry>();
+  readonly added = new Set<number>();
+  readonly removed = new Set<number>();
+  // Identical-flow index over what the batch added: matchKey → entry (undefined once removed).
+  private readonly sigs = new Map<string, FlowEntry | undefined>();
+
+  constructor(private readonly base: FlowTableReader) {}
+
+  /** Every flow as the batch sees it now. */
+  *entries(): Iterable<FlowEntry> {
+    for (const e of this.base.list()) if (!this.removed.has(e.id)) yield this.current.get(e.id) ?? e;
+    for (const id of this.added) yield this.current.get(id)!;
+  }
+
+  identical(table: number, priority: number, n: NativeFlow): FlowEntry | undefined {
+    const k = matchKey(table, priority, n);
+    if (this.sigs.has(k)) return this.sigs.get(k);
+    const e = this.base.bySignature(table, priority, n);
+    return e && !this.removed.has(e.id) ? (this.current.get(e.id) ?? e) : undefined;
+  }
+
+  add(e: FlowEntry): void {
+    this.added.add(e.id);
+    this.current.set(e.id, e);
+    this.sigs.set(matchKey(e.table, e.spec.priority, e.native), e);
+  }
+
+  remove(e: FlowEntry): void {
+    if (this.added.delete(e.id)) this.current.delete(e.id);
+    else this.removed.add(e.id);
+    this.sigs.set(matchKey(e.table, e.spec.priority, e.native), undefined);
+  }
+
+  modify(e: FlowEntry, spec: FlowSpec, native: NativeFlow): void {
+    this.current.set(e.id, { ...e, spec, native });
+  }
+}
+
+/** Plans `ops` against `table` (inside FlowTable.transaction). */
+export function planFlowMods(table: FlowTableReader, ops: readonly PlannedOp[]): FlowModPlan {
+  const view = new Overlay(table);
+  const steps: NativeStep[] = [];
+  const counts: PlanCounts = { added: 0, modified: 0, deleted: 0, packetOuts: 0 };
+  // Consecutive steps of one kind go down as one.
+  const push = (step: NativeStep): void => {
+    const last = steps[steps.length - 1];
+    if (last && last.kind === step.kind) {
+      if (last.kind === 'remove' && step.kind === 'remove') return void last.ids.push(...step.ids);
+      if ((last.kind === 'install' || last.kind === 'setActions') && 'flows' in step) return void last.flows.push(...step.flows);
+    }
+    steps.push(step);
+  };
+
+  ops.forEach((op, i) => {
+    const where = `ops[${i}]`;
+    try {
+      if (op.kind === 'packetOut') {
+        push({ kind: 'packetOut', frame: op.frame, inPort: op.inPort, actions: op.actions });
+        counts.packetOuts++;
+      } else if (op.kind === 'add') {
+        const spec = op.spec;
+        if (spec.table === TABLE_ALL) throw new NodeswitchError('table=255 is not a table a flow can be added to', 'table');
+        const id = table.newId();
+        const entry: FlowEntry = { id, table: spec.table, spec, native: compileFlow(id, spec, spec.table), created: Date.now() };
+        const same = view.identical(spec.table, spec.priority, entry.native);
+        if (spec.flags.checkOverlap) {
+          for (const e of view.entries()) {
+            if (e.id !== same?.id && e.table === spec.table && e.spec.priority === spec.priority && overlaps(e.native, entry.native)) {
+              throw new NodeswitchError(`the flow overlaps an existing flow of the same priority (${formatFlow(e.spec)})`, 'flow');
+            }
+          }
+        }
+        if (same) {
+          view.remove(same);
+          push({ kind: 'remove', ids: [same.id] });
+        }
+        view.add(entry);
+        push({ kind: 'install', flows: [entry.native] });
+        counts.added++;
+      } else {
+        const chosen = table.select(op.spec, op.strict, view.entries());
+        if (op.kind === 'delete') {
+          for (const e of chosen) view.remove(e);
+          if (chosen.length) push({ kind: 'remove', ids: chosen.map((e) => e.id) });
+          counts.deleted += chosen.length;
+        } else {
+          const flows = chosen.map((e) => {
+            const spec: FlowSpec = {
+              ...e.spec,
+              actions: op.spec.actions,
+              instructions: op.spec.instructions,
+              cookie: op.spec.cookieGiven ? op.spec.cookie : e.spec.cookie,
+            };
+            const native = compileFlow(e.id, spec, e.table);
+            view.modify(e, spec, native);
+            return native;
+          });
+          if (flows.length) push({ kind: 'setActions', flows });
+          counts.modified += flows.length;
+        }
+      }
+    } catch (err) {
+      if (err instanceof Error) err.message = `${where}: ${err.message}`;
+      throw err;
+    }
+  });
+
+  // What the table keeps: base entries removed; base entries modified (in place, same
+  // object, as FlowTable.modify does); entries added and still there, last version.
+  const byId = (id: number): FlowEntry => table.find(id)!;
+  const commit: FlowCommit = { removed: [], modified: [], added: [] };
+  for (const id of view.removed) commit.removed.push(byId(id));
+  for (const [id, e] of view.current) {
+    if (view.added.has(id)) commit.added.push(e);
+    else if (!view.removed.has(id)) commit.modified.push({ entry: byId(id), spec: e.spec, native: e.native });
+  }
+  return { steps, commit, counts };
+}
