@@ -12,8 +12,8 @@
  *     and packet-outs, in order, in one datapath command.
  *
  * `match: 'l2'` (the default) installs in_port,dl_src,dl_dst flows; `match: '5-tuple'`
- * adds the IPv4 addresses, protocol and ports — a flow per TCP/UDP conversation, as
- * ovs-testcontroller's exact-match flows are.
+ * adds the ethertype and, for IPv4, the addresses, protocol and ports — a flow per
+ * TCP/UDP conversation, as ovs-testcontroller's exact-match flows are.
  *
  * Library use (tests and bench/flow-setup-rate.ts do this):
  *   const br = sw.addBridge('br0', { defaultFlows: false });
@@ -64,7 +64,15 @@ function matchOf(batch: PacketInBatch, i: number, mode: 'l2' | '5-tuple'): { mat
     dl_dst: { value: d.toString('hex', 0, 6), mask: EXACT_MAC },
   };
   const l2 = `${inPort}/${d.toString('latin1', 0, 12)}`;
-  if (mode === 'l2' || d.length < 34 || d.readUInt16BE(12) !== 0x0800) return { match, id: l2 };
+  if (mode === 'l2') return { match, id: l2 };
+  const type = d.readUInt16BE(12);
+  if (type !== 0x0800 || d.length < 34) {
+    // Not IPv4: still only this ethertype (an ARP flow must not carry the IPv4
+    // conversations between the same MACs); tagged frames stay L2.
+    if (type === 0x8100 || type === 0x88a8) return { match, id: l2 };
+    match.dl_type = exact(type, 16);
+    return { match, id: `${l2}${d.toString('latin1', 12, 14)}` };
+  }
   const ihl = (d[14]! & 0x0f) * 4;
   const proto = d[23]!;
   match.dl_type = exact(0x0800, 16);

@@ -14,6 +14,7 @@ import {
   type NativeCacheCounterName,
   type NativeDatapathPollMode,
   type NativeOpName,
+  type NativePacketInField,
   type NativePacketInReason,
   type NativePortCounterName,
   type NativePortType,
@@ -26,6 +27,9 @@ import { Switch } from '../../src/switch.js';
 const PORT_TYPES = { afpacket: true, tap: true, mem: true, pcap: true } satisfies Record<NativePortType, true>;
 const POLL_MODES = { adaptive: true, busy: true, interrupt: true } satisfies Record<NativeDatapathPollMode, true>;
 const REASONS = { no_match: true, action: true, invalid_ttl: true } satisfies Record<NativePacketInReason, true>;
+const PACKET_IN_FIELDS = {
+  inPort: true, reason: true, tableId: true, totalLen: true, offset: true, length: true, cookieLo: true, cookieHi: true,
+} satisfies Record<NativePacketInField, true>;
 const OPS = {
   output: true, inPort: true, normal: true, flood: true, all: true, local: true, controller: true,
   setEthSrc: true, setEthDst: true, setVlanVid: true, setVlanPcp: true, pushVlan: true, popVlan: true,
@@ -65,6 +69,10 @@ describe('constants shared by C++ and TypeScript', () => {
     expect(constants.packetInReasons[0]).toBe('no_match'); // OFPR_NO_MATCH
     expect(constants.packetInReasons[1]).toBe('action'); // OFPR_ACTION
     expect(constants.packetInReasons[2]).toBe('invalid_ttl'); // OFPR_INVALID_TTL
+  });
+
+  it('lays out a packet-in batch record with the same fields, in the same order', () => {
+    expect([...constants.packetInFields]).toEqual(Object.keys(PACKET_IN_FIELDS));
   });
 
   it('names every op code, each a distinct number from 1', () => {
