@@ -54,10 +54,8 @@ const FLOOD: Action[] = [{ type: 'output', port: OFPP.FLOOD }];
 const EXACT_MAC = 'ffffffffffff';
 const exact = (value: number, bits: number): { value: number; mask: number } => ({ value, mask: bits === 32 ? 0xffffffff : (1 << bits) - 1 });
 
-/** The match of packet i, and a string that names it (to install each flow once per batch). */
-function matchOf(batch: PacketInBatch, i: number, mode: 'l2' | '5-tuple'): { match: Match; id: string } {
-  const d = batch.frame(i);
-  const inPort = batch.inPort(i);
+/** The match of a packet, and a string that names it (to install each flow once per batch). */
+function matchOf(d: Buffer, inPort: number, mode: 'l2' | '5-tuple'): { match: Match; id: string } {
   const match: Match = {
     in_port: exact(inPort, 32),
     dl_src: { value: d.toString('hex', 6, 12), mask: EXACT_MAC },
@@ -95,7 +93,8 @@ export async function startLearningController(bridge: Bridge, opts: LearningCont
   const idleTimeout = opts.idleTimeout ?? 60;
   const priority = opts.priority ?? 10;
   const mode = opts.match ?? 'l2';
-  const macs = new Map<string, number>();
+  const macs = new Map<string, number>(); // "aa:bb:…" → ofport, what the caller reads
+  const learned = new Map<string, number>(); // the same by the 6 raw bytes (latin1): cheap per packet
   let installed = 0;
   let packetIns = 0;
   let batches = 0;
@@ -108,15 +107,22 @@ export async function startLearningController(bridge: Bridge, opts: LearningCont
       const data = batch.frame(i);
       if (data.length < 14) continue;
       const inPort = batch.inPort(i);
-      if (!(data[6]! & 1)) macs.set(macText(data, 6), inPort); // never learn a multicast source
-      const out = data[0]! & 1 ? undefined : macs.get(macText(data, 0));
+      if (!(data[6]! & 1)) {
+        // Never learn a multicast source.
+        const src = data.toString('latin1', 6, 12);
+        if (learned.get(src) !== inPort) {
+          learned.set(src, inPort);
+          macs.set(macText(data, 6), inPort);
+        }
+      }
+      const out = data[0]! & 1 ? undefined : learned.get(data.toString('latin1', 0, 6));
       if (out === undefined) {
         ops.push({ op: 'packetOut', data, actions: FLOOD, inPort });
         continue;
       }
       if (out === inPort) continue; // it is where it came from: drop, as a learning switch does
       const actions: Action[] = [{ type: 'output', port: out }];
-      const { match, id } = matchOf(batch, i, mode);
+      const { match, id } = matchOf(data, inPort, mode);
       if (!adding.has(id)) {
         adding.add(id);
         const flow: FlowSpec = {

@@ -6,6 +6,7 @@
  * (native/dp/controller_batch.h). A bad op throws an error that names it
  * ("ops[3]: …") and nothing is applied.
  */
+import { encodeSteps } from './controller-steps.js';
 import { NodeswitchError } from './errors.js';
 import { constants, type NativeDatapath } from './native.js';
 import type { Action } from './ofproto/actions.js';
@@ -76,7 +77,7 @@ export async function applyOps(ops: readonly ControllerOp[], ctx: ApplyContext):
   });
   return ctx.flows.transaction(async (reader) => {
     const plan = planFlowMods(reader, planned);
-    if (plan.steps.length) await ctx.dp.apply(plan.steps);
+    if (plan.steps.length) await ctx.dp.apply(encodeSteps(plan.steps));
     return { result: plan.counts, commit: plan.commit };
   });
 }

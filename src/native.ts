@@ -15,6 +15,8 @@ export type NativeDatapathPollMode = 'adaptive' | 'busy' | 'interrupt';
 export type NativePacketInReason = 'no_match' | 'action' | 'invalid_ttl';
 /** native/dp/upcall_batch.h NS_PACKET_IN_FIELDS: a packet-in record's u32 fields, in order. */
 export type NativePacketInField = 'inPort' | 'reason' | 'tableId' | 'totalLen' | 'offset' | 'length' | 'cookieLo' | 'cookieHi';
+/** native/dp/controller_batch.h NS_PACKET_OUT_FIELDS: a packed packet-out record's u32 fields, in order. */
+export type NativePacketOutField = 'inPort' | 'offset' | 'length' | 'actions';
 /** native/dp/of_action.h NS_OP_CODES. */
 export type NativeOpName =
   | 'output' | 'inPort' | 'normal' | 'flood' | 'all' | 'local' | 'controller'
@@ -56,6 +58,8 @@ export interface NativeConstants {
   datapathPoll: readonly NativeDatapathPollMode[];
   /** A packet-in batch's record: its fields in order (the record is this many u32s). */
   packetInFields: readonly NativePacketInField[];
+  /** A controller batch's packed packet-out record: its fields in order. */
+  packetOutFields: readonly NativePacketOutField[];
   counters: { port: readonly NativePortCounterName[]; bridge: readonly NativeBridgeCounterName[]; cache: readonly NativeCacheCounterName[] };
 }
 
@@ -212,7 +216,8 @@ export interface NativeDatapath {
 export type NativeStep =
   | { kind: 'install' | 'setActions'; flows: NativeFlow[] }
   | { kind: 'remove'; ids: number[] }
-  | { kind: 'packetOut'; frame: Buffer; inPort: number; actions: NativeAction[] };
+  /** Consecutive packet-outs: every frame in `frames`, a packetOutFields record each, the distinct action lists they name. */
+  | { kind: 'packetOuts'; frames: Buffer; records: Uint32Array; actionLists: NativeAction[][] };
 
 /** An action as the datapath stores it (native/dp/of_action.h); codes in constants.op. */
 export interface NativeAction {

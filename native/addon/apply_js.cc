@@ -49,14 +49,23 @@ ControllerStep step_from_js(Napi::Env env, Napi::Value v) {
   } else if (kind == "remove") {
     s.kind = ControllerStep::kRemove;
     s.ids = ids_from_js(env, o.Get("ids"));
-  } else if (kind == "packetOut") {
-    s.kind = ControllerStep::kPacketOut;
-    Napi::Value frame = o.Get("frame");
-    if (!frame.IsBuffer()) throw Napi::TypeError::New(env, "a packet-out step's frame must be a Buffer");
-    auto b = frame.As<Napi::Buffer<uint8_t>>();
-    s.frame.assign(b.Data(), b.Data() + b.Length());
-    s.in_port = get_u32(o, "inPort", 0, 0xffffffffu);
-    s.actions = actions_from_js(env, o.Get("actions"));
+  } else if (kind == "packetOuts") {
+    // {frames: Buffer, records: Uint32Array, actionLists: NativeAction[][]}
+    s.kind = ControllerStep::kPacketOuts;
+    Napi::Value frames = o.Get("frames"), records = o.Get("records"), lists = o.Get("actionLists");
+    if (!frames.IsBuffer() || !records.IsTypedArray() || !lists.IsArray()) {
+      throw Napi::TypeError::New(env, "a packetOuts step takes {frames: Buffer, records: Uint32Array, actionLists: []}");
+    }
+    auto fb = frames.As<Napi::Buffer<uint8_t>>();
+    s.outs.frames.assign(fb.Data(), fb.Data() + fb.Length());
+    Napi::TypedArray ta = records.As<Napi::TypedArray>();
+    if (ta.TypedArrayType() != napi_uint32_array || ta.ElementLength() % kPacketOutFields) {
+      throw Napi::TypeError::New(env, "a packetOuts step's records must be a Uint32Array of whole records");
+    }
+    const uint32_t* r = records.As<Napi::Uint32Array>().Data();
+    s.outs.records.assign(r, r + ta.ElementLength());
+    Napi::Array la = lists.As<Napi::Array>();
+    for (uint32_t i = 0; i < la.Length(); i++) s.outs.action_lists.push_back(actions_from_js(env, la.Get(i)));
   } else {
     throw Napi::TypeError::New(env, "unknown step kind " + kind);
   }
@@ -66,8 +75,8 @@ ControllerStep step_from_js(Napi::Env env, Napi::Value v) {
 }  // namespace
 
 // apply([{kind: 'install'|'setActions', flows} | {kind: 'remove', ids} |
-//        {kind: 'packetOut', frame, inPort, actions}]): one command, in order,
-// nothing changed when a step is refused.
+//        {kind: 'packetOuts', frames, records, actionLists}]): one command, in
+// order, nothing changed when a step is refused.
 Napi::Value DatapathJs::JsApply(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);

@@ -3,6 +3,7 @@
 #include "addon/counters_js.h"
 #include "core/packet.h"
 #include "dp/of_action.h"
+#include "dp/controller_batch.h"
 #include "dp/poll_mode.h"
 #include "dp/upcall_batch.h"
 #include "parse/flow_key.h"
@@ -56,6 +57,13 @@ Napi::Object constants_to_js(Napi::Env env) {
   NS_PACKET_IN_FIELDS(NS_SET_FIELD)
 #undef NS_SET_FIELD
   c.Set("packetInFields", fields);
+
+  // A controller batch's packet-out records (dp/controller_batch.h).
+  Napi::Array out_fields = Napi::Array::New(env);
+#define NS_SET_FIELD(name, js) out_fields.Set(uint32_t(name), #js);
+  NS_PACKET_OUT_FIELDS(NS_SET_FIELD)
+#undef NS_SET_FIELD
+  c.Set("packetOutFields", out_fields);
 
   c.Set("counters", counter_names_to_js(env));
   return c;

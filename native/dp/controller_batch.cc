@@ -39,11 +39,16 @@ void check(Datapath& dp, const std::vector<ControllerStep>& steps) {
           if (!exists(f->id)) refuse(i, "no flow with id " + std::to_string(f->id));
         }
         break;
-      case ControllerStep::kPacketOut:
-        try {
-          dp.check_packet_out(s.frame, s.in_port);
-        } catch (const std::exception& e) {
-          refuse(i, e.what());
+      case ControllerStep::kPacketOuts:
+        for (size_t k = 0; k < s.outs.size(); k++) {
+          const uint32_t* r = s.outs.record(k);
+          if (size_t(r[kOutOffset]) + r[kOutLength] > s.outs.frames.size()) refuse(i, "a packet-out's frame is outside the step's bytes");
+          if (r[kOutActions] >= s.outs.action_lists.size()) refuse(i, "a packet-out names an action list that is not there");
+          try {
+            dp.check_packet_out(s.outs.frames.data() + r[kOutOffset], r[kOutLength], r[kOutInPort]);
+          } catch (const std::exception& e) {
+            refuse(i, "packet-out " + std::to_string(k) + ": " + e.what());
+          }
         }
         break;
     }
@@ -65,8 +70,11 @@ void apply_controller_batch(Datapath& dp, std::vector<ControllerStep>& steps) {
       case ControllerStep::kSetActions:
         for (auto& f : s.flows) dp.flows().set_actions(f->id, std::move(*f));
         break;
-      case ControllerStep::kPacketOut:
-        dp.packet_out(s.frame, s.in_port, s.actions);
+      case ControllerStep::kPacketOuts:
+        for (size_t k = 0; k < s.outs.size(); k++) {
+          const uint32_t* r = s.outs.record(k);
+          dp.packet_out(s.outs.frames.data() + r[kOutOffset], r[kOutLength], r[kOutInPort], s.outs.action_lists[r[kOutActions]]);
+        }
         break;
     }
   }

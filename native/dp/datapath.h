@@ -129,9 +129,12 @@ class Datapath {
   std::vector<FlowStatsSnapshot> flow_stats();
   // Sends `frame` as if it came in on `in_port` (an ofport, or OFPP_CONTROLLER),
   // through `actions`; output:TABLE runs it through the tables.
-  void packet_out(const std::vector<uint8_t>& frame, uint32_t in_port, const std::vector<OfAction>& actions);
+  void packet_out(const uint8_t* frame, size_t len, uint32_t in_port, const std::vector<OfAction>& actions);
+  void packet_out(const std::vector<uint8_t>& frame, uint32_t in_port, const std::vector<OfAction>& actions) {
+    packet_out(frame.data(), frame.size(), in_port, actions);
+  }
   // Throws what packet_out would refuse (the frame's size, a runt, no such port).
-  void check_packet_out(const std::vector<uint8_t>& frame, uint32_t in_port) const;
+  void check_packet_out(const uint8_t* frame, size_t len, uint32_t in_port) const;
   // What the tables do with `frame` arriving on `in_port`, without sending it.
   // Throws when the frame is a runt.
   TraceResult trace_frame(const std::vector<uint8_t>& frame, uint32_t in_port);

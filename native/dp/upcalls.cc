@@ -37,8 +37,10 @@ void Upcalls::publish_burst() {
 
 void Upcalls::set_limits(uint32_t queue, uint32_t rate_per_second) {
   queue_max_ = queue;
+  // A new rate applies at once, to what is left of this second's budget too.
+  if (rate_per_second > rate_) tokens_ += rate_per_second - rate_;
   rate_ = rate_per_second;
-  if (tokens_ > rate_) tokens_ = rate_;  // a lower rate applies at once
+  if (tokens_ > rate_) tokens_ = rate_;
 }
 
 }  // namespace nodeswitch

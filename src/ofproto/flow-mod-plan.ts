@@ -3,8 +3,8 @@
  * OpenFlow semantics — add (an identical flow is replaced; check_overlap refuses),
  * modify / modify_strict, delete / delete_strict — decided in order against the
  * table as the earlier mods of the batch leave it, packet-outs between them where
- * they were given; the outcome is the native steps of ONE datapath command
- * (native/dp/controller_batch.h) and the commit the table applies once that
+ * they were given; the outcome is the steps of ONE datapath command
+ * (native/dp/controller_batch.h; controller-steps.ts packs them) and the commit the table applies once that
  * command succeeded. Nothing here changes the table: a refused mod throws with
  * nothing applied anywhere.
  *
@@ -13,7 +13,7 @@
  * except non-strict selects and check_overlap, which scan, as they do outside a batch.
  */
 import { NodeswitchError } from '../errors.js';
-import type { NativeAction, NativeFlow, NativeStep } from '../native.js';
+import type { NativeAction, NativeFlow } from '../native.js';
 import { compileFlow } from './compile.js';
 import { type FlowSpec, formatFlow, TABLE_ALL } from './flow.js';
 import type { FlowCommit, FlowEntry, FlowTableReader } from './flow-table.js';
@@ -30,8 +30,14 @@ export interface PlanCounts {
   packetOuts: number;
 }
 
+/** A step as planned: the datapath's flow-mod steps, packet-outs one by one (controller-steps.ts packs them). */
+export type PlannedStep =
+  | { kind: 'install' | 'setActions'; flows: NativeFlow[] }
+  | { kind: 'remove'; ids: number[] }
+  | { kind: 'packetOut'; frame: Buffer; inPort: number; actions: NativeAction[] };
+
 export interface FlowModPlan {
-  steps: NativeStep[];
+  steps: PlannedStep[];
   commit: FlowCommit;
   counts: PlanCounts;
 }
@@ -52,6 +58,8 @@ class Overlay {
   readonly removed = new Set<number>();
   // Identical-flow index over what the batch added: matchKey → entry (undefined once removed).
   private readonly sigs = new Map<string, FlowEntry | undefined>();
+  private lastEntry: FlowEntry | undefined;
+  private lastKey = '';
 
   constructor(private readonly base: FlowTableReader) {}
 
@@ -61,17 +69,21 @@ class Overlay {
     for (const id of this.added) yield this.current.get(id)!;
   }
 
-  identical(table: number, priority: number, n: NativeFlow): FlowEntry | undefined {
-    const k = matchKey(table, priority, n);
+  /** The flow identical to `e` (table, priority, match), if any; remembers e's key for add(). */
+  identical(e: FlowEntry): FlowEntry | undefined {
+    const k = (this.lastKey = matchKey(e.table, e.spec.priority, e.native));
+    this.lastEntry = e;
     if (this.sigs.has(k)) return this.sigs.get(k);
-    const e = this.base.bySignature(table, priority, n);
-    return e && !this.removed.has(e.id) ? (this.current.get(e.id) ?? e) : undefined;
+    const { table, native: n } = e;
+    const priority = e.spec.priority;
+    const found = this.base.bySignature(table, priority, n);
+    return found && !this.removed.has(found.id) ? (this.current.get(found.id) ?? found) : undefined;
   }
 
   add(e: FlowEntry): void {
     this.added.add(e.id);
     this.current.set(e.id, e);
-    this.sigs.set(matchKey(e.table, e.spec.priority, e.native), e);
+    this.sigs.set(this.lastEntry === e ? this.lastKey : matchKey(e.table, e.spec.priority, e.native), e);
   }
 
   remove(e: FlowEntry): void {
@@ -88,10 +100,10 @@ class Overlay {
 /** Plans `ops` against `table` (inside FlowTable.transaction). */
 export function planFlowMods(table: FlowTableReader, ops: readonly PlannedOp[]): FlowModPlan {
   const view = new Overlay(table);
-  const steps: NativeStep[] = [];
+  const steps: PlannedStep[] = [];
   const counts: PlanCounts = { added: 0, modified: 0, deleted: 0, packetOuts: 0 };
   // Consecutive steps of one kind go down as one.
-  const push = (step: NativeStep): void => {
+  const push = (step: PlannedStep): void => {
     const last = steps[steps.length - 1];
     if (last && last.kind === step.kind) {
       if (last.kind === 'remove' && step.kind === 'remove') return void last.ids.push(...step.ids);
@@ -111,7 +123,7 @@ export function planFlowMods(table: FlowTableReader, ops: readonly PlannedOp[]):
         if (spec.table === TABLE_ALL) throw new NodeswitchError('table=255 is not a table a flow can be added to', 'table');
         const id = table.newId();
         const entry: FlowEntry = { id, table: spec.table, spec, native: compileFlow(id, spec, spec.table), created: Date.now() };
-        const same = view.identical(spec.table, spec.priority, entry.native);
+        const same = view.identical(entry);
         if (spec.flags.checkOverlap) {
           for (const e of view.entries()) {
             if (e.id !== same?.id && e.table === spec.table && e.spec.priority === spec.priority && overlaps(e.native, entry.native)) {

@@ -15,6 +15,7 @@ import {
   type NativeDatapathPollMode,
   type NativeOpName,
   type NativePacketInField,
+  type NativePacketOutField,
   type NativePacketInReason,
   type NativePortCounterName,
   type NativePortType,
@@ -30,6 +31,7 @@ const REASONS = { no_match: true, action: true, invalid_ttl: true } satisfies Re
 const PACKET_IN_FIELDS = {
   inPort: true, reason: true, tableId: true, totalLen: true, offset: true, length: true, cookieLo: true, cookieHi: true,
 } satisfies Record<NativePacketInField, true>;
+const PACKET_OUT_FIELDS = { inPort: true, offset: true, length: true, actions: true } satisfies Record<NativePacketOutField, true>;
 const OPS = {
   output: true, inPort: true, normal: true, flood: true, all: true, local: true, controller: true,
   setEthSrc: true, setEthDst: true, setVlanVid: true, setVlanPcp: true, pushVlan: true, popVlan: true,
@@ -73,6 +75,10 @@ describe('constants shared by C++ and TypeScript', () => {
 
   it('lays out a packet-in batch record with the same fields, in the same order', () => {
     expect([...constants.packetInFields]).toEqual(Object.keys(PACKET_IN_FIELDS));
+  });
+
+  it('lays out a packed packet-out record with the same fields, in the same order', () => {
+    expect([...constants.packetOutFields]).toEqual(Object.keys(PACKET_OUT_FIELDS));
   });
 
   it('names every op code, each a distinct number from 1', () => {

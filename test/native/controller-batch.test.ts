@@ -172,10 +172,14 @@ describe('Bridge.apply', () => {
     const frame = udp(1);
     await expect(
       dp.apply([
-        { kind: 'packetOut', frame, inPort: 0xfffffffd, actions: [{ code: 1, port: 2 }] },
+        { kind: 'packetOuts', frames: frame, records: new Uint32Array([0xfffffffd, 0, frame.length, 0]), actionLists: [[{ code: 1, port: 2 }]] },
         { kind: 'remove', ids: [4242] },
       ]),
     ).rejects.toThrow(/step 1: no flow with id 4242/);
+    // A packed packet-out whose frame lies outside the step's bytes.
+    await expect(
+      dp.apply([{ kind: 'packetOuts', frames: frame, records: new Uint32Array([1, 10, frame.length, 0]), actionLists: [[{ code: 1, port: 2 }]] }]),
+    ).rejects.toThrow(/step 0: a packet-out's frame is outside/);
     expect((await drainAll(br)).map((f) => f.length)).toEqual([0, 0, 0, 0, 0]);
   });
 });
