@@ -144,6 +144,8 @@ export async function startLearningController(bridge: Bridge, opts: LearningCont
   }
 
   const stream = bridge.packetIns();
+  let closed = false;
+  bridge.once('closed', () => (closed = true));
   const loop = (async () => {
     for await (const batch of stream) {
       packetIns += batch.length;
@@ -154,7 +156,7 @@ export async function startLearningController(bridge: Bridge, opts: LearningCont
         await bridge.apply(ops);
         installed += adds;
       } catch (err) {
-        bridge.emit('error', err);
+        if (!closed) bridge.emit('error', err); // a batch caught by close() is no error
       }
     }
   })();

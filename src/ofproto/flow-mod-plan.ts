@@ -48,18 +48,15 @@ function overlaps(a: NativeFlow, b: NativeFlow): boolean {
   return true;
 }
 
-const matchKey = (table: number, priority: number, n: NativeFlow): string =>
-  `${table}/${priority}/${n.key.toString('latin1')}/${n.mask.toString('latin1')}`;
-
 class Overlay {
   // Current versions of entries the batch touched, by id: added ones, and base ones modified.
   readonly current = new Map<number, FlowEntry>();
   readonly added = new Set<number>();
   readonly removed = new Set<number>();
-  // Identical-flow index over what the batch added: matchKey → entry (undefined once removed).
+  // The signature (FlowTableReader.signature) of every entry the batch added, by id.
+  readonly signatures = new Map<number, string>();
+  // Identical-flow index over what the batch added or removed: signature → entry (undefined once removed).
   private readonly sigs = new Map<string, FlowEntry | undefined>();
-  private lastEntry: FlowEntry | undefined;
-  private lastKey = '';
 
   constructor(private readonly base: FlowTableReader) {}
 
@@ -69,27 +66,33 @@ class Overlay {
     for (const id of this.added) yield this.current.get(id)!;
   }
 
-  /** The flow identical to `e` (table, priority, match), if any; remembers e's key for add(). */
-  identical(e: FlowEntry): FlowEntry | undefined {
-    const k = (this.lastKey = matchKey(e.table, e.spec.priority, e.native));
-    this.lastEntry = e;
-    if (this.sigs.has(k)) return this.sigs.get(k);
-    const { table, native: n } = e;
-    const priority = e.spec.priority;
-    const found = this.base.bySignature(table, priority, n);
+  signatureOf(e: FlowEntry): string {
+    return this.signatures.get(e.id) ?? this.base.signature(e.table, e.spec.priority, e.native);
+  }
+
+  /** The flow with signature `sig`, as the batch sees it, if any. */
+  identical(sig: string): FlowEntry | undefined {
+    if (this.sigs.has(sig)) return this.sigs.get(sig);
+    const found = this.base.bySignature(sig);
     return found && !this.removed.has(found.id) ? (this.current.get(found.id) ?? found) : undefined;
   }
 
-  add(e: FlowEntry): void {
+  add(e: FlowEntry, sig: string): void {
     this.added.add(e.id);
     this.current.set(e.id, e);
-    this.sigs.set(this.lastEntry === e ? this.lastKey : matchKey(e.table, e.spec.priority, e.native), e);
+    this.signatures.set(e.id, sig);
+    this.sigs.set(sig, e);
   }
 
   remove(e: FlowEntry): void {
-    if (this.added.delete(e.id)) this.current.delete(e.id);
-    else this.removed.add(e.id);
-    this.sigs.set(matchKey(e.table, e.spec.priority, e.native), undefined);
+    const sig = this.signatureOf(e);
+    if (this.added.delete(e.id)) {
+      this.current.delete(e.id);
+      this.signatures.delete(e.id);
+    } else {
+      this.removed.add(e.id);
+    }
+    this.sigs.set(sig, undefined);
   }
 
   modify(e: FlowEntry, spec: FlowSpec, native: NativeFlow): void {
@@ -123,7 +126,8 @@ export function planFlowMods(table: FlowTableReader, ops: readonly PlannedOp[]):
         if (spec.table === TABLE_ALL) throw new NodeswitchError('table=255 is not a table a flow can be added to', 'table');
         const id = table.newId();
         const entry: FlowEntry = { id, table: spec.table, spec, native: compileFlow(id, spec, spec.table), created: Date.now() };
-        const same = view.identical(entry);
+        const sig = table.signature(spec.table, spec.priority, entry.native);
+        const same = view.identical(sig);
         if (spec.flags.checkOverlap) {
           for (const e of view.entries()) {
             if (e.id !== same?.id && e.table === spec.table && e.spec.priority === spec.priority && overlaps(e.native, entry.native)) {
@@ -135,7 +139,7 @@ export function planFlowMods(table: FlowTableReader, ops: readonly PlannedOp[]):
           view.remove(same);
           push({ kind: 'remove', ids: [same.id] });
         }
-        view.add(entry);
+        view.add(entry, sig);
         push({ kind: 'install', flows: [entry.native] });
         counts.added++;
       } else {
@@ -172,7 +176,7 @@ export function planFlowMods(table: FlowTableReader, ops: readonly PlannedOp[]):
   const commit: FlowCommit = { removed: [], modified: [], added: [] };
   for (const id of view.removed) commit.removed.push(byId(id));
   for (const [id, e] of view.current) {
-    if (view.added.has(id)) commit.added.push(e);
+    if (view.added.has(id)) commit.added.push({ entry: e, signature: view.signatures.get(id)! });
     else if (!view.removed.has(id)) commit.modified.push({ entry: byId(id), spec: e.spec, native: e.native });
   }
   return { steps, commit, counts };

@@ -49,19 +49,21 @@ export interface FlowRemoved {
 export interface FlowTableReader {
   list(): FlowEntry[];
   find(id: number): FlowEntry | undefined;
-  /** The flow with this table, priority and exact match, if any. */
-  bySignature(table: number, priority: number, m: { key: Buffer; mask: Buffer }): FlowEntry | undefined;
+  /** What names a flow's table, priority and exact match (identical flows have the same). */
+  signature(table: number, priority: number, m: { key: Buffer; mask: Buffer }): string;
+  /** The flow with this signature, if any. */
+  bySignature(sig: string): FlowEntry | undefined;
   /** A fresh flow id. */
   newId(): number;
   /** The flows a modify/delete match selects, among `from` (default: the table's). */
   select(spec: FlowSpec, strict: boolean, from?: Iterable<FlowEntry>): FlowEntry[];
 }
 
-/** A transaction's outcome for the table: entries gone, entries whose spec changed (same id), entries new. */
+/** A transaction's outcome for the table: entries gone, entries whose spec changed (same id), entries new (with their signatures). */
 export interface FlowCommit {
   removed: FlowEntry[];
   modified: { entry: FlowEntry; spec: FlowSpec; native: NativeFlow }[];
-  added: FlowEntry[];
+  added: { entry: FlowEntry; signature: string }[];
 }
 
 type Datapath = Pick<NativeDatapath, 'installFlows' | 'removeFlows' | 'setFlowActions' | 'flowStats'>;
@@ -184,7 +186,8 @@ export class FlowTable extends EventEmitter {
       const { result, commit } = await run({
         list: () => this.list(),
         find: (id) => this.entries.get(id),
-        bySignature: (table, priority, m) => this.bySignature.get(signature(table, priority, m)),
+        signature,
+        bySignature: (sig) => this.bySignature.get(sig),
         newId: () => this.nextId++,
         select: (spec, strict, from) => this.select(spec, strict, from),
       });
@@ -193,14 +196,14 @@ export class FlowTable extends EventEmitter {
         entry.spec = spec;
         entry.native = native;
       }
-      for (const e of commit.added) this.put(e);
+      for (const { entry, signature: sig } of commit.added) this.put(entry, sig);
       return result;
     });
   }
 
-  private put(e: FlowEntry): void {
+  private put(e: FlowEntry, sig = signature(e.table, e.spec.priority, e.native)): void {
     this.entries.set(e.id, e);
-    this.bySignature.set(signature(e.table, e.spec.priority, e.native), e);
+    this.bySignature.set(sig, e);
   }
 
   private drop(e: FlowEntry): void {
