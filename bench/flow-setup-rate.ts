@@ -181,7 +181,7 @@ async function oneAtATime(topo: Topology, log: (l: string) => void): Promise<{ r
     await br.addFlow('priority=0,actions=controller');
     const pending = new Set<string>();
     let added = 0;
-    let failure: unknown;
+    let failure: Error | undefined;
     const onPacketIn = (p: PacketIn): void => {
       const k = p.data.toString('latin1', 26, 38);
       if (pending.has(k)) return;
@@ -190,7 +190,7 @@ async function oneAtATime(topo: Topology, log: (l: string) => void): Promise<{ r
       br.addFlow(setupFlow(i))
         .then(() => added++)
         .then(() => br.packetOut(p.data, [{ type: 'output', port: 2 }], p.inPort))
-        .catch((err: unknown) => (failure ??= err));
+        .catch((err: unknown) => (failure ??= err instanceof Error ? err : new Error(String(err))));
     };
     br.on('packetIn', onPacketIn);
     const [elapsed, cpu] = await withCpu(n, () =>

@@ -67,7 +67,7 @@ function toPlanned(op: ControllerOp, ctx: ApplyContext): PlannedOp {
 
 export async function applyOps(ops: readonly ControllerOp[], ctx: ApplyContext): Promise<ApplyResult> {
   if (!Array.isArray(ops)) throw new NodeswitchError('apply takes an array of ops', 'ops');
-  const planned = ops.map((op, i) => {
+  const planned = (ops as readonly ControllerOp[]).map((op: ControllerOp, i) => {
     try {
       return toPlanned(op, ctx);
     } catch (err) {

@@ -42,7 +42,8 @@ void check(Datapath& dp, const std::vector<ControllerStep>& steps) {
       case ControllerStep::kPacketOuts:
         for (size_t k = 0; k < s.outs.size(); k++) {
           const uint32_t* r = s.outs.record(k);
-          if (size_t(r[kOutOffset]) + r[kOutLength] > s.outs.frames.size()) refuse(i, "a packet-out's frame is outside the step's bytes");
+          if (size_t(r[kOutOffset]) + r[kOutLength] > s.outs.frames.size())
+            refuse(i, "a packet-out's frame is outside the step's bytes");
           if (r[kOutActions] >= s.outs.action_lists.size()) refuse(i, "a packet-out names an action list that is not there");
           try {
             dp.check_packet_out(s.outs.frames.data() + r[kOutOffset], r[kOutLength], r[kOutInPort]);

@@ -23,10 +23,10 @@ class Datapath;
 
 // A packet-out record's u32 fields, in order: X(field, jsName). Exported to
 // TypeScript as constants.packetOutFields (src/controller-steps.ts writes them).
-#define NS_PACKET_OUT_FIELDS(X)                                          \
-  X(kOutInPort, inPort)   /* an ofport, or OFPP_CONTROLLER */            \
+#define NS_PACKET_OUT_FIELDS(X)                                            \
+  X(kOutInPort, inPort)   /* an ofport, or OFPP_CONTROLLER */              \
   X(kOutOffset, offset)   /* where its frame starts in the step's bytes */ \
-  X(kOutLength, length)   /* the frame's length */                       \
+  X(kOutLength, length)   /* the frame's length */                         \
   X(kOutActions, actions) /* its action list: an index into action_lists */
 
 #define NS_PACKET_OUT_FIELD_ENUM(name, js) name,

@@ -12,14 +12,14 @@
 namespace nodeswitch {
 
 // One record's u32 fields, in order: X(field, jsName).
-#define NS_PACKET_IN_FIELDS(X)                                                  \
-  X(kInPort, inPort)     /* an ofport (FlowKey::in_port), or OFPP_CONTROLLER */ \
+#define NS_PACKET_IN_FIELDS(X)                                                    \
+  X(kInPort, inPort)     /* an ofport (FlowKey::in_port), or OFPP_CONTROLLER */   \
   X(kReason, reason)     /* kReasonNoMatch / kReasonAction / kReasonInvalidTtl */ \
-  X(kTable, tableId)     /* the table whose flow sent it up */                  \
-  X(kTotalLen, totalLen) /* the frame's length; data may be cut to max_len */   \
-  X(kOffset, offset)     /* where its data starts in the batch's bytes */       \
-  X(kLength, length)     /* bytes of data */                                    \
-  X(kCookieLo, cookieLo) /* the flow's cookie, low 32 bits */                   \
+  X(kTable, tableId)     /* the table whose flow sent it up */                    \
+  X(kTotalLen, totalLen) /* the frame's length; data may be cut to max_len */     \
+  X(kOffset, offset)     /* where its data starts in the batch's bytes */         \
+  X(kLength, length)     /* bytes of data */                                      \
+  X(kCookieLo, cookieLo) /* the flow's cookie, low 32 bits */                     \
   X(kCookieHi, cookieHi) /* and high 32 bits */
 
 #define NS_PACKET_IN_FIELD_ENUM(name, js) name,

@@ -87,7 +87,7 @@ switchTests.describe('OpenFlow on real traffic', () => {
     expect(second.get(k12)!).toBeGreaterThanOrEqual(first.get(k12)! + 5);
     expect(second.get(k21)!).toBeGreaterThanOrEqual(first.get(k21)! + 5);
     expect((await s.br.stats()).upcalls - upcalls).toBeLessThan(5);
-    ctl.stop();
+    await ctl.stop();
   });
 
   it('the example controller in 5-tuple mode installs a flow per conversation (ICMP, UDP) from batched packet-ins', async () => {
