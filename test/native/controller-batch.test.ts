@@ -144,6 +144,27 @@ describe('Bridge.apply', () => {
     expect((await sendFrames(br, 1, udp(1))).map((f) => f.length)).toEqual([0, 0, 0, 0, 1]);
   });
 
+  it('later ops see earlier ones: a modify or delete of a flow the batch added, an add after a delete', async () => {
+    const br = await memBridge('applyseq', ['priority=5,in_port=1,actions=output:4']);
+    const frame = udp(1);
+    const r = await br.apply([
+      { op: 'add', flow: 'priority=10,in_port=1,actions=output:2' },
+      { op: 'modify', flow: 'priority=10,in_port=1,actions=output:3', strict: true },
+      { op: 'packetOut', data: frame, actions: 'table', inPort: 1 }, // → 3
+      { op: 'delete', flow: 'priority=10,in_port=1', strict: true },
+      { op: 'packetOut', data: frame, actions: 'table', inPort: 1 }, // → 4 (the flow from before)
+      { op: 'delete', flow: 'in_port=1' }, // the priority=5 one: the other is gone already
+      { op: 'add', flow: 'priority=10,in_port=1,actions=output:2' },
+      { op: 'packetOut', data: frame, actions: 'table', inPort: 1 }, // → 2
+    ]);
+    expect(r).toEqual({ added: 2, modified: 1, deleted: 2, packetOuts: 3 });
+    expect((await drainAll(br)).map((f) => f.length)).toEqual([0, 0, 1, 1, 1]);
+    const flows = await br.dumpFlowsText();
+    expect(flows).toHaveLength(1);
+    expect(flows[0]).toMatch(/priority=10,in_port=1 actions=output:2/);
+    expect((await sendFrames(br, 1, frame)).map((f) => f.length)).toEqual([0, 0, 1, 0, 0]);
+  });
+
   it('a bad op is refused with its index, and nothing of the batch is applied', async () => {
     const br = await memBridge('applybad', ['priority=10,in_port=1,actions=output:2']);
     const table = async (): Promise<string[]> => (await br.dumpFlowsText()).map((l) => l.replace(/duration=[\d.]+s, /, ''));
