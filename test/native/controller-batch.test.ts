@@ -107,6 +107,20 @@ describe('packet-in batches', () => {
   });
 });
 
+describe('upcall limits', () => {
+  it('a raised rate applies at once, to the current second too', async () => {
+    const br = await memBridge('uplim', ['priority=0,actions=controller']);
+    await br.setUpcallLimits(1 << 16, 1_000_000);
+    let got = 0;
+    br.on('packetIns', (b: PacketInBatch) => (got += b.length));
+    // More than the default budget of 10,000 a second, within the first second.
+    const frames = Array.from({ length: 15_000 }, (_, i) => udp(i % 60000));
+    await br.inject('m1', frames);
+    await until(() => (got === 15_000 ? true : undefined), '15000 packet-ins');
+    expect((await br.stats()).upcallDrops).toBe(0);
+  });
+});
+
 describe('Bridge.apply', () => {
   it('flow-mods and packet-outs in one call, in order: a packet-out sees the flows added before it', async () => {
     const br = await memBridge('apply', ['priority=0,actions=drop']);
