@@ -98,6 +98,13 @@ export async function startLearningController(bridge: Bridge, opts: LearningCont
   let installed = 0;
   let packetIns = 0;
   let batches = 0;
+  // One action list per output port, reused: apply compiles each list object once a call.
+  const outputs = new Map<number, Action[]>();
+  const outputTo = (port: number): Action[] => {
+    let list = outputs.get(port);
+    if (!list) outputs.set(port, (list = [{ type: 'output', port }]));
+    return list;
+  };
 
   /** One batch's decisions, as the ops of one apply call. */
   function decide(batch: PacketInBatch): { ops: ControllerOp[]; adds: number } {
@@ -121,7 +128,7 @@ export async function startLearningController(bridge: Bridge, opts: LearningCont
         continue;
       }
       if (out === inPort) continue; // it is where it came from: drop, as a learning switch does
-      const actions: Action[] = [{ type: 'output', port: out }];
+      const actions = outputTo(out);
       const { match, id } = matchOf(data, inPort, mode);
       if (!adding.has(id)) {
         adding.add(id);

@@ -8,7 +8,7 @@
  */
 import { encodeSteps } from './controller-steps.js';
 import { NodeswitchError } from './errors.js';
-import { constants, type NativeDatapath } from './native.js';
+import { constants, type NativeAction, type NativeDatapath } from './native.js';
 import type { Action } from './ofproto/actions.js';
 import { compileAction } from './ofproto/compile.js';
 import { type FlowSpec, parseFlow } from './ofproto/flow.js';
@@ -36,7 +36,10 @@ export interface ApplyContext {
   packetOutActions: (data: Buffer, text: string) => Action[];
 }
 
-function toPlanned(op: ControllerOp, ctx: ApplyContext): PlannedOp {
+/** Compiled packet-out action lists of one apply call, by the list object given (a controller reuses one per output). */
+type CompiledLists = Map<readonly Action[], NativeAction[]>;
+
+function toPlanned(op: ControllerOp, ctx: ApplyContext, compiled: CompiledLists): PlannedOp {
   if (op === null || typeof op !== 'object') throw new NodeswitchError('an op must be an object', 'ops');
   const parse = (flow: string | FlowSpec | undefined, context: 'add' | 'modify' | 'delete'): FlowSpec =>
     typeof flow === 'object' && flow !== null ? flow : parseFlow(flow ?? '', { context, resolvePort: ctx.resolvePort });
@@ -56,9 +59,13 @@ function toPlanned(op: ControllerOp, ctx: ApplyContext): PlannedOp {
       if (inPort !== constants.ofpp.controller && !ctx.hasOfport(inPort)) {
         throw new NodeswitchError(`in_port ${String(inPort)} is neither a port of the bridge nor the controller`, 'inPort');
       }
-      const actions = typeof op.actions === 'string' ? ctx.packetOutActions(op.data, op.actions) : op.actions;
-      if (!Array.isArray(actions)) throw new NodeswitchError('a packet-out needs actions (text or a list)', 'actions');
-      return { kind: 'packetOut', frame: op.data, inPort, actions: actions.map(compileAction) };
+      if (typeof op.actions === 'string') {
+        return { kind: 'packetOut', frame: op.data, inPort, actions: ctx.packetOutActions(op.data, op.actions).map(compileAction) };
+      }
+      if (!Array.isArray(op.actions)) throw new NodeswitchError('a packet-out needs actions (text or a list)', 'actions');
+      let actions = compiled.get(op.actions);
+      if (!actions) compiled.set(op.actions, (actions = op.actions.map(compileAction)));
+      return { kind: 'packetOut', frame: op.data, inPort, actions };
     }
     default:
       throw new NodeswitchError(`op must be add, modify, delete or packetOut, got ${JSON.stringify((op as { op: unknown }).op)}`, 'op');
@@ -67,9 +74,10 @@ function toPlanned(op: ControllerOp, ctx: ApplyContext): PlannedOp {
 
 export async function applyOps(ops: readonly ControllerOp[], ctx: ApplyContext): Promise<ApplyResult> {
   if (!Array.isArray(ops)) throw new NodeswitchError('apply takes an array of ops', 'ops');
+  const compiled: CompiledLists = new Map();
   const planned = (ops as readonly ControllerOp[]).map((op: ControllerOp, i) => {
     try {
-      return toPlanned(op, ctx);
+      return toPlanned(op, ctx, compiled);
     } catch (err) {
       if (err instanceof Error) err.message = `ops[${i}]: ${err.message}`;
       throw err;

@@ -27,7 +27,7 @@ function flowsForStep(flows: NativeFlow[]): NativeFlow[] {
 function actionsKey(list: readonly NativeAction[]): string {
   let k = '';
   for (const a of list) {
-    k += `${a.code},${a.port ?? 0},${a.u32 ?? 0},${a.u64 ?? 0n},${a.u64b ?? 0n}`;
+    k += `${a.code},${a.port ?? 0},${a.u32 ?? 0},${a.u64 === undefined ? '' : a.u64.toString()},${a.u64b === undefined ? '' : a.u64b.toString()}`;
     k += a.bytes ? `,${a.bytes.toString('hex')};` : ';';
   }
   return k;
@@ -39,17 +39,22 @@ function packPacketOuts(outs: readonly PlannedPacketOut[]): NativeStep {
   const records = new Uint32Array(outs.length * STRIDE);
   const lists: NativeAction[][] = [];
   const listIndex = new Map<string, number>();
+  const byObject = new Map<NativeAction[], number>(); // the same compiled list object: no key to build
   let bytes = 0;
   for (const o of outs) bytes += o.frame.length;
   const frames = Buffer.allocUnsafe(bytes);
   let at = 0;
   outs.forEach((o, i) => {
-    const key = actionsKey(o.actions);
-    let index = listIndex.get(key);
+    let index = byObject.get(o.actions);
     if (index === undefined) {
-      index = lists.length;
-      lists.push(o.actions);
-      listIndex.set(key, index);
+      const key = actionsKey(o.actions);
+      index = listIndex.get(key);
+      if (index === undefined) {
+        index = lists.length;
+        lists.push(o.actions);
+        listIndex.set(key, index);
+      }
+      byObject.set(o.actions, index);
     }
     o.frame.copy(frames, at);
     const r = i * STRIDE;
