@@ -50,6 +50,7 @@
         "native/dp/mirror_commands.cc",
         "native/dp/datapath_bonds.cc",
         "native/dp/datapath_qos.cc",
+        "native/dp/controller_batch.cc",
         "native/addon/constants_js.cc",
         "native/addon/counters_js.cc",
         "native/addon/flow_key_js.cc",
@@ -63,6 +64,7 @@
         "native/addon/mirror_js.cc",
         "native/addon/shaping_js.cc",
         "native/addon/qos_js.cc",
+        "native/addon/apply_js.cc",
         "native/addon/init.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],

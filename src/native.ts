@@ -16,6 +16,10 @@ export type NativeDatapathPollMode = 'adaptive' | 'busy' | 'interrupt';
 export type NativeVlanMode = 'trunk' | 'access' | 'native-tagged' | 'native-untagged';
 /** native/dp/of_action.h NS_PACKET_IN_REASONS, by reason code. */
 export type NativePacketInReason = 'no_match' | 'action' | 'invalid_ttl';
+/** native/dp/upcall_batch.h NS_PACKET_IN_FIELDS: a packet-in record's u32 fields, in order. */
+export type NativePacketInField = 'inPort' | 'reason' | 'tableId' | 'totalLen' | 'offset' | 'length' | 'cookieLo' | 'cookieHi';
+/** native/dp/controller_batch.h NS_PACKET_OUT_FIELDS: a packed packet-out record's u32 fields, in order. */
+export type NativePacketOutField = 'inPort' | 'offset' | 'length' | 'actions';
 /** native/dp/of_action.h NS_OP_CODES. */
 export type NativeOpName =
   | 'output' | 'inPort' | 'normal' | 'flood' | 'all' | 'local' | 'controller'
@@ -66,6 +70,10 @@ export interface NativeConstants {
   bondModes: readonly string[];
   lacpModes: readonly string[];
   lacpTimes: readonly string[];
+  /** A packet-in batch's record: its fields in order (the record is this many u32s). */
+  packetInFields: readonly NativePacketInField[];
+  /** A controller batch's packed packet-out record: its fields in order. */
+  packetOutFields: readonly NativePacketOutField[];
   counters: { port: readonly NativePortCounterName[]; bridge: readonly NativeBridgeCounterName[]; cache: readonly NativeCacheCounterName[] };
   /** The flow batch layout (native/dp/flow_batch.h): what src/ofproto/flow-batch.ts writes. */
   flowBatch: NativeFlowBatchLayout;
@@ -316,6 +324,8 @@ export interface NativeDatapath {
   setQos(ofport: number, config: NativeQosConfig | null): Promise<void>;
   /** Every shaped port's queues with their counters. */
   queueStats(): Promise<NativeQueueStats[]>;
+  /** A controller batch (native/dp/controller_batch.h): every step checked, then all run in order, in one command. */
+  apply(steps: NativeStep[]): Promise<void>;
 }
 
 /** A meter as the datapath runs it: every band's burst already defaulted. */
@@ -355,6 +365,14 @@ export interface NativeQueueStats {
   backlogBytes: number;
 }
 
+/** One step of a controller batch: flow-mods by flow id as the single-verb calls take them, or a packet-out. */
+export type NativeStep =
+  /** flows: a packed flow batch (src/ofproto/flow-batch.ts), as installFlows takes. */
+  | { kind: 'install' | 'setActions'; flows: Buffer }
+  | { kind: 'remove'; ids: number[] }
+  /** Consecutive packet-outs: every frame in `frames`, a packetOutFields record each, the distinct action lists they name. */
+  | { kind: 'packetOuts'; frames: Buffer; records: Uint32Array; actionLists: NativeAction[][] };
+
 /** An action as the datapath stores it (native/dp/of_action.h); codes in constants.op. */
 export interface NativeAction {
   code: number;
@@ -388,13 +406,11 @@ export interface NativeFlowStats {
   idleMs: number;
 }
 
-export interface NativePacketIn {
-  type: 'packetIn';
-  inPort: number;
-  reason: number;
-  tableId: number;
-  cookie: bigint;
-  totalLen: number;
+/** One burst's packet-ins: `count` records of packetInFields u32s, and every packet's data back to back. */
+export interface NativePacketInBatch {
+  type: 'packetIns';
+  count: number;
+  records: Uint32Array;
   data: Buffer;
 }
 
@@ -429,7 +445,7 @@ interface NativeAddon {
   Datapath: new (
     name: string,
     config: NativeBridgeConfig,
-    onEvents: (events: (NativePortEvent | NativePacketIn)[]) => void,
+    onEvents: (events: (NativePortEvent | NativePacketInBatch)[]) => void,
   ) => NativeDatapath;
   parseFrame(frame: Buffer): NativeFlowKey | null;
   /** Reads a whole pcap/pcapng trace, validated first (errors name the byte offset). */

@@ -5,9 +5,11 @@
 #include "dp/bond.h"
 #include "dp/flow_batch.h"
 #include "dp/of_action.h"
+#include "dp/controller_batch.h"
 #include "dp/poll_mode.h"
 #include "dp/vlan.h"
 #include "dp/stages/shaper.h"
+#include "dp/upcall_batch.h"
 #include "parse/flow_key.h"
 #include "port/port_type.h"
 
@@ -90,6 +92,20 @@ Napi::Object constants_to_js(Napi::Env env) {
   c.Set("bondModes", names_to_js(env, kBondModeNames));
   c.Set("lacpModes", names_to_js(env, kLacpModeNames));
   c.Set("lacpTimes", names_to_js(env, kLacpTimeNames));
+
+  // A packet-in batch's records: their u32 fields, in order (dp/upcall_batch.h).
+  Napi::Array fields = Napi::Array::New(env);
+#define NS_SET_FIELD(name, js) fields.Set(uint32_t(name), #js);
+  NS_PACKET_IN_FIELDS(NS_SET_FIELD)
+#undef NS_SET_FIELD
+  c.Set("packetInFields", fields);
+
+  // A controller batch's packet-out records (dp/controller_batch.h).
+  Napi::Array out_fields = Napi::Array::New(env);
+#define NS_SET_FIELD(name, js) out_fields.Set(uint32_t(name), #js);
+  NS_PACKET_OUT_FIELDS(NS_SET_FIELD)
+#undef NS_SET_FIELD
+  c.Set("packetOutFields", out_fields);
 
   c.Set("counters", counter_names_to_js(env));
   c.Set("flowBatch", flow_batch_layout_to_js(env));

@@ -8,6 +8,7 @@
 #include "parse/flow_key.h"
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 namespace nodeswitch {
@@ -54,6 +55,7 @@ Napi::Function DatapathJs::Define(Napi::Env env) {
                          InstanceMethod("meterStats", &DatapathJs::JsMeterStats),
                          InstanceMethod("setQos", &DatapathJs::JsSetQos),
                          InstanceMethod("queueStats", &DatapathJs::JsQueueStats),
+                         InstanceMethod("apply", &DatapathJs::JsApply),
                      });
 }
 
@@ -112,6 +114,19 @@ Napi::Value DatapathJs::Post(Napi::Env env, std::unique_ptr<Command> cmd) {
   return Napi::Value(env, promise);
 }
 
+// {type: 'packetIns', count, records: Uint32Array, data: Buffer}: the whole batch
+// in two copies, whatever its size (upcall_batch.h has the record layout).
+static Napi::Object packet_ins_to_js(Napi::Env env, const UpcallBatch& batch) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("type", "packetIns");
+  o.Set("count", batch.size());
+  Napi::ArrayBuffer records = Napi::ArrayBuffer::New(env, batch.records.size() * sizeof(uint32_t));
+  std::memcpy(records.Data(), batch.records.data(), records.ByteLength());
+  o.Set("records", Napi::Uint32Array::New(env, batch.records.size(), records, 0));
+  o.Set("data", Napi::Buffer<uint8_t>::Copy(env, batch.bytes.data(), batch.bytes.size()));
+  return o;
+}
+
 // JS thread: resolve what the datapath finished, pass port events on.
 void DatapathJs::Deliver(Napi::Env env, Napi::Function on_events) {
   if (!datapath_) return;
@@ -130,10 +145,10 @@ void DatapathJs::Deliver(Napi::Env env, Napi::Function on_events) {
     outstanding_--;
   }
   std::vector<PortEvent> events = datapath_->take_events();
-  std::vector<Upcall> upcalls = datapath_->take_upcalls();
+  UpcallBatch upcalls = datapath_->take_upcalls();
   if ((!events.empty() || !upcalls.empty()) && !stopped) {
     Napi::HandleScope scope(env);
-    Napi::Array arr = Napi::Array::New(env, events.size() + upcalls.size());
+    Napi::Array arr = Napi::Array::New(env, events.size() + (upcalls.empty() ? 0 : 1));
     uint32_t n = 0;
     for (const PortEvent& ev : events) {
       Napi::Object o = Napi::Object::New(env);
@@ -143,19 +158,10 @@ void DatapathJs::Deliver(Napi::Env env, Napi::Function on_events) {
       if (ev.capture_done) o.Set("packets", double(ev.captured));
       arr.Set(n++, o);
     }
-    for (Upcall& u : upcalls) {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("type", "packetIn");
-      o.Set("inPort", u.in_port);
-      o.Set("reason", u.reason);
-      o.Set("tableId", u.table);
-      o.Set("cookie", Napi::BigInt::New(env, u.cookie));
-      o.Set("totalLen", u.total_len);
-      o.Set("data", Napi::Buffer<uint8_t>::Copy(env, u.data.data(), u.data.size()));
-      arr.Set(n++, o);
-    }
+    if (!upcalls.empty()) arr.Set(n++, packet_ins_to_js(env, upcalls));
     on_events.Call({arr});
   }
+  datapath_->recycle_upcalls(std::move(upcalls));
   if (stopped) {
     datapath_->join();
     datapath_.reset();

@@ -45,6 +45,8 @@ class DatapathJs : public Napi::ObjectWrap<DatapathJs> {
   Napi::Value JsStartCapture(const Napi::CallbackInfo& info);
   Napi::Value JsStopCapture(const Napi::CallbackInfo& info);
   Napi::Value JsReplayProgress(const Napi::CallbackInfo& info);
+  // apply_js.cc
+  Napi::Value JsApply(const Napi::CallbackInfo& info);
   // megaflow_js.cc
   Napi::Value JsDumpMegaflows(const Napi::CallbackInfo& info);
   Napi::Value JsFlushMegaflows(const Napi::CallbackInfo& info);

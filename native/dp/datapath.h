@@ -12,7 +12,7 @@
 // call, in datapath_commands.cc. docs/architecture.md walks through them.
 //
 // Everything here is touched only by the datapath thread, except `post`,
-// `take_done`, `take_events`, `take_upcalls` and `replay_progress`, which JS calls
+// `take_done`, `take_events`, `take_upcalls`, `recycle_upcalls` and `replay_progress`, which JS calls
 // (they lock or load an atomic; the hot loop never locks).
 #pragma once
 
@@ -99,7 +99,8 @@ class Datapath {
   void post(std::unique_ptr<Command> cmd) { commands_.post(std::move(cmd)); }
   std::deque<std::unique_ptr<Command>> take_done() { return outbox_.take_done(); }
   std::vector<PortEvent> take_events() { return outbox_.take_events(); }
-  std::vector<Upcall> take_upcalls() { return outbox_.take_upcalls(); }
+  UpcallBatch take_upcalls() { return outbox_.take_upcalls(); }
+  void recycle_upcalls(UpcallBatch&& used) { outbox_.recycle_upcalls(std::move(used)); }
   // Records read so far by the running replay (an atomic load).
   uint64_t replay_progress() const { return replay_.progress(); }
   // Waits for the thread to end (after a stop command has run).
@@ -147,7 +148,12 @@ class Datapath {
   std::vector<FlowStatsSnapshot> flow_stats();
   // Sends `frame` as if it came in on `in_port` (an ofport, or OFPP_CONTROLLER),
   // through `actions`; output:TABLE runs it through the tables.
-  void packet_out(const std::vector<uint8_t>& frame, uint32_t in_port, const std::vector<OfAction>& actions);
+  void packet_out(const uint8_t* frame, size_t len, uint32_t in_port, const std::vector<OfAction>& actions);
+  void packet_out(const std::vector<uint8_t>& frame, uint32_t in_port, const std::vector<OfAction>& actions) {
+    packet_out(frame.data(), frame.size(), in_port, actions);
+  }
+  // Throws what packet_out would refuse (the frame's size, a runt, no such port).
+  void check_packet_out(const uint8_t* frame, size_t len, uint32_t in_port) const;
   // What the tables do with `frame` arriving on `in_port`, without sending it.
   // Throws when the frame is a runt.
   TraceResult trace_frame(const std::vector<uint8_t>& frame, uint32_t in_port);

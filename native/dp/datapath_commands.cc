@@ -103,15 +103,22 @@ std::vector<FlowStatsSnapshot> Datapath::flow_stats() {
   return out;
 }
 
-void Datapath::packet_out(const std::vector<uint8_t>& frame, uint32_t in_port, const std::vector<OfAction>& actions) {
-  if (frame.size() < 14 || frame.size() > kMaxFrame) throw std::runtime_error("packet-out frame must be 14 to 65600 bytes");
-  bool from_controller = in_port == kOfppController;
-  uint16_t in_slot = from_controller ? kControllerSlot : ports_.slot_of(in_port);
-  if (in_slot == kNoSlot) throw std::runtime_error("no port with ofport " + std::to_string(in_port));
-  std::vector<uint8_t> buf;
-  Packet p = packet_in_buffer(buf, frame.data(), frame.size());
+void Datapath::check_packet_out(const uint8_t* frame, size_t len, uint32_t in_port) const {
+  if (len < 14 || len > kMaxFrame) throw std::runtime_error("packet-out frame must be 14 to 65600 bytes");
+  if (in_port != kOfppController && ports_.slot_of(in_port) == kNoSlot) {
+    throw std::runtime_error("no port with ofport " + std::to_string(in_port));
+  }
   FlowKey key;
-  if (parse_flow_key(p.data, p.len, &key) == ParseStatus::kRunt) throw std::runtime_error("packet-out frame is a runt");
+  if (parse_flow_key(frame, uint32_t(len), &key) == ParseStatus::kRunt) throw std::runtime_error("packet-out frame is a runt");
+}
+
+void Datapath::packet_out(const uint8_t* frame, size_t len, uint32_t in_port, const std::vector<OfAction>& actions) {
+  check_packet_out(frame, len, in_port);
+  uint16_t in_slot = in_port == kOfppController ? kControllerSlot : ports_.slot_of(in_port);
+  std::vector<uint8_t> buf;
+  Packet p = packet_in_buffer(buf, frame, len);
+  FlowKey key;
+  parse_flow_key(p.data, p.len, &key);
   key.in_port = in_port;
   loop_.run_one(&p, &key, in_slot, pipeline_.translate_actions(key, actions));
 }

@@ -1,5 +1,7 @@
 #include "dp/outbox.h"
 
+#include <utility>
+
 namespace nodeswitch {
 
 void Outbox::finished(std::deque<std::unique_ptr<Command>>& cmds) {
@@ -18,20 +20,16 @@ void Outbox::event(PortEvent ev) {
   notify_();
 }
 
-uint32_t Outbox::upcalls(std::vector<Upcall>& batch, uint32_t max) {
-  uint32_t refused = 0;
+uint32_t Outbox::upcalls(const UpcallBatch& batch, uint32_t max) {
+  uint32_t n = batch.size(), taken;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (Upcall& u : batch) {
-      if (upcalls_.size() >= max) {
-        refused++;
-        continue;
-      }
-      upcalls_.push_back(std::move(u));
-    }
+    uint32_t room = upcalls_.size() < max ? max - upcalls_.size() : 0;
+    taken = n < room ? n : room;
+    upcalls_.append_from(batch, 0, taken);
   }
   notify_();
-  return refused;
+  return n - taken;
 }
 
 namespace {
@@ -40,7 +38,7 @@ template <typename T>
 T take_all(std::mutex& mu, T& from) {
   std::lock_guard<std::mutex> lock(mu);
   T out;
-  out.swap(from);
+  std::swap(out, from);
   return out;
 }
 
@@ -48,6 +46,12 @@ T take_all(std::mutex& mu, T& from) {
 
 std::deque<std::unique_ptr<Command>> Outbox::take_done() { return take_all(mu_, done_); }
 std::vector<PortEvent> Outbox::take_events() { return take_all(mu_, events_); }
-std::vector<Upcall> Outbox::take_upcalls() { return take_all(mu_, upcalls_); }
+UpcallBatch Outbox::take_upcalls() { return take_all(mu_, upcalls_); }
+
+void Outbox::recycle_upcalls(UpcallBatch&& used) {
+  used.clear();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (upcalls_.empty() && used.bytes.capacity() > upcalls_.bytes.capacity()) std::swap(upcalls_, used);
+}
 
 }  // namespace nodeswitch

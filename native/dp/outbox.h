@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "dp/command_queue.h"
+#include "dp/upcall_batch.h"
 
 namespace nodeswitch {
 
@@ -29,16 +30,6 @@ struct PortEvent {
   uint64_t captured = 0;
 };
 
-// A packet on its way to the controller, with OpenFlow's packet-in data.
-struct Upcall {
-  uint32_t in_port;  // an ofport (FlowKey::in_port), or OFPP_CONTROLLER
-  uint8_t reason;    // kReasonNoMatch / kReasonAction / kReasonInvalidTtl
-  uint8_t table;
-  uint64_t cookie;
-  uint32_t total_len;  // the frame's length; data may be cut to max_len
-  std::vector<uint8_t> data;
-};
-
 class Outbox {
  public:
   // `notify` runs on the datapath thread whenever something waits to be taken; it
@@ -49,19 +40,22 @@ class Outbox {
   void finished(std::deque<std::unique_ptr<Command>>& cmds);
   void event(PortEvent ev);
   // Appends what fits under `max` queued upcalls; returns how many did not fit.
-  uint32_t upcalls(std::vector<Upcall>& batch, uint32_t max);
+  uint32_t upcalls(const UpcallBatch& batch, uint32_t max);
 
   // JS thread.
   std::deque<std::unique_ptr<Command>> take_done();
   std::vector<PortEvent> take_events();
-  std::vector<Upcall> take_upcalls();
+  // Every packet-in waiting, as one batch (upcall_batch.h).
+  UpcallBatch take_upcalls();
+  // Hands a taken batch's storage back, so the next ones reuse it.
+  void recycle_upcalls(UpcallBatch&& used);
 
  private:
   std::function<void()> notify_;
   std::mutex mu_;  // guards the three below, shared with the JS thread
   std::deque<std::unique_ptr<Command>> done_;
   std::vector<PortEvent> events_;
-  std::vector<Upcall> upcalls_;
+  UpcallBatch upcalls_;
 };
 
 }  // namespace nodeswitch

@@ -1,5 +1,7 @@
 #include "dp/upcalls.h"
 
+#include <cstring>
+
 #include "core/checksum.h"
 
 namespace nodeswitch {
@@ -17,21 +19,15 @@ void Upcalls::send(const Packet* p, const FlowKey& key, const OfAction& op) {
   }
   tokens_--;
   counters_.upcalls++;
-  Upcall u;
-  u.in_port = key.in_port;
-  u.reason = op.reason;
-  u.table = op.table;
-  u.cookie = op.cookie;
-  u.total_len = p->len;
-  u.data.assign(p->data, p->data + len);
+  uint8_t* data = burst_.append(key.in_port, op.reason, op.table, op.cookie, p->len, len);
+  std::memcpy(data, p->data, len);
   // Partial checksums are finished first: the controller sees the frame as the wire would.
   if (p->vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
     Packet copy = *p;
-    copy.data = u.data.data();
+    copy.data = data;
     copy.len = len;
     finish_checksum(&copy);
   }
-  burst_.push_back(std::move(u));
 }
 
 void Upcalls::publish_burst() {
@@ -41,8 +37,10 @@ void Upcalls::publish_burst() {
 
 void Upcalls::set_limits(uint32_t queue, uint32_t rate_per_second) {
   queue_max_ = queue;
+  // A new rate applies at once, to what is left of this second's budget too.
+  if (rate_per_second > rate_) tokens_ += rate_per_second - rate_;
   rate_ = rate_per_second;
-  if (tokens_ > rate_) tokens_ = rate_;  // a lower rate applies at once
+  if (tokens_ > rate_) tokens_ = rate_;
 }
 
 }  // namespace nodeswitch

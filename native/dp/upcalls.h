@@ -10,7 +10,6 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
 #include "core/counters.h"
 #include "core/packet.h"
@@ -44,7 +43,7 @@ class Upcalls {
 
   Outbox& outbox_;
   BridgeCounters& counters_;
-  std::vector<Upcall> burst_;  // this burst's, gathered without a lock
+  UpcallBatch burst_;  // this burst's, gathered without a lock (capacity kept)
   uint32_t queue_max_ = 1024;
   uint32_t rate_ = 10000;    // per second
   uint32_t tokens_ = 10000;  // refilled each second

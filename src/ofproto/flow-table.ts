@@ -51,6 +51,27 @@ export interface FlowRemoved {
   durationSec: number;
 }
 
+/** What a transaction reads of the table (see FlowTable.transaction). */
+export interface FlowTableReader {
+  list(): FlowEntry[];
+  find(id: number): FlowEntry | undefined;
+  /** What names a flow's table, priority and exact match (packMatch; identical flows have the same). */
+  signature(table: number, priority: number, match: string): string;
+  /** The flow with this signature, if any. */
+  bySignature(sig: string): FlowEntry | undefined;
+  /** A fresh flow id. */
+  newId(): number;
+  /** The flows a modify/delete match selects, among `from` (default: the table's). */
+  select(spec: FlowSpec, strict: boolean, from?: Iterable<FlowEntry>): FlowEntry[];
+}
+
+/** A transaction's outcome for the table: entries gone, entries whose spec changed (same id), entries new (with their signatures). */
+export interface FlowCommit {
+  removed: FlowEntry[];
+  modified: { entry: FlowEntry; spec: FlowSpec }[];
+  added: { entry: FlowEntry; signature: string }[];
+}
+
 type Datapath = Pick<NativeDatapath, 'installFlows' | 'removeFlows' | 'setFlowActions' | 'flowStats'>;
 
 const HALFWORDS = 70; // a FlowKey's 140 bytes as 16-bit words
@@ -94,8 +115,8 @@ const am = new Uint16Array(HALFWORDS);
 const bk = new Uint16Array(HALFWORDS);
 const bm = new Uint16Array(HALFWORDS);
 
-/** Some packet could match both. */
-function overlaps(a: string, b: string): boolean {
+/** Some packet could match both (packed matches). */
+export function overlaps(a: string, b: string): boolean {
   unpackInto(a, ak, am);
   unpackInto(b, bk, bm);
   for (let j = 0; j < HALFWORDS; j++) if ((ak[j]! ^ bk[j]!) & am[j]! & bm[j]!) return false;
@@ -209,9 +230,35 @@ export class FlowTable extends EventEmitter {
     });
   }
 
-  private put(e: FlowEntry): void {
+  /**
+   * A batch of flow-mods planned together and sent in one native call (flow-mod-plan.ts,
+   * Bridge.apply): `run` gets this table to read, in flow-mod order (after every
+   * flow-mod queued before it); what it returns as committed is applied here only
+   * after its native call succeeded.
+   */
+  transaction<T>(run: (reader: FlowTableReader) => Promise<{ result: T; commit: FlowCommit }>): Promise<T> {
+    return this.serial(async () => {
+      const { result, commit } = await run({
+        list: () => this.list(),
+        find: (id) => this.entries.get(id),
+        signature,
+        bySignature: (sig) => this.bySignature.get(sig),
+        newId: () => this.nextId++,
+        select: (spec, strict, from) => this.select(spec, strict, from),
+      });
+      for (const e of commit.removed) this.drop(e);
+      for (const { entry, spec } of commit.modified) {
+        entry.spec = spec;
+        delete entry.text;
+      }
+      for (const { entry, signature: sig } of commit.added) this.put(entry, sig);
+      return result;
+    });
+  }
+
+  private put(e: FlowEntry, sig = signature(e.table, e.spec.priority, e.match)): void {
     this.entries.set(e.id, e);
-    this.bySignature.set(signature(e.table, e.spec.priority, e.match), e);
+    this.bySignature.set(sig, e);
   }
 
   private drop(e: FlowEntry): void {
@@ -311,9 +358,9 @@ export class FlowTable extends EventEmitter {
     });
   }
 
-  private select(spec: FlowSpec, strict: boolean): FlowEntry[] {
+  private select(spec: FlowSpec, strict: boolean, from: Iterable<FlowEntry> = this.entries.values()): FlowEntry[] {
     const filter = packMatch(compileFlow(0, { ...spec, actions: [], instructions: {} }, 0));
-    return this.list().filter((e) => {
+    return [...from].filter((e) => {
       if (spec.table !== TABLE_ALL && e.table !== spec.table) return false;
       if (spec.cookieMask !== undefined && (e.spec.cookie & spec.cookieMask) !== (spec.cookie & spec.cookieMask)) return false;
       if (spec.outPort !== undefined && spec.outPort !== OFPP.ANY && !outputsTo(e.spec.actions, spec.outPort)) return false;

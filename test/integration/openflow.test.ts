@@ -87,7 +87,33 @@ switchTests.describe('OpenFlow on real traffic', () => {
     expect(second.get(k12)!).toBeGreaterThanOrEqual(first.get(k12)! + 5);
     expect(second.get(k21)!).toBeGreaterThanOrEqual(first.get(k21)! + 5);
     expect((await s.br.stats()).upcalls - upcalls).toBeLessThan(5);
-    ctl.stop();
+    await ctl.stop();
+  });
+
+  it('the example controller in 5-tuple mode installs a flow per conversation (ICMP, UDP) from batched packet-ins', async () => {
+    const s = await setup();
+    const ctl = await startLearningController(s.br, { match: '5-tuple' });
+    const ping = await s.lab.ping('h1', '10.78.0.2', { count: 3, interval: 0.1 });
+    expect(ping.received, ping.output).toBe(3);
+    // One UDP datagram to a closed port: h2 answers with ICMP port unreachable.
+    await s.lab.exec('h1', ['bash', '-c', 'echo hello > /dev/udp/10.78.0.2/5353']);
+    const text = async (): Promise<string> => (await s.br.dumpFlowsText()).join('\n');
+    await waitFor(async () => (/udp,in_port=/.test(await text()) ? true : undefined), { timeoutMs: 5000, what: 'the UDP flow' });
+    const flows = await text();
+    const ip1 = '10.78.0.1', ip2 = '10.78.0.2';
+    expect(flows).toMatch(new RegExp(`priority=10,icmp,in_port=${s.p1},dl_src=${s.mac1},dl_dst=${s.mac2},nw_src=${ip1},nw_dst=${ip2} actions=output:${s.p2}`));
+    expect(flows).toMatch(new RegExp(`priority=10,icmp,in_port=${s.p2},dl_src=${s.mac2},dl_dst=${s.mac1},nw_src=${ip2},nw_dst=${ip1} actions=output:${s.p1}`));
+    expect(flows).toMatch(new RegExp(`priority=10,udp,in_port=${s.p1},dl_src=${s.mac1},dl_dst=${s.mac2},nw_src=${ip1},nw_dst=${ip2},tp_src=\\d+,tp_dst=5353 actions=output:${s.p2}`));
+    // ARP gets a flow of its own ethertype, which does not carry the IPv4 conversations.
+    expect(flows).toMatch(new RegExp(`priority=10,arp,in_port=${s.p2},dl_src=${s.mac2},dl_dst=${s.mac1} actions=output:${s.p1}`));
+    expect(ctl.installed).toBeGreaterThanOrEqual(4);
+    expect(ctl.batches).toBeGreaterThan(0);
+    expect(ctl.batches).toBeLessThanOrEqual(ctl.packetIns);
+    // The ICMP flows carry the next pings without the controller.
+    const upcalls = (await s.br.stats()).upcalls;
+    expect((await s.lab.ping('h1', '10.78.0.2', { count: 3, interval: 0.05 })).received).toBe(3);
+    expect((await s.br.stats()).upcalls - upcalls).toBeLessThan(3);
+    await ctl.stop();
   });
 
   it('a drop rule for ICMP blocks ping (and counts it); removing it restores ping', async () => {

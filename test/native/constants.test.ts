@@ -18,6 +18,8 @@ import {
   type NativeFlowBatchFlag,
   type NativeFlowBatchHeaderField,
   type NativeOpName,
+  type NativePacketInField,
+  type NativePacketOutField,
   type NativePacketInReason,
   type NativePortCounterName,
   type NativePortType,
@@ -32,6 +34,10 @@ const PORT_TYPES = { afpacket: true, tap: true, mem: true, pcap: true, bond: tru
 const POLL_MODES = { adaptive: true, busy: true, interrupt: true } satisfies Record<NativeDatapathPollMode, true>;
 const VLAN_MODES_TS = { trunk: true, access: true, 'native-tagged': true, 'native-untagged': true } satisfies Record<NativeVlanMode, true>;
 const REASONS = { no_match: true, action: true, invalid_ttl: true } satisfies Record<NativePacketInReason, true>;
+const PACKET_IN_FIELDS = {
+  inPort: true, reason: true, tableId: true, totalLen: true, offset: true, length: true, cookieLo: true, cookieHi: true,
+} satisfies Record<NativePacketInField, true>;
+const PACKET_OUT_FIELDS = { inPort: true, offset: true, length: true, actions: true } satisfies Record<NativePacketOutField, true>;
 const OPS = {
   output: true, inPort: true, normal: true, flood: true, all: true, local: true, controller: true,
   setEthSrc: true, setEthDst: true, setVlanVid: true, setVlanPcp: true, pushVlan: true, popVlan: true,
@@ -83,6 +89,14 @@ describe('constants shared by C++ and TypeScript', () => {
     expect(constants.packetInReasons[0]).toBe('no_match'); // OFPR_NO_MATCH
     expect(constants.packetInReasons[1]).toBe('action'); // OFPR_ACTION
     expect(constants.packetInReasons[2]).toBe('invalid_ttl'); // OFPR_INVALID_TTL
+  });
+
+  it('lays out a packet-in batch record with the same fields, in the same order', () => {
+    expect([...constants.packetInFields]).toEqual(Object.keys(PACKET_IN_FIELDS));
+  });
+
+  it('lays out a packed packet-out record with the same fields, in the same order', () => {
+    expect([...constants.packetOutFields]).toEqual(Object.keys(PACKET_OUT_FIELDS));
   });
 
   it('names every op code, each a distinct number from 1', () => {
