@@ -8,6 +8,7 @@
 // the port. A port in the config that is not attached gets the setting in the
 // config only; it applies when the port is attached (restore: portOptions).
 import { NodeswitchError } from '../errors.js';
+import { OFPP_LOCAL } from '../limits.js';
 import { checkPolicing, effectiveBurst } from '../qos/policing.js';
 import type { ConfigDoc, DbPort } from './config-db.js';
 import type { Args } from './protocol.js';
@@ -99,10 +100,17 @@ export async function setPort(args: Args, ctx: SetPortContext): Promise<DbPort> 
     if (!KNOWN_KEYS.includes(key)) throw new NodeswitchError(`unknown port setting "${key}" (known: ${KNOWN_KEYS.join(', ')})`, key);
   }
   const next = ctx.config();
-  const bridge = next.bridges.find((b) => b.ports.some((p) => p.name === name));
+  // A bridge's LOCAL port is named like the bridge; its settings live in DbBridge.local
+  // (VLAN settings only: it is the host's own port, not a VM's to police).
+  const bridge = next.bridges.find((b) => b.ports.some((p) => p.name === name) || (b.local && b.name === name));
   if (!bridge) throw new NodeswitchError(`no bridge has a port named ${name}`, 'port');
+  const local = bridge.local && bridge.name === name ? bridge.local : undefined;
+  if (local) {
+    const other = Object.keys(values).find((k) => !vlanGroup.keys.includes(k));
+    if (other !== undefined) throw new NodeswitchError(`${other} cannot be set on the LOCAL port ${name} (only ${vlanGroup.keys.join(', ')})`, other);
+  }
   const at = bridge.ports.findIndex((p) => p.name === name);
-  const old = bridge.ports[at]!;
+  const old: DbPort = local ? { name, type: 'tap', ofport: OFPP_LOCAL, ...local } : bridge.ports[at]!;
   // Every value checked before anything is applied.
   const steps: { group: PortSettingGroup; port: DbPort }[] = [];
   let port = old;
@@ -128,7 +136,12 @@ export async function setPort(args: Args, ctx: SetPortContext): Promise<DbPort> 
       throw err;
     }
   }
-  bridge.ports[at] = port;
+  if (local) {
+    bridge.local = { ...(local.mac !== undefined && { mac: local.mac }) };
+    setDbPortVlan(bridge.local, dbPortVlan(port));
+  } else {
+    bridge.ports[at] = port;
+  }
   await ctx.commit(next, undo);
   ctx.log(`bridge ${bridge.name}: port ${name}: ${Object.entries(values).map(([k, v]) => `${k}=${String(v)}`).join(' ')}${live ? '' : ' (saved; the port is not attached)'}`);
   return { ...port };

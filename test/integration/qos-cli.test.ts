@@ -63,8 +63,8 @@ cliTests.describe('QoS verbs through the CLI', () => {
     await refused(['set-port', v1, 'ingress_policing_rate=-5'], /ingress_policing_rate must be an integer from 0 to 4294967295, got "-5"/);
     await refused(['set-port', v1, 'ingress_policing_rate=fast'], /ingress_policing_rate .*got "fast"/);
     await refused(['set-port', v1, 'ingress_policing_burst=1e3'], /ingress_policing_burst .*got "1e3"/);
-    await refused(['set-port', v1, 'ingress_policing_rate'], /a port setting is KEY=VALUE, got "ingress_policing_rate"/);
-    await refused(['set-port', v1, 'egress_rate=5'], /unknown port setting "egress_rate" \(known: ingress_policing_rate, ingress_policing_burst\)/);
+    await refused(['set-port', v1, 'ingress_policing_rate'], /ingress_policing_rate needs a value/);
+    await refused(['set-port', v1, 'egress_rate=5'], /unknown port setting "egress_rate" \(known: tag, trunks, vlan_mode, ingress_policing_rate, ingress_policing_burst\)/);
     await refused(['set-port', 'nosuchport', 'ingress_policing_rate=5'], /no bridge has a port named nosuchport/);
     // A good and a bad value together: neither is applied.
     await refused(['set-port', v1, 'ingress_policing_rate=100', 'ingress_policing_burst=x'], /ingress_policing_burst/);
