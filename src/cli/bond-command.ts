@@ -6,7 +6,6 @@
 // daemon checks them (src/bond.ts), so a typo fails before anything is sent.
 import type { Command } from 'commander';
 import { BOND_MODES, formatBondShow, LACP_MODES, LACP_TIMES, resolveBond } from '../bond.js';
-import { NodeswitchError } from '../errors.js';
 import type { NativeBond } from '../native.js';
 import { checkNetdevName } from '../validate.js';
 import { parseOfport, parseTag, parseTrunks } from './args.js';
@@ -44,8 +43,8 @@ export function addBondCommands(
     .option('--lacp <mode>', LACP_MODES.join(' | ') + ' (default off; balance-tcp needs active or passive)')
     .option('--lacp-time <time>', LACP_TIMES.join(' | ') + ': LACPDU rate asked of the partner (default slow)')
     .option('--ofport <N>', 'OpenFlow port number (default: lowest free)', option(parseOfport))
-    .option('--tag <vid>', 'VLAN access bond (not supported yet)', option(parseTag))
-    .option('--trunks <vids>', 'VLAN trunk list (not supported yet)', option(parseTrunks));
+    .option('--tag <vid>', 'an access bond of that VLAN', option(parseTag))
+    .option('--trunks <vids>', 'a trunk of those VLANs (default: every VLAN)', option(parseTrunks));
   addDaemonOptions(add).action(async (bridge: string, bond: string, ports: string[], flags: AddBondFlags) => {
     checkNetdevName(bridge, 'bridge');
     const b = resolveBond(bond, ports, {
@@ -53,14 +52,21 @@ export function addBondCommands(
       ...(flags.lacp !== undefined && { lacp: flags.lacp as never }),
       ...(flags.lacpTime !== undefined && { lacpTime: flags.lacpTime as never }),
     });
-    // VLAN settings on ports come with the VLAN work; until then nothing is half-applied.
-    if (flags.tag !== undefined) throw new NodeswitchError('--tag (VLAN access bond) is not supported yet; the bond was not added', 'tag');
-    if (flags.trunks !== undefined) throw new NodeswitchError('--trunks (VLAN trunk bond) is not supported yet; the bond was not added', 'trunks');
     const target = daemonTarget(flags, env);
     await call(
       target.sock,
       'add-bond',
-      { bridge, bond: b.name, members: b.members, mode: b.mode, lacp: b.lacp, lacpTime: b.lacpTime, ...(flags.ofport !== undefined && { ofport: flags.ofport }) },
+      {
+        bridge,
+        bond: b.name,
+        members: b.members,
+        mode: b.mode,
+        lacp: b.lacp,
+        lacpTime: b.lacpTime,
+        ...(flags.ofport !== undefined && { ofport: flags.ofport }),
+        ...(flags.tag !== undefined && { tag: flags.tag }),
+        ...(flags.trunks !== undefined && { trunks: flags.trunks }),
+      },
       target.timeoutMs,
     );
   });

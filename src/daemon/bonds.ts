@@ -4,6 +4,7 @@
 // members and settings (config-db.ts DbPort.bond), so every port verb that names
 // it (del-port, dump-ports, show, flows by port name) works on it unchanged.
 import { type BondOptions, resolveBond } from '../bond.js';
+import { dbPortVlan } from './port-vlan.js';
 import { NodeswitchError } from '../errors.js';
 import type { NativeBond } from '../native.js';
 import type { AddedPort, PortOptions } from '../types.js';
@@ -39,7 +40,18 @@ export async function attachPort(bridge: BridgeApi, p: DbPort, extra: Pick<PortO
   if (p.type !== 'bond') return bridge.addPort(p.name, portOptions(p, extra));
   if (!bridge.addBond || !p.bond) throw new NodeswitchError('this switch has no bonds', 'port');
   const { members, ...settings } = p.bond;
-  return bridge.addBond(p.name, members, { ...settings, ofport: p.ofport, ...extra });
+  const added = await bridge.addBond(p.name, members, { ...settings, ofport: p.ofport, ...extra });
+  // A bond's VLAN settings are its port's, as in OVS (the bond's slot carries them).
+  const vlan = dbPortVlan(p);
+  if (vlan) {
+    try {
+      await bridge.setPortVlan(p.name, vlan);
+    } catch (err) {
+      await bridge.deletePort(p.name);
+      throw err;
+    }
+  }
+  return added;
 }
 
 /** bond-show: every bond of the bridge, as the datapath runs it now. */

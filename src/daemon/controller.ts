@@ -521,6 +521,7 @@ export class Controller {
     this.checkUnused(req.bond, 'bond');
     for (const m of req.settings.members) this.checkUnused(m, 'port');
     const entry: DbPort = { name: req.bond, type: 'bond', ofport: this.chooseOfport(doc, optionalNumber(args, 'ofport')), bond: req.settings };
+    setDbPortVlan(entry, vlanFromArgs(args)); // --tag / --trunks, checked together before anything is added
     try {
       await attachPort(bridge, entry);
     } catch (err) {

@@ -41,12 +41,27 @@ cliTests.describe('add-bond / bond-show / del-port BOND', () => {
     await refused(['add-bond', br, 'bond0', m[0]!, m[1]!, '--bond-mode', 'balance-xor'], /bond-mode must be one of active-backup, balance-slb, balance-tcp, got "balance-xor"/);
     await refused(['add-bond', br, 'bond0', m[0]!, m[1]!, '--lacp', 'on'], /lacp must be one of active, passive, off, got "on"/);
     await refused(['add-bond', br, 'bond0', m[0]!, m[1]!, '--bond-mode', 'balance-tcp'], /balance-tcp needs LACP/);
-    await refused(['add-bond', br, 'bond0', m[0]!, m[1]!, '--tag', '10'], /--tag .* not supported yet/);
+    await refused(['add-bond', br, 'bond0', m[0]!, m[1]!, '--tag', '4095'], /tag must be an integer from 1 to 4094, got "4095"/);
+    await refused(['add-bond', br, 'bond0', m[0]!, m[1]!, '--trunks', '10,10'], /trunks lists VLAN 10 twice/);
     await refused(['add-bond', br, m[2]!, m[0]!, m[1]!], new RegExp(`port ${m[2]} is already on bridge ${other}`));
     expect(JSON.parse(await d.ok('bond-show', br, '--json'))).toEqual([]);
     // Nothing was taken: the would-be members are free for add-port.
     await d.ok('add-port', br, m[0]!);
     await d.ok('del-port', br, m[0]!);
+  });
+
+  it('takes --tag and --trunks as a port does: saved with the bond, in the datapath, restored', async () => {
+    await d.ok('add-bond', br, 'bond0', m[0]!, m[1]!, '--tag', '10');
+    const saved = (): unknown[] => (JSON.parse(readFileSync(d.paths.db, 'utf8')) as { bridges: { name: string; ports: unknown[] }[] }).bridges.find((b) => b.name === br)!.ports;
+    expect(saved()).toContainEqual(expect.objectContaining({ name: 'bond0', type: 'bond', tag: 10 }));
+    const tagOf = async (): Promise<unknown> =>
+      (JSON.parse(await d.ok('show', '--json')) as ShowResult).bridges.find((b) => b.name === br)!.ports.find((p) => p.name === 'bond0');
+    expect(await tagOf()).toMatchObject({ tag: 10 });
+    await d.restart();
+    expect(await tagOf()).toMatchObject({ tag: 10 });
+    await d.ok('set-port', 'bond0', 'tag=[]', 'trunks=20,30');
+    expect(saved()).toContainEqual(expect.objectContaining({ name: 'bond0', trunks: [20, 30] }));
+    await d.ok('del-port', br, 'bond0');
   });
 
   it('adds a bond that is persisted, shown, restored after a restart, and removed by del-port', async () => {
