@@ -31,12 +31,13 @@ import { rtt } from './rtt.js';
 import type { Scenario } from './scenario.js';
 import { tcp } from './tcp.js';
 import { shaping } from './shaping.js';
+import { forwardMetered, forwardPoliced, policingAccuracy } from './qos.js';
 import { MODES, Topology, Unavailable, openFabric, type Fabric, type ModeName } from './topology.js';
 
 const SCENARIOS: readonly Scenario[] = [
   forward, forward1500, forwardTap, forwardMirror, forwardBond, tcp, rtt, memoryPerRule, flowModRate, addFlowsCli, forwardFlowMods, classifierLookup, flowSetupRate,
   replayCacheHit, replayManyFlows, replayClassifier, replayClassifierL3, memoryPerMac,
-  forwardVlanAccess, forwardVlanTrunkPop, shaping,
+  forwardVlanAccess, forwardVlanTrunkPop, forwardPoliced, forwardMetered, policingAccuracy, shaping,
 ];
 
 const USAGE = `usage: node dist/bench/run.js [options]
