@@ -8,32 +8,18 @@
 //
 // Other modes have no shaping here (OVS's netdev datapath shapes only DPDK ports;
 // nodeswitch-bare skips the pipeline): their column stays empty.
-import { parseIperf, run, sleep } from '../test/lab/index.js';
+import { run } from '../test/lab/index.js';
 import type { Scenario } from './scenario.js';
 import { attachedMode, nodeswitchBridge, type Topology } from './topology.js';
 
 const SECONDS = 4;
-const PORT = '5201';
 const RATES = [1e6, 10e6, 100e6];
 const GOODPUT = 1460 / 1502;
 
+// b's received goodput, bit/s, of one iperf3 UDP stream from a offered at `bitrate`.
 async function iperfUdp(topo: Topology, bitrate: number): Promise<number> {
-  const server = topo.spawn(topo.hostB, ['iperf3', '-s', '-1', '--forceflush', '-B', topo.ipB, '-p', PORT]);
-  try {
-    const deadline = Date.now() + 5000;
-    while (!/listening/i.test(server.stdout())) {
-      if (!server.running()) throw new Error(`iperf3 server exited: ${(server.stderr() || server.stdout()).trim()}`);
-      if (Date.now() > deadline) throw new Error('iperf3 server did not start listening within 5 s');
-      await sleep(20);
-    }
-    const client = ['iperf3', '-c', topo.ipB, '-p', PORT, '-u', '-b', String(bitrate), '-t', String(SECONDS), '--json'];
-    const r = await topo.exec(topo.hostA, client, (SECONDS + 20) * 1000);
-    const json = JSON.parse(r.stdout) as Record<string, unknown>;
-    if (typeof json.error === 'string') throw new Error(`iperf3: ${json.error}`);
-    return parseIperf(json, true).bitsPerSecond;
-  } finally {
-    await server.stop('SIGKILL');
-  }
+  const r = await topo.lab.iperf3(topo.hostB, topo.hostA, topo.ipB, { udp: true, bitrate: String(bitrate), time: SECONDS });
+  return r.bitsPerSecond;
 }
 
 async function tcHtb(dev: string, rate: number | null): Promise<void> {

@@ -2,6 +2,7 @@
 // imports from here; this is the only loosely typed file.
 import { createRequire } from 'node:module';
 import type { NativeMirror } from './mirror.js';
+import type { QueueStats } from './qos/qos.js';
 
 // ---- names and numbers shared with C++ -------------------------------------------
 // The values come only from addon.constants (native/addon/constants_js.cc builds it
@@ -350,19 +351,9 @@ export interface NativeQosConfig {
   queues: { queue: number; minRate: number; maxRate: number; priority: number }[];
 }
 
-export interface NativeQueueStats {
-  ofport: number;
+/** A shaped port's queue as the datapath reports it: QueueStats by ofport, with the port's max-rate. */
+export interface NativeQueueStats extends Omit<QueueStats, 'port'> {
   portMaxRate: number;
-  queue: number;
-  minRate: number;
-  maxRate: number;
-  priority: number;
-  txPackets: number;
-  txBytes: number;
-  /** Frames that found the queue full. */
-  txDropped: number;
-  backlogPackets: number;
-  backlogBytes: number;
 }
 
 /** One step of a controller batch: flow-mods by flow id as the single-verb calls take them, or a packet-out. */
