@@ -1,80 +1,40 @@
 // set-qos / clear-qos / dump-queues against a real daemon: what is set is shown,
 // saved and restored after a restart; set_queue and enqueue in flows; every bad
 // input refused (exit 1, the argument named, the DB byte-identical afterwards).
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { execFile } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Lab } from '../lab/index.js';
-import { bin, type DaemonProcess, startDaemon, stopDaemon } from './daemon-process.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
+import { runCli } from './cli-process.js';
+import { startDaemon, stopDaemon } from './daemon-process.js';
+import { useDaemon } from './daemon-fixture.js';
 import { cliTests } from './helpers.js';
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 cliTests.describe('nodeswitch set-qos ↔ daemon', () => {
-  let dir: string;
-  let db: string;
-  let sock: string;
-  let lab: Lab;
-  let daemon: DaemonProcess | undefined;
   let br: string;
   let t1: string;
   let t2: string;
-
-  const cli = (...args: string[]): Promise<CliResult> =>
-    new Promise((resolve) => {
-      execFile(process.execPath, [bin, ...args, '--sock', sock, '--db', db], { timeout: 30_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 99) : 0, stdout: String(stdout), stderr: String(stderr) });
-      });
-    });
-
-  async function ok(...args: string[]): Promise<string> {
-    const r = await cli(...args);
-    expect(r, `nodeswitch ${args.join(' ')}`).toMatchObject({ code: 0, stderr: '' });
-    return r.stdout;
-  }
-
-  async function refused(args: string[], message: RegExp): Promise<void> {
-    const before = readFileSync(db);
-    const r = await cli(...args);
-    expect(r.code, `nodeswitch ${args.join(' ')}: ${r.stderr}`).toBe(1);
-    expect(r.stderr).toMatch(/^nodeswitch: /);
-    expect(r.stderr).toMatch(message);
-    expect(readFileSync(db).equals(before), 'DB unchanged').toBe(true);
-  }
-
-  const savedPort = (name: string): Record<string, unknown> =>
-    (JSON.parse(readFileSync(db, 'utf8')) as { bridges: { name: string; ports: { name: string }[] }[] }).bridges
-      .find((b) => b.name === br)!
-      .ports.find((p) => p.name === name)! as Record<string, unknown>;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ns-qos-'));
-    db = join(dir, 'db.json');
-    sock = join(dir, 'ns.sock');
-    lab = new Lab();
+  const d = useDaemon('ns-qos', async ({ lab, ok }) => {
     br = lab.name('b');
     t1 = lab.name('q1');
     t2 = lab.name('q2');
-    daemon = await startDaemon(sock, db);
     await ok('add-br', br);
     await ok('add-port', br, t1, '--type', 'tap', '--ofport', '1');
     await ok('add-port', br, t2, '--type', 'tap', '--ofport', '2');
   });
+  const { ok } = d;
 
-  afterAll(async () => {
-    if (daemon) {
-      daemon.child.kill('SIGKILL');
-      await daemon.exited;
-    }
-    await lab?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  async function refused(args: string[], message: RegExp): Promise<void> {
+    const before = readFileSync(d.paths.db);
+    const r = await runCli(d.paths, args);
+    expect(r.code, `nodeswitch ${args.join(' ')}: ${r.stderr}`).toBe(1);
+    expect(r.stderr).toMatch(/^nodeswitch: /);
+    expect(r.stderr).toMatch(message);
+    expect(readFileSync(d.paths.db).equals(before), 'DB unchanged').toBe(true);
+  }
+
+  const savedPort = (name: string): Record<string, unknown> =>
+    (JSON.parse(readFileSync(d.paths.db, 'utf8')) as { bridges: { name: string; ports: { name: string }[] }[] }).bridges
+      .find((b) => b.name === br)!
+      .ports.find((p) => p.name === name)! as Record<string, unknown>;
 
   const QOS = ['type=htb', 'max-rate=10000000', '--queue', '0:min-rate=3000000', '--queue', '1:min-rate=7000000,priority=1'];
 
@@ -127,7 +87,7 @@ cliTests.describe('nodeswitch set-qos ↔ daemon', () => {
     await refused(['set-qos', t1, 'type=htb', 'max-rate=1000', '--queue', '1:max-rate=2000'], /queue 1 max-rate 2000 exceeds the port's max-rate 1000/);
     await refused(['set-qos', t1, 'type=htb', 'max-rate=1000', '--queue', '1:min-rate=600', '--queue', '2:min-rate=600'], /min-rates add up to 1200/);
     await refused(['set-qos', t1, 'type=htb', 'max-rate=1000', '--queue', '1:weight=3'], /unknown queue setting "weight"/);
-    await refused(['set-qos', lab.name('zz'), 'type=htb', 'max-rate=1000'], /no bridge has a port named/);
+    await refused(['set-qos', d.lab.name('zz'), 'type=htb', 'max-rate=1000'], /no bridge has a port named/);
     await refused(['add-flow', br, 'in_port=1,actions=set_queue:8,output:2'], /queue 8 is outside the queue table/);
     await refused(['add-flow', br, 'in_port=1,actions=enqueue:2:9'], /queue 9 is outside the queue table/);
     await refused(['add-flow', br, 'in_port=1,actions=set_queue:x,output:2'], /set_queue:x/);
@@ -137,17 +97,17 @@ cliTests.describe('nodeswitch set-qos ↔ daemon', () => {
   });
 
   it('restart restores the shaping; clear-qos takes it away', async () => {
-    const { code, log } = await stopDaemon(daemon!);
-    daemon = undefined;
+    const { code, log } = await stopDaemon(d.daemon!);
+    d.daemon = undefined;
     expect(code, log).toBe(0);
-    expect(existsSync(sock)).toBe(false);
-    daemon = await startDaemon(sock, db);
+    expect(existsSync(d.paths.sock)).toBe(false);
+    d.daemon = await startDaemon(d.paths.sock, d.paths.db);
     expect(await ok('dump-queues', br)).toContain(`  port 2 (${t2}) queue 1: tx pkts=0, bytes=0, drop=0, backlog=0 (min-rate=7000000, max-rate=10000000, priority=1)\n`);
     expect(await ok('show')).toContain('qos: type=htb max-rate=10000000 --queue 0:min-rate=3000000 --queue 1:min-rate=7000000,priority=1');
     expect(await ok('dump-flows', br)).toContain('actions=set_queue:1,output:2');
     await ok('clear-qos', t2);
     expect(savedPort(t2).qos).toBeUndefined();
     expect(await ok('dump-queues', br)).toBe(`bridge ${br}: 0 queues\n`);
-    await refused(['clear-qos', lab.name('zz')], /no bridge has a port named/);
+    await refused(['clear-qos', d.lab.name('zz')], /no bridge has a port named/);
   });
 });
