@@ -41,7 +41,8 @@ export interface FlowWithStats {
 }
 
 export interface FlowRemoved {
-  reason: 'idle_timeout' | 'hard_timeout';
+  // 'delete': a flow-mod's delete (the OpenFlow agent announces those it made).
+  reason: 'idle_timeout' | 'hard_timeout' | 'delete';
   text: string;
   table: number;
   priority: number;
