@@ -41,8 +41,7 @@ export interface FlowWithStats {
 }
 
 export interface FlowRemoved {
-  // 'delete': a flow-mod's delete (the OpenFlow agent announces those it made).
-  reason: 'idle_timeout' | 'hard_timeout' | 'delete';
+  reason: 'idle_timeout' | 'hard_timeout';
   text: string;
   table: number;
   priority: number;
