@@ -34,7 +34,7 @@ import {
   optionalString,
   requireString,
 } from './protocol.js';
-import { installSavedMeters, meterVerb } from './meters.js';
+import { installSavedMeters, meterVerb, savedMeters } from './meters.js';
 import { setPort } from './port-settings.js';
 import { type InjectSummary, InjectSchedule, pace, parseInjectArgs, readTrace, summarize, usableRecords } from './inject.js';
 import { Jobs } from './jobs.js';
@@ -106,6 +106,38 @@ export class Controller {
       // Nothing to undo (the flows are gone from the switch); the next change or expiry writes again.
       this.log(`error: cannot write the config DB ${this.dbPath} after flows timed out: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * The OpenFlow agent changed a bridge's flows, meters or groups over the wire
+   * (src/openflow/agent: its onChange hook): saved as the CLI's changes are, through
+   * the verb queue — flows to the journal when it takes them, else a full write.
+   * Nothing to undo when the write fails (the controller was answered): logged, and
+   * the next change writes again.
+   */
+  wireChanged(bridgeName: string, what: 'flows' | 'meters' | 'groups'): Promise<void> {
+    return this.enqueue(async () => {
+      const bridge = this.sw.bridge(bridgeName);
+      const current = this.findBridge(bridgeName);
+      if (!bridge || !current) return;
+      const flows = savedFlows(bridge);
+      try {
+        if (what === 'flows') {
+          if (sameLines(current.flows, flows) || this.journalFlows(current, flows)) return;
+        }
+        const next = this.config();
+        const entry = next.bridges.find((b) => b.name === bridgeName)!;
+        entry.flows = flows;
+        const meters = savedMeters(bridge);
+        if (meters.length) entry.meters = meters;
+        else delete entry.meters;
+        this.save(this.dbPath, next);
+        this.journal?.reset();
+        this.doc = next;
+      } catch (err) {
+        this.log(`error: cannot write the config DB ${this.dbPath} after an OpenFlow change of bridge ${bridgeName}'s ${what}: ${(err as Error).message}`);
+      }
+    });
   }
 
   /** The configuration as last written. */
