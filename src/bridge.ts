@@ -501,6 +501,7 @@ export class Bridge extends EventEmitter {
       await this.dp.setIngressPolicing(ofport, { rate: policing.rate, burst: effectiveBurst(policing) });
       info.ingressPolicing = policing;
     }
+    this.emit('portAdded', { ...info }); // OpenFlow's PORT_STATUS (src/openflow/conn)
     return { ...info, ...(added.tapOrigin && { tapOrigin: added.tapOrigin }) };
   }
 
@@ -611,6 +612,7 @@ export class Bridge extends EventEmitter {
     }
     await this.dp.deletePort(info.ofport);
     this.portsByName.delete(name);
+    this.emit('portDeleted', { ...info });
     for (const [member, bond] of this.bondOfMember) if (bond === name) this.bondOfMember.delete(member);
     this.qosByPort.delete(name);
     // Mirrors forget the port, as OVS's weak references do.
@@ -697,6 +699,7 @@ export class Bridge extends EventEmitter {
     const info: PortInfo = { name: bond.name, type: 'bond', ofport, vlan: PLAIN_VLAN };
     this.portsByName.set(bond.name, info);
     for (const m of bond.members) this.bondOfMember.set(m, bond.name);
+    this.emit('portAdded', { ...info });
     return { ...info };
   }
 
