@@ -112,6 +112,7 @@ export class Bridge extends EventEmitter {
   private readonly dp: NativeDatapath;
   private readonly portsByName = new Map<string, PortInfo>();
   private readonly qosByPort = new Map<string, QosSpec>(); // set-qos (src/qos/qos.ts)
+  private readonly portAdded = new Map<string, number>(); // name → Date.now() when added (OpenFlow port stats' duration)
   // Names and ofports claimed by an addPort still in flight, so that two concurrent
   // calls cannot both take the same one.
   private readonly pendingNames = new Set<string>();
@@ -448,6 +449,11 @@ export class Bridge extends EventEmitter {
     return this.portsByName.get(name);
   }
 
+  /** When the port was added (Date.now()); undefined for no such port. */
+  portAddedAt(name: string): number | undefined {
+    return this.portAdded.get(name);
+  }
+
   hasPort(name: string): boolean {
     return this.portsByName.has(name) || this.pendingNames.has(name) || this.bondOfMember.has(name);
   }
@@ -497,6 +503,7 @@ export class Bridge extends EventEmitter {
     }
     const info: PortInfo = { name, type, ofport, vlan };
     this.portsByName.set(name, info);
+    this.portAdded.set(name, Date.now());
     if (policing && policing.rate) {
       await this.dp.setIngressPolicing(ofport, { rate: policing.rate, burst: effectiveBurst(policing) });
       info.ingressPolicing = policing;
@@ -612,6 +619,7 @@ export class Bridge extends EventEmitter {
     }
     await this.dp.deletePort(info.ofport);
     this.portsByName.delete(name);
+    this.portAdded.delete(name);
     this.emit('portDeleted', { ...info });
     for (const [member, bond] of this.bondOfMember) if (bond === name) this.bondOfMember.delete(member);
     this.qosByPort.delete(name);
@@ -698,6 +706,7 @@ export class Bridge extends EventEmitter {
     }
     const info: PortInfo = { name: bond.name, type: 'bond', ofport, vlan: PLAIN_VLAN };
     this.portsByName.set(bond.name, info);
+    this.portAdded.set(bond.name, Date.now());
     for (const m of bond.members) this.bondOfMember.set(m, bond.name);
     this.emit('portAdded', { ...info });
     return { ...info };

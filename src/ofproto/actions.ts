@@ -23,6 +23,7 @@
  */
 import { FieldError, type Match, matchHasVlan, PREREQ, type Prereq } from './fields.js';
 import { QUEUE_ID } from '../limits.js';
+import { OFPG_MAX } from './group.js';
 import {
   altHex,
   formatIpv4,
@@ -86,7 +87,8 @@ export type Action =
   | { type: 'mod_nw_ttl'; ttl: number }
   | { type: 'resubmit'; port?: number; table?: number } // port undefined: the packet's in_port
   | { type: 'set_queue'; queue: number } // the egress queue of the outputs after it (set-qos)
-  | { type: 'pop_queue' }; // back to the default queue, as before any set_queue
+  | { type: 'pop_queue' } // back to the default queue, as before any set_queue
+  | { type: 'group'; groupId: number }; // group:N — the group's buckets (group.ts)
 
 export interface Instructions {
   /** OpenFlow 1.3's meter instruction (meter:N): runs before every other. */
@@ -355,6 +357,11 @@ function parseAction(kv: KeyValue, st: State): Action[] {
     case 'pop_queue':
       noValue();
       return [{ type: 'pop_queue' }];
+    case 'group': {
+      const groupId = parseUint(v, 32);
+      if (groupId > OFPG_MAX) throw new ValueError(`group ${v} out of range (0..${OFPG_MAX})`);
+      return [{ type: 'group', groupId }];
+    }
   }
   if (v === '') {
     // A bare port: "2", "LOCAL", "normal", "in_port", or a name the resolver knows.
@@ -493,6 +500,8 @@ export function formatAction(a: Action): string {
       return `resubmit(${a.port === undefined ? '' : formatPort(a.port)},${a.table})`;
     case 'set_queue':
       return `set_queue:${a.queue}`;
+    case 'group':
+      return `group:${a.groupId}`;
   }
 }
 

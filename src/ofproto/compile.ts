@@ -134,6 +134,8 @@ export function compileAction(a: Action): NativeAction {
       return { code: op('setQueue'), u32: a.queue };
     case 'pop_queue':
       return { code: op('setQueue'), u32: 0 }; // the default queue: what a packet starts with
+    case 'group':
+      throw new NodeswitchError(`group:${a.groupId}: groups are not in the datapath yet`, 'actions');
     case 'resubmit':
       return { code: op('resubmit'), port: a.port ?? OFPP.IN_PORT, u32: a.table ?? constants.resubmitCurrentTable };
     case 'set_field': {

@@ -41,7 +41,7 @@ export interface FlowWithStats {
 }
 
 export interface FlowRemoved {
-  /** delete: a delete flow-mod (del-flows, the wire) removed it. */
+  /** delete: a delete flow-mod removed it (del-flows here; the OpenFlow agent announces those it made). */
   reason: 'idle_timeout' | 'hard_timeout' | 'delete';
   text: string;
   /** The flow as it was (its match and timeouts go into OpenFlow's FLOW_REMOVED). */
