@@ -58,6 +58,8 @@ export class ConnectionSession {
   role: Role = 'equal';
   missSendLen: number;
   async: AsyncConfig = defaultAsyncConfig();
+  /** SET_CONFIG's flags (the agent's). */
+  configFlags?: number;
 
   constructor(
     /** A BR.mgmt client: OVS's service connection — no asynchronous messages until it sets a miss_send_len. */
@@ -69,7 +71,8 @@ export class ConnectionSession {
 
 /** The agent, as the connection calls it. */
 export interface RequestHandler {
-  handle(msg: OfMessage, session: ConnectionSession): Promise<OfMessage[]>;
+  /** `raw`: the request as received (its first bytes go into an error's data). */
+  handle(msg: OfMessage, session: ConnectionSession, raw: Buffer): Promise<OfMessage[]>;
 }
 
 export interface ConnectionOptions {
@@ -291,7 +294,7 @@ export class OfConnection extends EventEmitter {
       this.write({ type: 'error', xid: msg.xid, errType: 'BAD_REQUEST', code: OFPBRC.IS_SLAVE, data: head(buf) });
       return;
     }
-    const replies = await this.handler().handle(msg, this.session);
+    const replies = await this.handler().handle(msg, this.session, buf);
     for (const reply of replies) {
       await this.room();
       if (this.state === 'closed') return;
