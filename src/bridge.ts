@@ -508,6 +508,7 @@ export class Bridge extends EventEmitter {
       await this.dp.setIngressPolicing(ofport, { rate: policing.rate, burst: effectiveBurst(policing) });
       info.ingressPolicing = policing;
     }
+    this.emit('portAdded', { ...info }); // OpenFlow's PORT_STATUS (src/openflow/conn)
     return { ...info, ...(added.tapOrigin && { tapOrigin: added.tapOrigin }) };
   }
 
@@ -619,6 +620,7 @@ export class Bridge extends EventEmitter {
     await this.dp.deletePort(info.ofport);
     this.portsByName.delete(name);
     this.portAdded.delete(name);
+    this.emit('portDeleted', { ...info });
     for (const [member, bond] of this.bondOfMember) if (bond === name) this.bondOfMember.delete(member);
     this.qosByPort.delete(name);
     // Mirrors forget the port, as OVS's weak references do.
@@ -706,6 +708,7 @@ export class Bridge extends EventEmitter {
     this.portsByName.set(bond.name, info);
     this.portAdded.set(bond.name, Date.now());
     for (const m of bond.members) this.bondOfMember.set(m, bond.name);
+    this.emit('portAdded', { ...info });
     return { ...info };
   }
 

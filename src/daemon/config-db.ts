@@ -28,6 +28,7 @@ import { POLICING_BURST, POLICING_RATE } from '../qos/policing.js';
 import { checkQos, type QosSpec } from '../qos/qos.js';
 import { jsonErrorOffset } from './json-position.js';
 import { type DbMirror, validateMirrors } from './mirrors.js';
+import { type DbOpenFlow, validateOpenFlow } from './openflow-db.js';
 
 export const DB_VERSION = 1;
 
@@ -83,6 +84,8 @@ export interface DbBridge {
   mirrors?: DbMirror[];
   /** OpenFlow meters, one add-meter line each (meters.ts); restored before the flows that name them. */
   meters?: string[];
+  /** OpenFlow on the wire: controllers, listeners, fail mode, datapath id (openflow-db.ts); absent: none, defaults. */
+  openflow?: DbOpenFlow;
 }
 
 export interface ConfigDoc {
@@ -168,7 +171,7 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
   const portOwners = new Map<string, string>();
   const bridges: DbBridge[] = (top.bridges as unknown[]).map((b, i) => {
     const at = `bridges[${i}]`;
-    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'datapathPoll', 'local', 'ports', 'flows', 'mirrors', 'meters']);
+    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'datapathPoll', 'local', 'ports', 'flows', 'mirrors', 'meters', 'openflow']);
     const brName = name(raw.name, `${at}.name`, 'bridge');
     if (bridgeNames.has(brName)) fail(`${at}.name`, `bridge ${brName} appears twice`);
     bridgeNames.add(brName);
@@ -256,6 +259,7 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
     if (raw.meters !== undefined) bridge.meters = validateMeters(raw.meters, `${at}.meters`, fail);
     if (raw.flows !== undefined) bridge.flows = validateFlows(raw.flows, bridge, `${at}.flows`, fail);
     if (raw.mirrors !== undefined) bridge.mirrors = validateMirrors(raw.mirrors, bridge, `${at}.mirrors`, fail);
+    if (raw.openflow !== undefined) bridge.openflow = validateOpenFlow(raw.openflow, `${at}.openflow`, fail);
     return bridge;
   });
   // A LOCAL port is the netdev named like its bridge: no port may take that name.
