@@ -12,6 +12,8 @@ export const ERROR_DATA_LEN = 64;
 export class OfDecodeError extends Error {
   /** The offending message's first ≤ 64 bytes. */
   data: Buffer;
+  /** Set when the decoder itself failed (a bug), not the message. */
+  internal = false;
 
   constructor(
     readonly errType: OfErrorType,

@@ -9,20 +9,10 @@
  * decodeMessage never throws anything but OfDecodeError; encodeMessage is its exact
  * inverse (decodeMessage(encodeMessage(m)) deep-equals m).
  */
-import type { OfMessage } from './messages.js';
-
 export * from './constants.js';
 export * from './messages.js';
 export { OfDecodeError, errorFor, codeName, ERROR_DATA_LEN } from './errors.js';
 
-/** Decodes one whole message; throws OfDecodeError (only) when it is malformed. */
-export function decodeMessage(buf: Buffer): OfMessage {
-  void buf;
-  throw new Error('not yet');
-}
-
-/** Encodes one message (the exact inverse of decodeMessage). */
-export function encodeMessage(msg: OfMessage): Buffer {
-  void msg;
-  throw new Error('not yet');
-}
+export { decodeMessage, encodeMessage } from './codec.js';
+export { splitMultipartReply } from './multipart-reply.js';
+export { negotiateVersion } from './basic.js';

@@ -429,4 +429,10 @@ export type OfMessage =
 
 export type OfMessageType = OfMessage['type'];
 /** The variant of a given type: OfMessageOf<'flow_mod'> is FlowModMsg. */
-export type OfMessageOf<T extends OfMessageType> = Extract<OfMessage, { type: T }>;
+export type OfMessageOf<T extends OfMessageType> = OfMessage extends infer M
+  ? M extends OfMessage
+    ? T extends M['type']
+      ? M
+      : never
+    : never
+  : never;
