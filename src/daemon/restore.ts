@@ -87,6 +87,7 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
       flows,
       ...(b.mirrors && { mirrors: structuredClone(b.mirrors) }),
       ...(meters.length && { meters }),
+      ...(b.openflow && { openflow: structuredClone(b.openflow) }),
     });
     log(`bridge ${b.name}: restored (mac-aging ${macAging}, mac-table-size ${macTableSize}, ${flows.length} flow${flows.length === 1 ? '' : 's'})`);
     if (b.local) {

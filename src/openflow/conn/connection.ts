@@ -197,7 +197,16 @@ export class OfConnection extends EventEmitter {
 
   private write(msg: OfMessage): void {
     if (this.socket.destroyed || !this.socket.writable) return;
-    this.socket.write(encodeMessage(msg));
+    let bytes: Buffer;
+    try {
+      bytes = encodeMessage(msg);
+    } catch (err) {
+      // A message we cannot encode is our bug: said once, and the peer is not left waiting on a half-made stream.
+      this.opts.log(`${this.label}: cannot encode ${msg.type}: ${(err as Error).message}; closing`);
+      queueMicrotask(() => this.close(`internal error encoding ${msg.type}`));
+      return;
+    }
+    this.socket.write(bytes);
   }
 
   private onData(chunk: Buffer): void {

@@ -30,7 +30,11 @@ export class MessageFramer {
     let buf: Buffer;
     if (this.buffered) {
       this.parts.push(chunk);
-      buf = Buffer.concat(this.parts, this.buffered + chunk.length);
+      this.buffered += chunk.length;
+      // Joined only once the message they start is whole: a peer sending a byte at a time costs no more than one sending it all.
+      const need = this.neededLength();
+      if (need === undefined || this.buffered < need) return { ok: true };
+      buf = Buffer.concat(this.parts, this.buffered);
       this.parts = [];
       this.buffered = 0;
     } else {
@@ -48,11 +52,24 @@ export class MessageFramer {
       at += length;
     }
     if (at < buf.length) {
-      // Kept as its own copy: the chunk it came in may be large and is otherwise done with.
+      // The part of a message left in the chunk: a copy, so that a large chunk is not held for it.
       const rest = Buffer.from(buf.subarray(at));
       this.parts.push(rest);
       this.buffered = rest.length;
     }
     return { ok: true };
+  }
+
+  /** The held message's length once its header is here (a length below 8 as it is: push's loop refuses it). */
+  private neededLength(): number | undefined {
+    if (this.buffered < OFP_HEADER_LEN) return undefined;
+    let at = 0;
+    const header = Buffer.alloc(4);
+    for (const p of this.parts) {
+      const n = p.copy(header, at, 0, Math.min(p.length, 4 - at));
+      at += n;
+      if (at === 4) break;
+    }
+    return header.readUInt16BE(2);
   }
 }

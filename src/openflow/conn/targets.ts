@@ -93,7 +93,9 @@ function hostAndPort(rest: string): { host: string; port?: string } {
 /** set-controller's TARGET: tcp:IP[:PORT] or unix:PATH. */
 export function parseActiveTarget(target: string, argument = 'target'): ActiveTarget {
   if (target.startsWith('tcp:')) {
-    const { host, port } = hostAndPort(target.slice(4));
+    const rest = target.slice(4);
+    if (!rest.startsWith('[') && rest.split(':').length > 2) ipAddress(rest.replace(/:\d+$/, ''), argument, target);
+    const { host, port } = hostAndPort(rest);
     if (host === '') bad(argument, target, 'tcp: needs an IP address: tcp:IP[:PORT]');
     return { kind: 'tcp', host: ipAddress(host, argument, target), port: port === undefined ? OFP_TCP_PORT : tcpPort(port, argument, target) };
   }
