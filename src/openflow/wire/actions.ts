@@ -160,7 +160,7 @@ function readExperimenter(r: Reader): Action {
   switch (subtype) {
     case NXAST.RESUBMIT:
     case NXAST.RESUBMIT_TABLE: {
-      fixed(r, 8, 'NXAST_RESUBMIT');
+      fixed(r, 6, 'NXAST_RESUBMIT');
       const port = port16to32(r.u16());
       const table = subtype === NXAST.RESUBMIT_TABLE ? r.u8() : 255;
       r.skip(subtype === NXAST.RESUBMIT_TABLE ? 3 : 4);
@@ -171,11 +171,11 @@ function readExperimenter(r: Reader): Action {
       return a;
     }
     case NXAST.POP_QUEUE:
-      fixed(r, 8, 'NXAST_POP_QUEUE');
+      fixed(r, 6, 'NXAST_POP_QUEUE');
       r.skip(6);
       return { type: 'pop_queue' };
     case NXAST.CONTROLLER: {
-      fixed(r, 8, 'NXAST_CONTROLLER');
+      fixed(r, 6, 'NXAST_CONTROLLER');
       const maxLen = r.u16();
       const controllerId = r.u16();
       const reason = r.u8();

@@ -52,9 +52,10 @@ export interface OxmDef {
   /** Where it lands in a Match (null: vlan, coded apart; undefined: set_field only). */
   key?: MatchKey | null;
   prereq?: Prereq;
-  /** Wire value → Match value and exact mask, when they differ (dscp, icmp, arp_op). */
+  /** Wire value ↔ Match value, when they differ (ip_dscp sits in nw_tos's top 6 bits). */
   toMatch?: (v: number) => number;
   fromMatch?: (v: number) => number;
+  /** The Match's exact mask when it is not the OXM's all-ones (nw_ecn 0x03, icmp_type in tp_src 0xffff …). */
   matchFull?: number;
 }
 
@@ -90,7 +91,7 @@ export const OXM_FIELDS: OxmDef[] = [
   basic(6, 'vlan_vid', 2, 'uint', true, { key: null, max: 0x1fff }),
   basic(7, 'vlan_pcp', 1, 'uint', false, { key: null, max: 7, prereq: VLAN }),
   basic(8, 'ip_dscp', 1, 'uint', false, { key: 'nw_tos', max: 63, prereq: PREREQ.ipAny, ...shift2 }),
-  basic(9, 'nw_ecn', 1, 'uint', false, { key: 'nw_ecn', max: 3, prereq: PREREQ.ipAny }),
+  basic(9, 'nw_ecn', 1, 'uint', false, { key: 'nw_ecn', max: 3, prereq: PREREQ.ipAny, matchFull: 0x03 }),
   basic(10, 'ip_proto', 1, 'uint', false, { key: 'nw_proto', prereq: PREREQ.ipAny }),
   { name: 'nw_ttl', cls: OFPXMC_NXM_1, field: 29, len: 1, kind: 'uint', maskable: false, key: 'nw_ttl', prereq: PREREQ.ipAny },
   basic(11, 'ip_src', 4, 'uint', true, { key: 'nw_src', prereq: PREREQ.ip }),
@@ -110,7 +111,7 @@ export const OXM_FIELDS: OxmDef[] = [
   basic(25, 'arp_tha', 6, 'mac', true, { key: 'arp_tha', prereq: PREREQ.arp }),
   basic(26, 'ipv6_src', 16, 'ipv6', true, { key: 'ipv6_src', prereq: PREREQ.ipv6 }),
   basic(27, 'ipv6_dst', 16, 'ipv6', true, { key: 'ipv6_dst', prereq: PREREQ.ipv6 }),
-  basic(28, 'ipv6_label', 4, 'uint', true, { key: 'ipv6_label', max: 0xfffff, prereq: PREREQ.ipv6 }),
+  basic(28, 'ipv6_label', 4, 'uint', true, { key: 'ipv6_label', max: 0xfffff, prereq: PREREQ.ipv6, matchFull: 0xfffff }),
   basic(29, 'icmpv6_type', 1, 'uint', false, { key: 'tp_src', prereq: PREREQ.icmp6, ...in16 }),
   basic(30, 'icmpv6_code', 1, 'uint', false, { key: 'tp_dst', prereq: PREREQ.icmp6, ...in16 }),
   basic(31, 'nd_target', 16, 'ipv6', true, { key: 'nd_target', prereq: PREREQ.nd }),
@@ -125,11 +126,12 @@ export const OXM_FIELDS: OxmDef[] = [
     kind: 'uint',
     maskable: true,
     max: 0x0fff,
+    matchFull: 0x0fff,
     key: 'tcp_flags',
     prereq: PREREQ.tcp,
   },
   // Decoded only (OVS before 2.4 sent it): encoding takes the entry above for tcp_flags.
-  { name: 'tcp_flags', cls: OFPXMC_NXM_1, field: 34, len: 2, kind: 'uint', maskable: true, max: 0x0fff, key: 'tcp_flags', prereq: PREREQ.tcp },
+  { name: 'tcp_flags', cls: OFPXMC_NXM_1, field: 34, len: 2, kind: 'uint', maskable: true, max: 0x0fff, key: 'tcp_flags', prereq: PREREQ.tcp, matchFull: 0x0fff },
 ];
 
 const headerKey = (cls: number, field: number, experimenter = 0): string => `${cls}:${field}:${experimenter}`;
@@ -316,15 +318,8 @@ function matchFromOxms(tlvs: OxmTlv[], r: Reader): Match {
 }
 
 function put(m: Match, def: OxmDef, value: Value, mask: Value | undefined): void {
-  const key = def.key!;
-  let entry: Masked<Value>;
-  if (def.toMatch || def.matchFull !== undefined) {
-    const conv = def.toMatch ?? ((v: number) => v);
-    entry = { value: conv(value as number), mask: def.matchFull! };
-  } else {
-    entry = { value, mask: mask ?? fullOf(def) };
-  }
-  (m as Record<string, Masked<Value>>)[key] = entry;
+  const v = def.toMatch ? def.toMatch(value as number) : value;
+  (m as Record<string, Masked<Value>>)[def.key!] = { value: v, mask: mask ?? def.matchFull ?? fullOf(def) };
 }
 
 /** The OXM a Match key is encoded as, given the rest of the match (dl_type / nw_proto). */
@@ -346,12 +341,7 @@ export function matchToOxms(m: Match): OxmTlv[] {
     }
     if (!def.key || !keys.has(def.key) || defFor(m, def.key) !== def) continue;
     const { value, mask } = m[def.key] as Masked<Value>;
-    if (def.fromMatch || def.matchFull !== undefined) {
-      out.push({ def, value: (def.fromMatch ?? ((v: number) => v))(value as number) });
-      continue;
-    }
-    const full = fullOf(def);
-    if (mask === full) out.push({ def, value });
+    if (mask === (def.matchFull ?? fullOf(def))) out.push({ def, value: def.fromMatch ? def.fromMatch(value as number) : value });
     else if (def.maskable) out.push({ def, value, mask });
     else throw new RangeError(`cannot encode match field ${def.key}: OpenFlow cannot mask ${def.name}`);
   }
