@@ -4,7 +4,7 @@
 // dump-*) decodes to what our parsers make of the same text.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { formatFlow, parseFlow, parseMatch } from '../../src/ofproto/flow.js';
 import { parseGroup } from '../../src/ofproto/group.js';
 import { OFPP } from '../../src/ofproto/values.js';
@@ -35,7 +35,6 @@ const bySample = new Map(sampleMessages().map((m) => [m.xid, m]));
 const sample = (xid: number): OfMessage => bySample.get(xid)!;
 
 needs(OVS_OFCTL).describe('ovs-ofctl ofp-print decodes what we encode', () => {
-  const it = needs(OVS_OFCTL).it;
 
   it('flows of varied matches and actions, as FLOW stats: each line is formatFlow of the same spec', async () => {
     const flows = FLOWS.map((text, i) => {
@@ -205,7 +204,6 @@ needs(OVS_OFCTL).describe('ovs-ofctl ofp-print decodes what we encode', () => {
 });
 
 needs(OVS_OFCTL).describe('we decode what ovs-ofctl -O OpenFlow13 sends', () => {
-  const it = needs(OVS_OFCTL).it;
   let rec: Recorder;
   beforeAll(async () => {
     rec = await startRecorder();
@@ -225,10 +223,8 @@ needs(OVS_OFCTL).describe('we decode what ovs-ofctl -O OpenFlow13 sends', () => 
   }
   const only = <T extends OfMessage['type']>(msgs: OfMessage[], type: T): Extract<OfMessage, { type: T }>[] =>
     msgs.filter((m) => m.type === type) as Extract<OfMessage, { type: T }>[];
-  const noXid = <T extends { xid: number }>(m: T): Omit<T, 'xid'> => {
-    const { xid: _xid, ...rest } = m;
-    return rest;
-  };
+  /** The message with xid 0: ovs-ofctl picks its own xids. */
+  const noXid = <T extends { xid: number }>(m: T): T => ({ ...m, xid: 0 });
 
   it('add-flow: each FLOW_MOD is parseFlow of the same text', async () => {
     for (const text of FLOWS) {
@@ -259,7 +255,7 @@ needs(OVS_OFCTL).describe('we decode what ovs-ofctl -O OpenFlow13 sends', () => 
     ];
     for (const text of texts) {
       const [gm] = only(await ofctl('add-group', text), 'group_mod');
-      expect(noXid(gm!)).toEqual({ type: 'group_mod', command: 'add', spec: parseGroup(text) });
+      expect(noXid(gm!)).toEqual({ type: 'group_mod', xid: 0, command: 'add', spec: parseGroup(text) });
     }
     const [mod] = only(await ofctl('mod-group', texts[0]!), 'group_mod');
     expect(mod).toMatchObject({ command: 'modify', spec: parseGroup(texts[0]!) });
@@ -277,10 +273,10 @@ needs(OVS_OFCTL).describe('we decode what ovs-ofctl -O OpenFlow13 sends', () => 
     ];
     for (const text of texts) {
       const [mm] = only(await ofctl('add-meter', text), 'meter_mod');
-      expect(noXid(mm!)).toEqual({ type: 'meter_mod', command: 'add', spec: parseMeter(text) });
+      expect(noXid(mm!)).toEqual({ type: 'meter_mod', xid: 0, command: 'add', spec: parseMeter(text) });
     }
     const [mod] = only(await ofctl('mod-meter', texts[2]!), 'meter_mod');
-    expect(noXid(mod!)).toEqual({ type: 'meter_mod', command: 'modify', spec: parseMeter(texts[2]!) });
+    expect(noXid(mod!)).toEqual({ type: 'meter_mod', xid: 0, command: 'modify', spec: parseMeter(texts[2]!) });
     const [del] = only(await ofctl('del-meters'), 'meter_mod');
     expect(del).toMatchObject({ command: 'delete', spec: { id: 0xffffffff, bands: [] } });
   });
@@ -288,7 +284,7 @@ needs(OVS_OFCTL).describe('we decode what ovs-ofctl -O OpenFlow13 sends', () => 
   it('mod-port: PORT_MOD with the port’s address from PORT_DESC', async () => {
     const msgs = await ofctl('mod-port', 'p2', 'down');
     expect(only(msgs, 'port_mod').map(noXid)).toEqual([
-      { type: 'port_mod', portNo: 2, hwAddr: RECORDER_PORTS[1]!.hwAddr, config: OFPPC.PORT_DOWN, mask: OFPPC.PORT_DOWN, advertise: 0 },
+      { type: 'port_mod', xid: 0, portNo: 2, hwAddr: RECORDER_PORTS[1]!.hwAddr, config: OFPPC.PORT_DOWN, mask: OFPPC.PORT_DOWN, advertise: 0 },
     ]);
     const [noFlood] = only(await ofctl('mod-port', '1', 'no-packet-in'), 'port_mod');
     expect(noFlood).toMatchObject({ portNo: 1, config: OFPPC.NO_PACKET_IN, mask: OFPPC.NO_PACKET_IN });
@@ -334,7 +330,7 @@ needs(OVS_OFCTL).describe('we decode what ovs-ofctl -O OpenFlow13 sends', () => 
     const frame = 'ffffffffffff0a000000000108060001080006040001';
     const [po] = only(await ofctl('packet-out', `in_port=1 packet=${frame} actions=output:2,set_field:00:00:00:00:00:01->eth_src,FLOOD`), 'packet_out');
     expect(noXid(po!)).toEqual({
-      type: 'packet_out', bufferId: OFP_NO_BUFFER, inPort: 1, data: Buffer.from(frame, 'hex'),
+      type: 'packet_out', xid: 0, bufferId: OFP_NO_BUFFER, inPort: 1, data: Buffer.from(frame, 'hex'),
       actions: parseFlow('actions=output:2,set_field:00:00:00:00:00:01->eth_src,FLOOD').actions,
     });
   });
