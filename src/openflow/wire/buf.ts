@@ -77,6 +77,7 @@ export class Reader {
   }
   /** The next `n` bytes as a reader of their own (with its own short-read error). */
   sub(n: number, lenError: ErrorKind = this.lenError, what = 'structure'): Reader {
+    if (n > this.remaining) this.fail(lenError, `${what} of ${n} bytes at offset ${this.at}, ${this.remaining} left`);
     const at = this.need(n, what);
     return new Reader(this.buf, lenError, at, at + n);
   }
@@ -86,7 +87,10 @@ export class Reader {
   }
 }
 
-/** Appends big-endian values; `patch16` fills in lengths afterwards. */
+/**
+ * Appends big-endian values; `patch16` fills in lengths afterwards. (room() may swap
+ * the buffer: take the offset before touching this.buf.)
+ */
 export class Writer {
   private buf = Buffer.alloc(256);
   private at = 0;
