@@ -59,6 +59,7 @@ describe('the wire’s changes in the config DB', () => {
     expect(await first.agent.handle({ type: 'meter_mod', xid: 1, command: 'add', spec: parseMeter('meter=3,kbps,bands=type=drop,rate=500') }, session)).toEqual([]);
     expect(await first.agent.handle(add('priority=100,ip,actions=meter:3,output:LOCAL', 2), session)).toEqual([]);
     expect(await first.agent.handle(add('table=1,priority=5,udp,actions=drop', 3), session)).toEqual([]);
+    await first.agent.flush();
     await first.c.idle();
     const saved = loadDb(db)!;
     expect(saved.bridges[0]!.meters).toEqual(['meter=3,kbps,bands=type=drop,rate=500']);
