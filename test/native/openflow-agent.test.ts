@@ -181,10 +181,12 @@ describe('FLOW_MOD', () => {
     expect(await flowLines(br)).toHaveLength(2);
   });
 
-  it('modify with RESET_COUNTS starts the counters again', async () => {
+  it('modify with RESET_COUNTS starts the counters again, the duration goes on', async () => {
     const { br, agent } = await setup(['priority=10,tcp,actions=output:2']);
     await outputs(br, 1, TCP80);
+    await new Promise((r) => setTimeout(r, 1100));
     await ok(agent, flowMod('modify', 'tcp,actions=output:3', { flags: { resetCounts: true } }));
+    expect((await br.dumpFlows())[0]!.durationSec).toBeGreaterThan(1); // its age goes on
     expect(await flowLines(br)).toEqual(['cookie=0x0, table=0, n_packets=0, n_bytes=0, priority=10,tcp actions=output:3']);
     expect(await outputs(br, 1, TCP80)).toEqual([3]);
   });
