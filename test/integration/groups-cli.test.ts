@@ -69,7 +69,7 @@ cliTests.describe('group verbs through the CLI', () => {
     expect(await d.ok('dump-group-stats', br, '1')).toMatch(
       /^group_id=1,duration=\d+\.\d{3}s,ref_count=1,packet_count=0,byte_count=0,bucket0:packet_count=0,byte_count=0,bucket1:packet_count=0,byte_count=0\n$/,
     );
-    expect(await d.ok('dump-group-features', br)).toMatch(/^ Group table:\n    Types:  0xf\n    Capabilities:  0x5\n    all group:\n       max_groups=0xffffff00\n/);
+    expect(await d.ok('dump-group-features', br)).toMatch(/^ Group table:\n {4}Types: {2}0xf\n {4}Capabilities: {2}0x5\n {4}all group:\n {7}max_groups=0xffffff00\n/);
     const json = JSON.parse(await d.ok('dump-groups', br, '--json')) as { groupId: number; type: string; group: string }[];
     expect(json.map((g) => [g.groupId, g.type])).toEqual([
       [1, 'select'],
