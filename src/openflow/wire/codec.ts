@@ -146,5 +146,5 @@ export function encodeMessage(msg: OfMessage): Buffer {
   entry.write(w, msg);
   if (w.length > OFP_MAX_MSG_LEN) throw new RangeError(`${msg.type} of ${w.length} bytes exceeds OpenFlow's 65535`);
   w.patch16(2, w.length);
-  return Buffer.from(w.finish());
+  return w.finish();
 }
