@@ -328,6 +328,15 @@ needs(OVS_OFCTL).describe('we decode what ovs-ofctl -O OpenFlow13 sends', () => 
     }
   });
 
+  it('HELLO: the version bitmap ovs-ofctl offers', async () => {
+    const before = rec.messages.length;
+    rec.take();
+    await run('ovs-ofctl', ['-O', 'OpenFlow10,OpenFlow13,OpenFlow15', 'show', `unix:${rec.path}`], { timeout: 10_000 });
+    const hello = rec.messages.slice(before).find((m) => m.type === 'hello');
+    expect(hello).toEqual({ type: 'hello', xid: expect.any(Number), version: 6, versions: [1, 4, 6] });
+    rec.take();
+  });
+
   it('queue-get-config: QUEUE_GET_CONFIG_REQUEST of the port', async () => {
     const msgs = await ofctl('queue-get-config', '2');
     expect(only(msgs, 'queue_get_config_request').map(noXid)).toEqual([{ type: 'queue_get_config_request', xid: 0, port: 2 }]);
