@@ -14,6 +14,7 @@ import { addFlowsCli } from './add-flows-cli.js';
 import { classifierLookup } from './classifier-lookup.js';
 import { flowModRate } from './flow-mod-rate.js';
 import { flowSetupRate } from './flow-setup-rate.js';
+import { openflowCodec } from './openflow-codec.js';
 import { forward } from './forward.js';
 import { forward1500 } from './forward-1500.js';
 import { forwardFlowMods } from './forward-flow-mods.js';
@@ -38,7 +39,7 @@ import { MODES, Topology, Unavailable, openFabric, type Fabric, type ModeName } 
 const SCENARIOS: readonly Scenario[] = [
   forward, forward1500, forwardTap, forwardMirror, forwardGroup, forwardBond, tcp, rtt, memoryPerRule, flowModRate, addFlowsCli, forwardFlowMods, classifierLookup, flowSetupRate,
   replayCacheHit, replayManyFlows, replayClassifier, replayClassifierL3, memoryPerMac,
-  forwardVlanAccess, forwardVlanTrunkPop, forwardPoliced, forwardMetered, policingAccuracy, shaping,
+  forwardVlanAccess, forwardVlanTrunkPop, forwardPoliced, forwardMetered, policingAccuracy, shaping, openflowCodec,
 ];
 
 const USAGE = `usage: node dist/bench/run.js [options]
