@@ -195,15 +195,19 @@ export class OfConnection extends EventEmitter {
     this.emit('close', reason, wasOpen);
   }
 
-  private write(msg: OfMessage): void {
+  /**
+   * Encodes and queues one message. One that cannot be encoded is our bug: logged, and
+   * a reply is replaced by an OFPBRC_EPERM error for its request (`request`), so the
+   * peer is not left waiting and the connection goes on.
+   */
+  private write(msg: OfMessage, request?: Buffer): void {
     if (this.socket.destroyed || !this.socket.writable) return;
     let bytes: Buffer;
     try {
       bytes = encodeMessage(msg);
     } catch (err) {
-      // A message we cannot encode is our bug: said once, and the peer is not left waiting on a half-made stream.
-      this.opts.log(`${this.label}: cannot encode ${msg.type}: ${(err as Error).message}; closing`);
-      queueMicrotask(() => this.close(`internal error encoding ${msg.type}`));
+      this.opts.log(`${this.label}: internal error: cannot encode ${msg.type}: ${(err as Error).message}`);
+      if (request) this.write({ type: 'error', xid: msg.xid, errType: 'BAD_REQUEST', code: OFPBRC.EPERM, data: head(request) });
       return;
     }
     this.socket.write(bytes);
@@ -307,7 +311,7 @@ export class OfConnection extends EventEmitter {
     for (const reply of replies) {
       await this.room();
       if (this.state === 'closed') return;
-      this.write(reply);
+      this.write(reply, buf);
     }
   }
 
