@@ -52,6 +52,8 @@ import { MAX_MIRRORS, type MirrorInfo, type MirrorSpec, checkMirror, checkMirror
 import { checkPolicing, effectiveBurst, type IngressPolicing } from './qos/policing.js';
 import { type MeterSpec, parseMeter, parseMeterSelector } from './qos/meter-syntax.js';
 import { MeterTable, type MeterWithStats } from './qos/meter-table.js';
+import { type GroupSpec, type GroupStats, OFPG_ALL, parseGroup, UnknownOutGroupError } from './ofproto/group.js';
+import { flowGroups, GroupTable } from './ofproto/group-table.js';
 import { checkQos, type QosSpec, type QueueStats, resolveQos } from './qos/qos.js';
 
 export const DEFAULT_MAC_AGING = 300;
@@ -129,6 +131,8 @@ export class Bridge extends EventEmitter {
   readonly flows: FlowTable;
   /** The OpenFlow meters flows name with meter:N (src/qos/meter-table.ts). */
   readonly meters: MeterTable;
+  /** The OpenFlow groups flows name with group:N (src/ofproto/group-table.ts). */
+  readonly groups: GroupTable;
   private readonly expiry: NodeJS.Timeout;
 
   constructor(
@@ -142,6 +146,7 @@ export class Bridge extends EventEmitter {
     this.dp = new addon.Datapath(name, this.opts, (events) => this.onNativeEvents(events));
     this.flows = new FlowTable(this.dp);
     this.meters = new MeterTable(this.dp, name);
+    this.groups = new GroupTable(this.dp, name);
     this.flows.on('flowRemoved', (r: FlowRemoved) => this.emit('flowRemoved', r));
     // Commands run in order: the mode is in force before any port's first packet.
     if (this.opts.datapathPoll !== 'adaptive') this.dp.setDatapathPoll(this.opts.datapathPoll).catch((err) => this.emit('error', err));
@@ -175,6 +180,7 @@ export class Bridge extends EventEmitter {
     this.checkOpen();
     const spec = typeof flow === 'string' ? parseFlow(flow, { context: 'add', resolvePort: this.resolvePort }) : flow;
     this.checkMeters([spec]);
+    this.checkGroups([spec]);
     await this.flows.add([spec]);
   }
 
@@ -192,6 +198,7 @@ export class Bridge extends EventEmitter {
       onProgress && ((done, total) => onProgress('parse', done, total)),
     );
     this.checkMeters(specs);
+    this.checkGroups(specs);
     await this.flows.add(specs);
     onProgress?.('install', specs.length, specs.length);
     return specs.length;
@@ -202,6 +209,7 @@ export class Bridge extends EventEmitter {
     this.checkOpen();
     const spec = parseFlow(flow, { context: 'modify', resolvePort: this.resolvePort });
     this.checkMeters([spec]);
+    this.checkGroups([spec]);
     return this.flows.modify(spec, opts.strict === true);
   }
 
@@ -611,6 +619,63 @@ export class Bridge extends EventEmitter {
     }
   }
 
+  /** add-group: ovs-ofctl group syntax ("group_id=1,type=select,bucket=weight:10,actions=output:1,…") or a spec. */
+  async addGroup(group: string | GroupSpec): Promise<void> {
+    this.checkOpen();
+    await this.groups.add(typeof group === 'string' ? parseGroup(group, { resolvePort: this.resolvePort }) : group);
+  }
+
+  /** mod-group: a new type and buckets for an existing group. */
+  async modGroup(group: string | GroupSpec): Promise<void> {
+    this.checkOpen();
+    await this.groups.modify(typeof group === 'string' ? parseGroup(group, { resolvePort: this.resolvePort }) : group);
+  }
+
+  /**
+   * del-groups: one group (undefined or OFPG_ALL: every group); a missing one is no
+   * error. As OpenFlow says, the flows that name a deleted group go with it.
+   * Returns how many groups were deleted.
+   */
+  async delGroups(groupId: number = OFPG_ALL): Promise<number> {
+    this.checkOpen();
+    const ids = this.groups.select(groupId);
+    if (!ids.length) return 0;
+    const gone = new Set(ids);
+    await this.flows.removeWhere((e) => flowGroups(e.spec).some((g) => gone.has(g)));
+    await this.groups.delete(ids);
+    return ids.length;
+  }
+
+  /** The groups (one, or all when undefined / OFPG_ALL), by id. */
+  dumpGroups(groupId: number = OFPG_ALL): GroupSpec[] {
+    const ids = new Set(this.groups.select(groupId));
+    return this.groups.list().filter((g) => ids.has(g.groupId));
+  }
+
+  /** dump-group-stats: each group's and bucket's counters, and how many flows name it. */
+  async groupStats(groupId: number = OFPG_ALL): Promise<GroupStats[]> {
+    this.checkOpen();
+    const stats = await this.groups.stats(this.groups.select(groupId));
+    const refs = new Map<number, number>();
+    for (const e of this.flows.list()) for (const g of new Set(flowGroups(e.spec))) refs.set(g, (refs.get(g) ?? 0) + 1);
+    return stats.map((s) => ({
+      groupId: s.spec.groupId,
+      refCount: refs.get(s.spec.groupId) ?? 0,
+      packetCount: BigInt(s.stats.packets),
+      byteCount: BigInt(s.stats.bytes),
+      durationSec: s.durationSec,
+      buckets: s.stats.buckets.map((b) => ({ packetCount: BigInt(b.packets), byteCount: BigInt(b.bytes) })),
+    }));
+  }
+
+  /** A flow may name only a group the bridge has (OpenFlow's OFPBAC_BAD_OUT_GROUP). */
+  private checkGroups(specs: FlowSpec[]): void {
+    if (!specs.length) return;
+    for (const spec of specs) {
+      for (const id of flowGroups(spec)) if (!this.groups.has(id)) throw new UnknownOutGroupError(id, this.name);
+    }
+  }
+
   async deletePort(name: string): Promise<void> {
     this.checkOpen();
     const info = this.requirePort(name);
@@ -838,6 +903,12 @@ export class Bridge extends EventEmitter {
   async drain(port: string): Promise<Buffer[]> {
     this.checkOpen();
     return this.dp.drainMem(this.requireMemPort(port).ofport);
+  }
+
+  /** mem ports: the link goes down or up, as a netdev's carrier does (tests of fast failover). */
+  async setMemLink(port: string, up: boolean): Promise<void> {
+    this.checkOpen();
+    await this.dp.setMemLink(this.requireMemPort(port).ofport, up);
   }
 
   async close(): Promise<void> {

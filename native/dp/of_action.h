@@ -47,6 +47,7 @@ namespace nodeswitch {
   /* Pipeline state. */                                                                              \
   X(kSetInPort, setInPort)     /* u32: port number the rest of the pipeline sees as in_port */       \
   X(kSetMetadata, setMetadata) /* u64: value, u64b: mask */                                          \
+  X(kGroup, group)             /* u32: group id (group_table.h); translation inlines its buckets */  \
   X(kResubmit, resubmit)       /* port (OFPP_IN_PORT: the current in_port), u32: table (kResubmitCurrentTable) */
 
 #define NS_ENUMERATOR(name, js) name,

@@ -135,7 +135,7 @@ export function compileAction(a: Action): NativeAction {
     case 'pop_queue':
       return { code: op('setQueue'), u32: 0 }; // the default queue: what a packet starts with
     case 'group':
-      throw new NodeswitchError(`group:${a.groupId}: groups are not in the datapath yet`, 'actions');
+      return { code: op('group'), u32: a.groupId };
     case 'resubmit':
       return { code: op('resubmit'), port: a.port ?? OFPP.IN_PORT, u32: a.table ?? constants.resubmitCurrentTable };
     case 'set_field': {

@@ -42,7 +42,7 @@ const OPS = {
   output: true, inPort: true, normal: true, flood: true, all: true, local: true, controller: true,
   setEthSrc: true, setEthDst: true, setVlanVid: true, setVlanPcp: true, pushVlan: true, popVlan: true,
   setIpv4Src: true, setIpv4Dst: true, setIpv6Src: true, setIpv6Dst: true, setIpDscp: true, setIpEcn: true,
-  setIpTtl: true, decTtl: true, setTpSrc: true, setTpDst: true, meter: true, setQueue: true, setInPort: true, setMetadata: true, resubmit: true,
+  setIpTtl: true, decTtl: true, setTpSrc: true, setTpDst: true, meter: true, setQueue: true, setInPort: true, setMetadata: true, resubmit: true, group: true,
 } satisfies Record<NativeOpName, true>;
 const PORT_COUNTERS = {
   rxPackets: true, rxBytes: true, rxDropped: true, rxErrors: true,

@@ -2,7 +2,7 @@
  * OpenFlow 1.3 actions ↔ the project's Action (src/ofproto/actions.ts).
  *
  * Standard: OUTPUT (to CONTROLLER: the `controller` action with its max_len), GROUP,
- * SET_QUEUE, SET_FIELD (OXM or NXM header, see oxm.ts), PUSH_VLAN, POP_VLAN,
+ * SET_QUEUE, SET_FIELD (OXM or NXM header, see oxm.ts; in_port as NXM_OF_IN_PORT, as OVS wants), PUSH_VLAN, POP_VLAN,
  * SET_NW_TTL, DEC_NW_TTL. Nicira (experimenter 0x2320), as ovs-ofctl -O OpenFlow13
  * sends them: NXAST_RESUBMIT and NXAST_RESUBMIT_TABLE (resubmit), NXAST_POP_QUEUE,
  * NXAST_CONTROLLER (decoded; we encode controller as OUTPUT:CONTROLLER as OVS does
@@ -20,7 +20,7 @@ import { type Match, matchHasVlan, PREREQ } from '../../ofproto/fields.js';
 import { OFPP } from '../../ofproto/values.js';
 import { type ErrorKind, Reader, type Writer } from './buf.js';
 import { OFPBAC } from './constants.js';
-import { oxmByName, readOxm, writeOxm } from './oxm.js';
+import { port16to32, port32to16, readOxm, writeSetFieldOxm } from './oxm.js';
 
 export const OFPAT = {
   OUTPUT: 0,
@@ -53,9 +53,6 @@ const SETTABLE = new Set<string>([
 
 const BAD = (code: keyof typeof OFPBAC): ErrorKind => ['BAD_ACTION', OFPBAC[code]];
 
-/** OpenFlow 1.0-style 16-bit ports (Nicira actions) ↔ 1.3's 32-bit ones: 0xff00.. are the reserved ports. */
-export const port16to32 = (p: number): number => (p >= 0xff00 ? (p + 0xffff0000) >>> 0 : p);
-export const port32to16 = (p: number): number => (p >= 0xffffff00 ? p - 0xffff0000 : p);
 
 /** What the actions so far leave of the packet, for the MATCH_INCONSISTENT checks. */
 interface Context {
@@ -160,7 +157,7 @@ function readExperimenter(r: Reader): Action {
   switch (subtype) {
     case NXAST.RESUBMIT:
     case NXAST.RESUBMIT_TABLE: {
-      fixed(r, 8, 'NXAST_RESUBMIT');
+      fixed(r, 6, 'NXAST_RESUBMIT');
       const port = port16to32(r.u16());
       const table = subtype === NXAST.RESUBMIT_TABLE ? r.u8() : 255;
       r.skip(subtype === NXAST.RESUBMIT_TABLE ? 3 : 4);
@@ -171,11 +168,11 @@ function readExperimenter(r: Reader): Action {
       return a;
     }
     case NXAST.POP_QUEUE:
-      fixed(r, 8, 'NXAST_POP_QUEUE');
+      fixed(r, 6, 'NXAST_POP_QUEUE');
       r.skip(6);
       return { type: 'pop_queue' };
     case NXAST.CONTROLLER: {
-      fixed(r, 8, 'NXAST_CONTROLLER');
+      fixed(r, 6, 'NXAST_CONTROLLER');
       const maxLen = r.u16();
       const controllerId = r.u16();
       const reason = r.u8();
@@ -237,7 +234,7 @@ export function writeAction(w: Writer, a: Action): void {
     case 'set_field': {
       const start = w.length;
       head(w, OFPAT.SET_FIELD, 0);
-      writeOxm(w, oxmByName(a.field)!, a.value);
+      writeSetFieldOxm(w, a.field, a.value);
       w.pad(start);
       w.patch16(start + 2, w.length - start);
       return;

@@ -77,6 +77,7 @@ export class Reader {
   }
   /** The next `n` bytes as a reader of their own (with its own short-read error). */
   sub(n: number, lenError: ErrorKind = this.lenError, what = 'structure'): Reader {
+    if (n > this.remaining) this.fail(lenError, `${what} of ${n} bytes at offset ${this.at}, ${this.remaining} left`);
     const at = this.need(n, what);
     return new Reader(this.buf, lenError, at, at + n);
   }
@@ -86,7 +87,10 @@ export class Reader {
   }
 }
 
-/** Appends big-endian values; `patch16` fills in lengths afterwards. */
+/**
+ * Appends big-endian values; `patch16` fills in lengths afterwards. (room() may swap
+ * the buffer: take the offset before touching this.buf.)
+ */
 export class Writer {
   private buf = Buffer.alloc(256);
   private at = 0;
@@ -107,23 +111,28 @@ export class Writer {
   }
 
   u8(v: number): this {
-    this.buf[this.room(1)] = v & 0xff;
+    const at = this.room(1);
+    this.buf[at] = v & 0xff;
     return this;
   }
   u16(v: number): this {
-    this.buf.writeUInt16BE(v & 0xffff, this.room(2));
+    const at = this.room(2);
+    this.buf.writeUInt16BE(v & 0xffff, at);
     return this;
   }
   u32(v: number): this {
-    this.buf.writeUInt32BE(v >>> 0, this.room(4));
+    const at = this.room(4);
+    this.buf.writeUInt32BE(v >>> 0, at);
     return this;
   }
   u64(v: bigint): this {
-    this.buf.writeBigUInt64BE(BigInt.asUintN(64, v), this.room(8));
+    const at = this.room(8);
+    this.buf.writeBigUInt64BE(BigInt.asUintN(64, v), at);
     return this;
   }
   bytes(b: Uint8Array): this {
-    this.buf.set(b, this.room(b.length));
+    const at = this.room(b.length);
+    this.buf.set(b, at);
     return this;
   }
   hex(h: string, n: number): this {
@@ -132,7 +141,8 @@ export class Writer {
     return this.bytes(b);
   }
   zeros(n: number): this {
-    this.buf.fill(0, this.room(n), this.at);
+    const at = this.room(n);
+    this.buf.fill(0, at, this.at);
     return this;
   }
   /** A NUL-padded fixed-size string (truncated to n-1 bytes so it stays terminated). */

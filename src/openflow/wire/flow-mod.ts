@@ -9,7 +9,7 @@
  * the SEND_FLOW_REM/CHECK_OVERLAP bits; the encoder writes the message's `flags`.
  *
  * Refused: an unknown command (OFPFMFC_BAD_COMMAND), unknown flag bits (BAD_FLAGS), an
- * add to table 255 (BAD_TABLE_ID); matches, instructions and actions as oxm.ts,
+ * add or modify in table 255 (BAD_TABLE_ID); matches, instructions and actions as oxm.ts,
  * instructions.ts and actions.ts say.
  */
 import type { FlowSpec } from '../../ofproto/flow.js';
@@ -53,9 +53,10 @@ export function readFlowMod(r: Reader, xid: number): FlowModMsg {
   const command = FLOW_MOD_COMMANDS[cmd];
   if (command === undefined) r.fail(['FLOW_MOD_FAILED', OFPFMFC.BAD_COMMAND], `flow_mod command ${cmd}`);
   if (bits & ~ALL_FLAGS) r.fail(['FLOW_MOD_FAILED', OFPFMFC.BAD_FLAGS], `flow_mod flags 0x${bits.toString(16)}`);
-  if (command === 'add' && table === OFPTT_ALL) r.fail(['FLOW_MOD_FAILED', OFPFMFC.BAD_TABLE_ID], 'add to table 255 (OFPTT_ALL)');
-  const match = readMatch(r);
   const isDelete = command === 'delete' || command === 'delete_strict';
+  // OFPTT_ALL is for deletes only (OpenFlow 1.3 §7.3.4.1; OVS refuses it for add and modify alike).
+  if (!isDelete && table === OFPTT_ALL) r.fail(['FLOW_MOD_FAILED', OFPFMFC.BAD_TABLE_ID], `${command} in table 255 (OFPTT_ALL)`);
+  const match = readMatch(r);
   const { actions, instructions } = readInstructions(r, isDelete ? undefined : match, table);
   const flags = flagsFromBits(bits);
   const spec: FlowSpec = {

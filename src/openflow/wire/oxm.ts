@@ -26,6 +26,10 @@ import { ETH_TYPE, IP_PROTO, type Masked, type Match, type MatchKey, PREREQ, typ
 import { OFPBMC } from './constants.js';
 import { type ErrorKind, type Reader, Writer } from './buf.js';
 
+/** OpenFlow 1.0-style 16-bit ports (NXM, Nicira actions) → 1.3's 32-bit ones: 0xff00.. are the reserved ports. */
+export const port16to32 = (p: number): number => (p >= 0xff00 ? (p + 0xffff0000) >>> 0 : p);
+export const port32to16 = (p: number): number => (p >= 0xffffff00 ? p - 0xffff0000 : p);
+
 export const OFPXMC_NXM_0 = 0x0000;
 export const OFPXMC_NXM_1 = 0x0001;
 export const OFPXMC_OPENFLOW_BASIC = 0x8000;
@@ -52,10 +56,15 @@ export interface OxmDef {
   /** Where it lands in a Match (null: vlan, coded apart; undefined: set_field only). */
   key?: MatchKey | null;
   prereq?: Prereq;
-  /** Wire value → Match value and exact mask, when they differ (dscp, icmp, arp_op). */
+  /** Wire value ↔ Match value, when they differ (ip_dscp sits in nw_tos's top 6 bits). */
   toMatch?: (v: number) => number;
   fromMatch?: (v: number) => number;
+  /** The Match's exact mask when it is not the OXM's all-ones (nw_ecn 0x03, icmp_type in tp_src 0xffff …). */
   matchFull?: number;
+  /** A narrower wire form of a field we encode otherwise: decoded, never encoded. */
+  decodeOnly?: true;
+  /** Wire value → the value set_field and the Match both use (NXM_OF_IN_PORT's 16-bit ports). */
+  widen?: (v: number) => number;
 }
 
 const ipProto =
@@ -90,7 +99,7 @@ export const OXM_FIELDS: OxmDef[] = [
   basic(6, 'vlan_vid', 2, 'uint', true, { key: null, max: 0x1fff }),
   basic(7, 'vlan_pcp', 1, 'uint', false, { key: null, max: 7, prereq: VLAN }),
   basic(8, 'ip_dscp', 1, 'uint', false, { key: 'nw_tos', max: 63, prereq: PREREQ.ipAny, ...shift2 }),
-  basic(9, 'nw_ecn', 1, 'uint', false, { key: 'nw_ecn', max: 3, prereq: PREREQ.ipAny }),
+  basic(9, 'nw_ecn', 1, 'uint', false, { key: 'nw_ecn', max: 3, prereq: PREREQ.ipAny, matchFull: 0x03 }),
   basic(10, 'ip_proto', 1, 'uint', false, { key: 'nw_proto', prereq: PREREQ.ipAny }),
   { name: 'nw_ttl', cls: OFPXMC_NXM_1, field: 29, len: 1, kind: 'uint', maskable: false, key: 'nw_ttl', prereq: PREREQ.ipAny },
   basic(11, 'ip_src', 4, 'uint', true, { key: 'nw_src', prereq: PREREQ.ip }),
@@ -110,7 +119,7 @@ export const OXM_FIELDS: OxmDef[] = [
   basic(25, 'arp_tha', 6, 'mac', true, { key: 'arp_tha', prereq: PREREQ.arp }),
   basic(26, 'ipv6_src', 16, 'ipv6', true, { key: 'ipv6_src', prereq: PREREQ.ipv6 }),
   basic(27, 'ipv6_dst', 16, 'ipv6', true, { key: 'ipv6_dst', prereq: PREREQ.ipv6 }),
-  basic(28, 'ipv6_label', 4, 'uint', true, { key: 'ipv6_label', max: 0xfffff, prereq: PREREQ.ipv6 }),
+  basic(28, 'ipv6_label', 4, 'uint', true, { key: 'ipv6_label', max: 0xfffff, prereq: PREREQ.ipv6, matchFull: 0xfffff }),
   basic(29, 'icmpv6_type', 1, 'uint', false, { key: 'tp_src', prereq: PREREQ.icmp6, ...in16 }),
   basic(30, 'icmpv6_code', 1, 'uint', false, { key: 'tp_dst', prereq: PREREQ.icmp6, ...in16 }),
   basic(31, 'nd_target', 16, 'ipv6', true, { key: 'nd_target', prereq: PREREQ.nd }),
@@ -125,20 +134,23 @@ export const OXM_FIELDS: OxmDef[] = [
     kind: 'uint',
     maskable: true,
     max: 0x0fff,
+    matchFull: 0x0fff,
     key: 'tcp_flags',
     prereq: PREREQ.tcp,
   },
-  // Decoded only (OVS before 2.4 sent it): encoding takes the entry above for tcp_flags.
-  { name: 'tcp_flags', cls: OFPXMC_NXM_1, field: 34, len: 2, kind: 'uint', maskable: true, max: 0x0fff, key: 'tcp_flags', prereq: PREREQ.tcp },
+  // Decoded only. tcp_flags as OVS before 2.4 sent it.
+  { name: 'tcp_flags', cls: OFPXMC_NXM_1, field: 34, len: 2, kind: 'uint', maskable: true, max: 0x0fff, key: 'tcp_flags', prereq: PREREQ.tcp, matchFull: 0x0fff, decodeOnly: true },
+  // NXM_OF_IN_PORT: ovs-ofctl writes set_field:N->in_port with it (16-bit, OpenFlow 1.0 port numbers).
+  { name: 'in_port', cls: OFPXMC_NXM_0, field: 0, len: 2, kind: 'uint', maskable: false, key: 'in_port', matchFull: 0xffffffff, decodeOnly: true, widen: port16to32 },
 ];
 
 const headerKey = (cls: number, field: number, experimenter = 0): string => `${cls}:${field}:${experimenter}`;
 const BY_HEADER = new Map(OXM_FIELDS.map((d) => [headerKey(d.cls, d.field, d.experimenter), d]));
 const BY_NAME = new Map<string, OxmDef>();
-for (const d of OXM_FIELDS) if (!BY_NAME.has(d.name)) BY_NAME.set(d.name, d);
+for (const d of OXM_FIELDS) if (!d.decodeOnly) BY_NAME.set(d.name, d);
 const BY_KEY = new Map<MatchKey, OxmDef[]>();
 for (const d of OXM_FIELDS) {
-  if (d.key && !(d.cls === OFPXMC_NXM_1 && d.field === 34)) BY_KEY.set(d.key, [...(BY_KEY.get(d.key) ?? []), d]);
+  if (d.key && !d.decodeOnly) BY_KEY.set(d.key, [...(BY_KEY.get(d.key) ?? []), d]);
 }
 
 export function oxmByName(name: string): OxmDef | undefined {
@@ -250,13 +262,24 @@ export function readOxm(r: Reader, ctx: OxmContext = 'match'): OxmTlv {
   if (mask !== undefined && !isZero(andValue(value, invert(def, mask)))) {
     body.fail(errs.wildcards, `${def.name}: value has bits outside its mask`);
   }
-  return { def, value, mask };
+  return { def, value: def.widen ? def.widen(value as number) : value, mask };
 }
 
 function invert(d: OxmDef, mask: Value): Value {
   if (typeof mask === 'bigint') return ~mask & 0xffffffffffffffffn;
   if (typeof mask === 'number') return (~mask & (fullOf(d) as number)) >>> 0;
   return Buffer.from(Buffer.from(mask, 'hex').map((b) => ~b & 0xff)).toString('hex');
+}
+
+const IN_PORT_16 = OXM_FIELDS.find((d) => d.cls === OFPXMC_NXM_0 && d.field === 0)!;
+
+/**
+ * The OXM of a set_field action. in_port goes as NXM_OF_IN_PORT, as ovs-ofctl sends
+ * it: OVS refuses a set_field of OXM_OF_IN_PORT (not writable there).
+ */
+export function writeSetFieldOxm(w: Writer, name: string, value: Value): void {
+  if (name === 'in_port') writeOxm(w, IN_PORT_16, port32to16(value as number));
+  else writeOxm(w, BY_NAME.get(name)!, value);
 }
 
 export function writeOxm(w: Writer, def: OxmDef, value: Value, mask?: Value): void {
@@ -316,15 +339,8 @@ function matchFromOxms(tlvs: OxmTlv[], r: Reader): Match {
 }
 
 function put(m: Match, def: OxmDef, value: Value, mask: Value | undefined): void {
-  const key = def.key!;
-  let entry: Masked<Value>;
-  if (def.toMatch || def.matchFull !== undefined) {
-    const conv = def.toMatch ?? ((v: number) => v);
-    entry = { value: conv(value as number), mask: def.matchFull! };
-  } else {
-    entry = { value, mask: mask ?? fullOf(def) };
-  }
-  (m as Record<string, Masked<Value>>)[key] = entry;
+  const v = def.toMatch ? def.toMatch(value as number) : value;
+  (m as Record<string, Masked<Value>>)[def.key!] = { value: v, mask: mask ?? def.matchFull ?? fullOf(def) };
 }
 
 /** The OXM a Match key is encoded as, given the rest of the match (dl_type / nw_proto). */
@@ -346,12 +362,7 @@ export function matchToOxms(m: Match): OxmTlv[] {
     }
     if (!def.key || !keys.has(def.key) || defFor(m, def.key) !== def) continue;
     const { value, mask } = m[def.key] as Masked<Value>;
-    if (def.fromMatch || def.matchFull !== undefined) {
-      out.push({ def, value: (def.fromMatch ?? ((v: number) => v))(value as number) });
-      continue;
-    }
-    const full = fullOf(def);
-    if (mask === full) out.push({ def, value });
+    if (mask === (def.matchFull ?? fullOf(def))) out.push({ def, value: def.fromMatch ? def.fromMatch(value as number) : value });
     else if (def.maskable) out.push({ def, value, mask });
     else throw new RangeError(`cannot encode match field ${def.key}: OpenFlow cannot mask ${def.name}`);
   }
