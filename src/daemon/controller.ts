@@ -116,6 +116,12 @@ export class Controller {
     }
   }
 
+  /** The wire changed a bridge's flows, meters or groups: resolves once saved (saveWireChange, through the queue). */
+  wireChanged(name: string, what?: 'flows' | 'meters' | 'groups'): Promise<void> {
+    void what; // saveWireChange saves whatever differs from the DB
+    return this.enqueue(async () => this.saveWireChange(name));
+  }
+
   /**
    * The wire (src/openflow) changed a bridge's flows or meters: saved like an expiry,
    * through the queue, coalesced (a change that finds the DB current writes nothing).

@@ -14,16 +14,14 @@
  *   replacement); without it counters are kept.
  * - NO_PKT_COUNTS / NO_BYT_COUNTS: accepted, and the counters are kept anyway — the
  *   spec lets a switch count regardless, and OVS does the same.
- * - A flow deleted by a flow-mod with SEND_FLOW_REM set is announced as a
- *   'flowRemoved' event of the bridge with reason 'delete' (the connection layer
- *   sends FLOW_REMOVED).
+ * - Deletes take the CLI's del-flows path (FlowTable.delete), which announces the
+ *   flows with SEND_FLOW_REM as 'flowRemoved' (reason delete) for FLOW_REMOVED.
  */
 import type { Bridge } from '../../bridge.js';
 import type { Action } from '../../ofproto/actions.js';
 import { compileFlow } from '../../ofproto/compile.js';
 import type { FlowSpec } from '../../ofproto/flow.js';
-import { type FlowRemoved, type FlowWithStats, packMatch } from '../../ofproto/flow-table.js';
-import { formatFlow } from '../../ofproto/flow.js';
+import { type FlowWithStats, packMatch } from '../../ofproto/flow-table.js';
 import { OFPP, OFPP_MAX_PHYSICAL } from '../../ofproto/values.js';
 import { type FlowModMsg, OFP_NO_BUFFER, OFPG_ANY, OFPTT_ALL, OFPTT_MAX } from '../wire/index.js';
 import { OfError, toOfError } from './errors.js';
@@ -68,21 +66,24 @@ export async function flowMod(msg: FlowModMsg, ctx: AgentContext): Promise<void>
     }
     case 'delete':
     case 'delete_strict': {
+      // The CLI's del-flows path (FlowTable.delete), which also announces the flows
+      // with send_flow_rem as 'flowRemoved' (reason delete) for FLOW_REMOVED.
       const strict = msg.command === 'delete_strict';
       const filter: FlowSpec = { ...spec, actions: [], instructions: {} };
       if (msg.outPort !== OFPP.ANY) filter.outPort = msg.outPort;
-      let chosen = await select(ctx.bridge, filter, strict);
-      if (msg.outGroup !== OFPG_ANY) chosen = chosen.filter((f) => usesGroup(f.entry.spec, msg.outGroup));
-      if (!chosen.length) return;
-      // Each chosen flow by its own identity: exactly these go, whatever the filters.
-      await apply(
-        ctx,
-        chosen.map((f) => ({ op: 'delete' as const, strict: true, flow: identity(f) })),
-        false,
-      );
-      await ctx.changed('flows');
-      const now = Date.now();
-      for (const f of chosen) if (f.entry.spec.flags.sendFlowRem) ctx.bridge.emit('flowRemoved', removed(f, now));
+      let gone = 0;
+      try {
+        if (msg.outGroup === OFPG_ANY) {
+          gone = (await ctx.bridge.flows.delete(filter, strict)).length;
+        } else {
+          // out_group: the chosen flows one by one, each by its own identity.
+          const chosen = (await select(ctx.bridge, filter, strict)).filter((f) => usesGroup(f.entry.spec, msg.outGroup));
+          for (const f of chosen) gone += (await ctx.bridge.flows.delete(identity(f), true)).length;
+        }
+      } catch (err) {
+        throw toOfError(err, 'flow_mod');
+      }
+      if (gone) await ctx.changed('flows');
       return;
     }
   }
@@ -117,21 +118,6 @@ function identity(f: FlowWithStats): FlowSpec {
 function usesGroup(spec: FlowSpec, group: number): boolean {
   const named = (list: Action[] | undefined): boolean => (list ?? []).some((a) => a.type === 'group' && a.groupId === group);
   return named(spec.actions) || named(spec.instructions.writeActions);
-}
-
-function removed(f: FlowWithStats, now: number): FlowRemoved & { reason: 'delete' } {
-  const { spec, table } = f.entry;
-  return {
-    reason: 'delete',
-    text: formatFlow(spec),
-    spec,
-    table,
-    priority: spec.priority,
-    cookie: spec.cookie,
-    packets: f.packets,
-    bytes: f.bytes,
-    durationSec: (now - f.entry.created) / 1000,
-  };
 }
 
 /** Tables, meters, groups and output ports a flow's instructions name: OVS's checks and codes. */
