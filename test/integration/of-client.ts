@@ -39,6 +39,11 @@ export class RawOfClient {
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
+    return RawOfClient.over(socket, opts);
+  }
+
+  /** HELLO over a socket already connected (a controller's side of the switch's connection). */
+  static async over(socket: Socket, opts: { hello?: Buffer } = {}): Promise<RawOfClient> {
     const c = new RawOfClient(socket);
     socket.write(opts.hello ?? encodeMessage({ type: 'hello', xid: 0, version: 4, versions: [4] }));
     await c.next((m) => m.type === 'hello');
