@@ -23,6 +23,7 @@ import { addSetPortCommand, parseVlanModeOption } from './port-settings.js';
 import { addMirrorCommands } from './mirror-command.js';
 import { addBondCommands } from './bond-command.js';
 import { addQosCommands } from './qos-commands.js';
+import { addGroupCommands } from './group-commands.js';
 import { addFlowsFileCommand } from './flows-command.js';
 import { addShapingCommands } from './shaping-commands.js';
 import { addOpenFlowCommands } from './openflow-commands.js';
@@ -295,6 +296,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
   addQosCommands(program, { withPaths, change, send, out: (text) => io.out(text) });
   addShapingCommands(program, { withPaths, change, read });
   addOpenFlowCommands(program, { withPaths, change, option });
+  addGroupCommands(program, { withPaths, change, send, out: (text) => io.out(text), ...(io.stdin && { stdin: () => io.stdin!() }) });
 
   return program;
 }

@@ -35,6 +35,7 @@ import {
   requireString,
 } from './protocol.js';
 import { installSavedMeters, meterVerb, savedMeters } from './meters.js';
+import { groupVerb, installSavedGroups, savedGroups } from './groups.js';
 import { setPort } from './port-settings.js';
 import { type InjectSummary, InjectSchedule, pace, parseInjectArgs, readTrace, summarize, usableRecords } from './inject.js';
 import { Jobs } from './jobs.js';
@@ -131,12 +132,15 @@ export class Controller {
     const current = this.findBridge(name);
     if (!bridge || !current) return;
     const meters = bridge.dumpMeters ? savedMeters(bridge) : undefined;
-    if (meters && !sameLines(current.meters ?? [], meters)) {
+    const groups = savedGroups(bridge);
+    if ((meters && !sameLines(current.meters ?? [], meters)) || !sameLines(current.groups ?? [], groups)) {
       const next = this.config();
       const b = next.bridges.find((x) => x.name === name)!;
       b.flows = savedFlows(bridge);
-      if (meters.length) b.meters = meters;
+      if (meters?.length) b.meters = meters;
       else delete b.meters;
+      if (groups.length) b.groups = groups;
+      else delete b.groups;
       try {
         this.save(this.dbPath, next);
         this.journal?.reset();
@@ -282,6 +286,14 @@ export class Controller {
       case 'dump-meters':
       case 'meter-stats':
         return meterVerb(verb, args, { config: () => this.config(), bridge: (n) => this.liveBridge(n), commit: (next, undo) => this.commit(next, undo), log: this.log });
+      case 'add-group':
+      case 'add-groups':
+      case 'mod-group':
+      case 'del-groups':
+      case 'dump-groups':
+      case 'dump-group-stats':
+      case 'dump-group-features':
+        return groupVerb(verb, args, { config: () => this.config(), bridge: (n) => this.liveBridge(n), commit: (next, undo) => this.commit(next, undo), log: this.log });
       case 'inject':
       case 'capture-status':
       case 'list-jobs':
@@ -458,6 +470,7 @@ export class Controller {
     watchBridge(bridge, this.log);
     this.watchExpiry(bridge);
     if (old.meters) await installSavedMeters(bridge, old.meters);
+    if (old.groups) await installSavedGroups(bridge, old.groups);
     if (old.flows) await installSaved(bridge, parseSavedFlows(old.flows, old.ports));
     if (old.local) await attachLocalPort(bridge, old, this.log);
     for (const p of old.ports) {

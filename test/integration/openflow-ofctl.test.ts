@@ -191,6 +191,22 @@ cliTests.describe('ovs-ofctl drives the bridge over BR.mgmt', () => {
     expect(flowLines(await ofctl('dump-flows', mgmt))).toEqual([]);
   });
 
+  ofctlTests.it('add-group, dump-groups, dump-group-stats: the CLI shows the group, traffic counts in it, del-groups takes its flows', async () => {
+    await ofctl('del-flows', mgmt);
+    await ofctl('add-group', mgmt, 'group_id=7,type=all,bucket=actions=output:2');
+    expect(await ofctl('dump-groups', mgmt)).toMatch(/group_id=7,type=all,bucket=actions=output:2/);
+    expect(await d.ok('dump-groups', br)).toMatch(/group_id=7,type=all,bucket=actions=output:2/);
+    await ofctl('add-flow', mgmt, 'priority=10,in_port=1,actions=group:7');
+    await ofctl('add-flow', mgmt, 'priority=10,in_port=2,actions=output:1');
+    expect((await d.lab.ping('h1', '10.79.0.2', { count: 2 })).received).toBe(2);
+    expect(await ofctl('dump-group-stats', mgmt)).toMatch(/group_id=7,duration=[0-9.]+s,ref_count=1,packet_count=[1-9]\d*,byte_count=\d+,bucket0:packet_count=[1-9]\d*,byte_count=\d+/);
+    await ofctl('del-groups', mgmt, 'group_id=7');
+    expect(await d.ok('dump-groups', br)).toBe('');
+    const left = flowLines(await ofctl('dump-flows', mgmt));
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/priority=10,in_port=2 actions=output:1$/);
+  });
+
   ofctlTests.it('packet-out from the controller reaches a namespace host', async () => {
     const mac2 = await d.lab.mac('h2');
     const dump = await startTcpdump(d.lab, 'h2', 'eth0', ['ether', 'proto', '0x88b5']);

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
 import { parseFlow } from '../../src/ofproto/flow.js';
-import { OFPG_ANY } from '../../src/ofproto/group.js';
+import { OFPG_ALL, OFPG_ANY, parseGroup } from '../../src/ofproto/group.js';
 import { OFPP } from '../../src/ofproto/values.js';
 import { parseMeter } from '../../src/qos/meter-syntax.js';
 import { OpenFlowAgent, type Session } from '../../src/openflow/agent/index.js';
@@ -268,6 +268,39 @@ describe('METER_MOD', () => {
     await refused(agent, { type: 'meter_mod', xid: xid++, command: 'add', spec: { ...spec, bands: [{ ...spec.bands[0]!, rate: 0 }] } }, 'METER_MOD_FAILED', 'BAD_RATE');
     const nine = Array.from({ length: 9 }, (_, i) => ({ ...spec.bands[0]!, rate: 1000 + i }));
     await refused(agent, { type: 'meter_mod', xid: xid++, command: 'add', spec: { ...spec, bands: nine } }, 'METER_MOD_FAILED', 'OUT_OF_BANDS');
+  });
+});
+
+describe('GROUP_MOD', () => {
+  const group = (command: 'add' | 'modify' | 'delete', text: string): OfMessage => ({ type: 'group_mod', xid: xid++, command, spec: parseGroup(text) });
+
+  it('add, modify, delete as add-group/mod-group/del-groups; a flow sends through the group; deleting it deletes the flow', async () => {
+    const { br, agent, changes } = await setup();
+    await ok(agent, group('add', 'group_id=1,type=all,bucket=actions=output:2,bucket=actions=output:3'));
+    expect(br.dumpGroups().map((g) => [g.groupId, g.type, g.buckets.length])).toEqual([[1, 'all', 2]]);
+    await ok(agent, flowMod('add', 'priority=1,actions=group:1'));
+    expect(await outputs(br, 1, TCP80)).toEqual([2, 3]);
+    await ok(agent, group('modify', 'group_id=1,type=indirect,bucket=actions=output:4'));
+    expect(await outputs(br, 1, TCP80)).toEqual([4]);
+    const stats = await body(agent, { mpType: 'group', groupId: OFPG_ALL });
+    expect(stats.mpType === 'group' && stats.groups.map((g) => [g.groupId, g.refCount])).toEqual([[1, 1]]);
+    expect(await body(agent, { mpType: 'group_desc' })).toEqual({ mpType: 'group_desc', groups: br.dumpGroups() });
+    expect(await body(agent, { mpType: 'group_features' })).toMatchObject({ mpType: 'group_features', types: 0xf });
+    await ok(agent, { type: 'group_mod', xid: xid++, command: 'delete', spec: { groupId: OFPG_ALL, type: 'all', buckets: [] } });
+    expect(br.dumpGroups()).toEqual([]);
+    expect(await br.dumpFlowsText()).toEqual([]);
+    expect(changes).toEqual(['groups', 'flows', 'groups', 'groups', 'flows']);
+  });
+
+  it('refusals: exists, unknown, reserved id, a bad bucket port, an indirect group of two buckets', async () => {
+    const { agent } = await setup();
+    await ok(agent, group('add', 'group_id=1,type=all,bucket=actions=output:2'));
+    await refused(agent, group('add', 'group_id=1,type=all,bucket=actions=output:2'), 'GROUP_MOD_FAILED', 'GROUP_EXISTS');
+    await refused(agent, group('modify', 'group_id=2,type=all,bucket=actions=output:2'), 'GROUP_MOD_FAILED', 'UNKNOWN_GROUP');
+    const g = parseGroup('group_id=3,type=all,bucket=actions=output:2');
+    await refused(agent, { type: 'group_mod', xid: xid++, command: 'add', spec: { ...g, groupId: 0xffffff01 } }, 'GROUP_MOD_FAILED', 'INVALID_GROUP');
+    await refused(agent, { type: 'group_mod', xid: xid++, command: 'add', spec: { ...g, buckets: [{ ...g.buckets[0]!, actions: [{ type: 'output', port: 0 }] }] } }, 'BAD_ACTION', 'BAD_OUT_PORT');
+    await refused(agent, group('add', 'group_id=4,type=indirect,bucket=actions=output:2,bucket=actions=output:3'), 'GROUP_MOD_FAILED', 'INVALID_GROUP');
   });
 });
 

@@ -6,7 +6,7 @@
  * request's first 64, as the spec asks).
  */
 import { NodeswitchError } from '../../errors.js';
-import { GroupModError } from '../../ofproto/group.js';
+import { GroupModError, UnknownOutGroupError } from '../../ofproto/group.js';
 import { MeterSyntaxError } from '../../qos/meter-syntax.js';
 import { ERROR_CODES, ERROR_DATA_LEN, type ErrorMsg, type OfErrorType } from '../wire/index.js';
 
@@ -48,6 +48,7 @@ const FALLBACK: Record<Failing, [ErrType, string]> = {
 export function toOfError(err: unknown, what: Failing): OfError {
   if (err instanceof OfError) return err;
   if (err instanceof GroupModError) return new OfError('GROUP_MOD_FAILED', err.ofCode, err.message);
+  if (err instanceof UnknownOutGroupError) return new OfError('BAD_ACTION', 'BAD_OUT_GROUP', err.message);
   const message = err instanceof Error ? err.message : String(err);
   if (!(err instanceof NodeswitchError)) {
     // A bug, not a refusal: still an answer, never a dropped connection.

@@ -5,7 +5,8 @@
 import type { Action } from '../../ofproto/actions.js';
 import { DEFAULT_PRIORITY, type FlowSpec } from '../../ofproto/flow.js';
 import type { FlowWithStats } from '../../ofproto/flow-table.js';
-import { OFPG_ALL } from '../../ofproto/group.js';
+import { GROUP_CAPABILITIES } from '../../ofproto/group.js';
+import { GROUP_MAX_GROUPS } from '../../ofproto/group-table.js';
 import { METER_MAX_BANDS, METER_ID_MAX } from '../../qos/meter-syntax.js';
 import { OFPP } from '../../ofproto/values.js';
 import {
@@ -17,7 +18,6 @@ import {
   type MultipartRequestMsg,
   OFP_MAX_MSG_LEN,
   OFPG_ANY,
-  OFPGFC,
   OFPM_ALL,
   OFPMBT,
   OFPMF,
@@ -29,7 +29,6 @@ import {
 } from '../wire/index.js';
 import { OfError } from './errors.js';
 import { N_TABLES } from './features.js';
-import { groupsOf } from './group-mod.js';
 import type { AgentContext } from './index.js';
 import { describePorts } from './ports.js';
 import { ACTION_TYPES, tableFeatures } from './table-features.js';
@@ -113,14 +112,13 @@ export async function multipart(msg: MultipartRequestMsg, ctx: AgentContext, des
       return split(queues, (part) => ({ mpType: 'queue', queues: part }));
     }
     case 'group': {
-      const stats = await groupsOf(bridge).groupStats(req.groupId === OFPG_ALL ? undefined : req.groupId);
+      const stats = await bridge.groupStats(req.groupId);
       const groups = stats.map((s) => ({ ...s, durationSec: Math.floor(s.durationSec), durationNsec: Math.round((s.durationSec % 1) * 1e9) % 1_000_000_000 }));
       return split(groups, (part) => ({ mpType: 'group', groups: part }));
     }
     case 'group_desc':
-      return split(groupsOf(bridge).dumpGroups(), (part) => ({ mpType: 'group_desc', groups: part }));
+      return split(bridge.dumpGroups(), (part) => ({ mpType: 'group_desc', groups: part }));
     case 'group_features': {
-      groupsOf(bridge);
       const actions = ACTION_TYPES.reduce((m, t) => (m | (1 << t)) >>> 0, 0);
       return [
         {
@@ -128,8 +126,8 @@ export async function multipart(msg: MultipartRequestMsg, ctx: AgentContext, des
           body: {
             mpType: 'group_features',
             types: 0xf, // all, select, indirect, fast failover
-            capabilities: OFPGFC.SELECT_WEIGHT | OFPGFC.SELECT_LIVENESS | OFPGFC.CHAINING,
-            maxGroups: [0xffffff00, 0xffffff00, 0xffffff00, 0xffffff00],
+            capabilities: GROUP_CAPABILITIES, // weights and chaining; liveness in ff only
+            maxGroups: [GROUP_MAX_GROUPS, GROUP_MAX_GROUPS, GROUP_MAX_GROUPS, GROUP_MAX_GROUPS],
             actions: [actions, actions, actions, actions],
           },
         },
