@@ -239,16 +239,19 @@ connTests.describe('OpenFlow connections', () => {
     ctl.send({ type: 'echo_reply', xid: probe.xid, data: Buffer.alloc(0) });
     await waitFor(async () => /state: connected\n {8}role: equal\n/.test(await d.ok('show')), { timeoutMs: 5000, what: 'connected' });
 
-    // 500 packet-ins at once: the burst and what a second's rate allows, the rest counted.
+    // 500 packet-ins at once: the burst and what the rate allows while they come, the rest counted.
+    const start = Date.now();
     await inject(frames1400);
+    const seconds = (Date.now() - start) / 1000 + 0.5;
     await sleep(500);
     const got = ctl.received.filter(isType('packet_in')).length;
     expect(got).toBeGreaterThanOrEqual(25);
-    expect(got).toBeLessThan(200);
+    expect(got).toBeLessThanOrEqual(25 + Math.ceil(100 * seconds)); // a loaded machine stretches the inject: the rate allows more
     const show = await d.ok('show');
     const m = /packet-ins: (\d+) sent, (\d+) dropped by the rate limit/.exec(show)!;
     expect(Number(m[1])).toBe(got);
-    expect(Number(m[1]) + Number(m[2])).toBe(500);
+    expect(Number(m[2])).toBeGreaterThan(250);
+    expect(Number(m[1]) + Number(m[2])).toBeLessThanOrEqual(500); // the datapath's own upcall limit may take some first
 
     // Silent: the next probe goes unanswered and the switch drops the connection, then comes back.
     await ctl.closed;
