@@ -260,6 +260,34 @@ connTests.describe('OpenFlow connections', () => {
     await d.ok('del-controller', br);
   });
 
+  it('a controller on a unix socket, and two at once: both connected, one master', async () => {
+    const accepted: Socket[] = [];
+    const path = join(d.dir, 'ctl.sock');
+    const server = createServer((s) => accepted.push(s));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const tcp: Socket[] = [];
+    const server2 = createServer((s) => tcp.push(s));
+    servers.push(server2);
+    await new Promise<void>((resolve) => server2.listen(PORT + 2, '127.0.0.1', resolve));
+    await d.ok('set-controller', br, `unix:${path}`, `tcp:127.0.0.1:${PORT + 2}`);
+    await waitFor(async () => accepted.length === 1 && tcp.length === 1, { timeoutMs: 10_000, what: 'the switch connecting to both' });
+    const a = await RawOfClient.over(accepted[0]!);
+    const b = await RawOfClient.over(tcp[0]!);
+    clients.push(a, b);
+    const features = (await a.request({ type: 'features_request', xid: 0 })) as OfMessageOf<'features_reply'>;
+    expect(features.datapathId.toString(16).padStart(16, '0')).toBe(/datapath-id: ([0-9a-f]{16})/.exec(await d.ok('show'))![1]);
+    await a.request({ type: 'role_request', xid: 0, role: 'master', generationId: 1n });
+    await waitFor(async () => /Controller "unix:[^"]+"\n {8}state: connected\n {8}role: master\n(.*\n)*    Controller "tcp:[^"]+"\n {8}state: connected\n {8}role: equal\n/.test(await d.ok('show')), {
+      timeoutMs: 5000,
+      what: 'both connected, the unix one master',
+    });
+    await b.request({ type: 'role_request', xid: 0, role: 'master', generationId: 2n });
+    await waitFor(async () => /role: slave\n(.*\n)*.*role: master\n/.test(await d.ok('show')), { timeoutMs: 5000, what: 'the roles swapped' });
+    await d.ok('del-controller', br);
+    await Promise.all([a.closed, b.closed]);
+  });
+
   it('ovs-ofctl over the ptcp listener: show, add-flow, dump-flows; what it added survives a restart', async () => {
     const target = `tcp:127.0.0.1:${PORT}`;
     const show = await run(['ovs-ofctl', '-O', 'OpenFlow13', 'show', target]);
