@@ -56,6 +56,8 @@ export class Controller {
   private readonly jobs = new Jobs();
   /** Injects running, by bridge/port: what inject-stop aborts. */
   private readonly injects = new Map<string, AbortController>();
+  /** Bridges whose wire changes have a save queued (saveWireChange). */
+  private readonly wireSavePending = new Set<string>();
   private readonly qosContext: QosVerbContext = {
     config: () => this.config(),
     commit: (next, undo) => this.commit(next, undo),
@@ -77,7 +79,17 @@ export class Controller {
     private readonly openflow?: OpenFlowService,
   ) {
     this.captures = new Captures(log, (name) => this.sw.bridge(name), this.jobs);
-    if (openflow) openflow.onWireChange = (name) => void this.enqueue(async () => this.saveWireChange(name)).catch(() => undefined);
+    // One save queued per bridge at a time: a burst of flow-mods (ovs-ofctl add-flows) writes once it pauses, not once per flow.
+    if (openflow) {
+      openflow.onWireChange = (name) => {
+        if (this.wireSavePending.has(name)) return;
+        this.wireSavePending.add(name);
+        this.enqueue(async () => {
+          this.wireSavePending.delete(name);
+          this.saveWireChange(name);
+        }).catch(() => undefined);
+      };
+    }
     for (const b of doc.bridges) {
       const live = sw.bridge(b.name);
       if (live) this.watchExpiry(live);

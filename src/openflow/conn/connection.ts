@@ -48,8 +48,9 @@ import { defaultAsyncConfig, type Role, type RoleArbiter } from './roles.js';
 export const DEFAULT_MISS_SEND_LEN = 128;
 /** Bytes queued towards one peer beyond which an asynchronous message drops it. */
 export const DEFAULT_MAX_QUEUE_BYTES = 1 << 20;
-/** Requests read but not yet handled, beyond which the socket is not read. */
+/** Requests read but not yet handled (messages, bytes) beyond which the socket is not read. */
 const MAX_INBOX = 256;
+const MAX_INBOX_BYTES = 1 << 20;
 /** A closing connection's last bytes get this long to leave. */
 const LINGER_MS = 1000;
 
@@ -102,6 +103,7 @@ export class OfConnection extends EventEmitter {
   readonly counters = { packetIns: 0, packetInsLimited: 0, asyncSent: 0, requests: 0 };
   private readonly framer = new MessageFramer();
   private readonly inbox: Buffer[] = [];
+  private inboxBytes = 0;
   private pumping = false;
   private paused = false;
   private lastRx = performance.now();
@@ -186,6 +188,7 @@ export class OfConnection extends EventEmitter {
     if (this.probeTimer) clearInterval(this.probeTimer);
     this.roles.forget(this.session);
     this.inbox.length = 0;
+    this.inboxBytes = 0;
     if (linger && !this.socket.destroyed) {
       this.socket.end();
       setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
@@ -195,15 +198,19 @@ export class OfConnection extends EventEmitter {
     this.emit('close', reason, wasOpen);
   }
 
-  private write(msg: OfMessage): void {
+  /**
+   * Encodes and queues one message. One that cannot be encoded is our bug: logged, and
+   * a reply is replaced by an OFPBRC_EPERM error for its request (`request`), so the
+   * peer is not left waiting and the connection goes on.
+   */
+  private write(msg: OfMessage, request?: Buffer): void {
     if (this.socket.destroyed || !this.socket.writable) return;
     let bytes: Buffer;
     try {
       bytes = encodeMessage(msg);
     } catch (err) {
-      // A message we cannot encode is our bug: said once, and the peer is not left waiting on a half-made stream.
-      this.opts.log(`${this.label}: cannot encode ${msg.type}: ${(err as Error).message}; closing`);
-      queueMicrotask(() => this.close(`internal error encoding ${msg.type}`));
+      this.opts.log(`${this.label}: internal error: cannot encode ${msg.type}: ${(err as Error).message}`);
+      if (request) this.write({ type: 'error', xid: msg.xid, errType: 'BAD_REQUEST', code: OFPBRC.EPERM, data: head(request) });
       return;
     }
     this.socket.write(bytes);
@@ -213,12 +220,15 @@ export class OfConnection extends EventEmitter {
     if (this.state === 'closed') return;
     this.lastRx = performance.now();
     this.probeSentAt = undefined;
-    const framed = this.framer.push(chunk, (m) => this.inbox.push(m));
+    const framed = this.framer.push(chunk, (m) => {
+      this.inbox.push(m);
+      this.inboxBytes += m.length;
+    });
     if (!framed.ok) {
       // Requests before the bad header are still answered, then the error, then the end.
       this.inbox.push(framed.header);
     }
-    if (this.inbox.length > MAX_INBOX && !this.paused) {
+    if ((this.inbox.length > MAX_INBOX || this.inboxBytes > MAX_INBOX_BYTES) && !this.paused) {
       this.paused = true;
       this.socket.pause();
     }
@@ -231,9 +241,10 @@ export class OfConnection extends EventEmitter {
     try {
       while (this.inbox.length && this.state !== 'closed') {
         const buf = this.inbox.shift()!;
+        this.inboxBytes -= buf.length;
         this.lastRx = performance.now(); // handling a request is activity: the probe waits for us, not the peer
         await this.take(buf);
-        if (this.paused && this.inbox.length < MAX_INBOX / 2) {
+        if (this.paused && this.inbox.length < MAX_INBOX / 2 && this.inboxBytes < MAX_INBOX_BYTES / 2) {
           this.paused = false;
           this.socket.resume();
         }
@@ -307,7 +318,7 @@ export class OfConnection extends EventEmitter {
     for (const reply of replies) {
       await this.room();
       if (this.state === 'closed') return;
-      this.write(reply);
+      this.write(reply, buf);
     }
   }
 

@@ -219,7 +219,12 @@ export class OpenFlowHub {
   private adopt(socket: Socket, label: string, o: { service?: boolean; probeIntervalMs: number; rateLimit?: { rate: number; burst: number } }): OfConnection {
     const conn = new OfConnection(socket, () => this.agent, this.roles, { label, ...o, log: (l) => this.log(l) });
     this.conns.add(conn);
-    conn.once('close', () => this.conns.delete(conn));
+    conn.once('close', (reason: string) => {
+      this.conns.delete(conn);
+      // Active controllers say it themselves (active.ts); ovs-ofctl's many short BR.mgmt sessions only when they end badly.
+      const passive = !this.controllers.has(label);
+      if (passive && (!o.service || reason !== 'closed by the peer')) this.log(`${label}: closed: ${reason}`);
+    });
     if (this.closed) conn.close('the bridge is going away');
     return conn;
   }
