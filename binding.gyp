@@ -40,6 +40,9 @@
         "native/dp/stages/policer.cc",
         "native/dp/meter_table.cc",
         "native/dp/qos_commands.cc",
+        "native/dp/group_table.cc",
+        "native/dp/group_commands.cc",
+        "native/dp/pipeline_groups.cc",
         "native/dp/stages/shaper.cc",
         "native/dp/burst_loop.cc",
         "native/dp/replay_driver.cc",
@@ -64,6 +67,7 @@
         "native/addon/mirror_js.cc",
         "native/addon/shaping_js.cc",
         "native/addon/qos_js.cc",
+        "native/addon/group_js.cc",
         "native/addon/apply_js.cc",
         "native/addon/init.cc"
       ],

@@ -25,6 +25,8 @@ TEST=(
   "procps|sysctl|turning IPv6 off in the tests' namespaces (no stray router solicitations in the counters)"
   "openvswitch-common|ovs-ofctl ovsdb-tool ovsdb-server|ovs-ofctl parse-flow agreement tests; the OVS differential's private ovsdb-server"
   "openvswitch-switch|ovs-vswitchd ovs-vsctl|the OVS differential tests (test/interop): a private ovs-vswitchd as the reference datapath"
+  "python3-os-ken|osken-manager|the OpenFlow codec tests: os-ken's ofproto_v1_3_parser decodes what we encode (test/unit/openflow-osken.test.ts); os-ken as a real controller of a bridge (test/integration/openflow-controllers.test.ts)"
+  "openvswitch-testcontroller|ovs-testcontroller|Open vSwitch's learning-switch controller as the controller of a bridge (test/integration/openflow-controllers.test.ts)"
   "clang-format|clang-format|npm run lint: checks native/ against .clang-format"
 )
 BENCH=(

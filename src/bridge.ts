@@ -52,6 +52,8 @@ import { MAX_MIRRORS, type MirrorInfo, type MirrorSpec, checkMirror, checkMirror
 import { checkPolicing, effectiveBurst, type IngressPolicing } from './qos/policing.js';
 import { type MeterSpec, parseMeter, parseMeterSelector } from './qos/meter-syntax.js';
 import { MeterTable, type MeterWithStats } from './qos/meter-table.js';
+import { type GroupSpec, type GroupStats, OFPG_ALL, parseGroup, UnknownOutGroupError } from './ofproto/group.js';
+import { flowGroups, GroupTable } from './ofproto/group-table.js';
 import { checkQos, type QosSpec, type QueueStats, resolveQos } from './qos/qos.js';
 
 export const DEFAULT_MAC_AGING = 300;
@@ -112,6 +114,7 @@ export class Bridge extends EventEmitter {
   private readonly dp: NativeDatapath;
   private readonly portsByName = new Map<string, PortInfo>();
   private readonly qosByPort = new Map<string, QosSpec>(); // set-qos (src/qos/qos.ts)
+  private readonly portAdded = new Map<string, number>(); // name → Date.now() when added (OpenFlow port stats' duration)
   // Names and ofports claimed by an addPort still in flight, so that two concurrent
   // calls cannot both take the same one.
   private readonly pendingNames = new Set<string>();
@@ -128,6 +131,8 @@ export class Bridge extends EventEmitter {
   readonly flows: FlowTable;
   /** The OpenFlow meters flows name with meter:N (src/qos/meter-table.ts). */
   readonly meters: MeterTable;
+  /** The OpenFlow groups flows name with group:N (src/ofproto/group-table.ts). */
+  readonly groups: GroupTable;
   private readonly expiry: NodeJS.Timeout;
 
   constructor(
@@ -141,6 +146,7 @@ export class Bridge extends EventEmitter {
     this.dp = new addon.Datapath(name, this.opts, (events) => this.onNativeEvents(events));
     this.flows = new FlowTable(this.dp);
     this.meters = new MeterTable(this.dp, name);
+    this.groups = new GroupTable(this.dp, name);
     this.flows.on('flowRemoved', (r: FlowRemoved) => this.emit('flowRemoved', r));
     // Commands run in order: the mode is in force before any port's first packet.
     if (this.opts.datapathPoll !== 'adaptive') this.dp.setDatapathPoll(this.opts.datapathPoll).catch((err) => this.emit('error', err));
@@ -174,6 +180,7 @@ export class Bridge extends EventEmitter {
     this.checkOpen();
     const spec = typeof flow === 'string' ? parseFlow(flow, { context: 'add', resolvePort: this.resolvePort }) : flow;
     this.checkMeters([spec]);
+    this.checkGroups([spec]);
     await this.flows.add([spec]);
   }
 
@@ -191,6 +198,7 @@ export class Bridge extends EventEmitter {
       onProgress && ((done, total) => onProgress('parse', done, total)),
     );
     this.checkMeters(specs);
+    this.checkGroups(specs);
     await this.flows.add(specs);
     onProgress?.('install', specs.length, specs.length);
     return specs.length;
@@ -201,6 +209,7 @@ export class Bridge extends EventEmitter {
     this.checkOpen();
     const spec = parseFlow(flow, { context: 'modify', resolvePort: this.resolvePort });
     this.checkMeters([spec]);
+    this.checkGroups([spec]);
     return this.flows.modify(spec, opts.strict === true);
   }
 
@@ -255,6 +264,7 @@ export class Bridge extends EventEmitter {
       resolvePort: this.resolvePort,
       hasOfport: (ofport) => this.ofportHolder(ofport) !== undefined,
       packetOutActions: (data, text) => this.parsePacketOutActions(data, text),
+      checkFlow: (spec) => this.checkGroups([spec]),
     });
   }
 
@@ -448,6 +458,11 @@ export class Bridge extends EventEmitter {
     return this.portsByName.get(name);
   }
 
+  /** When the port was added (Date.now()); undefined for no such port. */
+  portAddedAt(name: string): number | undefined {
+    return this.portAdded.get(name);
+  }
+
   hasPort(name: string): boolean {
     return this.portsByName.has(name) || this.pendingNames.has(name) || this.bondOfMember.has(name);
   }
@@ -497,10 +512,12 @@ export class Bridge extends EventEmitter {
     }
     const info: PortInfo = { name, type, ofport, vlan };
     this.portsByName.set(name, info);
+    this.portAdded.set(name, Date.now());
     if (policing && policing.rate) {
       await this.dp.setIngressPolicing(ofport, { rate: policing.rate, burst: effectiveBurst(policing) });
       info.ingressPolicing = policing;
     }
+    this.emit('portAdded', { ...info }); // OpenFlow's PORT_STATUS (src/openflow/conn)
     return { ...info, ...(added.tapOrigin && { tapOrigin: added.tapOrigin }) };
   }
 
@@ -603,6 +620,63 @@ export class Bridge extends EventEmitter {
     }
   }
 
+  /** add-group: ovs-ofctl group syntax ("group_id=1,type=select,bucket=weight:10,actions=output:1,…") or a spec. */
+  async addGroup(group: string | GroupSpec): Promise<void> {
+    this.checkOpen();
+    await this.groups.add(typeof group === 'string' ? parseGroup(group, { resolvePort: this.resolvePort }) : group);
+  }
+
+  /** mod-group: a new type and buckets for an existing group. */
+  async modGroup(group: string | GroupSpec): Promise<void> {
+    this.checkOpen();
+    await this.groups.modify(typeof group === 'string' ? parseGroup(group, { resolvePort: this.resolvePort }) : group);
+  }
+
+  /**
+   * del-groups: one group (undefined or OFPG_ALL: every group); a missing one is no
+   * error. As OpenFlow says, the flows that name a deleted group go with it.
+   * Returns how many groups were deleted.
+   */
+  async delGroups(groupId: number = OFPG_ALL): Promise<number> {
+    this.checkOpen();
+    const ids = this.groups.select(groupId);
+    if (!ids.length) return 0;
+    const gone = new Set(ids);
+    await this.flows.removeWhere((e) => flowGroups(e.spec).some((g) => gone.has(g)));
+    await this.groups.delete(ids);
+    return ids.length;
+  }
+
+  /** The groups (one, or all when undefined / OFPG_ALL), by id. */
+  dumpGroups(groupId: number = OFPG_ALL): GroupSpec[] {
+    const ids = new Set(this.groups.select(groupId));
+    return this.groups.list().filter((g) => ids.has(g.groupId));
+  }
+
+  /** dump-group-stats: each group's and bucket's counters, and how many flows name it. */
+  async groupStats(groupId: number = OFPG_ALL): Promise<GroupStats[]> {
+    this.checkOpen();
+    const stats = await this.groups.stats(this.groups.select(groupId));
+    const refs = new Map<number, number>();
+    for (const e of this.flows.list()) for (const g of new Set(flowGroups(e.spec))) refs.set(g, (refs.get(g) ?? 0) + 1);
+    return stats.map((s) => ({
+      groupId: s.spec.groupId,
+      refCount: refs.get(s.spec.groupId) ?? 0,
+      packetCount: BigInt(s.stats.packets),
+      byteCount: BigInt(s.stats.bytes),
+      durationSec: s.durationSec,
+      buckets: s.stats.buckets.map((b) => ({ packetCount: BigInt(b.packets), byteCount: BigInt(b.bytes) })),
+    }));
+  }
+
+  /** A flow may name only a group the bridge has (OpenFlow's OFPBAC_BAD_OUT_GROUP). */
+  private checkGroups(specs: FlowSpec[]): void {
+    if (!specs.length) return;
+    for (const spec of specs) {
+      for (const id of flowGroups(spec)) if (!this.groups.has(id)) throw new UnknownOutGroupError(id, this.name);
+    }
+  }
+
   async deletePort(name: string): Promise<void> {
     this.checkOpen();
     const info = this.requirePort(name);
@@ -611,6 +685,8 @@ export class Bridge extends EventEmitter {
     }
     await this.dp.deletePort(info.ofport);
     this.portsByName.delete(name);
+    this.portAdded.delete(name);
+    this.emit('portDeleted', { ...info });
     for (const [member, bond] of this.bondOfMember) if (bond === name) this.bondOfMember.delete(member);
     this.qosByPort.delete(name);
     // Mirrors forget the port, as OVS's weak references do.
@@ -696,7 +772,9 @@ export class Bridge extends EventEmitter {
     }
     const info: PortInfo = { name: bond.name, type: 'bond', ofport, vlan: PLAIN_VLAN };
     this.portsByName.set(bond.name, info);
+    this.portAdded.set(bond.name, Date.now());
     for (const m of bond.members) this.bondOfMember.set(m, bond.name);
+    this.emit('portAdded', { ...info });
     return { ...info };
   }
 
@@ -826,6 +904,12 @@ export class Bridge extends EventEmitter {
   async drain(port: string): Promise<Buffer[]> {
     this.checkOpen();
     return this.dp.drainMem(this.requireMemPort(port).ofport);
+  }
+
+  /** mem ports: the link goes down or up, as a netdev's carrier does (tests of fast failover). */
+  async setMemLink(port: string, up: boolean): Promise<void> {
+    this.checkOpen();
+    await this.dp.setMemLink(this.requireMemPort(port).ofport, up);
   }
 
   async close(): Promise<void> {

@@ -26,7 +26,7 @@ export type NativeOpName =
   | 'output' | 'inPort' | 'normal' | 'flood' | 'all' | 'local' | 'controller'
   | 'setEthSrc' | 'setEthDst' | 'setVlanVid' | 'setVlanPcp' | 'pushVlan' | 'popVlan'
   | 'setIpv4Src' | 'setIpv4Dst' | 'setIpv6Src' | 'setIpv6Dst' | 'setIpDscp' | 'setIpEcn' | 'setIpTtl' | 'decTtl'
-  | 'setTpSrc' | 'setTpDst' | 'meter' | 'setQueue' | 'setInPort' | 'setMetadata' | 'resubmit';
+  | 'setTpSrc' | 'setTpDst' | 'meter' | 'setQueue' | 'setInPort' | 'setMetadata' | 'resubmit' | 'group';
 /** native/dp/of_action.h NS_OFPP: the reserved OpenFlow port numbers. */
 export type NativeReservedPort = 'max' | 'inPort' | 'table' | 'normal' | 'flood' | 'all' | 'controller' | 'local' | 'any';
 /** native/core/counters.h NS_PORT_COUNTERS, in struct order. */
@@ -54,6 +54,10 @@ export interface NativeConstants {
   maxOfport: number;
   /** resubmit's table for "the table this resubmit runs in". */
   resubmitCurrentTable: number;
+  /** native/dp/group_table.h: group type names by OFPGT_* number, buckets per group, OFPG_ANY. */
+  groupTypes: readonly string[];
+  groupMaxBuckets: number;
+  ofpgAny: number;
   /** Egress queues a shaped port has (ids 0..maxQueues-1; native/dp/stages/shaper.h). */
   maxQueues: number;
   /** Each queue's bound: frames, and the bytes held for them. */
@@ -321,6 +325,13 @@ export interface NativeDatapath {
   /** Deletes the meters named (none: every meter). */
   deleteMeters(ids: number[]): Promise<void>;
   meterStats(): Promise<NativeMeterStats[]>;
+  /** Adds a group or replaces its buckets (native/dp/group_table.h); flushes the megaflows. */
+  setGroup(group: NativeGroup): Promise<void>;
+  /** Deletes the groups named (none: every group). */
+  deleteGroups(ids: number[]): Promise<void>;
+  groupStats(): Promise<NativeGroupStats[]>;
+  /** Tests: a mem port's link goes down or up, as a netdev's carrier does. */
+  setMemLink(ofport: number, up: boolean): Promise<void>;
   /** Egress shaping of one port (native/dp/stages/shaper.h); null takes it away. */
   setQos(ofport: number, config: NativeQosConfig | null): Promise<void>;
   /** Every shaped port's queues with their counters. */
@@ -343,6 +354,21 @@ export interface NativeMeterStats {
   bytes: number;
   /** What each band applied to, in the meter's band order. */
   bands: { packets: number; bytes: number }[];
+}
+
+/** A group as the datapath runs it; type is OFPGT_* (0 all, 1 select, 2 indirect, 3 ff). */
+export interface NativeGroup {
+  id: number;
+  type: number;
+  buckets: { weight: number; watchPort: number; watchGroup: number; actions: NativeAction[] }[];
+}
+
+export interface NativeGroupStats {
+  id: number;
+  packets: number;
+  bytes: number;
+  /** In the group's bucket order. */
+  buckets: { packets: number; bytes: number }[];
 }
 
 /** Rates in bit/s; queue ids below constants.maxQueues. */

@@ -61,6 +61,11 @@ class DatapathJs : public Napi::ObjectWrap<DatapathJs> {
   Napi::Value JsSetMeter(const Napi::CallbackInfo& info);
   Napi::Value JsDeleteMeters(const Napi::CallbackInfo& info);
   Napi::Value JsMeterStats(const Napi::CallbackInfo& info);
+  // group_js.cc
+  Napi::Value JsSetGroup(const Napi::CallbackInfo& info);
+  Napi::Value JsDeleteGroups(const Napi::CallbackInfo& info);
+  Napi::Value JsGroupStats(const Napi::CallbackInfo& info);
+  Napi::Value JsSetMemLink(const Napi::CallbackInfo& info);
   // shaping_js.cc
   Napi::Value JsSetQos(const Napi::CallbackInfo& info);
   Napi::Value JsQueueStats(const Napi::CallbackInfo& info);

@@ -135,6 +135,10 @@ void BurstLoop::run_ops(Packet* p, FlowKey* key, uint16_t in_slot, const Program
       prog.credits[c]->n_bytes += p->len;
       prog.credits[c]->last_used_ms = burst_ms_;
     }
+    for (uint32_t c = 0; c < prog.n_group_credit; c++) {
+      prog.group_credits[c]->n_packets++;
+      prog.group_credits[c]->n_bytes += p->len;
+    }
   }
   if (prog.n_ops == 0) {
     if (prog.table_miss) counters_.table_miss++;

@@ -54,6 +54,11 @@ Datapath::Datapath(std::string name, uint32_t mac_aging, uint32_t mac_table_size
   loop_.set_mirrors(&mirrors_);
   pipeline_.set_meters(&meters_);
   loop_.set_meters(&meters_);
+  groups_.set_port_live([this](uint32_t ofport) {
+    uint16_t s = ports_.slot_of(ofport);
+    return s != kNoSlot && ports_[s].usable();
+  });
+  pipeline_.set_groups(&groups_);
   thread_ = std::thread([this] { run(); });
 }
 
@@ -91,6 +96,8 @@ void Datapath::run() {
     }
     if (commands_.pending()) apply_commands();
     if (stopping_) break;
+    // Fast failover: a watched port's state is a look per port, every round.
+    if (groups_.watches_ports()) pipeline_.check_liveness();
     now_ = now_seconds();
     loop_.set_now(now_);
     if (now_ != last_housekeeping_) housekeeping();

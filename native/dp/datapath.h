@@ -29,6 +29,7 @@
 #include "dp/capture.h"
 #include "dp/command_queue.h"
 #include "dp/flow_table.h"
+#include "dp/group_table.h"
 #include "dp/mirror.h"
 #include "dp/meter_table.h"
 #include "dp/outbox.h"
@@ -189,6 +190,13 @@ class Datapath {
   void set_meter(const MeterConfig& config);
   void delete_meters(const std::vector<uint32_t>& ids);
   std::vector<MeterStats> meter_stats() const { return meters_.stats(); }
+  // OpenFlow groups (group_table.h, group_commands.cc): add or replace one; delete
+  // some (none named: all); their counters. Each flushes the megaflows first.
+  void set_group(Group group);
+  void delete_groups(const std::vector<uint32_t>& ids);
+  std::vector<GroupStats> group_stats();
+  // Tests: a mem port's link goes down or up, as a netdev's carrier does.
+  void set_mem_link(uint16_t ofport, bool up);
   // Egress shaping (datapath_qos.cc, stages/shaper.h): `config` null clears it.
   void set_qos(uint16_t ofport, const ShaperConfig* config);
   std::vector<PortQueueSnapshot> queue_stats() const;
@@ -224,6 +232,7 @@ class Datapath {
   BridgeCounters counters_;
   FlowTables flows_;
   MeterTable meters_;
+  GroupTable groups_;
   Pipeline pipeline_{flows_};
   int epoll_fd_;
   CommandQueue commands_;

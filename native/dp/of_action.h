@@ -39,7 +39,7 @@ namespace nodeswitch {
   X(kSetIpEcn, setIpEcn)   /* u32: ECN (2 bits) */                                                   \
   X(kSetIpTtl, setIpTtl)   /* u32: TTL */                                                            \
   X(kDecTtl, decTtl)                                                                                 \
-  X(kSetTpSrc, setTpSrc) /* u32: port (TCP, UDP) */                                                  \
+  X(kSetTpSrc, setTpSrc) /* u32: port (TCP, UDP); port: the IP protocol set_field named, 0 any */    \
   X(kSetTpDst, setTpDst)                                                                             \
   /* QoS. */                                                                                         \
   X(kMeter, meter)       /* u32: meter id; port: its slot in the meter table, set by the pipeline */ \
@@ -47,6 +47,7 @@ namespace nodeswitch {
   /* Pipeline state. */                                                                              \
   X(kSetInPort, setInPort)     /* u32: port number the rest of the pipeline sees as in_port */       \
   X(kSetMetadata, setMetadata) /* u64: value, u64b: mask */                                          \
+  X(kGroup, group)             /* u32: group id (group_table.h); translation inlines its buckets */  \
   X(kResubmit, resubmit)       /* port (OFPP_IN_PORT: the current in_port), u32: table (kResubmitCurrentTable) */
 
 #define NS_ENUMERATOR(name, js) name,

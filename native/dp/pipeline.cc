@@ -202,7 +202,8 @@ int action_set_rank(OpCode c) {
     case OpCode::kFlood:
     case OpCode::kAll:
     case OpCode::kLocal:
-    case OpCode::kController: return 4;
+    case OpCode::kController:
+    case OpCode::kGroup: return 4;
     default: return 3;
   }
 }
@@ -219,6 +220,8 @@ void Pipeline::Xlate::reset(const FlowKey& k) {
   moved = false;
   ops.clear();
   credits.clear();
+  group_credits.clear();
+  liveness = false;
   visits.clear();
   seen.clear();
   action_set.clear();
@@ -298,6 +301,8 @@ Program Pipeline::program_of(Megaflow* mf) {
   p.n_credit = uint32_t(mf->credits.size());
   p.table_miss = mf->table_miss;
   p.megaflow = mf;
+  p.group_credits = mf->group_credits.data();
+  p.n_group_credit = uint32_t(mf->group_credits.size());
   return p;
 }
 
@@ -308,6 +313,8 @@ Program Pipeline::scratch_program() const {
   p.credits = x_.credits.data();
   p.n_credit = uint32_t(x_.credits.size());
   p.table_miss = x_.miss;
+  p.group_credits = x_.group_credits.data();
+  p.n_group_credit = uint32_t(x_.group_credits.size());
   return p;
 }
 
@@ -375,6 +382,8 @@ Megaflow* Pipeline::install(const FlowKey& key, uint64_t now_ms) {
   } else std::memset(&mf->mask, 0xff, sizeof mf->mask);
   mf->ops = x_.ops;
   mf->credits = x_.credits;
+  mf->group_credits = x_.group_credits;
+  mf->liveness = x_.liveness;
   mf->table_miss = x_.miss;
   mf->visits = x_.visits;
   mf->seen = x_.seen;
@@ -393,12 +402,18 @@ void Pipeline::drop(Megaflow* mf) {
       e->n_bytes += db;
       e->last_used_ms = std::max(e->last_used_ms, mf->used_ms);
     }
+    for (GroupCounter* g : mf->group_credits) {
+      g->n_packets += dp;
+      g->n_bytes += db;
+    }
   }
   megaflows_.remove(mf);
   mf->live = false;
   mf->serial++;
   mf->ops.clear();
   mf->credits.clear();
+  mf->group_credits.clear();
+  mf->liveness = false;
   mf->visits.clear();
   mf->seen.clear();
   free_.push_back(mf);
@@ -412,6 +427,10 @@ void Pipeline::push_stats() {
       e->n_packets += dp;
       e->n_bytes += db;
       e->last_used_ms = std::max(e->last_used_ms, mf.used_ms);
+    }
+    for (GroupCounter* g : mf.group_credits) {
+      g->n_packets += dp;
+      g->n_bytes += db;
     }
     mf.pushed_packets = mf.n_packets;
     mf.pushed_bytes = mf.n_bytes;
@@ -568,14 +587,18 @@ void Pipeline::action_set(Xlate& x) {
   if (x.action_set.empty()) return;
   std::stable_sort(x.action_set.begin(), x.action_set.end(),
                    [](const OfAction& a, const OfAction& b) { return action_set_rank(a.code) < action_set_rank(b.code); });
-  // Only one output runs from an action set; the last one written wins.
+  // Only one output runs from an action set; the last one written wins, and a group
+  // there takes the place of any output (OpenFlow 1.3, 5.10).
   std::vector<OfAction> set;
   const OfAction* output = nullptr;
+  const OfAction* group = nullptr;
   for (const OfAction& a : x.action_set) {
-    if (action_set_rank(a.code) == 4) output = &a;
+    if (a.code == OpCode::kGroup) group = &a;
+    else if (action_set_rank(a.code) == 4) output = &a;
     else set.push_back(a);
   }
-  if (output) set.push_back(*output);
+  if (group) set.push_back(*group);
+  else if (output) set.push_back(*output);
   actions(x, set.data(), set.size(), 0, 0);
 }
 
@@ -642,6 +665,9 @@ void Pipeline::clear_bond_hash(uint32_t ofport) {
 
 void Pipeline::rewrite(Xlate& x, const OfAction& a) {
   consulted_by_rewrite(x.key, a, &x.wc, &x.rewritten);
+  // set_field to tcp_* / udp_* names its protocol in `port`: on a packet of another
+  // (a group bucket, which has no match to check prerequisites), nothing, as in OVS.
+  if ((a.code == OpCode::kSetTpSrc || a.code == OpCode::kSetTpDst) && a.port != 0 && x.key.nw_proto != a.port) return;
   if (a.code == OpCode::kPushVlan || a.code == OpCode::kPopVlan) x.moved = true;
   x.ops.push_back(a);
   // TTL expired: OpenFlow's invalid-TTL drop. The dec_ttl op stays in the program so
@@ -692,6 +718,7 @@ void Pipeline::actions(Xlate& x, const OfAction* list, size_t n, uint8_t t, uint
         x.key.in_port = saved;
         break;
       }
+      case OpCode::kGroup: group(x, a.u32, t, cookie); break;
       case OpCode::kSetInPort:
       case OpCode::kSetMetadata:
         consulted_by_rewrite(x.key, a, &x.wc, &x.rewritten);

@@ -56,6 +56,7 @@
 #include "core/counters.h"
 #include "dp/bond.h"
 #include "dp/flow_table.h"
+#include "dp/group_table.h"
 #include "dp/of_action.h"
 #include "dp/vlan.h"
 #include "parse/flow_key.h"
@@ -74,8 +75,10 @@ struct Program {
   uint32_t n_ops = 0;
   FlowEntry* const* credits = nullptr;
   uint32_t n_credit = 0;
-  bool table_miss = false;       // the pipeline ended on a lookup that matched nothing
-  Megaflow* megaflow = nullptr;  // where the packet counts; null: credit the rules
+  bool table_miss = false;                       // the pipeline ended on a lookup that matched nothing
+  Megaflow* megaflow = nullptr;                  // where the packet counts; null: credit the rules
+  GroupCounter* const* group_credits = nullptr;  // the groups and buckets it went through
+  uint32_t n_group_credit = 0;
 };
 
 // What a trace reports for one table visited.
@@ -101,6 +104,8 @@ struct Megaflow : MegaflowNode {
   bool live = false;
   std::vector<OfAction> ops;
   std::vector<FlowEntry*> credits;
+  std::vector<GroupCounter*> group_credits;
+  bool liveness = false;  // an ff group chose by port liveness: dropped when a watched port changes
   bool table_miss = false;
   std::vector<TableVisit> visits;
   std::vector<FlowKey> seen;  // pairs (key as a table saw it, bits rewritten before)
@@ -158,6 +163,11 @@ class Pipeline {
   void clear_bond_hash(uint32_t ofport);
   // The meters a meter instruction names (meter_table.h); the datapath owns them.
   void set_meters(const MeterTable* meters) { meters_ = meters; }
+  // The groups group:N names (group_table.h); the datapath owns them.
+  void set_groups(GroupTable* groups) { groups_ = groups; }
+  // Between bursts: drops the megaflows that chose by liveness when a port an ff
+  // bucket watches changed state. Cheap: a look at each watched port.
+  void check_liveness();
   const MegaflowCacheConfig& config() const { return config_; }
 
   template <typename F>
@@ -180,6 +190,8 @@ class Pipeline {
     bool moved = false;  // a VLAN push/pop moved fields: the key a table sees is not known
     std::vector<OfAction> ops;
     std::vector<FlowEntry*> credits;
+    std::vector<GroupCounter*> group_credits;
+    bool liveness = false;
     std::vector<TableVisit> visits;
     std::vector<FlowKey> seen;
     std::vector<OfAction> action_set;
@@ -207,6 +219,11 @@ class Pipeline {
   void bond_consulted(Xlate& x, const OfAction& op);
   static bool is_table_miss_flow(const FlowEntry& e);
   void action_set(Xlate& x);
+  // group:N (pipeline_groups.cc): the chosen buckets' ops, each bucket run on the
+  // packet as it was before the group, as Open vSwitch runs them.
+  void group(Xlate& x, uint32_t id, uint8_t table, uint64_t cookie);
+  void bucket(Xlate& x, GroupBucket& b, uint8_t table, uint64_t cookie);
+  void restore_after_bucket(Xlate& x, const FlowKey& before, size_t first_op);
 
   Megaflow* install(const FlowKey& key, uint64_t now_ms);
   void drop(Megaflow* mf);
@@ -216,6 +233,7 @@ class Pipeline {
   FlowTables& tables_;
   std::function<const PortVlan*(uint32_t)> vlan_of_;
   const MeterTable* meters_ = nullptr;
+  GroupTable* groups_ = nullptr;
   uint64_t generation_ = 0;
   MegaflowCacheConfig config_;
   // The last key looked up and its megaflow: packets of one flow come in runs, and

@@ -60,9 +60,11 @@ class PortSet {
   void handle_link_events();
   // Reads the counters the kernel keeps for each port (ring drops).
   void poll_counters();
+  // Carrier or admin state of an attached port changed (link events; a mem port's
+  // in tests, Datapath::set_mem_link).
+  void set_link(uint16_t slot, bool up);
 
  private:
-  void set_link(uint16_t slot, bool up);
   bool try_reopen(uint16_t slot);
   void open(PortSlot& s);
   void watch(PortSlot& s);

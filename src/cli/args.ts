@@ -4,6 +4,7 @@
 import { NodeswitchError } from '../errors.js';
 import { DATAPATH_POLL_MODES, MAC_AGING, MAC_TABLE_SIZE, OFPORT, type Range, VLAN_ID, VLAN_TAG } from '../limits.js';
 import { checkInteger, checkPollMode, rangeError } from '../validate.js';
+import { checkDatapathId } from '../openflow/conn/targets.js';
 
 /** A decimal integer in `range`, said as the daemon and the DB loader say it. */
 export function parseInteger(value: string, argument: string, range: Range): number {
@@ -53,9 +54,11 @@ export interface BridgeSettings {
   datapathPoll?: (typeof DATAPATH_POLL_MODES)[number];
   /** The LOCAL port: made (true) or removed (false). */
   local?: boolean;
+  /** The OpenFlow datapath id, 16 hex digits ('': derived again). */
+  datapathId?: string;
 }
 
-const SETTINGS_HELP = `mac-aging=SECONDS, mac-table-size=N, datapath-poll=${DATAPATH_POLL_MODES.join('|')}, local=true|false`;
+const SETTINGS_HELP = `mac-aging=SECONDS, mac-table-size=N, datapath-poll=${DATAPATH_POLL_MODES.join('|')}, local=true|false, datapath-id=HEX16`;
 
 const SETTINGS: Record<string, { field: 'macAging' | 'macTableSize'; range: Range }> = {
   'mac-aging': { field: 'macAging', range: MAC_AGING },
@@ -84,9 +87,16 @@ export function parseBridgeSettings(items: string[]): BridgeSettings {
       out.local = v === 'true';
       continue;
     }
+    if (key === 'datapath-id') {
+      if (eq < 0) throw new NodeswitchError(`${key} needs a value: ${key}=HEX16 (16 hex digits), or ${key}= to derive it again`, key);
+      if (out.datapathId !== undefined) throw new NodeswitchError(`${key} is given twice`, key);
+      const v = item.slice(eq + 1);
+      out.datapathId = v === '' ? '' : checkDatapathId(v);
+      continue;
+    }
     const setting = SETTINGS[key];
     if (setting === undefined) {
-      throw new NodeswitchError(`unknown bridge setting "${key}" (known: ${[...Object.keys(SETTINGS), 'datapath-poll', 'local'].join(', ')})`, key);
+      throw new NodeswitchError(`unknown bridge setting "${key}" (known: ${[...Object.keys(SETTINGS), 'datapath-poll', 'local', 'datapath-id'].join(', ')})`, key);
     }
     if (eq < 0) throw new NodeswitchError(`${key} needs a value: ${key}=N`, key);
     if (out[setting.field] !== undefined) throw new NodeswitchError(`${key} is given twice`, key);

@@ -4,6 +4,7 @@ import type { JobInfo } from '../daemon/jobs.js';
 import type { DumpPortRow, ShowResult } from '../daemon/protocol.js';
 import type { FdbEntry } from '../types.js';
 import { OFPP_LOCAL } from '../limits.js';
+import { formatOpenFlowShow } from './openflow-commands.js';
 
 /** A port number as the OVS tools print it: LOCAL for the bridge's own port. */
 function ofportText(ofport: number): string {
@@ -26,6 +27,7 @@ export function formatShow(show: ShowResult): string {
     lines.push(`    mac-aging: ${b.macAging}`);
     lines.push(`    mac-table-size: ${b.macTableSize}`);
     lines.push(`    datapath-poll: ${b.datapathPoll}`);
+    if (b.openflow) lines.push(...formatOpenFlowShow(b.openflow));
     for (const p of b.ports) {
       lines.push(`    Port ${p.name}`);
       lines.push(`        ofport: ${ofportText(p.ofport)}`);

@@ -23,8 +23,10 @@ import { addSetPortCommand, parseVlanModeOption } from './port-settings.js';
 import { addMirrorCommands } from './mirror-command.js';
 import { addBondCommands } from './bond-command.js';
 import { addQosCommands } from './qos-commands.js';
+import { addGroupCommands } from './group-commands.js';
 import { addFlowsFileCommand } from './flows-command.js';
 import { addShapingCommands } from './shaping-commands.js';
+import { addOpenFlowCommands } from './openflow-commands.js';
 import { addDaemonOptions, addPathOptions, type DaemonFlags, daemonTarget } from './daemon-options.js';
 import { formatDumpFlows, formatDumpPorts, formatFdb, formatJobs, formatJson, formatList, formatShow } from './format.js';
 import { formatTrace } from './trace-format.js';
@@ -293,6 +295,8 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExitCode: (code: number
   addBondCommands(program, io, env, option);
   addQosCommands(program, { withPaths, change, send, out: (text) => io.out(text) });
   addShapingCommands(program, { withPaths, change, read });
+  addOpenFlowCommands(program, { withPaths, change, option });
+  addGroupCommands(program, { withPaths, change, send, out: (text) => io.out(text), ...(io.stdin && { stdin: () => io.stdin!() }) });
 
   return program;
 }

@@ -24,10 +24,12 @@ import { checkTrunks, checkVlanMode, resolvePortVlan, type VlanMode } from '../v
 import { journalPathOf, readJournal, replayJournal } from './flow-journal.js';
 import { parseSavedFlows, rememberParsed } from './flows.js';
 import { parseMeter } from '../qos/meter-syntax.js';
+import { parseGroup } from '../ofproto/group.js';
 import { POLICING_BURST, POLICING_RATE } from '../qos/policing.js';
 import { checkQos, type QosSpec } from '../qos/qos.js';
 import { jsonErrorOffset } from './json-position.js';
 import { type DbMirror, validateMirrors } from './mirrors.js';
+import { type DbOpenFlow, validateOpenFlow } from './openflow-db.js';
 
 export const DB_VERSION = 1;
 
@@ -83,6 +85,10 @@ export interface DbBridge {
   mirrors?: DbMirror[];
   /** OpenFlow meters, one add-meter line each (meters.ts); restored before the flows that name them. */
   meters?: string[];
+  /** OpenFlow on the wire: controllers, listeners, fail mode, datapath id (openflow-db.ts); absent: none, defaults. */
+  openflow?: DbOpenFlow;
+  /** OpenFlow groups, one add-group line each (groups.ts); restored before the flows that name them. */
+  groups?: string[];
 }
 
 export interface ConfigDoc {
@@ -168,7 +174,7 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
   const portOwners = new Map<string, string>();
   const bridges: DbBridge[] = (top.bridges as unknown[]).map((b, i) => {
     const at = `bridges[${i}]`;
-    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'datapathPoll', 'local', 'ports', 'flows', 'mirrors', 'meters']);
+    const raw = obj(b, at, ['name', 'macAging', 'macTableSize', 'datapathPoll', 'local', 'ports', 'flows', 'mirrors', 'meters', 'groups', 'openflow']);
     const brName = name(raw.name, `${at}.name`, 'bridge');
     if (bridgeNames.has(brName)) fail(`${at}.name`, `bridge ${brName} appears twice`);
     bridgeNames.add(brName);
@@ -254,8 +260,10 @@ export function validateDoc(value: unknown, path: string): ConfigDoc {
       return port;
     });
     if (raw.meters !== undefined) bridge.meters = validateMeters(raw.meters, `${at}.meters`, fail);
+    if (raw.groups !== undefined) bridge.groups = validateGroups(raw.groups, `${at}.groups`, fail);
     if (raw.flows !== undefined) bridge.flows = validateFlows(raw.flows, bridge, `${at}.flows`, fail);
     if (raw.mirrors !== undefined) bridge.mirrors = validateMirrors(raw.mirrors, bridge, `${at}.mirrors`, fail);
+    if (raw.openflow !== undefined) bridge.openflow = validateOpenFlow(raw.openflow, `${at}.openflow`, fail);
     return bridge;
   });
   // A LOCAL port is the netdev named like its bridge: no port may take that name.
@@ -292,6 +300,7 @@ function validateFlows(value: unknown, bridge: DbBridge, at: string, fail: (fiel
   if (!Array.isArray(value)) return fail(at, 'must be an array of flows (ovs-ofctl add-flow syntax)');
   const seen = new Map<string, number>();
   const specs: FlowSpec[] = [];
+  const groupIds = new Set((bridge.groups ?? []).map((g) => parseGroup(g).groupId));
   const lines = (value as unknown[]).map((line, j) => {
     const field = `${at}[${j}]`;
     if (typeof line !== 'string') return fail(field, `must be a string (a flow in ovs-ofctl add-flow syntax), got ${JSON.stringify(line)}`);
@@ -306,6 +315,11 @@ function validateFlows(value: unknown, bridge: DbBridge, at: string, fail: (fiel
     const meter = spec!.instructions.meter;
     if (meter !== undefined && !(bridge.meters ?? []).some((m) => parseMeter(m).id === meter)) {
       fail(field, `meter:${meter}: the bridge has no meter ${meter} (${at.replace(/flows$/, 'meters')} lacks it)`);
+    }
+    for (const act of [...spec!.actions, ...(spec!.instructions.writeActions ?? [])]) {
+      if (act.type === 'group' && !groupIds.has(act.groupId)) {
+        fail(field, `group:${act.groupId}: the bridge has no group ${act.groupId} (${at.replace(/flows$/, 'groups')} lacks it)`);
+      }
     }
     const key = `${spec!.table}/${spec!.priority}/${formatMatch(spec!.match)}`;
     const first = seen.get(key);
@@ -334,6 +348,27 @@ function validateMeters(value: unknown, at: string, fail: (field: string, reason
     }
     const first = ids.get(id);
     if (first !== undefined) fail(field, `meter ${id} is already ${at}[${first}]`);
+    ids.set(id, j);
+    return line;
+  });
+}
+
+/** Every line parses as an add-group group, and no two have the same id. */
+function validateGroups(value: unknown, at: string, fail: (field: string, reason: string) => never): string[] {
+  if (!Array.isArray(value)) return fail(at, 'must be an array of groups (ovs-ofctl add-group syntax)');
+  const ids = new Map<number, number>();
+  return (value as unknown[]).map((line, j) => {
+    const field = `${at}[${j}]`;
+    if (typeof line !== 'string') return fail(field, `must be a string (a group in ovs-ofctl add-group syntax), got ${JSON.stringify(line)}`);
+    let id: number;
+    try {
+      id = parseGroup(line).groupId;
+    } catch (err) {
+      if (err instanceof NodeswitchError) return fail(field, err.message);
+      throw err;
+    }
+    const first = ids.get(id);
+    if (first !== undefined) fail(field, `group ${id} is already ${at}[${first}]`);
     ids.set(id, j);
     return line;
   });

@@ -34,7 +34,8 @@ import {
   optionalString,
   requireString,
 } from './protocol.js';
-import { installSavedMeters, meterVerb } from './meters.js';
+import { installSavedMeters, meterVerb, savedMeters } from './meters.js';
+import { groupVerb, installSavedGroups, savedGroups } from './groups.js';
 import { setPort } from './port-settings.js';
 import { type InjectSummary, InjectSchedule, pace, parseInjectArgs, readTrace, summarize, usableRecords } from './inject.js';
 import { Jobs } from './jobs.js';
@@ -47,6 +48,7 @@ import type { Client, ProgressSink } from './server.js';
 import { type BridgeApi, type Log, type SwitchApi, watchBridge } from './switch-api.js';
 import { formatQos } from '../qos/qos.js';
 import { dumpQueuesVerb, type QosVerbContext, restoreQos, setQosVerb, withQueues } from './qos-verbs.js';
+import { isOpenFlowVerb, type OpenFlowService, type OpenFlowVerbContext, openflowVerb, setDatapathId, showOpenFlow } from './openflow-verbs.js';
 
 export class Controller {
   private queue: Promise<unknown> = Promise.resolve();
@@ -54,6 +56,8 @@ export class Controller {
   private readonly jobs = new Jobs();
   /** Injects running, by bridge/port: what inject-stop aborts. */
   private readonly injects = new Map<string, AbortController>();
+  /** Bridges whose wire changes have a save queued (saveWireChange). */
+  private readonly wireSavePending = new Set<string>();
   private readonly qosContext: QosVerbContext = {
     config: () => this.config(),
     commit: (next, undo) => this.commit(next, undo),
@@ -71,8 +75,21 @@ export class Controller {
     private readonly save: (path: string, doc: ConfigDoc) => void = saveDb,
     /** Where flow changes go instead of a full write (the daemon's); none: every change writes the DB whole. */
     private readonly journal?: FlowJournal,
+    /** OpenFlow on the wire (openflow-verbs.ts); none: the OpenFlow verbs are refused. */
+    private readonly openflow?: OpenFlowService,
   ) {
     this.captures = new Captures(log, (name) => this.sw.bridge(name), this.jobs);
+    // One save queued per bridge at a time: a burst of flow-mods (ovs-ofctl add-flows) writes once it pauses, not once per flow.
+    if (openflow) {
+      openflow.onWireChange = (name) => {
+        if (this.wireSavePending.has(name)) return;
+        this.wireSavePending.add(name);
+        this.enqueue(async () => {
+          this.wireSavePending.delete(name);
+          this.saveWireChange(name);
+        }).catch(() => undefined);
+      };
+    }
     for (const b of doc.bridges) {
       const live = sw.bridge(b.name);
       if (live) this.watchExpiry(live);
@@ -86,7 +103,7 @@ export class Controller {
     });
   }
 
-  private saveExpired(bridge: BridgeApi): void {
+  private saveExpired(bridge: BridgeApi, why = 'timed out'): void {
     // A bridge deleted (or deleted and made again) since: its own events count.
     if (this.sw.bridge(bridge.name) !== bridge) return;
     const flows = savedFlows(bridge);
@@ -101,11 +118,51 @@ export class Controller {
         this.journal?.reset();
         this.doc = next;
       }
-      this.log(`bridge ${bridge.name}: ${expired} flow${expired === 1 ? '' : 's'} timed out, ${flows.length} in the table`);
+      this.log(
+        why === 'timed out'
+          ? `bridge ${bridge.name}: ${expired} flow${expired === 1 ? '' : 's'} timed out, ${flows.length} in the table`
+          : `bridge ${bridge.name}: flows ${why}, ${flows.length} in the table`,
+      );
     } catch (err) {
       // Nothing to undo (the flows are gone from the switch); the next change or expiry writes again.
       this.log(`error: cannot write the config DB ${this.dbPath} after flows timed out: ${(err as Error).message}`);
     }
+  }
+
+  /** The wire changed a bridge's flows, meters or groups: resolves once saved (saveWireChange, through the queue). */
+  wireChanged(name: string, what?: 'flows' | 'meters' | 'groups'): Promise<void> {
+    void what; // saveWireChange saves whatever differs from the DB
+    return this.enqueue(async () => this.saveWireChange(name));
+  }
+
+  /**
+   * The wire (src/openflow) changed a bridge's flows or meters: saved like an expiry,
+   * through the queue, coalesced (a change that finds the DB current writes nothing).
+   */
+  private saveWireChange(name: string): void {
+    const bridge = this.sw.bridge(name);
+    const current = this.findBridge(name);
+    if (!bridge || !current) return;
+    const meters = bridge.dumpMeters ? savedMeters(bridge) : undefined;
+    const groups = savedGroups(bridge);
+    if ((meters && !sameLines(current.meters ?? [], meters)) || !sameLines(current.groups ?? [], groups)) {
+      const next = this.config();
+      const b = next.bridges.find((x) => x.name === name)!;
+      b.flows = savedFlows(bridge);
+      if (meters?.length) b.meters = meters;
+      else delete b.meters;
+      if (groups.length) b.groups = groups;
+      else delete b.groups;
+      try {
+        this.save(this.dbPath, next);
+        this.journal?.reset();
+        this.doc = next;
+      } catch (err) {
+        this.log(`error: cannot write the config DB ${this.dbPath} after an OpenFlow change: ${(err as Error).message}`);
+      }
+      return;
+    }
+    this.saveExpired(bridge, 'changed over OpenFlow');
   }
 
   /** The configuration as last written. */
@@ -139,6 +196,7 @@ export class Controller {
 
   private async dispatch(verb: Verb, args: Args, client: Client | undefined, progress: ProgressSink | undefined): Promise<unknown> {
     if (isMirrorVerb(verb)) return mirrorVerb(verb, args, this.mirrorContext());
+    if (isOpenFlowVerb(verb)) return openflowVerb(verb, args, this.openflowContext());
     switch (verb) {
       case 'add-br':
         return this.addBridge(requireString(args, 'bridge'), args.local !== false);
@@ -240,11 +298,23 @@ export class Controller {
       case 'dump-meters':
       case 'meter-stats':
         return meterVerb(verb, args, { config: () => this.config(), bridge: (n) => this.liveBridge(n), commit: (next, undo) => this.commit(next, undo), log: this.log });
+      case 'add-group':
+      case 'add-groups':
+      case 'mod-group':
+      case 'del-groups':
+      case 'dump-groups':
+      case 'dump-group-stats':
+      case 'dump-group-features':
+        return groupVerb(verb, args, { config: () => this.config(), bridge: (n) => this.liveBridge(n), commit: (next, undo) => this.commit(next, undo), log: this.log });
       case 'inject':
       case 'capture-status':
       case 'list-jobs':
         throw new Error(`${verb} is not a queued verb`);
     }
+  }
+
+  private openflowContext(): OpenFlowVerbContext {
+    return { config: () => this.config(), commit: (next, undo) => this.commit(next, undo), service: this.openflow, log: this.log };
   }
 
   private mirrorContext(): MirrorContext {
@@ -377,6 +447,7 @@ export class Controller {
       if (local) await bridge.deletePort(name);
       await this.sw.deleteBridge(name);
     });
+    await this.openflow?.attach(this.docBridge(name));
     this.log(`bridge ${name}: added`);
     return {};
   }
@@ -390,6 +461,7 @@ export class Controller {
       if (p.type === 'tap' && !this.missing.has(portKey(name, p.name))) await live.deletePort(p.name);
     }
     if (old.local && live.ports().some((p) => p.name === name)) await live.deletePort(name);
+    await this.openflow?.detach(name);
     await this.sw.deleteBridge(name);
     const next = this.config();
     next.bridges = next.bridges.filter((b) => b.name !== name);
@@ -410,6 +482,7 @@ export class Controller {
     watchBridge(bridge, this.log);
     this.watchExpiry(bridge);
     if (old.meters) await installSavedMeters(bridge, old.meters);
+    if (old.groups) await installSavedGroups(bridge, old.groups);
     if (old.flows) await installSaved(bridge, parseSavedFlows(old.flows, old.ports));
     if (old.local) await attachLocalPort(bridge, old, this.log);
     for (const p of old.ports) {
@@ -418,6 +491,7 @@ export class Controller {
       if (p.qos) await restoreQos(bridge, p.name, p.qos, this.log);
     }
     await recreateMirrors(bridge, old, this.missing);
+    await this.openflow?.attach(old);
   }
 
   private async setBridge(name: string, args: Args): Promise<unknown> {
@@ -428,12 +502,19 @@ export class Controller {
     const macTableSize = optionalInteger(args, 'macTableSize', 'mac-table-size', MAC_TABLE_SIZE);
     const poll = optionalString(args, 'datapathPoll');
     const datapathPoll = poll === undefined ? undefined : checkPollMode(poll);
+    const datapathId = optionalString(args, 'datapathId');
+    if (datapathId !== undefined) {
+      if (macAging !== undefined || macTableSize !== undefined || datapathPoll !== undefined || args.local !== undefined) {
+        throw new NodeswitchError('set-bridge datapath-id=… goes alone; change the other settings in another call', 'datapath-id');
+      }
+      return setDatapathId(this.openflowContext(), name, datapathId);
+    }
     if (args.local !== undefined && typeof args.local !== 'boolean') {
       throw new NodeswitchError(`local must be true or false, got ${JSON.stringify(args.local)}`, 'local');
     }
     if (macAging === undefined && macTableSize === undefined && datapathPoll === undefined) {
       if (typeof args.local === 'boolean') return this.setLocal(name, args.local);
-      throw new NodeswitchError('set-bridge needs at least one of mac-aging=SECONDS, mac-table-size=N, datapath-poll=MODE, local=true|false', 'settings');
+      throw new NodeswitchError('set-bridge needs at least one of mac-aging=SECONDS, mac-table-size=N, datapath-poll=MODE, local=true|false, datapath-id=HEX16', 'settings');
     }
     if (typeof args.local === 'boolean' && args.local !== (this.docBridge(name).local !== undefined)) {
       throw new NodeswitchError('set-bridge local=… goes alone (it adds or removes a device); change the other settings in another call', 'local');
@@ -467,6 +548,7 @@ export class Controller {
       await this.commit(next, async () => void (await attachLocalPort(bridge, doc, this.log)));
       this.log(`bridge ${name}: LOCAL port removed`);
     }
+    await this.openflow?.apply(this.docBridge(name)); // a derived datapath id follows the LOCAL port's MAC
     return { local: on };
   }
 
@@ -588,6 +670,7 @@ export class Controller {
         macAging: opts.macAging,
         macTableSize: opts.macTableSize,
         datapathPoll: opts.datapathPoll,
+        ...(this.openflow && { openflow: showOpenFlow(this.openflow, b) }),
         ports: [...b.ports, ...(b.local ? [{ ...dbPortVlan(b.local), name: b.name, type: 'internal' as DbPortType, ofport: OFPP_LOCAL }] : [])]
           .sort((x, y) => x.ofport - y.ofport)
           .map((p) => {

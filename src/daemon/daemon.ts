@@ -14,6 +14,7 @@ import { DbLock } from './db-lock.js';
 import { checkSocketPath } from './paths.js';
 import { restoreSwitch } from './restore.js';
 import { ManagementServer, probeSocket } from './server.js';
+import { OpenFlowService } from './openflow-verbs.js';
 import type { Log, SwitchApi } from './switch-api.js';
 
 export interface DaemonOptions {
@@ -50,13 +51,23 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
   // Loaded here, not at the top: the addon is only needed once the start is accepted,
   // so a bad DB or a busy socket is reported even where the addon is not built.
   let Switch: typeof import('../switch.js').Switch;
+  let agent: typeof import('../openflow/agent/index.js');
+  let ports: typeof import('../openflow/agent/ports.js');
   try {
     ({ Switch } = await import('../switch.js'));
+    agent = await import('../openflow/agent/index.js');
+    ports = await import('../openflow/agent/ports.js');
   } catch (err) {
     await lock.release();
     throw new NodeswitchError(`cannot load the datapath: ${(err as Error).message}`);
   }
-  const sw: SwitchApi = new Switch();
+  const real = new Switch();
+  const sw: SwitchApi = real;
+  // Every bridge's OpenFlow side (BR.mgmt, controllers, listeners), beside the management socket.
+  const openflow = new OpenFlowService(opts.sock, log, (name) => real.bridge(name), {
+    createAgent: (bridge, datapathId, changed) => new agent.OpenFlowAgent(bridge, { datapathId, onChange: (what) => changed(what), log }),
+    describePorts: (bridge) => ports.describePorts(bridge),
+  });
   let server: ManagementServer;
   let controller: Controller;
   try {
@@ -68,7 +79,8 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
         throw new NodeswitchError(`cannot write the config DB ${opts.db}: ${(err as Error).message}`, 'db');
       }
     }
-    controller = new Controller(sw, restored.doc, restored.missing, opts.db, log, saveDb, new FlowJournal(opts.db));
+    controller = new Controller(sw, restored.doc, restored.missing, opts.db, log, saveDb, new FlowJournal(opts.db), openflow);
+    for (const b of restored.doc.bridges) await openflow.attach(b);
     server = new ManagementServer((verb, args, client, progress) => controller.handle(verb, args, client, progress), log);
     try {
       await server.listen(opts.sock);
@@ -77,6 +89,7 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
       throw new NodeswitchError(`cannot listen on ${opts.sock}: ${(err as Error).message}`, 'sock');
     }
   } catch (err) {
+    await openflow.close();
     await sw.close();
     await lock.release();
     throw err;
@@ -91,6 +104,7 @@ export async function runDaemon(opts: DaemonOptions, log: Log = stderrLog): Prom
   // Stop taking requests, let the change in flight finish, then close the datapath.
   await server.close(opts.sock);
   await controller.idle();
+  await openflow.close();
   await sw.close();
   await lock.release();
   log('stopped');

@@ -60,9 +60,20 @@ export const VERBS = [
   'del-meters',
   'dump-meters',
   'meter-stats',
+  'add-group',
+  'add-groups',
+  'mod-group',
+  'del-groups',
+  'dump-groups',
+  'dump-group-stats',
+  'dump-group-features',
   'set-qos',
   'clear-qos',
   'dump-queues',
+  'set-controller',
+  'del-controller',
+  'set-fail-mode',
+  'set-listen',
 ] as const;
 export type Verb = (typeof VERBS)[number];
 
@@ -212,6 +223,7 @@ export function optionalNumberList(args: Args, key: string): number[] | undefine
 // every verb: camelCase keys; a port is `name` (its netdev) and `ofport`; link state
 // is `state`, in the words the human output uses ("up", "down", …), never a boolean.
 import type { DatapathPollMode, PortStats } from '../types.js';
+import type { ShowOpenFlow } from './openflow-verbs.js';
 
 /** A port's link state: attached and up or down; missing: in the config but not attached. */
 export type PortState = 'up' | 'down' | 'missing' | 'unknown';
@@ -256,6 +268,8 @@ export interface ShowBridge {
   macAging: number;
   macTableSize: number;
   datapathPoll: DatapathPollMode;
+  /** OpenFlow on the wire: datapath id, fail mode, controllers, listeners (openflow-verbs.ts). */
+  openflow?: ShowOpenFlow;
   ports: ShowPort[];
 }
 

@@ -15,6 +15,7 @@ import { NodeswitchError } from '../errors.js';
 import { restoreQos } from './qos-verbs.js';
 import { SavedFlowError, installSaved, parseSavedFlows, savedFlows } from './flows.js';
 import { installSavedMeters, savedMeters } from './meters.js';
+import { installSavedGroups, savedGroups } from './groups.js';
 import { type Log, type SwitchApi, watchBridge } from './switch-api.js';
 import { attachPort } from './bonds.js';
 import { netdevMac } from './tap-ports.js';
@@ -67,6 +68,15 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
         throw new DbError(dbPath, (err as Error).message, `bridges[${i}].meters[${index}]`);
       }
     }
+    // Groups before the flows too: flows name them (group:N).
+    if (b.groups !== undefined) {
+      try {
+        await installSavedGroups(bridge, b.groups);
+      } catch (err) {
+        const index = (err as { index?: number }).index ?? 0;
+        throw new DbError(dbPath, (err as Error).message, `bridges[${i}].groups[${index}]`);
+      }
+    }
     if (b.flows !== undefined) {
       try {
         await installSaved(bridge, parseSavedFlows(b.flows, b.ports));
@@ -79,6 +89,7 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
     const { macAging, macTableSize } = bridge.options;
     const flows = savedFlows(bridge);
     const meters = savedMeters(bridge);
+    const groups = savedGroups(bridge);
     out.bridges.push({
       name: b.name,
       ...dbOptions(bridge.options),
@@ -87,6 +98,8 @@ export async function restoreSwitch(sw: SwitchApi, doc: ConfigDoc, dbPath: strin
       flows,
       ...(b.mirrors && { mirrors: structuredClone(b.mirrors) }),
       ...(meters.length && { meters }),
+      ...(b.openflow && { openflow: structuredClone(b.openflow) }),
+      ...(groups.length && { groups }),
     });
     log(`bridge ${b.name}: restored (mac-aging ${macAging}, mac-table-size ${macTableSize}, ${flows.length} flow${flows.length === 1 ? '' : 's'})`);
     if (b.local) {

@@ -10,6 +10,7 @@ import type { NativeBond } from '../native.js';
 import type { FlowSpec } from '../ofproto/flow-syntax.js';
 import type { MeterSpec } from '../qos/meter-syntax.js';
 import type { MeterWithStats } from '../qos/meter-table.js';
+import type { GroupSpec, GroupStats } from '../ofproto/group.js';
 import type { QosSpec, QueueStats } from '../qos/qos.js';
 import type { AddedPort, BridgeCreateOptions, BridgeOptions, FdbEntry, PortInfo, PortOptions, PortStats } from '../types.js';
 
@@ -92,6 +93,12 @@ export interface BridgeApi {
   delMeters?(selector: string): Promise<{ meters: number; flows: number }>;
   dumpMeters?(selector?: string): MeterSpec[];
   meterStats?(selector?: string): Promise<(MeterWithStats & { flowCount: number })[]>;
+  // OpenFlow groups (optional like the above; src/ofproto/group-table.ts).
+  addGroup?(group: string | GroupSpec): Promise<void>;
+  modGroup?(group: string | GroupSpec): Promise<void>;
+  delGroups?(groupId?: number): Promise<number>;
+  dumpGroups?(groupId?: number): GroupSpec[];
+  groupStats?(groupId?: number): Promise<GroupStats[]>;
   // Egress shaping (src/qos/qos.ts; optional like the above).
   setQos?(port: string, qos: QosSpec | null): Promise<void>;
   queueStats?(): Promise<QueueStats[]>;

@@ -23,6 +23,7 @@
  */
 import { FieldError, type Match, matchHasVlan, PREREQ, type Prereq } from './fields.js';
 import { QUEUE_ID } from '../limits.js';
+import { OFPG_MAX } from './group.js';
 import {
   altHex,
   formatIpv4,
@@ -86,7 +87,8 @@ export type Action =
   | { type: 'mod_nw_ttl'; ttl: number }
   | { type: 'resubmit'; port?: number; table?: number } // port undefined: the packet's in_port
   | { type: 'set_queue'; queue: number } // the egress queue of the outputs after it (set-qos)
-  | { type: 'pop_queue' }; // back to the default queue, as before any set_queue
+  | { type: 'pop_queue' } // back to the default queue, as before any set_queue
+  | { type: 'group'; groupId: number }; // group:N — the group's buckets (group.ts)
 
 export interface Instructions {
   /** OpenFlow 1.3's meter instruction (meter:N): runs before every other. */
@@ -200,18 +202,20 @@ interface State {
   match: Match;
   vlans: number;
   resolvePort?: PortResolver;
+  /** A group bucket's actions: no match to check prerequisites against (OVS checks none there). */
+  lax?: boolean;
 }
 
 const NEEDS_VLAN = 'a VLAN header (match dl_vlan, or vlan_tci with 0x1000 set, or push_vlan first)';
 
-function need(ok: boolean, kv: KeyValue, what: string): void {
-  if (!ok) throw new FieldError(kv.raw, `requires ${what}`);
+function need(st: State, ok: boolean, kv: KeyValue, what: string): void {
+  if (!ok && !st.lax) throw new FieldError(kv.raw, `requires ${what}`);
 }
 
 function setField(kv: KeyValue, st: State, field: SetFieldName, value: number | bigint | string): Action {
   const def = SET_FIELDS[field];
-  if (def.prereq) need(def.prereq.ok(st.match), kv, def.prereq.needs);
-  if (def.vlan) need(st.vlans > 0, kv, NEEDS_VLAN);
+  if (def.prereq) need(st, def.prereq.ok(st.match), kv, def.prereq.needs);
+  if (def.vlan) need(st, st.vlans > 0, kv, NEEDS_VLAN);
   return { type: 'set_field', field, value };
 }
 
@@ -311,7 +315,8 @@ function parseAction(kv: KeyValue, st: State): Action[] {
     case 'mod_tp_src':
     case 'mod_tp_dst': {
       const port = parseUint(v, 16);
-      need(PREREQ.l4.ok(st.match), kv, PREREQ.l4.needs);
+      if (st.lax) throw new ValueError(`no match says which protocol here: write set_field:${port}->tcp_${name.slice(-3)} (or udp_, sctp_)`);
+      need(st, PREREQ.l4.ok(st.match), kv, PREREQ.l4.needs);
       const proto = ({ 6: 'tcp', 17: 'udp', 132: 'sctp' } as Record<number, string>)[st.match.nw_proto!.value];
       return [setField(kv, st, `${proto}_${name.slice(-3)}` as SetFieldName, port)];
     }
@@ -336,15 +341,15 @@ function parseAction(kv: KeyValue, st: State): Action[] {
     case 'pop_vlan':
     case 'strip_vlan':
       noValue();
-      need(st.vlans > 0, kv, NEEDS_VLAN);
+      need(st, st.vlans > 0, kv, NEEDS_VLAN);
       st.vlans--;
       return [{ type: 'pop_vlan' }];
     case 'dec_ttl':
       if (v !== '') throw new ValueError('dec_ttl with controller ids is not supported in OpenFlow 1.3');
-      need(PREREQ.ipAny.ok(st.match), kv, PREREQ.ipAny.needs);
+      need(st, PREREQ.ipAny.ok(st.match), kv, PREREQ.ipAny.needs);
       return [{ type: 'dec_ttl' }];
     case 'mod_nw_ttl':
-      need(PREREQ.ipAny.ok(st.match), kv, PREREQ.ipAny.needs);
+      need(st, PREREQ.ipAny.ok(st.match), kv, PREREQ.ipAny.needs);
       return [{ type: 'mod_nw_ttl', ttl: parseUint(v, 8) }];
     case 'resubmit':
       return [parseResubmit(v, kv.raw.startsWith(`${kv.key}(`), st.resolvePort)];
@@ -355,6 +360,11 @@ function parseAction(kv: KeyValue, st: State): Action[] {
     case 'pop_queue':
       noValue();
       return [{ type: 'pop_queue' }];
+    case 'group': {
+      const groupId = parseUint(v, 32);
+      if (groupId > OFPG_MAX) throw new ValueError(`group ${v} out of range (0..${OFPG_MAX})`);
+      return [{ type: 'group', groupId }];
+    }
   }
   if (v === '') {
     // A bare port: "2", "LOCAL", "normal", "in_port", or a name the resolver knows.
@@ -470,6 +480,29 @@ export function parseActions(text: string, match: Match, table: number, resolveP
   return { actions, instructions };
 }
 
+/**
+ * A group bucket's actions (the text after "actions=" in a bucket, or its bare
+ * actions). As in Open vSwitch, no prerequisites are checked: a bucket has no match,
+ * and the datapath's rewrites leave a packet without the header alone.
+ */
+export function parseBucketActions(text: string, resolvePort?: PortResolver): Action[] {
+  const st: State = { match: {}, vlans: 0, resolvePort, lax: true };
+  const out: Action[] = [];
+  for (const kv of splitKeyValues(text)) {
+    const name = kv.key.toLowerCase();
+    if (name === 'drop') continue;
+    if (INSTRUCTION_ORDER.includes(name) && name !== 'apply_actions') {
+      throw new FieldError(kv.raw, `${name} is an instruction: a group bucket takes actions only`);
+    }
+    try {
+      out.push(...parseAction(kv, st));
+    } catch (e) {
+      throw tokenError(kv, e);
+    }
+  }
+  return out;
+}
+
 // --- Printing ---------------------------------------------------------------------
 
 export function formatAction(a: Action): string {
@@ -493,6 +526,8 @@ export function formatAction(a: Action): string {
       return `resubmit(${a.port === undefined ? '' : formatPort(a.port)},${a.table})`;
     case 'set_queue':
       return `set_queue:${a.queue}`;
+    case 'group':
+      return `group:${a.groupId}`;
   }
 }
 

@@ -41,8 +41,11 @@ export interface FlowWithStats {
 }
 
 export interface FlowRemoved {
-  reason: 'idle_timeout' | 'hard_timeout';
+  /** delete: a delete flow-mod removed it (del-flows here; the OpenFlow agent announces those it made). */
+  reason: 'idle_timeout' | 'hard_timeout' | 'delete';
   text: string;
+  /** The flow as it was (its match and timeouts go into OpenFlow's FLOW_REMOVED). */
+  spec: FlowSpec;
   table: number;
   priority: number;
   cookie: bigint;
@@ -291,6 +294,23 @@ export class FlowTable extends EventEmitter {
     });
   }
 
+  /**
+   * A hidden flow (fail-open's NORMAL flow, src/openflow/conn/fail-open.ts): run by the
+   * datapath but in no list, selection or dump — no flow-mod touches it and it is never
+   * saved, as Open vSwitch's flows above priority 65535. Returns its id.
+   */
+  addHidden(spec: FlowSpec): Promise<number> {
+    return this.serial(async () => {
+      const id = this.nextId++;
+      await this.dp.installFlows(encodeFlowBatch([compileFlow(id, spec, spec.table)]));
+      return id;
+    });
+  }
+
+  removeHidden(id: number): Promise<void> {
+    return this.serial(() => this.dp.removeFlows([id]));
+  }
+
   /** Removes every flow `pred` selects (a deleted meter's flows); returns how many. */
   removeWhere(pred: (e: FlowEntry) => boolean): Promise<number> {
     return this.serial(async () => {
@@ -305,8 +325,13 @@ export class FlowTable extends EventEmitter {
   delete(spec: FlowSpec, strict: boolean): Promise<FlowEntry[]> {
     return this.serial(async () => {
       const chosen = this.select(spec, strict);
+      // Flows with send_flow_rem are reported with their last counters, read before they go.
+      const reported = chosen.filter((e) => e.spec.flags.sendFlowRem);
+      const stats = reported.length ? new Map((await this.dp.flowStats()).map((s) => [s.id, s])) : undefined;
+      const now = Date.now();
       if (chosen.length) await this.dp.removeFlows(chosen.map((e) => e.id));
       for (const e of chosen) this.drop(e);
+      for (const e of reported) this.emit('flowRemoved', removedEvent(withStats(e, stats!.get(e.id), now), 'delete'));
       return chosen;
     });
   }
@@ -341,19 +366,7 @@ export class FlowTable extends EventEmitter {
       await this.dp.removeFlows(gone.map(([w]) => w.entry.id));
       for (const [w, reason] of gone) {
         this.drop(w.entry);
-        if (w.entry.spec.flags.sendFlowRem) {
-          const removed: FlowRemoved = {
-            reason,
-            text: formatFlow(w.entry.spec),
-            table: w.entry.table,
-            priority: w.entry.spec.priority,
-            cookie: w.entry.spec.cookie,
-            packets: w.packets,
-            bytes: w.bytes,
-            durationSec: w.durationSec,
-          };
-          this.emit('flowRemoved', removed);
-        }
+        if (w.entry.spec.flags.sendFlowRem) this.emit('flowRemoved', removedEvent(w, reason));
       }
     });
   }
@@ -368,6 +381,11 @@ export class FlowTable extends EventEmitter {
       return covers(filter, e.match);
     });
   }
+}
+
+function removedEvent(w: FlowWithStats, reason: FlowRemoved['reason']): FlowRemoved {
+  const { spec, table } = w.entry;
+  return { reason, text: formatFlow(spec), spec, table, priority: spec.priority, cookie: spec.cookie, packets: w.packets, bytes: w.bytes, durationSec: w.durationSec };
 }
 
 function withStats(entry: FlowEntry, s: NativeFlowStats | undefined, now: number): FlowWithStats {
