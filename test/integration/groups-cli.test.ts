@@ -99,7 +99,8 @@ cliTests.describe('group verbs through the CLI', () => {
   });
 
   cliTests.it('mod-group, del-groups (and its flows), add-groups from standard input', async () => {
-    await d.ok('add-group', br, 'group_id=7,type=indirect,bucket=output:2');
+    await d.ok('add-group', br, `group_id=7,type=indirect,bucket=output:${v[1]}`); // a port by name
+    expect(await d.ok('dump-groups', br, '7')).toBe('group_id=7,type=indirect,bucket=actions=output:2\n');
     await d.ok('add-flow', br, 'priority=9,in_port=3,actions=group:7');
     await d.ok('mod-group', br, 'group_id=7,type=all,bucket=output:1,bucket=output:2');
     expect(await d.ok('dump-groups', br, '7')).toBe('group_id=7,type=all,bucket=actions=output:1,bucket=actions=output:2\n');
