@@ -25,6 +25,7 @@ TEST=(
   "procps|sysctl|turning IPv6 off in the tests' namespaces (no stray router solicitations in the counters)"
   "openvswitch-common|ovs-ofctl ovsdb-tool ovsdb-server|ovs-ofctl parse-flow agreement tests; the OVS differential's private ovsdb-server"
   "openvswitch-switch|ovs-vswitchd ovs-vsctl|the OVS differential tests (test/interop): a private ovs-vswitchd as the reference datapath"
+  "python3|python3|UDP from many source ports in a namespace (groups-cli: a select group's spread)"
   "clang-format|clang-format|npm run lint: checks native/ against .clang-format"
 )
 BENCH=(
