@@ -30,12 +30,8 @@ export interface PortSettingGroup {
 const vlanGroup: PortSettingGroup = {
   keys: ['tag', 'trunks', 'vlan_mode'],
   update(port, values) {
-    const args: Args = {};
-    if ('tag' in values) args.tag = values.tag;
-    if ('trunks' in values) args.trunks = values.trunks;
-    if ('vlan_mode' in values) args.vlanMode = values.vlan_mode;
     const next = { ...port };
-    setDbPortVlan(next, mergeVlan(port, args));
+    setDbPortVlan(next, mergeVlan(port, values));
     return next;
   },
   async apply(bridge, port) {

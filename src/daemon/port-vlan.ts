@@ -2,7 +2,6 @@
 // trunks and vlanMode, as the user gave them — OVS's defaults are applied when the
 // port is configured, not written down), how add-port and set-port take them off
 // the socket, and how set-port merges a change into what is there.
-import { NodeswitchError } from '../errors.js';
 import type { PortVlanOptions } from '../vlan.js';
 import { checkTrunks, checkVlanMode, resolvePortVlan } from '../vlan.js';
 import type { DbPort } from './config-db.js';
@@ -25,22 +24,24 @@ export function vlanFromArgs(args: Args): PortVlanOptions | undefined {
   return o;
 }
 
-const SET_PORT_KEYS = ['tag', 'trunks', 'vlanMode'] as const;
-
 /**
- * set-port: `args` holds the keys to change (null: clear one, back to OVS's default);
- * the others stay. Returns the port's new settings, checked as a whole.
+ * set-port: `values` holds the keys to change, as the CLI spells them (tag, trunks,
+ * vlan_mode; null: clear one, back to OVS's default); the others stay. Returns the
+ * port's new settings, checked as a whole.
  */
-export function mergeVlan(p: Pick<DbPort, 'tag' | 'trunks' | 'vlanMode'>, args: Args): PortVlanOptions {
-  const given = SET_PORT_KEYS.filter((k) => k in args);
-  if (given.length === 0) throw new NodeswitchError('set-port needs at least one of tag=, trunks=, vlan_mode=', 'settings');
+export function mergeVlan(p: Pick<DbPort, 'tag' | 'trunks' | 'vlanMode'>, values: Record<string, unknown>): PortVlanOptions {
   const next: PortVlanOptions = { ...dbPortVlan(p) };
-  for (const k of given) {
-    const v = args[k];
-    if (v === null) delete next[k];
-    else if (k === 'tag') next.tag = v as number;
-    else if (k === 'trunks') next.trunks = checkTrunks(v);
-    else next.vlanMode = checkVlanMode(v);
+  if ('tag' in values) {
+    if (values.tag === null) delete next.tag;
+    else next.tag = values.tag as number;
+  }
+  if ('trunks' in values) {
+    if (values.trunks === null) delete next.trunks;
+    else next.trunks = checkTrunks(values.trunks);
+  }
+  if ('vlan_mode' in values) {
+    if (values.vlan_mode === null) delete next.vlanMode;
+    else next.vlanMode = checkVlanMode(values.vlan_mode);
   }
   if (next.trunks?.length === 0) delete next.trunks;
   resolvePortVlan(next);

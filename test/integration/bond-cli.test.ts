@@ -7,7 +7,6 @@ import { expect, it } from 'vitest';
 import type { NativeBond } from '../../src/native.js';
 import type { ShowResult } from '../../src/daemon/protocol.js';
 import { waitFor } from '../lab/index.js';
-import { runCli } from './cli-process.js';
 import { useDaemon } from './daemon-fixture.js';
 import { cliTests } from './helpers.js';
 
@@ -25,14 +24,7 @@ cliTests.describe('add-bond / bond-show / del-port BOND', () => {
     await ok('add-port', other, m[2]!);
   });
 
-  async function refused(args: string[], message: RegExp): Promise<void> {
-    const before = readFileSync(d.paths.db);
-    const r = await runCli(d.paths, args);
-    expect(r.code, `nodeswitch ${args.join(' ')}: ${r.stderr}`).toBe(1);
-    expect(r.stderr).toMatch(/^nodeswitch: /);
-    expect(r.stderr).toMatch(message);
-    expect(readFileSync(d.paths.db).equals(before), 'the DB is unchanged').toBe(true);
-  }
+  const refused = (args: string[], message: RegExp) => d.refused(args, message);
 
   it('refuses a bond with one member, a member on a bridge, unknown modes and balance-tcp without LACP, applying nothing', async () => {
     await refused(['add-bond', br, 'bond0', m[0]!], /bond bond0 needs at least two member ports, got 1/);

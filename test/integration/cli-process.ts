@@ -2,6 +2,8 @@
 // way a script runs it, against a daemon's socket and DB. Every child is killed
 // after `timeoutMs` whatever happens, so a hung CLI fails its test instead of the run.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
 import { bin } from './daemon-process.js';
 
 export interface CliPaths {
@@ -20,13 +22,15 @@ export interface CliOptions {
   /** Written to standard input, then closed (default: nothing, closed at once). */
   input?: string;
   timeoutMs?: number;
+  /** The CLI's working directory (relative file arguments). */
+  cwd?: string;
 }
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 /** Starts `nodeswitch ARGS --sock S --db D`; `done` resolves when it exits. */
 export function startCli(paths: CliPaths, args: string[], opts: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [bin, ...args, '--sock', paths.sock, '--db', paths.db], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...args, '--sock', paths.sock, '--db', paths.db], { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -45,6 +49,22 @@ export function startCli(paths: CliPaths, args: string[], opts: CliOptions = {})
 
 export function runCli(paths: CliPaths, args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return startCli(paths, args, opts).done;
+}
+
+/**
+ * `nodeswitch ARGS` refused as every refusal must be: exit 1, "nodeswitch: …" matching
+ * `message` on stderr, nothing on stdout, and the DB file byte-identical afterwards.
+ * Returns the result for a test's own further checks.
+ */
+export async function expectRefused(paths: CliPaths, args: string[], message: RegExp, opts: CliOptions = {}): Promise<CliResult> {
+  const before = readFileSync(paths.db);
+  const r = await runCli(paths, args, opts);
+  expect(r.code, `nodeswitch ${args.join(' ')}: ${r.stderr}`).toBe(1);
+  expect(r.stderr).toMatch(/^nodeswitch: /);
+  expect(r.stderr).toMatch(message);
+  expect(r.stdout).toBe('');
+  expect(readFileSync(paths.db).equals(before), 'DB unchanged').toBe(true);
+  return r;
 }
 
 /** A shell pipeline `nodeswitch ARGS --sock S --db D | READER`: the CLI writing into a real pipe. */

@@ -5,7 +5,7 @@
 // Runs the compiled CLI (bin/nodeswitch.js → dist/) as separate processes, the way a
 // script would; the daemon is a child process killed in afterAll whatever happens.
 // Needs root and the built addon.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,13 +14,7 @@ import { Lab, run as runCmd, waitFor } from '../lab/index.js';
 import { bin, type DaemonProcess, socketListening, spawnDaemon as spawnDaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
 import { needs, tool } from '../needs.js';
 import { cliTests } from './helpers.js';
-
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { type CliResult, expectRefused, runCli } from './cli-process.js';
 
 cliTests.describe('nodeswitch CLI ↔ daemon', () => {
   let dir: string;
@@ -34,14 +28,7 @@ cliTests.describe('nodeswitch CLI ↔ daemon', () => {
   let veth: string;
   let gone: string;
 
-  function cli(...args: string[]): Promise<CliResult> {
-    return new Promise((resolve) => {
-      execFile(process.execPath, [bin, ...args, '--sock', sock, '--db', db], { timeout: 30_000 }, (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 99) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      });
-    });
-  }
+  const cli = (...args: string[]): Promise<CliResult> => runCli({ sock, db }, args);
 
   async function ok(...args: string[]): Promise<string> {
     const r = await cli(...args);
@@ -54,15 +41,7 @@ cliTests.describe('nodeswitch CLI ↔ daemon', () => {
   }
 
   /** Refused with exit 1 and the message on stderr, and the DB not touched. */
-  async function refused(args: string[], message: RegExp): Promise<void> {
-    const before = readFileSync(db);
-    const r = await cli(...args);
-    expect(r.code, `nodeswitch ${args.join(' ')}: ${r.stderr}`).toBe(1);
-    expect(r.stderr).toMatch(/^nodeswitch: /);
-    expect(r.stderr).toMatch(message);
-    expect(r.stdout).toBe('');
-    expect(readFileSync(db).equals(before), 'DB unchanged').toBe(true);
-  }
+  const refused = (args: string[], message: RegExp) => expectRefused({ sock, db }, args, message);
 
   const spawnDaemon = (extra: string[] = [], dbPath = db): DaemonProcess => spawnDaemonProcess(sock, dbPath, extra);
   const listening = (): Promise<boolean> => socketListening(sock);

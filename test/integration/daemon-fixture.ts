@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { Lab } from '../lab/index.js';
-import { type CliPaths, runCli } from './cli-process.js';
+import { type CliOptions, type CliPaths, type CliResult, expectRefused, runCli } from './cli-process.js';
 import { type DaemonProcess, startDaemon, stopDaemon } from './daemon-process.js';
 
 export interface DaemonFixture {
@@ -18,6 +18,8 @@ export interface DaemonFixture {
   daemon: DaemonProcess | undefined;
   /** `nodeswitch ARGS`, expected to exit 0 with nothing on stderr; its stdout. */
   ok: (...args: string[]) => Promise<string>;
+  /** `nodeswitch ARGS` refused: exit 1, the message on stderr, nothing on stdout, the DB unchanged. */
+  refused: (args: string[], message: RegExp, opts?: CliOptions) => Promise<CliResult>;
   /** Stops the daemon (SIGTERM, expected to exit 0) and starts it again on the same DB (listening within timeoutMs). */
   restart: (timeoutMs?: number) => Promise<void>;
 }
@@ -30,6 +32,7 @@ export function useDaemon(prefix: string, setup: (f: DaemonFixture) => Promise<v
     expect(r, `nodeswitch ${args.join(' ')}`).toMatchObject({ code: 0, stderr: '' });
     return r.stdout;
   };
+  f.refused = (args, message, opts) => expectRefused(f.paths, args, message, opts);
   f.restart = async (timeoutMs?: number): Promise<void> => {
     if (f.daemon) expect((await stopDaemon(f.daemon)).code).toBe(0);
     f.daemon = await startDaemon(f.paths.sock, f.paths.db, timeoutMs);

@@ -6,22 +6,15 @@
 //
 // Runs the compiled CLI (bin/nodeswitch.js → dist/) as separate processes; the daemon
 // is a child process killed in afterAll whatever happens. Needs root and the addon.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Lab, waitFor } from '../lab/index.js';
-import { bin, type DaemonProcess, spawnDaemon as spawnDaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
+import { type DaemonProcess, spawnDaemon as spawnDaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
 import { cliTests } from './helpers.js';
 import { loadDb } from '../../src/daemon/config-db.js';
-
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { type CliResult, expectRefused, runCli } from './cli-process.js';
 
 interface Row {
   table: number;
@@ -58,18 +51,7 @@ cliTests.describe('nodeswitch flow verbs ↔ daemon', () => {
   let p1: string;
   let p2: string;
 
-  function cli(args: string[], input?: string): Promise<CliResult> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args, '--sock', sock, '--db', db], { stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      child.once('close', (code) => (clearTimeout(timer), resolve({ code: code ?? 99, stdout, stderr })));
-      child.stdin.end(input ?? '');
-    });
-  }
+  const cli = (args: string[], input?: string): Promise<CliResult> => runCli({ sock, db }, args, { input });
 
   async function ok(...args: string[]): Promise<string> {
     const r = await cli(args);
@@ -88,14 +70,8 @@ cliTests.describe('nodeswitch flow verbs ↔ daemon', () => {
 
   /** Refused with exit 1 and the message on stderr; the DB and the table untouched. */
   async function refused(args: string[], message: RegExp, input?: string): Promise<void> {
-    const before = readFileSync(db);
     const flows = await table();
-    const r = await cli(args, input);
-    expect(r.code, `nodeswitch ${args.join(' ')}: ${r.stderr}`).toBe(1);
-    expect(r.stderr).toMatch(/^nodeswitch: /);
-    expect(r.stderr).toMatch(message);
-    expect(r.stdout).toBe('');
-    expect(readFileSync(db).equals(before), 'DB unchanged').toBe(true);
+    await expectRefused({ sock, db }, args, message, { input });
     expect(await table()).toEqual(flows);
   }
 

@@ -7,21 +7,19 @@
 // the CLI is run as separate processes (bin/nodeswitch.js → dist/). Traces are
 // written with the test-only addon's pcap writer and captures read back with the
 // addon's reader. Needs root.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Lab, waitFor } from '../lab/index.js';
-import { bin, type DaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
+import { type DaemonProcess, startDaemon as startDaemonProcess, stopDaemon as stopDaemonProcess } from './daemon-process.js';
+import { type CliResult, expectRefused, startCli } from './cli-process.js';
 import { cliTests } from './helpers.js';
 import { ETH_TEST, writeTestTrace } from './test-traces.js';
 
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
+interface TimedResult extends CliResult {
   ms: number;
 }
 
@@ -45,27 +43,19 @@ cliTests.describe('nodeswitch inject / capture ↔ daemon', () => {
   let h2mac: string;
   const children = new Set<ChildProcess>();
 
-  /** Starts the CLI; `done` resolves when it exits. */
-  function start(args: string[], cwd?: string): { child: ChildProcess; done: Promise<CliResult> } {
+  /** Starts the CLI; `done` resolves when it exits, with how long it ran. */
+  function start(args: string[], cwd?: string): { child: ChildProcess; done: Promise<TimedResult> } {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [bin, ...args, '--sock', sock, '--db', db], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const done = new Promise<CliResult>((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      child.once('close', (code) => {
-        clearTimeout(timer);
-        children.delete(child);
-        resolve({ code: code ?? 99, stdout, stderr, ms: Date.now() - t0 });
-      });
+    const cli = startCli({ sock, db }, args, { cwd, timeoutMs: 60_000 });
+    children.add(cli.child);
+    const done = cli.done.then((r) => {
+      children.delete(cli.child);
+      return { ...r, ms: Date.now() - t0 };
     });
-    return { child, done };
+    return { child: cli.child, done };
   }
 
-  const cli = (args: string[], cwd?: string): Promise<CliResult> => start(args, cwd).done;
+  const cli = (args: string[], cwd?: string): Promise<TimedResult> => start(args, cwd).done;
 
   async function ok(...args: string[]): Promise<string> {
     const r = await cli(args);
@@ -75,13 +65,7 @@ cliTests.describe('nodeswitch inject / capture ↔ daemon', () => {
 
   /** Refused with exit 1 and the message on stderr; the DB unchanged, no file made. */
   async function refused(args: string[], message: RegExp, noFile?: string): Promise<void> {
-    const before = readFileSync(db);
-    const r = await cli(args);
-    expect(r.code, `nodeswitch ${args.join(' ')}: ${r.stderr}`).toBe(1);
-    expect(r.stderr).toMatch(/^nodeswitch: /);
-    expect(r.stderr).toMatch(message);
-    expect(r.stdout).toBe('');
-    expect(readFileSync(db).equals(before), 'DB unchanged').toBe(true);
+    await expectRefused({ sock, db }, args, message);
     if (noFile) expect(existsSync(noFile), `${noFile} not created`).toBe(false);
   }
 

@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { sleep } from '../lab/index.js';
 import { needs, tool } from '../needs.js';
-import { runCli } from './cli-process.js';
 import { useDaemon } from './daemon-fixture.js';
 import { cliTests } from './helpers.js';
 
@@ -32,14 +31,7 @@ cliTests.describe('QoS verbs through the CLI', () => {
   const db = () => JSON.parse(readFileSync(d.paths.db, 'utf8')) as { bridges: { name: string; ports: Record<string, unknown>[]; meters?: string[]; flows?: string[] }[] };
   const dbBridge = () => db().bridges.find((b) => b.name === br)!;
 
-  async function refused(args: string[], message: RegExp): Promise<void> {
-    const before = readFileSync(d.paths.db);
-    const r = await runCli(d.paths, args);
-    expect(r.code, `nodeswitch ${args.join(' ')}: ${r.stderr}`).toBe(1);
-    expect(r.stderr).toMatch(/^nodeswitch: /);
-    expect(r.stderr).toMatch(message);
-    expect(readFileSync(d.paths.db).equals(before), 'DB unchanged').toBe(true);
-  }
+  const refused = (args: string[], message: RegExp) => d.refused(args, message);
 
   tools.it('set-port ingress_policing_*: shown, saved, and policing again after a restart', async () => {
     await d.ok('set-port', v1, 'ingress_policing_rate=5000', 'ingress_policing_burst=500');

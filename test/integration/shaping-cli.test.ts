@@ -3,7 +3,6 @@
 // input refused (exit 1, the argument named, the DB byte-identical afterwards).
 import { existsSync, readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { runCli } from './cli-process.js';
 import { startDaemon, stopDaemon } from './daemon-process.js';
 import { useDaemon } from './daemon-fixture.js';
 import { cliTests } from './helpers.js';
@@ -22,14 +21,7 @@ cliTests.describe('nodeswitch set-qos ↔ daemon', () => {
   });
   const { ok } = d;
 
-  async function refused(args: string[], message: RegExp): Promise<void> {
-    const before = readFileSync(d.paths.db);
-    const r = await runCli(d.paths, args);
-    expect(r.code, `nodeswitch ${args.join(' ')}: ${r.stderr}`).toBe(1);
-    expect(r.stderr).toMatch(/^nodeswitch: /);
-    expect(r.stderr).toMatch(message);
-    expect(readFileSync(d.paths.db).equals(before), 'DB unchanged').toBe(true);
-  }
+  const refused = (args: string[], message: RegExp) => d.refused(args, message);
 
   const savedPort = (name: string): Record<string, unknown> =>
     (JSON.parse(readFileSync(d.paths.db, 'utf8')) as { bridges: { name: string; ports: { name: string }[] }[] }).bridges

@@ -3,42 +3,23 @@
 // refusals change nothing, and restore rebuilds exactly the saved flows.
 import { describe, expect, it } from 'vitest';
 import { type ConfigDoc, DbError } from '../../src/daemon/config-db.js';
-import { Controller } from '../../src/daemon/controller.js';
 import type { DumpFlowsResult } from '../../src/daemon/flows.js';
-import { restoreSwitch } from '../../src/daemon/restore.js';
-import { NodeswitchError } from '../../src/errors.js';
 import { formatFlow } from '../../src/ofproto/flow-syntax.js';
-import { FakeSwitch } from './fake-switch.js';
+import { controllerOnFakeSwitch, refused } from './controller-fixture.js';
 
 const NORMAL = 'priority=0 actions=NORMAL';
 
 async function setup(doc: ConfigDoc = { version: 1, bridges: [{ name: 'br0', ports: [{ name: 'vnet0', type: 'afpacket', ofport: 1 }] }] }) {
-  const sw = new FakeSwitch();
-  const log: string[] = [];
-  const restored = await restoreSwitch(sw, doc, '/db.json', (l) => log.push(l));
-  const saved: ConfigDoc[] = [];
-  let failWrites = false;
-  const save = (_p: string, d: ConfigDoc) => {
-    if (failWrites) throw new Error('ENOSPC: no space left on device');
-    saved.push(structuredClone(d));
-  };
-  const c = new Controller(sw, restored.doc, restored.missing, '/db.json', (l) => log.push(l), save);
+  const f = await controllerOnFakeSwitch(doc);
   /** The live table as save would write it. */
   const table = (br = 'br0') =>
-    sw.map
+    f.sw.map
       .get(br)!
       .flows.list()
       .sort((a, b) => a.table - b.table || b.spec.priority - a.spec.priority || a.id - b.id)
       .map((e) => formatFlow(e.spec));
-  const lastFlows = (i = 0) => saved.at(-1)!.bridges[i]!.flows;
-  return { sw, c, log, saved, table, lastFlows, failWrites: (v: boolean) => (failWrites = v) };
-}
-
-async function refused(p: Promise<unknown>, message: RegExp, argument?: string) {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(NodeswitchError);
-  expect((err as NodeswitchError).message).toMatch(message);
-  if (argument !== undefined) expect((err as NodeswitchError).argument).toBe(argument);
+  const lastFlows = (i = 0) => f.saved.at(-1)!.bridges[i]!.flows;
+  return { ...f, table, lastFlows };
 }
 
 describe('flow verbs', () => {

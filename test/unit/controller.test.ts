@@ -3,37 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigDoc } from '../../src/daemon/config-db.js';
 import { DbError } from '../../src/daemon/config-db.js';
-import { Controller } from '../../src/daemon/controller.js';
-import { restoreSwitch } from '../../src/daemon/restore.js';
 import { hasNetAdmin } from '../../src/daemon/capabilities.js';
-import { NodeswitchError } from '../../src/errors.js';
 import type { PortInfo } from '../../src/types.js';
-import { FakeSwitch } from './fake-switch.js';
-
-async function setup(doc: ConfigDoc = { version: 1, bridges: [{ name: 'br0', ports: [] }] }) {
-  const sw = new FakeSwitch();
-  const log: string[] = [];
-  const restored = await restoreSwitch(sw, doc, '/db.json', (l) => log.push(l));
-  const saved: ConfigDoc[] = [];
-  let failWrites = false;
-  const save = (_p: string, d: ConfigDoc) => {
-    if (failWrites) throw new Error('ENOSPC: no space left on device');
-    saved.push(structuredClone(d));
-  };
-  const c = new Controller(sw, restored.doc, restored.missing, '/db.json', (l) => log.push(l), save);
-  return { sw, c, log, saved, failWrites: (v: boolean) => (failWrites = v) };
-}
-
-async function refused(p: Promise<unknown>, argument: string, message: RegExp) {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(NodeswitchError);
-  expect((err as NodeswitchError).argument).toBe(argument);
-  expect((err as NodeswitchError).message).toMatch(message);
-}
+import { controllerOnFakeSwitch, refused } from './controller-fixture.js';
 
 describe('Controller', () => {
   it('applies changes to the switch and writes the DB after each', async () => {
-    const { sw, c, saved } = await setup();
+    const { sw, c, saved } = await controllerOnFakeSwitch();
     await c.handle('add-br', { bridge: 'br1' });
     expect(await c.handle('add-port', { bridge: 'br1', port: 'tap9', type: 'tap' })).toEqual({ name: 'tap9', type: 'tap', ofport: 1 });
     await c.handle('add-port', { bridge: 'br1', port: 'vnet0', ofport: 7 });
@@ -59,43 +35,43 @@ describe('Controller', () => {
   });
 
   it('refuses bad input without changing the switch or the DB', async () => {
-    const { sw, c, saved } = await setup();
+    const { sw, c, saved } = await controllerOnFakeSwitch();
     await c.handle('add-port', { bridge: 'br0', port: 'vnet0' });
     const n = saved.length;
-    await refused(c.handle('add-br', { bridge: 'br0' }), 'bridge', /bridge br0 already exists/);
-    await refused(c.handle('add-br', { bridge: 'a b' }), 'bridge', /not a valid interface name/);
-    await refused(c.handle('del-br', { bridge: 'nope' }), 'bridge', /no bridge named nope/);
-    await refused(c.handle('add-port', { bridge: 'nope', port: 'vnet1' }), 'bridge', /no bridge named nope/);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet0' }), 'port', /port vnet0 is already on bridge br0/);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', ofport: 1 }), 'ofport', /ofport 1 is already taken by port vnet0 on bridge br0/);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', ofport: 70000 }), 'ofport', /from 1 to 65279/);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', type: 'mem' }), 'type', /not one of afpacket, tap/);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'ghost0' }), 'port', /cannot add afpacket port ghost0 to bridge br0: no network device named ghost0/);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', tag: 5000 }), 'tag', /1 to 4094/);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', tag: 0 }), 'tag', /1 to 4094/);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', trunks: [10, 20, 10] }), 'trunks', /lists VLAN 10 twice/);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', trunks: [10, 4096] }), 'trunks', /0 to 4095/);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', tag: 10, vlanMode: 'access', trunks: [20] }), 'trunks', /access port/);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', vlanMode: 'native-untagged' }), 'tag', /needs a tag/);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', vlanMode: 'dot1q-tunnel' }), 'vlan_mode', /must be one of/);
-    await refused(c.handle('set-port', { port: 'vnet0', settings: { tag: 4095 } }), 'tag', /1 to 4094/);
-    await refused(c.handle('set-port', { port: 'vnet0', settings: { trunks: [5, 5] } }), 'trunks', /twice/);
-    await refused(c.handle('set-port', { port: 'vnet0', settings: { vlan_mode: 'access' } }), 'tag', /needs a tag/);
-    await refused(c.handle('set-port', { port: 'vnet9', settings: { tag: 10 } }), 'port', /no bridge has a port named vnet9/);
-    await refused(c.handle('set-port', { port: 'vnet0', settings: {} }), 'settings', /at least one KEY=VALUE setting/);
-    await refused(c.handle('del-port', { bridge: 'br0', port: 'vnet9' }), 'port', /bridge br0 has no port vnet9/);
-    await refused(c.handle('set-bridge', { bridge: 'br0' }), 'settings', /at least one of/);
-    await refused(c.handle('set-bridge', { bridge: 'br0', macAging: 'x' }), 'mac-aging', /^mac-aging must be an integer from 1 to 1000000, got "x"$/);
-    await refused(c.handle('set-bridge', { bridge: 'br0', macAging: 2_000_000 }), 'mac-aging', /1 to 1000000/);
-    await refused(c.handle('dump-ports', { bridge: 'br0', port: 'vnet9' }), 'port', /has no port vnet9/);
-    await refused(c.handle('fdb-show', {}), 'bridge', /missing argument bridge/);
+    await refused(c.handle('add-br', { bridge: 'br0' }), /bridge br0 already exists/, 'bridge');
+    await refused(c.handle('add-br', { bridge: 'a b' }), /not a valid interface name/, 'bridge');
+    await refused(c.handle('del-br', { bridge: 'nope' }), /no bridge named nope/, 'bridge');
+    await refused(c.handle('add-port', { bridge: 'nope', port: 'vnet1' }), /no bridge named nope/, 'bridge');
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet0' }), /port vnet0 is already on bridge br0/, 'port');
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', ofport: 1 }), /ofport 1 is already taken by port vnet0 on bridge br0/, 'ofport');
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', ofport: 70000 }), /from 1 to 65279/, 'ofport');
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', type: 'mem' }), /not one of afpacket, tap/, 'type');
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'ghost0' }), /cannot add afpacket port ghost0 to bridge br0: no network device named ghost0/, 'port');
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', tag: 5000 }), /1 to 4094/, 'tag');
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', tag: 0 }), /1 to 4094/, 'tag');
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', trunks: [10, 20, 10] }), /lists VLAN 10 twice/, 'trunks');
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', trunks: [10, 4096] }), /0 to 4095/, 'trunks');
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', tag: 10, vlanMode: 'access', trunks: [20] }), /access port/, 'trunks');
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', vlanMode: 'native-untagged' }), /needs a tag/, 'tag');
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', vlanMode: 'dot1q-tunnel' }), /must be one of/, 'vlan_mode');
+    await refused(c.handle('set-port', { port: 'vnet0', settings: { tag: 4095 } }), /1 to 4094/, 'tag');
+    await refused(c.handle('set-port', { port: 'vnet0', settings: { trunks: [5, 5] } }), /twice/, 'trunks');
+    await refused(c.handle('set-port', { port: 'vnet0', settings: { vlan_mode: 'access' } }), /needs a tag/, 'tag');
+    await refused(c.handle('set-port', { port: 'vnet9', settings: { tag: 10 } }), /no bridge has a port named vnet9/, 'port');
+    await refused(c.handle('set-port', { port: 'vnet0', settings: {} }), /at least one KEY=VALUE setting/, 'settings');
+    await refused(c.handle('del-port', { bridge: 'br0', port: 'vnet9' }), /bridge br0 has no port vnet9/, 'port');
+    await refused(c.handle('set-bridge', { bridge: 'br0' }), /at least one of/, 'settings');
+    await refused(c.handle('set-bridge', { bridge: 'br0', macAging: 'x' }), /^mac-aging must be an integer from 1 to 1000000, got "x"$/, 'mac-aging');
+    await refused(c.handle('set-bridge', { bridge: 'br0', macAging: 2_000_000 }), /1 to 1000000/, 'mac-aging');
+    await refused(c.handle('dump-ports', { bridge: 'br0', port: 'vnet9' }), /has no port vnet9/, 'port');
+    await refused(c.handle('fdb-show', {}), /missing argument bridge/, 'bridge');
     expect(saved.length).toBe(n);
     expect([...sw.map.get('br0')!.portMap.keys()]).toEqual(['vnet0']);
     expect(sw.map.get('br0')!.options.macAging).toBe(300);
   });
 
   it('add-port and set-port take VLAN settings, merge set-port into what is there, and save them', async () => {
-    const { sw, c, saved, log } = await setup();
+    const { sw, c, saved, log } = await controllerOnFakeSwitch();
     await c.handle('add-port', { bridge: 'br0', port: 'vnet0', tag: 10 });
     await c.handle('add-port', { bridge: 'br0', port: 'vnet1', trunks: [20, 10] });
     const ports = sw.map.get('br0')!.portMap;
@@ -120,21 +96,21 @@ describe('Controller', () => {
   });
 
   it('undoes the switch change when the DB cannot be written', async () => {
-    const { sw, c, saved, failWrites, log } = await setup();
+    const { sw, c, saved, failWrites, log } = await controllerOnFakeSwitch();
     await c.handle('add-port', { bridge: 'br0', port: 'vnet0' });
     const n = saved.length;
     failWrites(true);
-    await refused(c.handle('add-br', { bridge: 'br1' }), 'db', /cannot write the config DB \/db.json: ENOSPC.*undone/);
+    await refused(c.handle('add-br', { bridge: 'br1' }), /cannot write the config DB \/db.json: ENOSPC.*undone/, 'db');
     expect(sw.map.has('br1')).toBe(false);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1' }), 'db', /ENOSPC/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1' }), /ENOSPC/, 'db');
     expect(sw.map.get('br0')!.portMap.has('vnet1')).toBe(false);
-    await refused(c.handle('del-port', { bridge: 'br0', port: 'vnet0' }), 'db', /ENOSPC/);
+    await refused(c.handle('del-port', { bridge: 'br0', port: 'vnet0' }), /ENOSPC/, 'db');
     expect(sw.map.get('br0')!.portMap.get('vnet0')).toEqual({ name: 'vnet0', type: 'afpacket', ofport: 1, vlan: { mode: 'trunk', trunks: [] } });
-    await refused(c.handle('set-port', { port: 'vnet0', settings: { tag: 10 } }), 'db', /ENOSPC/);
+    await refused(c.handle('set-port', { port: 'vnet0', settings: { tag: 10 } }), /ENOSPC/, 'db');
     expect(sw.map.get('br0')!.portMap.get('vnet0')!.vlan).toEqual({ mode: 'trunk', trunks: [] });
-    await refused(c.handle('set-bridge', { bridge: 'br0', macAging: 5 }), 'db', /ENOSPC/);
+    await refused(c.handle('set-bridge', { bridge: 'br0', macAging: 5 }), /ENOSPC/, 'db');
     expect(sw.map.get('br0')!.options.macAging).toBe(300);
-    await refused(c.handle('del-br', { bridge: 'br0' }), 'db', /ENOSPC/);
+    await refused(c.handle('del-br', { bridge: 'br0' }), /ENOSPC/, 'db');
     expect(sw.map.get('br0')!.portMap.has('vnet0')).toBe(true);
     expect(saved.length).toBe(n);
     expect(log.filter((l) => l.includes('undoing'))).toHaveLength(6);
@@ -144,7 +120,7 @@ describe('Controller', () => {
   });
 
   it('serializes verbs: concurrent adds cannot take the same ofport', async () => {
-    const { sw, c } = await setup();
+    const { sw, c } = await controllerOnFakeSwitch();
     sw.map.get('br0')!.delayMs = 20;
     const results = await Promise.all(['vnet0', 'vnet1', 'vnet2'].map((port) => c.handle('add-port', { bridge: 'br0', port })));
     expect(results.map((r) => (r as PortInfo).ofport)).toEqual([1, 2, 3]);
@@ -172,7 +148,7 @@ describe('Controller', () => {
         },
       ],
     };
-    const { sw, c, log, saved } = await setup(doc);
+    const { sw, c, log, saved } = await controllerOnFakeSwitch(doc);
     expect([...sw.map.get('br0')!.portMap.keys()]).toEqual(['vnet0', 'vlan0']);
     expect(sw.map.get('br0')!.portMap.get('vlan0')!.vlan).toEqual({ mode: 'access', tag: 10, trunks: [] });
     expect(log.some((l) => /warning: bridge br0: port gone0 .* not attached: no network device named gone0/.test(l))).toBe(true);
@@ -183,9 +159,9 @@ describe('Controller', () => {
       ['vlan0', 'up'],
     ]);
     expect(show.bridges[0]).toMatchObject({ macAging: 60, macTableSize: 8192 });
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', ofport: 2 }), 'ofport', /taken by port gone0/);
-    await refused(c.handle('add-port', { bridge: 'br0', port: 'gone0', type: 'tap' }), 'port', /already on bridge br0/);
-    await refused(c.handle('dump-ports', { bridge: 'br0', port: 'gone0' }), 'port', /not attached/);
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'vnet1', ofport: 2 }), /taken by port gone0/, 'ofport');
+    await refused(c.handle('add-port', { bridge: 'br0', port: 'gone0', type: 'tap' }), /already on bridge br0/, 'port');
+    await refused(c.handle('dump-ports', { bridge: 'br0', port: 'gone0' }), /not attached/, 'port');
     expect(await c.handle('add-port', { bridge: 'br0', port: 'vnet1' })).toMatchObject({ ofport: 4 });
     // A change elsewhere keeps the missing ports in the written DB.
     expect(saved.at(-1)!.bridges[0]!.ports.map((p) => p.name)).toEqual(['vnet0', 'gone0', 'vlan0', 'vnet1']);
@@ -195,7 +171,7 @@ describe('Controller', () => {
 
   it('restore refuses a bridge setting the datapath refuses, naming the DB field', async () => {
     const doc: ConfigDoc = { version: 1, bridges: [{ name: 'br0', macAging: 5_000_000, ports: [] }] };
-    const err = await setup(doc).then(() => undefined, (e: unknown) => e);
+    const err = await controllerOnFakeSwitch(doc).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(DbError);
     expect((err as DbError).message).toMatch(/config DB \/db.json: bridges\[0\].macAging: mac-aging must be/);
   });

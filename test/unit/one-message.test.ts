@@ -12,12 +12,10 @@ import { validateDoc } from '../../src/daemon/config-db.js';
 import { Controller } from '../../src/daemon/controller.js';
 import { DbError, loadDb } from '../../src/daemon/config-db.js';
 import { requireString } from '../../src/daemon/protocol.js';
-import { restoreSwitch } from '../../src/daemon/restore.js';
 import { ManagementServer } from '../../src/daemon/server.js';
-import { NodeswitchError } from '../../src/errors.js';
 import { parseFlow } from '../../src/ofproto/flow-syntax.js';
 import { checkNetdevName } from '../../src/validate.js';
-import { FakeSwitch } from './fake-switch.js';
+import { controllerOnFakeSwitch, refused } from './controller-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ns-msg-'));
 const sock = join(dir, 'none.sock');
@@ -26,16 +24,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const run = runMain;
 
 async function controller(): Promise<Controller> {
-  const sw = new FakeSwitch();
-  const restored = await restoreSwitch(sw, { version: 1, bridges: [{ name: 'br0', ports: [] }] }, '/db.json', () => {});
-  return new Controller(sw, restored.doc, restored.missing, '/db.json', () => {}, () => {});
+  return (await controllerOnFakeSwitch()).c;
 }
 
-async function refusal(p: Promise<unknown>): Promise<NodeswitchError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(NodeswitchError);
-  return err as NodeswitchError;
-}
+/** Any refusal: these tests compare its message with another path's. */
+const refusal = (p: Promise<unknown>) => refused(p, /./);
 
 function dbRefusal(macAging: number): string {
   try {

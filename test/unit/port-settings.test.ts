@@ -4,27 +4,14 @@
 // argument and changes nothing.
 import { describe, expect, it } from 'vitest';
 import type { ConfigDoc } from '../../src/daemon/config-db.js';
-import { Controller } from '../../src/daemon/controller.js';
-import { restoreSwitch } from '../../src/daemon/restore.js';
-import { NodeswitchError } from '../../src/errors.js';
-import { FakeSwitch } from './fake-switch.js';
+import { controllerOnFakeSwitch, refused } from './controller-fixture.js';
 
 async function setup() {
-  const doc: ConfigDoc = {
+  const f = await controllerOnFakeSwitch({
     version: 1,
     bridges: [{ name: 'br0', ports: [{ name: 'vnet0', type: 'afpacket', ofport: 1 }, { name: 'nosuchdev', type: 'afpacket', ofport: 2 }] }],
-  };
-  const sw = new FakeSwitch();
-  const log: string[] = [];
-  const restored = await restoreSwitch(sw, doc, '/db.json', (l) => log.push(l));
-  const saved: ConfigDoc[] = [];
-  let failWrites = false;
-  const save = (_p: string, d: ConfigDoc) => {
-    if (failWrites) throw new Error('ENOSPC: no space left on device');
-    saved.push(structuredClone(d));
-  };
-  const c = new Controller(sw, restored.doc, restored.missing, '/db.json', (l) => log.push(l), save);
-  return { sw, c, saved, br: sw.map.get('br0')!, failWrites: (v: boolean) => (failWrites = v) };
+  });
+  return { ...f, br: f.sw.map.get('br0')! };
 }
 
 const port = (doc: ConfigDoc | undefined, name: string) => doc!.bridges[0]!.ports.find((p) => p.name === name);
@@ -67,10 +54,7 @@ describe('set-port', () => {
     [{ port: 'vnet0', settings: { ingress_policing_rate: '10', ingress_policing_burst: 'lots' } }, 'ingress_policing_burst', /got "lots"/],
   ])('refuses %j, naming the argument, changing nothing', async (args, argument, message) => {
     const { c, saved, br } = await setup();
-    const err = await c.handle('set-port', args).then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(NodeswitchError);
-    expect((err as NodeswitchError).argument).toBe(argument);
-    expect((err as NodeswitchError).message).toMatch(message);
+    await refused(c.handle('set-port', args), message, argument);
     expect(saved).toEqual([]);
     expect(br.policing.size).toBe(0);
   });
