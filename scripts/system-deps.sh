@@ -27,6 +27,7 @@ TEST=(
   "openvswitch-switch|ovs-vswitchd ovs-vsctl|the OVS differential tests (test/interop): a private ovs-vswitchd as the reference datapath"
   "python3-os-ken|osken-manager|the OpenFlow codec tests: os-ken's ofproto_v1_3_parser decodes what we encode (test/unit/openflow-osken.test.ts); os-ken as a real controller of a bridge (test/integration/openflow-controllers.test.ts)"
   "openvswitch-testcontroller|ovs-testcontroller|Open vSwitch's learning-switch controller as the controller of a bridge (test/integration/openflow-controllers.test.ts)"
+  "python3|python3|UDP from many source ports in a namespace (groups-cli: a select group's spread)"
   "clang-format|clang-format|npm run lint: checks native/ against .clang-format"
 )
 BENCH=(

@@ -24,6 +24,9 @@ export interface GroupCommandHelpers {
   stdin?: () => Promise<string>;
 }
 
+/** The syntax alone: port names are the daemon's bridge's to resolve. */
+const SYNTAX_ONLY = { resolvePort: (): number => 1 };
+
 const lines = (text: string[]): string => text.map((l) => `${l}\n`).join('');
 
 async function readGroupsFile(file: string, h: GroupCommandHelpers): Promise<string> {
@@ -45,7 +48,7 @@ export function addGroupCommands(program: Command, h: GroupCommandHelpers): void
       .argument('<bridge>')
       .argument('<group>')
       .action((bridge: string, group: string, flags: DaemonFlags) => {
-        parseGroup(group);
+        parseGroup(group, SYNTAX_ONLY);
         return h.change(flags, verb, { bridge, group });
       });
   }
@@ -59,7 +62,7 @@ export function addGroupCommands(program: Command, h: GroupCommandHelpers): void
       const source = file === '-' ? 'standard input' : file;
       for (const l of groupLines(text)) {
         try {
-          parseGroup(l.text);
+          parseGroup(l.text, SYNTAX_ONLY);
         } catch (err) {
           throw new NodeswitchError(`${source}: line ${l.line}: ${(err as Error).message}`, 'group');
         }

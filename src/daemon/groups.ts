@@ -22,6 +22,9 @@ import { currentSpecs, replaceFlows, savedFlows } from './flows.js';
 import { type Args, optionalString, requireString } from './protocol.js';
 import type { BridgeApi, Log } from './switch-api.js';
 
+/** The syntax alone: port names are the bridge's to resolve (Bridge.addGroup takes the text). */
+const SYNTAX_ONLY = { resolvePort: (): number => 1 };
+
 export type GroupVerb = 'add-group' | 'add-groups' | 'mod-group' | 'del-groups' | 'dump-groups' | 'dump-group-stats' | 'dump-group-features';
 
 type GroupApi = Required<Pick<BridgeApi, 'addGroup' | 'modGroup' | 'delGroups' | 'dumpGroups' | 'groupStats'>>;
@@ -99,15 +102,16 @@ export async function groupVerb(verb: GroupVerb, args: Args, ctx: GroupVerbConte
       return { text: formatGroupFeatures(OFPG_MAX), features: { types: ['all', 'select', 'indirect', 'ff'], capabilities: ['select_weight', 'chaining'], maxGroups: OFPG_MAX } };
     case 'add-group':
     case 'mod-group': {
-      const spec = parseGroup(requireString(args, 'group'));
+      const text = requireString(args, 'group');
+      const spec = parseGroup(text, SYNTAX_ONLY);
       const before = api.dumpGroups(spec.groupId)[0];
-      if (verb === 'add-group') await api.addGroup(spec);
-      else await api.modGroup(spec);
+      if (verb === 'add-group') await api.addGroup(text);
+      else await api.modGroup(text);
       await save(ctx, name, bridge, async () => {
         if (before) await api.modGroup(before);
         else await api.delGroups(spec.groupId);
       });
-      ctx.log(`bridge ${name}: ${verb === 'add-group' ? 'added' : 'modified'} group ${formatGroup(spec)}`);
+      ctx.log(`bridge ${name}: ${verb === 'add-group' ? 'added' : 'modified'} group ${formatGroup(api.dumpGroups(spec.groupId)[0] ?? spec)}`);
       return {};
     }
     case 'add-groups': {
@@ -115,7 +119,7 @@ export async function groupVerb(verb: GroupVerb, args: Args, ctx: GroupVerbConte
       const lines = groupLines(requireString(args, 'groups'));
       const specs = lines.map((l) => {
         try {
-          return parseGroup(l.text);
+          return { id: parseGroup(l.text, SYNTAX_ONLY).groupId, text: l.text };
         } catch (err) {
           if (err instanceof GroupModError) throw new GroupModError(err.ofCode, `line ${l.line}: ${err.message}`);
           throw err;
@@ -125,12 +129,12 @@ export async function groupVerb(verb: GroupVerb, args: Args, ctx: GroupVerbConte
       try {
         for (const [i, spec] of specs.entries()) {
           try {
-            await api.addGroup(spec);
+            await api.addGroup(spec.text);
           } catch (err) {
             if (err instanceof GroupModError) throw new GroupModError(err.ofCode, `line ${lines[i]!.line}: ${err.message}`);
             throw err;
           }
-          added.push(spec.groupId);
+          added.push(spec.id);
         }
       } catch (err) {
         for (const id of added) await api.delGroups(id);

@@ -3,6 +3,7 @@
 // goes down and back, chained groups, the counters, and the group-mod rules.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../src/bridge.js';
+import { addon } from '../../src/native.js';
 import { GroupModError, OFPG_ALL, formatGroup, parseGroup } from '../../src/ofproto/group.js';
 import { closeMemBridge, memBridge, sendFrames } from './mem-bridge.js';
 import * as P from './packets.js';
@@ -54,6 +55,21 @@ describe('group types', () => {
     const first = new Set(out[2]!.map((f) => P.decode(f).udp!.sport));
     const again = await sendFrames(br, 1, frames, 5);
     expect(new Set(again[2]!.map((f) => P.decode(f).udp!.sport))).toEqual(first);
+  });
+
+  it('select: the megaflow keeps the fields the hash read, ff marks nothing of the key', async () => {
+    const br = await bridgeWith(
+      ['group_id=2,type=select,bucket=output:2,bucket=output:3', 'group_id=3,type=ff,bucket=watch_port:2,actions=output:2'],
+      ['priority=10,in_port=1,actions=group:2', 'priority=10,in_port=4,actions=group:3'],
+    );
+    const exact = (mask: Buffer, field: string): boolean => {
+      const [at, size] = addon.flowKeyLayout[field]!;
+      return mask.subarray(at, at + size).every((b) => b === 0xff);
+    };
+    const sel = (await br.traceFrame(udp(1234), 1)).megaflow.mask;
+    for (const f of ['dl_src', 'dl_dst', 'dl_type', 'nw_src', 'nw_dst', 'ipv6_src', 'ipv6_dst', 'nw_proto', 'tp_src', 'tp_dst']) expect(exact(sel, f), f).toBe(true);
+    const ff = (await br.traceFrame(udp(1234), 4)).megaflow.mask;
+    for (const f of ['dl_src', 'nw_src', 'tp_src']) expect(exact(ff, f), f).toBe(false);
   });
 
   it('select: a bucket of weight 0 is never chosen', async () => {
