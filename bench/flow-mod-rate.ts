@@ -19,10 +19,10 @@ import { ipStr } from './workload.js';
 
 export const FLOW_MOD_RULES = 100_000;
 
-/** The flow-mod file: FLOW_MOD_RULES distinct 5-field TCP rules. */
-function flowModText(): string {
+/** The flow-mod file: `n` (default FLOW_MOD_RULES) distinct 5-field TCP rules. */
+export function flowModText(n = FLOW_MOD_RULES): string {
   const lines: string[] = [];
-  for (let i = 0; i < FLOW_MOD_RULES; i++) {
+  for (let i = 0; i < n; i++) {
     const src = (10 << 24) | i; // 10.0.0.0 + i: distinct
     lines.push(
       `table=0,priority=${100 + (i % 100)},tcp,nw_src=${ipStr(src)},nw_dst=192.168.${(i >>> 8) & 255}.${i & 255},` +

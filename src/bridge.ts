@@ -21,7 +21,7 @@ import { PacketInStream, type PacketInStreamOptions } from './packet-in-stream.j
 import { type FlowEntry, type FlowRemoved, FlowTable, type FlowWithStats } from './ofproto/flow-table.js';
 import { parseActions } from './ofproto/actions.js';
 import { FieldError, type Match } from './ofproto/fields.js';
-import { type Action, type FlowSpec, FlowSyntaxError, formatFlow, parseFlow, parseFlowsFileAsync } from './ofproto/flow-syntax.js';
+import { type Action, type FlowSpec, FlowSyntaxError, parseFlow, parseFlowsFileAsync } from './ofproto/flow-syntax.js';
 import type {
   AddedPort,
   BridgeCreateOptions,
@@ -151,7 +151,7 @@ export class Bridge extends EventEmitter {
     // Idle and hard timeouts, checked each second; the timer does not keep Node alive.
     // 'flowsExpired' tells an owner that keeps the table elsewhere (the daemon's DB).
     this.expiry = setInterval(() => {
-      const timed = this.flows.list().filter((e) => e.spec.idleTimeout || e.spec.hardTimeout);
+      const timed = this.flows.list().filter((e) => e.idleTimeout || e.hardTimeout);
       if (!timed.length) return;
       this.flows
         .expire()
@@ -221,7 +221,7 @@ export class Bridge extends EventEmitter {
   /** dump-flows lines as ovs-ofctl prints them. */
   async dumpFlowsText(match = ''): Promise<string[]> {
     return (await this.dumpFlows(match)).map((f) =>
-      formatFlow(f.entry.spec, {
+      f.entry.format({
         durationSec: f.durationSec,
         nPackets: f.packets,
         nBytes: f.bytes,
@@ -570,7 +570,7 @@ export class Bridge extends EventEmitter {
     const ids = this.meters.select(parseMeterSelector(selector));
     if (!ids.length) return { meters: 0, flows: 0 };
     const gone = new Set(ids);
-    const flows = await this.flows.removeWhere((e) => e.spec.instructions.meter !== undefined && gone.has(e.spec.instructions.meter));
+    const flows = await this.flows.removeWhere((e) => e.meter !== undefined && gone.has(e.meter));
     await this.meters.delete(ids);
     return { meters: ids.length, flows };
   }
@@ -587,7 +587,7 @@ export class Bridge extends EventEmitter {
     const stats = await this.meters.stats(this.meters.select(parseMeterSelector(selector)));
     const users = new Map<number, number>();
     for (const e of this.flows.list()) {
-      const m = e.spec.instructions.meter;
+      const m = e.meter;
       if (m !== undefined) users.set(m, (users.get(m) ?? 0) + 1);
     }
     return stats.map((s) => ({ ...s, flowCount: users.get(s.spec.id) ?? 0 }));

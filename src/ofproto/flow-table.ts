@@ -17,20 +17,11 @@ import type { NativeDatapath, NativeFlow, NativeFlowStats } from '../native.js';
 import type { Action } from './actions.js';
 import { compileFlow, matchSlab } from './compile.js';
 import { encodeFlowBatch } from './flow-batch.js';
-import { type FlowSpec, formatFlow, TABLE_ALL } from './flow.js';
+import { type FlowSpec, TABLE_ALL } from './flow.js';
+import { FlowEntry, signature } from './flow-entry.js';
 import { OFPP } from './values.js';
 
-export interface FlowEntry {
-  id: number;
-  table: number;
-  spec: FlowSpec;
-  /** The compiled match, packed (packMatch): what identical / overlaps / covers compare. */
-  match: string;
-  /** formatFlow(spec), kept once made (the daemon saves it on every change); cleared when spec changes. */
-  text?: string;
-  /** Date.now() when added (duration is counted from here). */
-  created: number;
-}
+export { FlowEntry } from './flow-entry.js';
 
 export interface FlowWithStats {
   entry: FlowEntry;
@@ -55,7 +46,7 @@ export interface FlowRemoved {
 export interface FlowTableReader {
   list(): FlowEntry[];
   find(id: number): FlowEntry | undefined;
-  /** What names a flow's table, priority and exact match (packMatch; identical flows have the same). */
+  /** What names a flow's table, priority and exact match (packMatch; identical flows have the same): FlowEntry.sig. */
   signature(table: number, priority: number, match: string): string;
   /** The flow with this signature, if any. */
   bySignature(sig: string): FlowEntry | undefined;
@@ -65,11 +56,11 @@ export interface FlowTableReader {
   select(spec: FlowSpec, strict: boolean, from?: Iterable<FlowEntry>): FlowEntry[];
 }
 
-/** A transaction's outcome for the table: entries gone, entries whose spec changed (same id), entries new (with their signatures). */
+/** A transaction's outcome for the table: entries gone, entries whose spec changed (same id), entries new. */
 export interface FlowCommit {
   removed: FlowEntry[];
   modified: { entry: FlowEntry; spec: FlowSpec }[];
-  added: { entry: FlowEntry; signature: string }[];
+  added: FlowEntry[];
 }
 
 type Datapath = Pick<NativeDatapath, 'installFlows' | 'removeFlows' | 'setFlowActions' | 'flowStats'>;
@@ -82,7 +73,15 @@ const HALFWORDS = 70; // a FlowKey's 140 bytes as 16-bit words
  * are equal matches; a 5-tuple rule packs into about 20 chars.
  */
 export function packMatch(m: { key: Buffer; mask: Buffer }): string {
-  const codes: number[] = [];
+  return packCodes([], m);
+}
+
+/** signature(table, priority, packMatch(m)), made flat in one go (FlowEntry.sig). */
+export function packSignature(table: number, priority: number, m: { key: Buffer; mask: Buffer }): string {
+  return packCodes([table, priority], m);
+}
+
+function packCodes(codes: number[], m: { key: Buffer; mask: Buffer }): string {
   for (let j = 0; j < HALFWORDS; j++) {
     const mw = m.mask[2 * j]! | (m.mask[2 * j + 1]! << 8);
     if (mw) codes.push(j, m.key[2 * j]! | (m.key[2 * j + 1]! << 8), mw);
@@ -90,11 +89,11 @@ export function packMatch(m: { key: Buffer; mask: Buffer }): string {
   return String.fromCharCode(...codes);
 }
 
-/** packMatch's inverse, into 16-bit key and mask words (zero where the mask is). */
-function unpackInto(packed: string, key: Uint16Array, mask: Uint16Array): void {
+/** packMatch's inverse, into 16-bit key and mask words (zero where the mask is); `from`: where the packed words start (2 in a signature). */
+function unpackInto(packed: string, key: Uint16Array, mask: Uint16Array, from = 0): void {
   key.fill(0);
   mask.fill(0);
-  for (let i = 0; i < packed.length; i += 3) {
+  for (let i = from; i < packed.length; i += 3) {
     const j = packed.charCodeAt(i);
     key[j] = packed.charCodeAt(i + 1);
     mask[j] = packed.charCodeAt(i + 2);
@@ -115,18 +114,18 @@ const am = new Uint16Array(HALFWORDS);
 const bk = new Uint16Array(HALFWORDS);
 const bm = new Uint16Array(HALFWORDS);
 
-/** Some packet could match both (packed matches). */
+/** Some packet could match both (signatures: FlowEntry.sig). */
 export function overlaps(a: string, b: string): boolean {
-  unpackInto(a, ak, am);
-  unpackInto(b, bk, bm);
+  unpackInto(a, ak, am, 2);
+  unpackInto(b, bk, bm, 2);
   for (let j = 0; j < HALFWORDS; j++) if ((ak[j]! ^ bk[j]!) & am[j]! & bm[j]!) return false;
   return true;
 }
 
-/** Every packet `e` matches also matches the filter: e is at least as specific and agrees. */
+/** Every packet `e` matches also matches the filter (packed) : e (a signature) is at least as specific and agrees. */
 function covers(filter: string, e: string): boolean {
   unpackInto(filter, ak, am);
-  unpackInto(e, bk, bm);
+  unpackInto(e, bk, bm, 2);
   for (let j = 0; j < HALFWORDS; j++) {
     const fm = am[j]!;
     if (fm & ~bm[j]!) return false;
@@ -139,20 +138,30 @@ function outputsTo(actions: Action[], port: number): boolean {
   return actions.some((a) => a.type === 'output' && a.port === port);
 }
 
-/** Table, priority and exact match: what OpenFlow calls an identical flow. */
-function signature(table: number, priority: number, match: string): string {
-  return String.fromCharCode(table, priority) + match;
+/** A new entry and what the datapath installs for it. */
+function compiled(id: number, spec: FlowSpec, table: number, into: { key: Buffer; mask: Buffer } | undefined, now: number): { entry: FlowEntry; native: NativeFlow } {
+  const native = compileFlow(id, spec, table, into);
+  return { entry: new FlowEntry(id, spec, packSignature(spec.table, spec.priority, native), now), native };
 }
 
-/** A new entry and what the datapath installs for it. */
-function compiled(id: number, spec: FlowSpec, table: number, into: { key: Buffer; mask: Buffer }, now: number): { entry: FlowEntry; native: NativeFlow } {
-  const native = compileFlow(id, spec, table, into);
-  return { entry: { id, table, spec, match: packMatch(native), created: now }, native };
+/** A new entry for `spec` and what the datapath installs for it (flow-mod-plan.ts). */
+export function newEntry(id: number, spec: FlowSpec, now = Date.now()): { entry: FlowEntry; native: NativeFlow } {
+  return compiled(id, spec, spec.table, undefined, now);
+}
+
+/** What a modify makes of an entry's flow: new actions, cookie=V sets the cookie (without it, kept). */
+export function modifiedSpec(e: FlowEntry, by: FlowSpec): FlowSpec {
+  return {
+    ...e.spec,
+    actions: by.actions,
+    instructions: by.instructions,
+    cookie: by.cookieGiven ? by.cookie : e.cookie,
+  };
 }
 
 export class FlowTable extends EventEmitter {
   private readonly entries = new Map<number, FlowEntry>();
-  // signature → entry, so that an add finds the flow it replaces in O(1).
+  // signature → entry, so that an add finds the flow it replaces in O(1); the key is the entry's own sig.
   private readonly bySignature = new Map<string, FlowEntry>();
   private nextId = 1;
   // Flow-mods are applied one at a time, in order, as a switch must.
@@ -171,6 +180,10 @@ export class FlowTable extends EventEmitter {
 
   list(): FlowEntry[] {
     return [...this.entries.values()];
+  }
+
+  get size(): number {
+    return this.entries.size;
   }
 
   /**
@@ -200,16 +213,14 @@ export class FlowTable extends EventEmitter {
       for (const spec of specs) {
         if (spec.table === TABLE_ALL) throw new NodeswitchError('table=255 is not a table a flow can be added to', 'table');
         const f = compiled(this.nextId++, spec, spec.table, slab(fresh.length), now);
-        const sig = signature(spec.table, spec.priority, f.entry.match);
+        const sig = f.entry.sig;
         const earlier = pending.get(sig);
         const same = earlier !== undefined ? fresh[earlier]!.entry : this.bySignature.get(sig);
         if (spec.flags.checkOverlap) {
           const candidates = [...this.entries.values(), ...fresh.flatMap((x) => (x ? [x.entry] : []))];
-          const clash = candidates.find(
-            (e) => e !== same && e.table === spec.table && e.spec.priority === spec.priority && overlaps(e.match, f.entry.match),
-          );
+          const clash = candidates.find((e) => e !== same && e.table === spec.table && e.priority === spec.priority && overlaps(e.sig, sig));
           if (clash) {
-            throw new NodeswitchError(`the flow overlaps an existing flow of the same priority (${formatFlow(clash.spec)})`, 'flow');
+            throw new NodeswitchError(`the flow overlaps an existing flow of the same priority (${clash.text})`, 'flow');
           }
         }
         if (earlier !== undefined) fresh[earlier] = undefined;
@@ -247,24 +258,20 @@ export class FlowTable extends EventEmitter {
         select: (spec, strict, from) => this.select(spec, strict, from),
       });
       for (const e of commit.removed) this.drop(e);
-      for (const { entry, spec } of commit.modified) {
-        entry.spec = spec;
-        delete entry.text;
-      }
-      for (const { entry, signature: sig } of commit.added) this.put(entry, sig);
+      for (const { entry, spec } of commit.modified) entry.respec(spec);
+      for (const entry of commit.added) this.put(entry);
       return result;
     });
   }
 
-  private put(e: FlowEntry, sig = signature(e.table, e.spec.priority, e.match)): void {
+  private put(e: FlowEntry): void {
     this.entries.set(e.id, e);
-    this.bySignature.set(sig, e);
+    this.bySignature.set(e.sig, e);
   }
 
   private drop(e: FlowEntry): void {
     this.entries.delete(e.id);
-    const sig = signature(e.table, e.spec.priority, e.match);
-    if (this.bySignature.get(sig) === e) this.bySignature.delete(sig);
+    if (this.bySignature.get(e.sig) === e) this.bySignature.delete(e.sig);
   }
 
   /** OFPFC_MODIFY(_STRICT): new actions for the selected flows, counters kept. Returns how many. */
@@ -273,20 +280,11 @@ export class FlowTable extends EventEmitter {
       const chosen = this.select(spec, strict);
       if (!chosen.length) return 0;
       const updated = chosen.map((e) => {
-        const nextSpec: FlowSpec = {
-          ...e.spec,
-          actions: spec.actions,
-          instructions: spec.instructions,
-          // cookie=V (without a mask) on a modify sets the cookie too; without it, kept.
-          cookie: spec.cookieGiven ? spec.cookie : e.spec.cookie,
-        };
+        const nextSpec = modifiedSpec(e, spec);
         return { entry: e, spec: nextSpec, native: compileFlow(e.id, nextSpec, e.table) };
       });
       await this.dp.setFlowActions(encodeFlowBatch(updated.map((u) => u.native)));
-      for (const u of updated) {
-        u.entry.spec = u.spec;
-        u.entry.text = undefined;
-      }
+      for (const u of updated) u.entry.respec(u.spec);
       return updated.length;
     });
   }
@@ -317,21 +315,21 @@ export class FlowTable extends EventEmitter {
     const stats = new Map((await this.dp.flowStats()).map((s) => [s.id, s]));
     const now = Date.now();
     return chosen
-      .sort((a, b) => a.table - b.table || b.spec.priority - a.spec.priority || a.id - b.id)
+      .sort((a, b) => a.table - b.table || b.priority - a.priority || a.id - b.id)
       .map((entry) => withStats(entry, stats.get(entry.id), now));
   }
 
   /** Removes flows whose idle or hard timeout has passed; emits 'flowRemoved' for send_flow_rem. */
   expire(): Promise<void> {
     return this.serial(async () => {
-      const timed = this.list().filter((e) => e.spec.idleTimeout || e.spec.hardTimeout);
+      const timed = this.list().filter((e) => e.idleTimeout || e.hardTimeout);
       if (!timed.length) return;
       const stats = new Map((await this.dp.flowStats()).map((s) => [s.id, s]));
       const now = Date.now();
       const gone: [FlowWithStats, FlowRemoved['reason']][] = [];
       for (const entry of timed) {
         const w = withStats(entry, stats.get(entry.id), now);
-        const { idleTimeout, hardTimeout } = entry.spec;
+        const { idleTimeout, hardTimeout } = entry;
         if (hardTimeout && w.durationSec >= hardTimeout) gone.push([w, 'hard_timeout']);
         // Idle no longer than it has existed: the datapath's coarse clock can run a
         // few ms ahead of Date.now().
@@ -341,13 +339,13 @@ export class FlowTable extends EventEmitter {
       await this.dp.removeFlows(gone.map(([w]) => w.entry.id));
       for (const [w, reason] of gone) {
         this.drop(w.entry);
-        if (w.entry.spec.flags.sendFlowRem) {
+        if (w.entry.flags.sendFlowRem) {
           const removed: FlowRemoved = {
             reason,
-            text: formatFlow(w.entry.spec),
+            text: w.entry.text,
             table: w.entry.table,
-            priority: w.entry.spec.priority,
-            cookie: w.entry.spec.cookie,
+            priority: w.entry.priority,
+            cookie: w.entry.cookie,
             packets: w.packets,
             bytes: w.bytes,
             durationSec: w.durationSec,
@@ -360,18 +358,22 @@ export class FlowTable extends EventEmitter {
 
   private select(spec: FlowSpec, strict: boolean, from: Iterable<FlowEntry> = this.entries.values()): FlowEntry[] {
     const filter = packMatch(compileFlow(0, { ...spec, actions: [], instructions: {} }, 0));
+    const byPort = spec.outPort !== undefined && spec.outPort !== OFPP.ANY ? spec.outPort : undefined;
     return [...from].filter((e) => {
       if (spec.table !== TABLE_ALL && e.table !== spec.table) return false;
-      if (spec.cookieMask !== undefined && (e.spec.cookie & spec.cookieMask) !== (spec.cookie & spec.cookieMask)) return false;
-      if (spec.outPort !== undefined && spec.outPort !== OFPP.ANY && !outputsTo(e.spec.actions, spec.outPort)) return false;
-      if (strict) return e.spec.priority === spec.priority && e.match === filter;
-      return covers(filter, e.match);
+      if (spec.cookieMask !== undefined && (e.cookie & spec.cookieMask) !== (spec.cookie & spec.cookieMask)) return false;
+      if (strict) {
+        if (e.priority !== spec.priority || e.sig.length !== filter.length + 2 || !e.sig.endsWith(filter)) return false;
+      } else if (!covers(filter, e.sig)) return false;
+      // Last: it parses the entry's actions.
+      return byPort === undefined || outputsTo(e.actions(), byPort);
     });
   }
 }
 
 function withStats(entry: FlowEntry, s: NativeFlowStats | undefined, now: number): FlowWithStats {
-  const durationSec = (now - entry.created) / 1000;
-  const idleMs = s && s.idleMs >= 0 ? s.idleMs : now - entry.created;
+  const created = entry.created;
+  const durationSec = (now - created) / 1000;
+  const idleMs = s && s.idleMs >= 0 ? s.idleMs : now - created;
   return { entry, packets: s?.packets ?? 0, bytes: s?.bytes ?? 0, durationSec, idleAgeSec: idleMs / 1000 };
 }

@@ -316,6 +316,18 @@ export function formatFilter(spec: FlowSpec): string {
 }
 
 function formatHead(spec: FlowSpec, stats?: FlowStats): string {
+  return formatAttrs(spec, stats) + formatMatchWithPriority(spec.match, spec.priority);
+}
+
+/** What a flow's line holds before its match: the attributes formatFlow prints there. */
+export type FlowAttrs = Pick<FlowSpec, 'cookie' | 'cookieMask' | 'table' | 'idleTimeout' | 'hardTimeout' | 'flags' | 'outPort'>;
+
+/**
+ * The part of formatFlow's line before the match (cookie, table, timeouts, flags,
+ * counters): formatFlow(s, stats) === formatAttrs(s, stats) + formatFlow(s).slice(formatAttrs(s).length),
+ * which lets a stored line get its counters without being parsed again (flow-entry.ts).
+ */
+export function formatAttrs(spec: FlowAttrs, stats?: FlowStats): string {
   let out = '';
   if (stats || spec.cookie !== 0n || spec.cookieMask !== undefined) {
     out += `cookie=${hex(spec.cookie)}${spec.cookieMask === undefined ? '' : `/${hex(spec.cookieMask)}`}, `;
@@ -332,7 +344,7 @@ function formatHead(spec: FlowSpec, stats?: FlowStats): string {
     out += `hard_age=${stats.hardAge}, `;
   }
   if (spec.outPort !== undefined) out += `out_port=${formatPort(spec.outPort)}, `;
-  return out + formatMatchWithPriority(spec.match, spec.priority);
+  return out;
 }
 
 export { formatMatch } from './match-format.js';
