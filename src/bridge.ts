@@ -21,7 +21,7 @@ import { PacketInStream, type PacketInStreamOptions } from './packet-in-stream.j
 import { type FlowEntry, type FlowRemoved, FlowTable, type FlowWithStats } from './ofproto/flow-table.js';
 import { parseActions } from './ofproto/actions.js';
 import { FieldError, type Match } from './ofproto/fields.js';
-import { type Action, type FlowSpec, FlowSyntaxError, parseFlow, parseFlowsFileAsync } from './ofproto/flow-syntax.js';
+import { type Action, type FlowSpec, FlowSyntaxError, parseFlow, parseFlowsEach } from './ofproto/flow-syntax.js';
 import type {
   AddedPort,
   BridgeCreateOptions,
@@ -185,15 +185,29 @@ export class Bridge extends EventEmitter {
   async addFlows(text: string, opts: { onProgress?: FlowsProgress } = {}): Promise<number> {
     this.checkOpen();
     const { onProgress } = opts;
-    const specs = await parseFlowsFileAsync(
+    // Each flow is checked, compiled and stored as it is parsed (no array of specs).
+    // A refusal there waits for the end of the parse, so that a syntax error further
+    // on is the one reported, as when the whole file was parsed first.
+    const batch = this.flows.beginAdd();
+    let refused: Error | undefined;
+    await parseFlowsEach(
       text,
       { context: 'add', resolvePort: this.resolvePort },
+      (spec) => {
+        if (refused !== undefined) return;
+        try {
+          this.checkMeters([spec]);
+          batch.push(spec);
+        } catch (err) {
+          refused = err as Error;
+        }
+      },
       onProgress && ((done, total) => onProgress('parse', done, total)),
     );
-    this.checkMeters(specs);
-    await this.flows.add(specs);
-    onProgress?.('install', specs.length, specs.length);
-    return specs.length;
+    if (refused !== undefined) throw refused;
+    await batch.commit();
+    onProgress?.('install', batch.size, batch.size);
+    return batch.size;
   }
 
   /** mod-flows: new actions for the flows the match selects; returns how many. */

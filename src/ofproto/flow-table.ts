@@ -13,10 +13,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { NodeswitchError } from '../errors.js';
-import type { NativeDatapath, NativeFlow, NativeFlowStats } from '../native.js';
+import { constants, type NativeDatapath, type NativeFlow, type NativeFlowStats } from '../native.js';
 import type { Action } from './actions.js';
 import { compileFlow, matchSlab } from './compile.js';
-import { encodeFlowBatch } from './flow-batch.js';
+import { encodeFlowBatch, FlowBatchWriter } from './flow-batch.js';
 import { type FlowSpec, TABLE_ALL } from './flow.js';
 import { FlowEntry, signature } from './flow-entry.js';
 import { OFPP } from './values.js';
@@ -202,42 +202,57 @@ export class FlowTable extends EventEmitter {
 
   /** OFPFC_ADD for one or many flows (add-flows): all of them or none. */
   add(specs: FlowSpec[]): Promise<void> {
+    const batch = this.beginAdd();
+    try {
+      for (const spec of specs) batch.push(spec);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return batch.commit();
+  }
+
+  /**
+   * An OFPFC_ADD of many flows built one at a time (add-flows of a big file): each
+   * pushed flow is compiled, stored and encoded at once, so its FlowSpec is garbage
+   * before the next is parsed; commit() then does what add() does — identical flows
+   * replaced, check_overlap, one native install, all or nothing — in flow-mod order.
+   */
+  beginAdd(): FlowAdd {
+    return new FlowAdd(this, () => this.nextId++);
+  }
+
+  /** FlowAdd.commit's part, in the queue (see add's semantics). */
+  commitAdd(fresh: readonly FlowEntry[], writer: FlowBatchWriter): Promise<void> {
     return this.serial(async () => {
       const replaced: FlowEntry[] = [];
-      // In batch order; a later identical flow of the batch replaces an earlier one
-      // (its slot becomes undefined).
-      const fresh: ({ entry: FlowEntry; native: NativeFlow } | undefined)[] = [];
+      // In batch order; a later identical flow of the batch replaces an earlier one.
+      const dropped = new Set<number>();
       const pending = new Map<string, number>(); // signature → index in fresh
-      const slab = matchSlab(specs.length);
-      const now = Date.now();
-      for (const spec of specs) {
-        if (spec.table === TABLE_ALL) throw new NodeswitchError('table=255 is not a table a flow can be added to', 'table');
-        const f = compiled(this.nextId++, spec, spec.table, slab(fresh.length), now);
-        const sig = f.entry.sig;
-        const earlier = pending.get(sig);
-        const same = earlier !== undefined ? fresh[earlier]!.entry : this.bySignature.get(sig);
-        if (spec.flags.checkOverlap) {
-          const candidates = [...this.entries.values(), ...fresh.flatMap((x) => (x ? [x.entry] : []))];
-          const clash = candidates.find((e) => e !== same && e.table === spec.table && e.priority === spec.priority && overlaps(e.sig, sig));
+      for (let i = 0; i < fresh.length; i++) {
+        const e = fresh[i]!;
+        const earlier = pending.get(e.sig);
+        const same = earlier !== undefined ? fresh[earlier] : this.bySignature.get(e.sig);
+        if (e.flags.checkOverlap) {
+          const candidates = [...this.entries.values(), ...fresh.slice(0, i).filter((_, k) => !dropped.has(k))];
+          const clash = candidates.find((c) => c !== same && c.table === e.table && c.priority === e.priority && overlaps(c.sig, e.sig));
           if (clash) {
             throw new NodeswitchError(`the flow overlaps an existing flow of the same priority (${clash.text})`, 'flow');
           }
         }
-        if (earlier !== undefined) fresh[earlier] = undefined;
+        if (earlier !== undefined) dropped.add(earlier);
         else if (same) replaced.push(same);
-        pending.set(sig, fresh.length);
-        fresh.push(f);
+        pending.set(e.sig, i);
       }
-      const added = fresh.filter((x) => x !== undefined);
+      pending.clear();
       if (replaced.length) await this.dp.removeFlows(replaced.map((e) => e.id));
       try {
-        await this.dp.installFlows(encodeFlowBatch(added.map((x) => x.native)));
+        await this.dp.installFlows(writer.finish(dropped));
       } catch (err) {
         if (replaced.length) await this.dp.installFlows(encodeFlowBatch(replaced.map((e) => compileFlow(e.id, e.spec, e.table))));
         throw err;
       }
       for (const e of replaced) this.drop(e);
-      for (const x of added) this.put(x.entry);
+      for (let i = 0; i < fresh.length; i++) if (!dropped.has(i)) this.put(fresh[i]!);
     });
   }
 
@@ -376,4 +391,41 @@ function withStats(entry: FlowEntry, s: NativeFlowStats | undefined, now: number
   const durationSec = (now - created) / 1000;
   const idleMs = s && s.idleMs >= 0 ? s.idleMs : now - created;
   return { entry, packets: s?.packets ?? 0, bytes: s?.bytes ?? 0, durationSec, idleAgeSec: idleMs / 1000 };
+}
+
+const KEY_BYTES = constants.flowKeySize;
+
+/** FlowTable.beginAdd's batch: push every flow, then commit once. */
+export class FlowAdd {
+  private readonly fresh: FlowEntry[] = [];
+  private readonly writer = new FlowBatchWriter();
+  // One key and mask, zeroed and reused for every flow (the writer copies them).
+  private readonly scratch = Buffer.alloc(2 * KEY_BYTES);
+  private readonly into = { key: this.scratch.subarray(0, KEY_BYTES), mask: this.scratch.subarray(KEY_BYTES) };
+  private readonly now = Date.now();
+
+  constructor(
+    private readonly table: FlowTable,
+    private readonly newId: () => number,
+  ) {}
+
+  get size(): number {
+    return this.fresh.length;
+  }
+
+  /** Compiles, stores and encodes one flow; throws (NodeswitchError) for one the datapath cannot take. */
+  push(spec: FlowSpec): void {
+    if (spec.table === TABLE_ALL) throw new NodeswitchError('table=255 is not a table a flow can be added to', 'table');
+    this.scratch.fill(0);
+    const id = this.newId();
+    const native = compileFlow(id, spec, spec.table, this.into);
+    const entry = new FlowEntry(id, spec, packSignature(spec.table, spec.priority, native), this.now);
+    this.writer.push(native);
+    this.fresh.push(entry);
+  }
+
+  /** Adds every flow pushed (FlowTable.add's semantics), after every flow-mod queued before. */
+  commit(): Promise<void> {
+    return this.table.commitAdd(this.fresh, this.writer);
+  }
 }

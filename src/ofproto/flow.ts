@@ -261,8 +261,23 @@ export async function parseFlowsFileAsync(
   options: ParseOptions = {},
   onProgress?: (line: number, total: number) => void,
 ): Promise<FlowSpec[]> {
-  const total = onProgress ? countLines(text) : 0;
   const flows: FlowSpec[] = [];
+  await parseFlowsEach(text, options, (spec) => void flows.push(spec), onProgress);
+  return flows;
+}
+
+/**
+ * parseFlowsFileAsync handing each flow to `onFlow` as it is parsed instead of
+ * collecting them (add-flows of a big file keeps no array of specs). A syntax error
+ * stops it with the line's number; `onFlow`'s own errors are the caller's.
+ */
+export async function parseFlowsEach(
+  text: string,
+  options: ParseOptions,
+  onFlow: (spec: FlowSpec) => void,
+  onProgress?: (line: number, total: number) => void,
+): Promise<void> {
+  const total = onProgress ? countLines(text) : 0;
   let next = LINES_PER_SLICE;
   for (const [first, line] of flowLines(text)) {
     if (first >= next) {
@@ -270,15 +285,16 @@ export async function parseFlowsFileAsync(
       onProgress?.(first - 1, total);
       await new Promise((resolve) => setImmediate(resolve));
     }
+    let spec: FlowSpec;
     try {
-      flows.push(parseFlow(line, options));
+      spec = parseFlow(line, options);
     } catch (e) {
       if (e instanceof FlowSyntaxError) throw e.atLine(first);
       throw e;
     }
+    onFlow(spec);
   }
   onProgress?.(total, total);
-  return flows;
 }
 
 function countLines(text: string): number {

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compileFlow } from '../../src/ofproto/compile.js';
-import { encodeFlowBatch } from '../../src/ofproto/flow-batch.js';
+import { encodeFlowBatch, FlowBatchWriter } from '../../src/ofproto/flow-batch.js';
 import { FlowEntry } from '../../src/ofproto/flow-entry.js';
 import { type FlowSpec, formatFlow, parseFlow, parseFlowsFile } from '../../src/ofproto/flow-syntax.js';
 import { FlowTable, packSignature } from '../../src/ofproto/flow-table.js';
@@ -114,5 +114,20 @@ describe('FlowEntry', () => {
     await table.add([parseFlow('priority=20,ip,nw_dst=10.0.0.1,actions=drop')]);
     expect((await texts())[0]).toBe('priority=20,ip,nw_dst=10.0.0.1 actions=drop');
     expect(table.list().length).toBe(3);
+  });
+
+  it('a FlowBatchWriter over many chunks gives the bytes of encodeFlowBatch, with and without skipped flows', () => {
+    const flows = [];
+    for (let i = 0; i < 30_000; i++) {
+      const spec = parseFlow(FLOWS[i % FLOWS.length]!);
+      flows.push(compileFlow(i + 1, spec, spec.table));
+    }
+    const w = new FlowBatchWriter();
+    for (const f of flows) w.push(f);
+    expect(w.bytes).toBeGreaterThan(2 << 20); // more than one chunk
+    expect(w.finish().equals(encodeFlowBatch(flows))).toBe(true);
+    const skip = new Set([0, 7, 12_345, 29_999]);
+    expect(w.finish(skip).equals(encodeFlowBatch(flows.filter((_, i) => !skip.has(i))))).toBe(true);
+    expect(new FlowBatchWriter().finish().length).toBe(0);
   });
 });
