@@ -120,11 +120,12 @@ function encodeRecord(buf: Buffer, at: number, f: NativeFlow, map: number): numb
 
 // The chunks a FlowBatchWriter fills: big enough that a 1M-flow batch is a few hundred.
 const CHUNK_BYTES = 1 << 20;
+const FIRST_CHUNK_BYTES = 1 << 10;
 
 /**
  * A flow batch built one flow at a time (add-flows of a big file: each flow is
  * encoded as it is parsed, so no array of every compiled flow is kept). Records go
- * into 1 MiB chunks; finish() makes the batch, leaving out the flows it is told to.
+ * into chunks of 1 KiB doubling up to 1 MiB; finish() makes the batch, leaving out the flows it is told to.
  */
 export class FlowBatchWriter {
   private readonly chunks: Buffer[] = [];
@@ -146,7 +147,8 @@ export class FlowBatchWriter {
     const size = recordSize(f, popcount(map));
     if (this.used + size > this.chunk.length) {
       if (this.chunks.length) this.fills.push(this.used);
-      this.chunk = Buffer.alloc(Math.max(CHUNK_BYTES, size));
+      // Small first (one add-flow is one small batch), doubling up to CHUNK_BYTES.
+      this.chunk = Buffer.alloc(Math.max(size, Math.min(CHUNK_BYTES, FIRST_CHUNK_BYTES << this.chunks.length)));
       this.chunks.push(this.chunk);
       this.used = 0;
     }
