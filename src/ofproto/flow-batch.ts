@@ -41,10 +41,11 @@ function recordSize(f: NativeFlow, words: number): number {
 
 function putAction(buf: Buffer, at: number, a: NativeAction): void {
   buf[at + A.code[0]] = a.code;
-  buf.writeUInt32LE(a.port ?? 0, at + A.port[0]);
-  buf.writeUInt32LE(a.u32 ?? 0, at + A.u32[0]);
-  buf.writeBigUInt64LE(a.u64 ?? 0n, at + A.u64[0]);
-  buf.writeBigUInt64LE(a.u64b ?? 0n, at + A.u64b[0]);
+  // The buffers are zeroed (Buffer.alloc): only what is set is written (BigInt writes are slow).
+  if (a.port) buf.writeUInt32LE(a.port, at + A.port[0]);
+  if (a.u32) buf.writeUInt32LE(a.u32, at + A.u32[0]);
+  if (a.u64) buf.writeBigUInt64LE(a.u64, at + A.u64[0]);
+  if (a.u64b) buf.writeBigUInt64LE(a.u64b, at + A.u64b[0]);
   if (a.bytes) {
     if (a.bytes.length > A.bytes[1]) throw new Error(`action bytes: at most ${A.bytes[1]}, got ${a.bytes.length}`);
     a.bytes.copy(buf, at + A.bytes[0]);
@@ -94,7 +95,7 @@ function encodeRecord(buf: Buffer, at: number, f: NativeFlow, map: number): numb
   buf[at + H.nWrite[0]] = f.write.length;
   buf[at + H.nWords[0]] = words;
   buf.writeUInt32LE(map, at + H.wordMap[0]);
-  buf.writeBigUInt64LE(f.cookie, at + H.cookie[0]);
+  if (f.cookie) buf.writeBigUInt64LE(f.cookie, at + H.cookie[0]);
   at += L.headerSize;
   for (let w = 0; w < L.words; w++) {
     if (!(map & (1 << w))) continue;
@@ -134,9 +135,9 @@ export class FlowBatchWriter {
   // How much of each chunk but the last is used.
   private readonly fills: number[] = [];
   // Each record's chunk and where in it it starts and ends (a record never spans chunks).
-  private starts = new Uint32Array(1024);
-  private ends = new Uint32Array(1024);
-  private chunkOf = new Uint32Array(1024);
+  private starts = new Uint32Array(16);
+  private ends = new Uint32Array(16);
+  private chunkOf = new Uint32Array(16);
   count = 0;
   bytes = 0;
 

@@ -56,8 +56,9 @@ export class FlowEntry implements FlowAttrs {
   flags: FlowSpec['flags'];
   /** The meter instruction's meter, if any (del-meters and meter-stats read it). */
   meter: number | undefined;
-  /** formatFlow(spec): what the daemon saves and what spec is parsed back from. */
-  text: string;
+  // Either the line (compact) or, until the line is first needed, the spec it is made from.
+  private line: string | undefined;
+  private parsed: FlowSpec | undefined;
   /** Table, priority and the packed match (signature()): what identical / overlaps / covers compare. */
   readonly sig: string;
 
@@ -79,8 +80,27 @@ export class FlowEntry implements FlowAttrs {
     this.hardTimeout = spec.hardTimeout;
     this.flags = flagsOf(spec.flags);
     this.meter = spec.instructions.meter;
-    this.text = flat(formatFlow(spec));
+    this.parsed = spec;
     this.sig = sig;
+  }
+
+  /**
+   * formatFlow(spec): what the daemon saves and what spec is parsed back from. Made
+   * when first read (a controller's flows through the API may never need it), and
+   * from then on the entry keeps only it.
+   */
+  get text(): string {
+    if (this.line === undefined) {
+      this.line = flat(formatFlow(this.parsed!));
+      this.parsed = undefined;
+    }
+    return this.line;
+  }
+
+  /** Keeps the line only, now (add-flows: the spec would otherwise stay alive). */
+  compact(): this {
+    void this.text;
+    return this;
   }
 
   /** Date.now() when added (duration is counted from here). */
@@ -101,9 +121,9 @@ export class FlowEntry implements FlowAttrs {
     return this.sig.slice(2);
   }
 
-  /** The flow, parsed again from its line (a fresh object each time: read it once). */
+  /** The flow: parsed again from the line once compact (a fresh object each time: read it once). */
   get spec(): FlowSpec {
-    return parseFlow(this.text, { context: 'add' });
+    return this.parsed ?? parseFlow(this.line!, { context: 'add' });
   }
 
   /** The apply-actions (out_port filters read them). */
@@ -118,7 +138,8 @@ export class FlowEntry implements FlowAttrs {
     this.hardTimeout = spec.hardTimeout;
     this.flags = flagsOf(spec.flags);
     this.meter = spec.instructions.meter;
-    this.text = flat(formatFlow(spec));
+    this.parsed = spec;
+    this.line = undefined;
   }
 
   /** A copy with another spec (a batch's view of a modify before it commits). */

@@ -144,9 +144,9 @@ function compiled(id: number, spec: FlowSpec, table: number, into: { key: Buffer
   return { entry: new FlowEntry(id, spec, packSignature(spec.table, spec.priority, native), now), native };
 }
 
-/** A new entry for `spec` and what the datapath installs for it (flow-mod-plan.ts). */
-export function newEntry(id: number, spec: FlowSpec, now = Date.now()): { entry: FlowEntry; native: NativeFlow } {
-  return compiled(id, spec, spec.table, undefined, now);
+/** A new entry for `spec` and what the datapath installs for it (flow-mod-plan.ts); `into` as compileMatch's. */
+export function newEntry(id: number, spec: FlowSpec, now: number, into?: { key: Buffer; mask: Buffer }): { entry: FlowEntry; native: NativeFlow } {
+  return compiled(id, spec, spec.table, into, now);
 }
 
 /** What a modify makes of an entry's flow: new actions, cookie=V sets the cookie (without it, kept). */
@@ -419,7 +419,7 @@ export class FlowAdd {
     this.scratch.fill(0);
     const id = this.newId();
     const native = compileFlow(id, spec, spec.table, this.into);
-    const entry = new FlowEntry(id, spec, packSignature(spec.table, spec.priority, native), this.now);
+    const entry = new FlowEntry(id, spec, packSignature(spec.table, spec.priority, native), this.now).compact();
     this.writer.push(native);
     this.fresh.push(entry);
   }
