@@ -202,7 +202,8 @@ export class FlowTable extends EventEmitter {
 
   /** OFPFC_ADD for one or many flows (add-flows): all of them or none. */
   add(specs: FlowSpec[]): Promise<void> {
-    const batch = this.beginAdd();
+    // A few flows (add-flow, a controller's) keep their specs until their lines are read.
+    const batch = this.beginAdd({ compact: specs.length > COMPACT_FROM });
     try {
       for (const spec of specs) batch.push(spec);
     } catch (err) {
@@ -217,8 +218,8 @@ export class FlowTable extends EventEmitter {
    * before the next is parsed; commit() then does what add() does — identical flows
    * replaced, check_overlap, one native install, all or nothing — in flow-mod order.
    */
-  beginAdd(): FlowAdd {
-    return new FlowAdd(this, () => this.nextId++);
+  beginAdd(opts: { compact?: boolean } = {}): FlowAdd {
+    return new FlowAdd(this, () => this.nextId++, opts.compact !== false);
   }
 
   /** FlowAdd.commit's part, in the queue (see add's semantics). */
@@ -394,6 +395,8 @@ function withStats(entry: FlowEntry, s: NativeFlowStats | undefined, now: number
 }
 
 const KEY_BYTES = constants.flowKeySize;
+// FlowTable.add of more flows than this compacts them as it goes.
+const COMPACT_FROM = 64;
 
 /** FlowTable.beginAdd's batch: push every flow, then commit once. */
 export class FlowAdd {
@@ -407,6 +410,8 @@ export class FlowAdd {
   constructor(
     private readonly table: FlowTable,
     private readonly newId: () => number,
+    /** Format each entry's line at once and drop its spec (FlowEntry.compact). */
+    private readonly compact: boolean,
   ) {}
 
   get size(): number {
@@ -419,7 +424,8 @@ export class FlowAdd {
     this.scratch.fill(0);
     const id = this.newId();
     const native = compileFlow(id, spec, spec.table, this.into);
-    const entry = new FlowEntry(id, spec, packSignature(spec.table, spec.priority, native), this.now).compact();
+    const entry = new FlowEntry(id, spec, packSignature(spec.table, spec.priority, native), this.now);
+    if (this.compact) entry.compact();
     this.writer.push(native);
     this.fresh.push(entry);
   }
