@@ -60,7 +60,7 @@ function setupFlow(i: number): FlowSpec {
   };
 }
 
-const controllerFlows = (br: Bridge): number => br.flows.list().filter((e) => e.spec.priority === 10).length;
+const controllerFlows = (br: Bridge): number => br.flows.list().filter((e) => e.priority === 10).length;
 
 /**
  * Waits until `count()` (cheap: the controller's own count) reaches n and the table

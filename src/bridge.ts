@@ -21,7 +21,7 @@ import { PacketInStream, type PacketInStreamOptions } from './packet-in-stream.j
 import { type FlowEntry, type FlowRemoved, FlowTable, type FlowWithStats } from './ofproto/flow-table.js';
 import { parseActions } from './ofproto/actions.js';
 import { FieldError, type Match } from './ofproto/fields.js';
-import { type Action, type FlowSpec, FlowSyntaxError, formatFlow, parseFlow, parseFlowsFileAsync } from './ofproto/flow-syntax.js';
+import { type Action, type FlowSpec, FlowSyntaxError, parseFlow, parseFlowsEach } from './ofproto/flow-syntax.js';
 import type {
   AddedPort,
   BridgeCreateOptions,
@@ -157,7 +157,7 @@ export class Bridge extends EventEmitter {
     // Idle and hard timeouts, checked each second; the timer does not keep Node alive.
     // 'flowsExpired' tells an owner that keeps the table elsewhere (the daemon's DB).
     this.expiry = setInterval(() => {
-      const timed = this.flows.list().filter((e) => e.spec.idleTimeout || e.spec.hardTimeout);
+      const timed = this.flows.list().filter((e) => e.idleTimeout || e.hardTimeout);
       if (!timed.length) return;
       this.flows
         .expire()
@@ -192,16 +192,29 @@ export class Bridge extends EventEmitter {
   async addFlows(text: string, opts: { onProgress?: FlowsProgress } = {}): Promise<number> {
     this.checkOpen();
     const { onProgress } = opts;
-    const specs = await parseFlowsFileAsync(
+    // Each flow is checked, compiled and stored as it is parsed (no array of specs).
+    // A refusal there waits for the end of the parse, so that a syntax error further
+    // on is the one reported, as when the whole file was parsed first.
+    const batch = this.flows.beginAdd();
+    let refused: Error | undefined;
+    await parseFlowsEach(
       text,
       { context: 'add', resolvePort: this.resolvePort },
+      (spec) => {
+        if (refused !== undefined) return;
+        try {
+          this.checkMeters([spec]);
+          batch.push(spec);
+        } catch (err) {
+          refused = err as Error;
+        }
+      },
       onProgress && ((done, total) => onProgress('parse', done, total)),
     );
-    this.checkMeters(specs);
-    this.checkGroups(specs);
-    await this.flows.add(specs);
-    onProgress?.('install', specs.length, specs.length);
-    return specs.length;
+    if (refused !== undefined) throw refused;
+    await batch.commit();
+    onProgress?.('install', batch.size, batch.size);
+    return batch.size;
   }
 
   /** mod-flows: new actions for the flows the match selects; returns how many. */
@@ -230,7 +243,7 @@ export class Bridge extends EventEmitter {
   /** dump-flows lines as ovs-ofctl prints them. */
   async dumpFlowsText(match = ''): Promise<string[]> {
     return (await this.dumpFlows(match)).map((f) =>
-      formatFlow(f.entry.spec, {
+      f.entry.format({
         durationSec: f.durationSec,
         nPackets: f.packets,
         nBytes: f.bytes,
@@ -587,7 +600,7 @@ export class Bridge extends EventEmitter {
     const ids = this.meters.select(parseMeterSelector(selector));
     if (!ids.length) return { meters: 0, flows: 0 };
     const gone = new Set(ids);
-    const flows = await this.flows.removeWhere((e) => e.spec.instructions.meter !== undefined && gone.has(e.spec.instructions.meter));
+    const flows = await this.flows.removeWhere((e) => e.meter !== undefined && gone.has(e.meter));
     await this.meters.delete(ids);
     return { meters: ids.length, flows };
   }
@@ -604,7 +617,7 @@ export class Bridge extends EventEmitter {
     const stats = await this.meters.stats(this.meters.select(parseMeterSelector(selector)));
     const users = new Map<number, number>();
     for (const e of this.flows.list()) {
-      const m = e.spec.instructions.meter;
+      const m = e.meter;
       if (m !== undefined) users.set(m, (users.get(m) ?? 0) + 1);
     }
     return stats.map((s) => ({ ...s, flowCount: users.get(s.spec.id) ?? 0 }));
@@ -642,7 +655,7 @@ export class Bridge extends EventEmitter {
     const ids = this.groups.select(groupId);
     if (!ids.length) return 0;
     const gone = new Set(ids);
-    await this.flows.removeWhere((e) => flowGroups(e.spec).some((g) => gone.has(g)));
+    await this.flows.removeWhere((e) => entryGroups(e).some((g) => gone.has(g)));
     await this.groups.delete(ids);
     return ids.length;
   }
@@ -658,7 +671,7 @@ export class Bridge extends EventEmitter {
     this.checkOpen();
     const stats = await this.groups.stats(this.groups.select(groupId));
     const refs = new Map<number, number>();
-    for (const e of this.flows.list()) for (const g of new Set(flowGroups(e.spec))) refs.set(g, (refs.get(g) ?? 0) + 1);
+    for (const e of this.flows.list()) for (const g of new Set(entryGroups(e))) refs.set(g, (refs.get(g) ?? 0) + 1);
     return stats.map((s) => ({
       groupId: s.spec.groupId,
       refCount: refs.get(s.spec.groupId) ?? 0,
@@ -976,4 +989,9 @@ export class Bridge extends EventEmitter {
 
 function nativeVlan(v: PortVlan): { mode: PortVlan['mode']; tag: number; trunks: number[] } {
   return { mode: v.mode, tag: v.tag ?? 0, trunks: v.trunks };
+}
+
+/** The groups a table entry names; only an entry whose line says group: is parsed back (entry.spec parses). */
+function entryGroups(e: { text: string; spec: FlowSpec }): number[] {
+  return e.text.includes('group:') ? flowGroups(e.spec) : [];
 }

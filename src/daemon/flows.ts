@@ -16,13 +16,13 @@
 // in the table at a restart comes back with its whole timeout again, its timers
 // started afresh (as a controller re-adding its flows after a reconnect would):
 // the time it had left is not kept.
-import { type FlowSpec, formatActions, formatFlow, formatMatch, parseFlow } from '../ofproto/flow-syntax.js';
+import { type FlowSpec, formatActions, formatMatch, parseFlow } from '../ofproto/flow-syntax.js';
 import { hex } from '../ofproto/values.js';
-import type { BridgeApi, FlowListEntry } from './switch-api.js';
+import type { BridgeApi } from './switch-api.js';
 
 /** The flow lines to save for a bridge, in dump-flows order (each formatted once, then kept). */
 export function savedFlows(bridge: BridgeApi): string[] {
-  return sortedEntries(bridge.flows.list()).map((e) => (e.text ??= formatFlow(e.spec)));
+  return sortedEntries(bridge.flows.list()).map((e) => e.text);
 }
 
 /**
@@ -30,12 +30,13 @@ export function savedFlows(bridge: BridgeApi): string[] {
  * order only if the undo happens (a copy of the list is all every change pays).
  */
 export function currentSpecs(bridge: BridgeApi): () => FlowSpec[] {
-  const entries = bridge.flows.list().map((e) => ({ id: e.id, table: e.table, spec: e.spec }));
-  return () => sortedEntries(entries).map((e) => e.spec);
+  // The lines, not the entries: a modify changes an entry in place. Parsed only if the undo happens.
+  const entries = bridge.flows.list().map((e) => ({ id: e.id, table: e.table, priority: e.priority, text: e.text }));
+  return () => sortedEntries(entries).map((e) => parseFlow(e.text, { context: 'add' }));
 }
 
-function sortedEntries(list: FlowListEntry[]): FlowListEntry[] {
-  return [...list].sort((a, b) => a.table - b.table || b.spec.priority - a.spec.priority || a.id - b.id);
+function sortedEntries<T extends { id: number; table: number; priority: number }>(list: T[]): T[] {
+  return [...list].sort((a, b) => a.table - b.table || b.priority - a.priority || a.id - b.id);
 }
 
 // The specs validateDoc parsed a loaded bridge's lines into, so that its restore
@@ -129,14 +130,14 @@ export async function dumpFlows(bridge: BridgeApi, match: string): Promise<DumpF
     const { spec, table } = f.entry;
     const idleAge = Math.floor(f.idleAgeSec);
     // As Bridge.dumpFlowsText formats them.
-    text.push(formatFlow(spec, { durationSec: f.durationSec, nPackets: f.packets, nBytes: f.bytes, idleAge }));
+    text.push(f.entry.format({ durationSec: f.durationSec, nPackets: f.packets, nBytes: f.bytes, idleAge }));
     flows.push({
       table,
       priority: spec.priority,
       cookie: hex(spec.cookie),
       match: formatMatch(spec.match),
       actions: formatActions(spec.actions, spec.instructions),
-      flow: formatFlow(spec),
+      flow: f.entry.text,
       idleTimeout: spec.idleTimeout,
       hardTimeout: spec.hardTimeout,
       nPackets: f.packets,

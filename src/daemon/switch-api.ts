@@ -7,7 +7,7 @@ import type { BondOptions } from '../bond.js';
 import type { FlowsProgress, MegaflowInfo, TraceResult } from '../bridge.js';
 import type { MirrorInfo, MirrorSpec } from '../mirror.js';
 import type { NativeBond } from '../native.js';
-import type { FlowSpec } from '../ofproto/flow-syntax.js';
+import type { FlowSpec, FlowStats } from '../ofproto/flow-syntax.js';
 import type { MeterSpec } from '../qos/meter-syntax.js';
 import type { MeterWithStats } from '../qos/meter-table.js';
 import type { GroupSpec, GroupStats } from '../ofproto/group.js';
@@ -35,9 +35,13 @@ export interface CaptureDoneEvent {
 export interface FlowListEntry {
   id: number;
   table: number;
-  spec: FlowSpec;
-  /** formatFlow(spec) once made (flows.ts keeps it here); cleared when spec changes. */
-  text?: string;
+  priority: number;
+  /** The flow, parsed from text on each read (ofproto/flow-entry.ts): read it once. */
+  readonly spec: FlowSpec;
+  /** formatFlow(spec): the line the daemon saves. */
+  readonly text: string;
+  /** formatFlow(spec, stats) from the stored line. */
+  format(stats: FlowStats): string;
 }
 
 /** A flow with its counters (a subset of ofproto's FlowWithStats). */

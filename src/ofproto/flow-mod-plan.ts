@@ -14,9 +14,9 @@
  */
 import { NodeswitchError } from '../errors.js';
 import type { NativeAction, NativeFlow } from '../native.js';
-import { compileFlow } from './compile.js';
-import { type FlowSpec, formatFlow, TABLE_ALL } from './flow.js';
-import { type FlowCommit, type FlowEntry, type FlowTableReader, overlaps, packMatch } from './flow-table.js';
+import { compileFlow, matchSlab } from './compile.js';
+import { type FlowSpec, TABLE_ALL } from './flow.js';
+import { type FlowCommit, type FlowEntry, type FlowTableReader, modifiedSpec, newEntry, overlaps } from './flow-table.js';
 
 export type PlannedOp =
   | { kind: 'add'; spec: FlowSpec }
@@ -47,8 +47,6 @@ class Overlay {
   readonly current = new Map<number, FlowEntry>();
   readonly added = new Set<number>();
   readonly removed = new Set<number>();
-  // The signature (FlowTableReader.signature) of every entry the batch added, by id.
-  readonly signatures = new Map<number, string>();
   // Identical-flow index over what the batch added or removed: signature → entry (undefined once removed).
   private readonly sigs = new Map<string, FlowEntry | undefined>();
 
@@ -60,10 +58,6 @@ class Overlay {
     for (const id of this.added) yield this.current.get(id)!;
   }
 
-  signatureOf(e: FlowEntry): string {
-    return this.signatures.get(e.id) ?? this.base.signature(e.table, e.spec.priority, e.match);
-  }
-
   /** The flow with signature `sig`, as the batch sees it, if any. */
   identical(sig: string): FlowEntry | undefined {
     if (this.sigs.has(sig)) return this.sigs.get(sig);
@@ -71,28 +65,23 @@ class Overlay {
     return found && !this.removed.has(found.id) ? (this.current.get(found.id) ?? found) : undefined;
   }
 
-  add(e: FlowEntry, sig: string): void {
+  add(e: FlowEntry): void {
     this.added.add(e.id);
     this.current.set(e.id, e);
-    this.signatures.set(e.id, sig);
-    this.sigs.set(sig, e);
+    this.sigs.set(e.sig, e);
   }
 
   remove(e: FlowEntry): void {
-    const sig = this.signatureOf(e);
-    if (this.added.delete(e.id)) {
-      this.current.delete(e.id);
-      this.signatures.delete(e.id);
-    } else {
-      this.removed.add(e.id);
-    }
-    this.sigs.set(sig, undefined);
+    if (this.added.delete(e.id)) this.current.delete(e.id);
+    else this.removed.add(e.id);
+    this.sigs.set(e.sig, undefined);
   }
 
   modify(e: FlowEntry, spec: FlowSpec): void {
-    const next: FlowEntry = { ...e, spec };
-    delete next.text; // the cached text was the old spec's
+    const next = e.withSpec(spec);
     this.current.set(e.id, next);
+    // An added entry's identical-flow index points at its current version.
+    if (this.sigs.get(e.sig) === e) this.sigs.set(e.sig, next);
   }
 }
 
@@ -111,6 +100,10 @@ export function planFlowMods(table: FlowTableReader, ops: readonly PlannedOp[]):
     steps.push(step);
   };
 
+  // The adds' keys and masks in one allocation, and one clock reading for the batch.
+  const slab = matchSlab(ops.reduce((n, op) => (op.kind === 'add' ? n + 1 : n), 0));
+  let slot = 0;
+  const now = Date.now();
   ops.forEach((op, i) => {
     const where = `ops[${i}]`;
     try {
@@ -120,15 +113,12 @@ export function planFlowMods(table: FlowTableReader, ops: readonly PlannedOp[]):
       } else if (op.kind === 'add') {
         const spec = op.spec;
         if (spec.table === TABLE_ALL) throw new NodeswitchError('table=255 is not a table a flow can be added to', 'table');
-        const id = table.newId();
-        const native = compileFlow(id, spec, spec.table);
-        const entry: FlowEntry = { id, table: spec.table, spec, match: packMatch(native), created: Date.now() };
-        const sig = table.signature(spec.table, spec.priority, entry.match);
-        const same = view.identical(sig);
+        const { entry, native } = newEntry(table.newId(), spec, now, slab(slot++));
+        const same = view.identical(entry.sig);
         if (spec.flags.checkOverlap) {
           for (const e of view.entries()) {
-            if (e.id !== same?.id && e.table === spec.table && e.spec.priority === spec.priority && overlaps(e.match, entry.match)) {
-              throw new NodeswitchError(`the flow overlaps an existing flow of the same priority (${formatFlow(e.spec)})`, 'flow');
+            if (e.id !== same?.id && e.table === spec.table && e.priority === spec.priority && overlaps(e.sig, entry.sig)) {
+              throw new NodeswitchError(`the flow overlaps an existing flow of the same priority (${e.text})`, 'flow');
             }
           }
         }
@@ -136,7 +126,7 @@ export function planFlowMods(table: FlowTableReader, ops: readonly PlannedOp[]):
           view.remove(same);
           push({ kind: 'remove', ids: [same.id] });
         }
-        view.add(entry, sig);
+        view.add(entry);
         push({ kind: 'install', flows: [native] });
         counts.added++;
       } else {
@@ -147,12 +137,7 @@ export function planFlowMods(table: FlowTableReader, ops: readonly PlannedOp[]):
           counts.deleted += chosen.length;
         } else {
           const flows = chosen.map((e) => {
-            const spec: FlowSpec = {
-              ...e.spec,
-              actions: op.spec.actions,
-              instructions: op.spec.instructions,
-              cookie: op.spec.cookieGiven ? op.spec.cookie : e.spec.cookie,
-            };
+            const spec = modifiedSpec(e, op.spec);
             const native = compileFlow(e.id, spec, e.table);
             view.modify(e, spec);
             return native;
@@ -173,7 +158,7 @@ export function planFlowMods(table: FlowTableReader, ops: readonly PlannedOp[]):
   const commit: FlowCommit = { removed: [], modified: [], added: [] };
   for (const id of view.removed) commit.removed.push(byId(id));
   for (const [id, e] of view.current) {
-    if (view.added.has(id)) commit.added.push({ entry: e, signature: view.signatures.get(id)! });
+    if (view.added.has(id)) commit.added.push(e);
     else if (!view.removed.has(id)) commit.modified.push({ entry: byId(id), spec: e.spec });
   }
   return { steps, commit, counts };

@@ -23,6 +23,7 @@ export {
   flowLines,
   parseFlowsFile,
   parseFlowsFileAsync,
+  parseFlowsEach,
   parseMatch,
   TABLE_ALL,
 } from './flow.js';

@@ -13,24 +13,15 @@
  */
 import { EventEmitter } from 'node:events';
 import { NodeswitchError } from '../errors.js';
-import type { NativeDatapath, NativeFlow, NativeFlowStats } from '../native.js';
+import { constants, type NativeDatapath, type NativeFlow, type NativeFlowStats } from '../native.js';
 import type { Action } from './actions.js';
 import { compileFlow, matchSlab } from './compile.js';
-import { encodeFlowBatch } from './flow-batch.js';
-import { type FlowSpec, formatFlow, TABLE_ALL } from './flow.js';
+import { encodeFlowBatch, FlowBatchWriter } from './flow-batch.js';
+import { type FlowSpec, TABLE_ALL } from './flow.js';
+import { FlowEntry, signature } from './flow-entry.js';
 import { OFPP } from './values.js';
 
-export interface FlowEntry {
-  id: number;
-  table: number;
-  spec: FlowSpec;
-  /** The compiled match, packed (packMatch): what identical / overlaps / covers compare. */
-  match: string;
-  /** formatFlow(spec), kept once made (the daemon saves it on every change); cleared when spec changes. */
-  text?: string;
-  /** Date.now() when added (duration is counted from here). */
-  created: number;
-}
+export { FlowEntry } from './flow-entry.js';
 
 export interface FlowWithStats {
   entry: FlowEntry;
@@ -58,7 +49,7 @@ export interface FlowRemoved {
 export interface FlowTableReader {
   list(): FlowEntry[];
   find(id: number): FlowEntry | undefined;
-  /** What names a flow's table, priority and exact match (packMatch; identical flows have the same). */
+  /** What names a flow's table, priority and exact match (packMatch; identical flows have the same): FlowEntry.sig. */
   signature(table: number, priority: number, match: string): string;
   /** The flow with this signature, if any. */
   bySignature(sig: string): FlowEntry | undefined;
@@ -68,11 +59,11 @@ export interface FlowTableReader {
   select(spec: FlowSpec, strict: boolean, from?: Iterable<FlowEntry>): FlowEntry[];
 }
 
-/** A transaction's outcome for the table: entries gone, entries whose spec changed (same id), entries new (with their signatures). */
+/** A transaction's outcome for the table: entries gone, entries whose spec changed (same id), entries new. */
 export interface FlowCommit {
   removed: FlowEntry[];
   modified: { entry: FlowEntry; spec: FlowSpec }[];
-  added: { entry: FlowEntry; signature: string }[];
+  added: FlowEntry[];
 }
 
 type Datapath = Pick<NativeDatapath, 'installFlows' | 'removeFlows' | 'setFlowActions' | 'flowStats'>;
@@ -85,7 +76,15 @@ const HALFWORDS = 70; // a FlowKey's 140 bytes as 16-bit words
  * are equal matches; a 5-tuple rule packs into about 20 chars.
  */
 export function packMatch(m: { key: Buffer; mask: Buffer }): string {
-  const codes: number[] = [];
+  return packCodes([], m);
+}
+
+/** signature(table, priority, packMatch(m)), made flat in one go (FlowEntry.sig). */
+export function packSignature(table: number, priority: number, m: { key: Buffer; mask: Buffer }): string {
+  return packCodes([table, priority], m);
+}
+
+function packCodes(codes: number[], m: { key: Buffer; mask: Buffer }): string {
   for (let j = 0; j < HALFWORDS; j++) {
     const mw = m.mask[2 * j]! | (m.mask[2 * j + 1]! << 8);
     if (mw) codes.push(j, m.key[2 * j]! | (m.key[2 * j + 1]! << 8), mw);
@@ -93,11 +92,11 @@ export function packMatch(m: { key: Buffer; mask: Buffer }): string {
   return String.fromCharCode(...codes);
 }
 
-/** packMatch's inverse, into 16-bit key and mask words (zero where the mask is). */
-function unpackInto(packed: string, key: Uint16Array, mask: Uint16Array): void {
+/** packMatch's inverse, into 16-bit key and mask words (zero where the mask is); `from`: where the packed words start (2 in a signature). */
+function unpackInto(packed: string, key: Uint16Array, mask: Uint16Array, from = 0): void {
   key.fill(0);
   mask.fill(0);
-  for (let i = 0; i < packed.length; i += 3) {
+  for (let i = from; i < packed.length; i += 3) {
     const j = packed.charCodeAt(i);
     key[j] = packed.charCodeAt(i + 1);
     mask[j] = packed.charCodeAt(i + 2);
@@ -118,18 +117,18 @@ const am = new Uint16Array(HALFWORDS);
 const bk = new Uint16Array(HALFWORDS);
 const bm = new Uint16Array(HALFWORDS);
 
-/** Some packet could match both (packed matches). */
+/** Some packet could match both (signatures: FlowEntry.sig). */
 export function overlaps(a: string, b: string): boolean {
-  unpackInto(a, ak, am);
-  unpackInto(b, bk, bm);
+  unpackInto(a, ak, am, 2);
+  unpackInto(b, bk, bm, 2);
   for (let j = 0; j < HALFWORDS; j++) if ((ak[j]! ^ bk[j]!) & am[j]! & bm[j]!) return false;
   return true;
 }
 
-/** Every packet `e` matches also matches the filter: e is at least as specific and agrees. */
+/** Every packet `e` matches also matches the filter (packed) : e (a signature) is at least as specific and agrees. */
 function covers(filter: string, e: string): boolean {
   unpackInto(filter, ak, am);
-  unpackInto(e, bk, bm);
+  unpackInto(e, bk, bm, 2);
   for (let j = 0; j < HALFWORDS; j++) {
     const fm = am[j]!;
     if (fm & ~bm[j]!) return false;
@@ -142,20 +141,30 @@ function outputsTo(actions: Action[], port: number): boolean {
   return actions.some((a) => a.type === 'output' && a.port === port);
 }
 
-/** Table, priority and exact match: what OpenFlow calls an identical flow. */
-function signature(table: number, priority: number, match: string): string {
-  return String.fromCharCode(table, priority) + match;
+/** A new entry and what the datapath installs for it. */
+function compiled(id: number, spec: FlowSpec, table: number, into: { key: Buffer; mask: Buffer } | undefined, now: number): { entry: FlowEntry; native: NativeFlow } {
+  const native = compileFlow(id, spec, table, into);
+  return { entry: new FlowEntry(id, spec, packSignature(spec.table, spec.priority, native), now), native };
 }
 
-/** A new entry and what the datapath installs for it. */
-function compiled(id: number, spec: FlowSpec, table: number, into: { key: Buffer; mask: Buffer }, now: number): { entry: FlowEntry; native: NativeFlow } {
-  const native = compileFlow(id, spec, table, into);
-  return { entry: { id, table, spec, match: packMatch(native), created: now }, native };
+/** A new entry for `spec` and what the datapath installs for it (flow-mod-plan.ts); `into` as compileMatch's. */
+export function newEntry(id: number, spec: FlowSpec, now: number, into?: { key: Buffer; mask: Buffer }): { entry: FlowEntry; native: NativeFlow } {
+  return compiled(id, spec, spec.table, into, now);
+}
+
+/** What a modify makes of an entry's flow: new actions, cookie=V sets the cookie (without it, kept). */
+export function modifiedSpec(e: FlowEntry, by: FlowSpec): FlowSpec {
+  return {
+    ...e.spec,
+    actions: by.actions,
+    instructions: by.instructions,
+    cookie: by.cookieGiven ? by.cookie : e.cookie,
+  };
 }
 
 export class FlowTable extends EventEmitter {
   private readonly entries = new Map<number, FlowEntry>();
-  // signature → entry, so that an add finds the flow it replaces in O(1).
+  // signature → entry, so that an add finds the flow it replaces in O(1); the key is the entry's own sig.
   private readonly bySignature = new Map<string, FlowEntry>();
   private nextId = 1;
   // Flow-mods are applied one at a time, in order, as a switch must.
@@ -176,6 +185,10 @@ export class FlowTable extends EventEmitter {
     return [...this.entries.values()];
   }
 
+  get size(): number {
+    return this.entries.size;
+  }
+
   /**
    * Installs flows into an empty table at once, without waiting for the queue, so
    * that a new bridge has its default flow before any port can deliver a packet.
@@ -192,44 +205,58 @@ export class FlowTable extends EventEmitter {
 
   /** OFPFC_ADD for one or many flows (add-flows): all of them or none. */
   add(specs: FlowSpec[]): Promise<void> {
+    // A few flows (add-flow, a controller's) keep their specs until their lines are read.
+    const batch = this.beginAdd({ compact: specs.length > COMPACT_FROM });
+    try {
+      for (const spec of specs) batch.push(spec);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return batch.commit();
+  }
+
+  /**
+   * An OFPFC_ADD of many flows built one at a time (add-flows of a big file): each
+   * pushed flow is compiled, stored and encoded at once, so its FlowSpec is garbage
+   * before the next is parsed; commit() then does what add() does — identical flows
+   * replaced, check_overlap, one native install, all or nothing — in flow-mod order.
+   */
+  beginAdd(opts: { compact?: boolean } = {}): FlowAdd {
+    return new FlowAdd(this, () => this.nextId++, opts.compact !== false);
+  }
+
+  /** FlowAdd.commit's part, in the queue (see add's semantics). */
+  commitAdd(fresh: readonly FlowEntry[], writer: FlowBatchWriter): Promise<void> {
     return this.serial(async () => {
       const replaced: FlowEntry[] = [];
-      // In batch order; a later identical flow of the batch replaces an earlier one
-      // (its slot becomes undefined).
-      const fresh: ({ entry: FlowEntry; native: NativeFlow } | undefined)[] = [];
+      // In batch order; a later identical flow of the batch replaces an earlier one.
+      const dropped = new Set<number>();
       const pending = new Map<string, number>(); // signature → index in fresh
-      const slab = matchSlab(specs.length);
-      const now = Date.now();
-      for (const spec of specs) {
-        if (spec.table === TABLE_ALL) throw new NodeswitchError('table=255 is not a table a flow can be added to', 'table');
-        const f = compiled(this.nextId++, spec, spec.table, slab(fresh.length), now);
-        const sig = signature(spec.table, spec.priority, f.entry.match);
-        const earlier = pending.get(sig);
-        const same = earlier !== undefined ? fresh[earlier]!.entry : this.bySignature.get(sig);
-        if (spec.flags.checkOverlap) {
-          const candidates = [...this.entries.values(), ...fresh.flatMap((x) => (x ? [x.entry] : []))];
-          const clash = candidates.find(
-            (e) => e !== same && e.table === spec.table && e.spec.priority === spec.priority && overlaps(e.match, f.entry.match),
-          );
+      for (let i = 0; i < fresh.length; i++) {
+        const e = fresh[i]!;
+        const earlier = pending.get(e.sig);
+        const same = earlier !== undefined ? fresh[earlier] : this.bySignature.get(e.sig);
+        if (e.flags.checkOverlap) {
+          const candidates = [...this.entries.values(), ...fresh.slice(0, i).filter((_, k) => !dropped.has(k))];
+          const clash = candidates.find((c) => c !== same && c.table === e.table && c.priority === e.priority && overlaps(c.sig, e.sig));
           if (clash) {
-            throw new NodeswitchError(`the flow overlaps an existing flow of the same priority (${formatFlow(clash.spec)})`, 'flow');
+            throw new NodeswitchError(`the flow overlaps an existing flow of the same priority (${clash.text})`, 'flow');
           }
         }
-        if (earlier !== undefined) fresh[earlier] = undefined;
+        if (earlier !== undefined) dropped.add(earlier);
         else if (same) replaced.push(same);
-        pending.set(sig, fresh.length);
-        fresh.push(f);
+        pending.set(e.sig, i);
       }
-      const added = fresh.filter((x) => x !== undefined);
+      pending.clear();
       if (replaced.length) await this.dp.removeFlows(replaced.map((e) => e.id));
       try {
-        await this.dp.installFlows(encodeFlowBatch(added.map((x) => x.native)));
+        await this.dp.installFlows(writer.finish(dropped));
       } catch (err) {
         if (replaced.length) await this.dp.installFlows(encodeFlowBatch(replaced.map((e) => compileFlow(e.id, e.spec, e.table))));
         throw err;
       }
       for (const e of replaced) this.drop(e);
-      for (const x of added) this.put(x.entry);
+      for (let i = 0; i < fresh.length; i++) if (!dropped.has(i)) this.put(fresh[i]!);
     });
   }
 
@@ -250,24 +277,20 @@ export class FlowTable extends EventEmitter {
         select: (spec, strict, from) => this.select(spec, strict, from),
       });
       for (const e of commit.removed) this.drop(e);
-      for (const { entry, spec } of commit.modified) {
-        entry.spec = spec;
-        delete entry.text;
-      }
-      for (const { entry, signature: sig } of commit.added) this.put(entry, sig);
+      for (const { entry, spec } of commit.modified) entry.respec(spec);
+      for (const entry of commit.added) this.put(entry);
       return result;
     });
   }
 
-  private put(e: FlowEntry, sig = signature(e.table, e.spec.priority, e.match)): void {
+  private put(e: FlowEntry): void {
     this.entries.set(e.id, e);
-    this.bySignature.set(sig, e);
+    this.bySignature.set(e.sig, e);
   }
 
   private drop(e: FlowEntry): void {
     this.entries.delete(e.id);
-    const sig = signature(e.table, e.spec.priority, e.match);
-    if (this.bySignature.get(sig) === e) this.bySignature.delete(sig);
+    if (this.bySignature.get(e.sig) === e) this.bySignature.delete(e.sig);
   }
 
   /** OFPFC_MODIFY(_STRICT): new actions for the selected flows, counters kept. Returns how many. */
@@ -276,20 +299,11 @@ export class FlowTable extends EventEmitter {
       const chosen = this.select(spec, strict);
       if (!chosen.length) return 0;
       const updated = chosen.map((e) => {
-        const nextSpec: FlowSpec = {
-          ...e.spec,
-          actions: spec.actions,
-          instructions: spec.instructions,
-          // cookie=V (without a mask) on a modify sets the cookie too; without it, kept.
-          cookie: spec.cookieGiven ? spec.cookie : e.spec.cookie,
-        };
+        const nextSpec = modifiedSpec(e, spec);
         return { entry: e, spec: nextSpec, native: compileFlow(e.id, nextSpec, e.table) };
       });
       await this.dp.setFlowActions(encodeFlowBatch(updated.map((u) => u.native)));
-      for (const u of updated) {
-        u.entry.spec = u.spec;
-        u.entry.text = undefined;
-      }
+      for (const u of updated) u.entry.respec(u.spec);
       return updated.length;
     });
   }
@@ -326,7 +340,7 @@ export class FlowTable extends EventEmitter {
     return this.serial(async () => {
       const chosen = this.select(spec, strict);
       // Flows with send_flow_rem are reported with their last counters, read before they go.
-      const reported = chosen.filter((e) => e.spec.flags.sendFlowRem);
+      const reported = chosen.filter((e) => e.flags.sendFlowRem);
       const stats = reported.length ? new Map((await this.dp.flowStats()).map((s) => [s.id, s])) : undefined;
       const now = Date.now();
       if (chosen.length) await this.dp.removeFlows(chosen.map((e) => e.id));
@@ -342,21 +356,21 @@ export class FlowTable extends EventEmitter {
     const stats = new Map((await this.dp.flowStats()).map((s) => [s.id, s]));
     const now = Date.now();
     return chosen
-      .sort((a, b) => a.table - b.table || b.spec.priority - a.spec.priority || a.id - b.id)
+      .sort((a, b) => a.table - b.table || b.priority - a.priority || a.id - b.id)
       .map((entry) => withStats(entry, stats.get(entry.id), now));
   }
 
   /** Removes flows whose idle or hard timeout has passed; emits 'flowRemoved' for send_flow_rem. */
   expire(): Promise<void> {
     return this.serial(async () => {
-      const timed = this.list().filter((e) => e.spec.idleTimeout || e.spec.hardTimeout);
+      const timed = this.list().filter((e) => e.idleTimeout || e.hardTimeout);
       if (!timed.length) return;
       const stats = new Map((await this.dp.flowStats()).map((s) => [s.id, s]));
       const now = Date.now();
       const gone: [FlowWithStats, FlowRemoved['reason']][] = [];
       for (const entry of timed) {
         const w = withStats(entry, stats.get(entry.id), now);
-        const { idleTimeout, hardTimeout } = entry.spec;
+        const { idleTimeout, hardTimeout } = entry;
         if (hardTimeout && w.durationSec >= hardTimeout) gone.push([w, 'hard_timeout']);
         // Idle no longer than it has existed: the datapath's coarse clock can run a
         // few ms ahead of Date.now().
@@ -366,30 +380,77 @@ export class FlowTable extends EventEmitter {
       await this.dp.removeFlows(gone.map(([w]) => w.entry.id));
       for (const [w, reason] of gone) {
         this.drop(w.entry);
-        if (w.entry.spec.flags.sendFlowRem) this.emit('flowRemoved', removedEvent(w, reason));
+        if (w.entry.flags.sendFlowRem) this.emit('flowRemoved', removedEvent(w, reason));
       }
     });
   }
 
   private select(spec: FlowSpec, strict: boolean, from: Iterable<FlowEntry> = this.entries.values()): FlowEntry[] {
     const filter = packMatch(compileFlow(0, { ...spec, actions: [], instructions: {} }, 0));
+    const byPort = spec.outPort !== undefined && spec.outPort !== OFPP.ANY ? spec.outPort : undefined;
     return [...from].filter((e) => {
       if (spec.table !== TABLE_ALL && e.table !== spec.table) return false;
-      if (spec.cookieMask !== undefined && (e.spec.cookie & spec.cookieMask) !== (spec.cookie & spec.cookieMask)) return false;
-      if (spec.outPort !== undefined && spec.outPort !== OFPP.ANY && !outputsTo(e.spec.actions, spec.outPort)) return false;
-      if (strict) return e.spec.priority === spec.priority && e.match === filter;
-      return covers(filter, e.match);
+      if (spec.cookieMask !== undefined && (e.cookie & spec.cookieMask) !== (spec.cookie & spec.cookieMask)) return false;
+      if (strict) {
+        if (e.priority !== spec.priority || e.sig.length !== filter.length + 2 || !e.sig.endsWith(filter)) return false;
+      } else if (!covers(filter, e.sig)) return false;
+      // Last: it parses the entry's actions.
+      return byPort === undefined || outputsTo(e.actions(), byPort);
     });
   }
 }
 
 function removedEvent(w: FlowWithStats, reason: FlowRemoved['reason']): FlowRemoved {
-  const { spec, table } = w.entry;
-  return { reason, text: formatFlow(spec), spec, table, priority: spec.priority, cookie: spec.cookie, packets: w.packets, bytes: w.bytes, durationSec: w.durationSec };
+  const e = w.entry;
+  // spec: parsed back from the entry's line (only flows with send_flow_rem get here).
+  return { reason, text: e.text, spec: e.spec, table: e.table, priority: e.priority, cookie: e.cookie, packets: w.packets, bytes: w.bytes, durationSec: w.durationSec };
 }
 
 function withStats(entry: FlowEntry, s: NativeFlowStats | undefined, now: number): FlowWithStats {
-  const durationSec = (now - entry.created) / 1000;
-  const idleMs = s && s.idleMs >= 0 ? s.idleMs : now - entry.created;
+  const created = entry.created;
+  const durationSec = (now - created) / 1000;
+  const idleMs = s && s.idleMs >= 0 ? s.idleMs : now - created;
   return { entry, packets: s?.packets ?? 0, bytes: s?.bytes ?? 0, durationSec, idleAgeSec: idleMs / 1000 };
+}
+
+const KEY_BYTES = constants.flowKeySize;
+// FlowTable.add of more flows than this compacts them as it goes.
+const COMPACT_FROM = 64;
+
+/** FlowTable.beginAdd's batch: push every flow, then commit once. */
+export class FlowAdd {
+  private readonly fresh: FlowEntry[] = [];
+  private readonly writer = new FlowBatchWriter();
+  // One key and mask, zeroed and reused for every flow (the writer copies them).
+  private readonly scratch = Buffer.alloc(2 * KEY_BYTES);
+  private readonly into = { key: this.scratch.subarray(0, KEY_BYTES), mask: this.scratch.subarray(KEY_BYTES) };
+  private readonly now = Date.now();
+
+  constructor(
+    private readonly table: FlowTable,
+    private readonly newId: () => number,
+    /** Format each entry's line at once and drop its spec (FlowEntry.compact). */
+    private readonly compact: boolean,
+  ) {}
+
+  get size(): number {
+    return this.fresh.length;
+  }
+
+  /** Compiles, stores and encodes one flow; throws (NodeswitchError) for one the datapath cannot take. */
+  push(spec: FlowSpec): void {
+    if (spec.table === TABLE_ALL) throw new NodeswitchError('table=255 is not a table a flow can be added to', 'table');
+    this.scratch.fill(0);
+    const id = this.newId();
+    const native = compileFlow(id, spec, spec.table, this.into);
+    const entry = new FlowEntry(id, spec, packSignature(spec.table, spec.priority, native), this.now);
+    if (this.compact) entry.compact();
+    this.writer.push(native);
+    this.fresh.push(entry);
+  }
+
+  /** Adds every flow pushed (FlowTable.add's semantics), after every flow-mod queued before. */
+  commit(): Promise<void> {
+    return this.table.commitAdd(this.fresh, this.writer);
+  }
 }

@@ -261,8 +261,23 @@ export async function parseFlowsFileAsync(
   options: ParseOptions = {},
   onProgress?: (line: number, total: number) => void,
 ): Promise<FlowSpec[]> {
-  const total = onProgress ? countLines(text) : 0;
   const flows: FlowSpec[] = [];
+  await parseFlowsEach(text, options, (spec) => void flows.push(spec), onProgress);
+  return flows;
+}
+
+/**
+ * parseFlowsFileAsync handing each flow to `onFlow` as it is parsed instead of
+ * collecting them (add-flows of a big file keeps no array of specs). A syntax error
+ * stops it with the line's number; `onFlow`'s own errors are the caller's.
+ */
+export async function parseFlowsEach(
+  text: string,
+  options: ParseOptions,
+  onFlow: (spec: FlowSpec) => void,
+  onProgress?: (line: number, total: number) => void,
+): Promise<void> {
+  const total = onProgress ? countLines(text) : 0;
   let next = LINES_PER_SLICE;
   for (const [first, line] of flowLines(text)) {
     if (first >= next) {
@@ -270,15 +285,16 @@ export async function parseFlowsFileAsync(
       onProgress?.(first - 1, total);
       await new Promise((resolve) => setImmediate(resolve));
     }
+    let spec: FlowSpec;
     try {
-      flows.push(parseFlow(line, options));
+      spec = parseFlow(line, options);
     } catch (e) {
       if (e instanceof FlowSyntaxError) throw e.atLine(first);
       throw e;
     }
+    onFlow(spec);
   }
   onProgress?.(total, total);
-  return flows;
 }
 
 function countLines(text: string): number {
@@ -316,6 +332,18 @@ export function formatFilter(spec: FlowSpec): string {
 }
 
 function formatHead(spec: FlowSpec, stats?: FlowStats): string {
+  return formatAttrs(spec, stats) + formatMatchWithPriority(spec.match, spec.priority);
+}
+
+/** What a flow's line holds before its match: the attributes formatFlow prints there. */
+export type FlowAttrs = Pick<FlowSpec, 'cookie' | 'cookieMask' | 'table' | 'idleTimeout' | 'hardTimeout' | 'flags' | 'outPort'>;
+
+/**
+ * The part of formatFlow's line before the match (cookie, table, timeouts, flags,
+ * counters): formatFlow(s, stats) === formatAttrs(s, stats) + formatFlow(s).slice(formatAttrs(s).length),
+ * which lets a stored line get its counters without being parsed again (flow-entry.ts).
+ */
+export function formatAttrs(spec: FlowAttrs, stats?: FlowStats): string {
   let out = '';
   if (stats || spec.cookie !== 0n || spec.cookieMask !== undefined) {
     out += `cookie=${hex(spec.cookie)}${spec.cookieMask === undefined ? '' : `/${hex(spec.cookieMask)}`}, `;
@@ -332,7 +360,7 @@ function formatHead(spec: FlowSpec, stats?: FlowStats): string {
     out += `hard_age=${stats.hardAge}, `;
   }
   if (spec.outPort !== undefined) out += `out_port=${formatPort(spec.outPort)}, `;
-  return out + formatMatchWithPriority(spec.match, spec.priority);
+  return out;
 }
 
 export { formatMatch } from './match-format.js';

@@ -99,6 +99,11 @@ export class OvsNetdev {
     return join(this.dir, 'ovs-vswitchd.ctl');
   }
 
+  /** ovs-vswitchd's PID (its memory, /proc/PID/status), or undefined once stopped. */
+  get vswitchdPid(): number | undefined {
+    return this.procs.find((p) => p.spawnargs.includes('ovs-vswitchd') && running(p))?.pid;
+  }
+
   /** A bridge's OpenFlow management socket (ovs-ofctl's target). */
   mgmt(bridge: string): string {
     return join(this.dir, `${bridge}.mgmt`);

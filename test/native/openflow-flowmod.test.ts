@@ -85,6 +85,23 @@ describe('add', () => {
     await expect(br.addFlows('priority=20,ip,actions=output:3\npriority=10,arp,actions=set_field:2->arp_op,output:3')).rejects.toThrow();
     expect(await summary(br)).toEqual(['cookie=0x0, table=0, n_packets=0, n_bytes=0, priority=10,arp actions=output:2']);
   });
+
+  it('add-flows streams its lines, yet a refusal early on waits for the parse: a later syntax error is the one reported', async () => {
+    const br = await bridge(['priority=1,actions=output:4']);
+    const missingMeter = 'priority=10,ip,actions=meter:7,output:2';
+    const text = ['priority=10,tcp,actions=output:2', missingMeter, 'priority=10,arp,actions=flood', 'priority=10,udp,actions=frobnicate'].join('\n');
+    await expect(br.addFlows(text)).rejects.toThrow(/line 4/);
+    await expect(br.addFlows(text.replace('frobnicate', 'output:3'))).rejects.toThrow(/meter 7 does not exist/);
+    await expect(br.addFlows('priority=20,ip,actions=output:3\npriority=10,arp,actions=set_field:2->arp_op,output:3')).rejects.toThrow();
+    expect(await summary(br)).toEqual(['cookie=0x0, table=0, n_packets=0, n_bytes=0, priority=1 actions=output:4']);
+    // A later identical flow of the same file replaces the earlier one; the others stay.
+    expect(await br.addFlows(['priority=10,tcp,actions=output:2', 'priority=10,udp,actions=output:3', 'priority=10,tcp,actions=output:1'].join('\n'))).toBe(3);
+    expect((await br.dumpFlowsText()).map((l) => l.replace(/duration=[^,]+, /, ''))).toEqual([
+      'cookie=0x0, table=0, n_packets=0, n_bytes=0, idle_age=0, priority=10,udp actions=output:3',
+      'cookie=0x0, table=0, n_packets=0, n_bytes=0, idle_age=0, priority=10,tcp actions=output:1',
+      'cookie=0x0, table=0, n_packets=0, n_bytes=0, idle_age=0, priority=1 actions=output:4',
+    ]);
+  });
 });
 
 describe('modify', () => {

@@ -59,7 +59,7 @@ export async function flowMod(msg: FlowModMsg, ctx: AgentContext): Promise<void>
           chosen.map((f) => ({ op: 'add' as const, flow: { ...f.entry.spec, actions: spec.actions, instructions: spec.instructions } })),
         );
         // A modify keeps each flow's age (OVS's replace_rule_start): only the counters start again.
-        const key = (e: { table: number; spec: FlowSpec; match: string }): string => `${e.table}/${e.spec.priority}/${e.match}`;
+        const key = (e: { table: number; priority: number; match: string }): string => `${e.table}/${e.priority}/${e.match}`;
         const age = new Map(chosen.map((f) => [key(f.entry), f.entry.created]));
         for (const e of ctx.bridge.flows.list()) {
           const created = age.get(key(e));
@@ -113,7 +113,7 @@ async function select(bridge: Bridge, spec: FlowSpec, strict: boolean): Promise<
   const all = await bridge.flows.dump(spec);
   if (!strict) return all;
   const match = packMatch(compileFlow(0, { ...spec, actions: [], instructions: {} }, 0));
-  return all.filter((f) => f.entry.spec.priority === spec.priority && f.entry.match === match);
+  return all.filter((f) => f.entry.priority === spec.priority && f.entry.match === match);
 }
 
 /** A strict delete that selects exactly this flow. */
