@@ -282,7 +282,7 @@ connTests.describe('OpenFlow connections', () => {
     // The bridge keeps the largest generation id it saw (20, above): 1 is stale, 100 is not.
     expect(await a.request({ type: 'role_request', xid: 0, role: 'master', generationId: 1n })).toMatchObject({ type: 'error', code: OFPRRFC.STALE });
     expect(await a.request({ type: 'role_request', xid: 0, role: 'master', generationId: 100n })).toMatchObject({ type: 'role_reply', role: 'master' });
-    await waitFor(async () => /Controller "unix:[^"]+"\n {8}state: connected\n {8}role: master\n(.*\n)*    Controller "tcp:[^"]+"\n {8}state: connected\n {8}role: equal\n/.test(await d.ok('show')), {
+    await waitFor(async () => /Controller "unix:[^"]+"\n {8}state: connected\n {8}role: master\n(.*\n)* {4}Controller "tcp:[^"]+"\n {8}state: connected\n {8}role: equal\n/.test(await d.ok('show')), {
       timeoutMs: 5000,
       what: `both connected, the unix one master (${await d.ok('show')})`,
     });
