@@ -14,12 +14,14 @@ import { addFlowsCli } from './add-flows-cli.js';
 import { classifierLookup } from './classifier-lookup.js';
 import { flowModRate } from './flow-mod-rate.js';
 import { flowSetupRate } from './flow-setup-rate.js';
+import { openflowCodec } from './openflow-codec.js';
 import { forward } from './forward.js';
 import { forward1500 } from './forward-1500.js';
 import { forwardFlowMods } from './forward-flow-mods.js';
 import { forwardTap } from './forward-tap.js';
 import { forwardVlanAccess, forwardVlanTrunkPop } from './forward-vlan.js';
 import { forwardMirror } from './forward-mirror.js';
+import { forwardGroup } from './forward-group.js';
 import { forwardBond } from './forward-bond.js';
 import { memoryPerMac } from './memory-per-mac.js';
 import { memoryPerRule } from './memory-per-rule.js';
@@ -35,9 +37,9 @@ import { forwardMetered, forwardPoliced, policingAccuracy } from './qos.js';
 import { MODES, Topology, Unavailable, openFabric, type Fabric, type ModeName } from './topology.js';
 
 const SCENARIOS: readonly Scenario[] = [
-  forward, forward1500, forwardTap, forwardMirror, forwardBond, tcp, rtt, memoryPerRule, flowModRate, addFlowsCli, forwardFlowMods, classifierLookup, flowSetupRate,
+  forward, forward1500, forwardTap, forwardMirror, forwardGroup, forwardBond, tcp, rtt, memoryPerRule, flowModRate, addFlowsCli, forwardFlowMods, classifierLookup, flowSetupRate,
   replayCacheHit, replayManyFlows, replayClassifier, replayClassifierL3, memoryPerMac,
-  forwardVlanAccess, forwardVlanTrunkPop, forwardPoliced, forwardMetered, policingAccuracy, shaping,
+  forwardVlanAccess, forwardVlanTrunkPop, forwardPoliced, forwardMetered, policingAccuracy, shaping, openflowCodec,
 ];
 
 const USAGE = `usage: node dist/bench/run.js [options]

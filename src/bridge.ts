@@ -264,6 +264,7 @@ export class Bridge extends EventEmitter {
       resolvePort: this.resolvePort,
       hasOfport: (ofport) => this.ofportHolder(ofport) !== undefined,
       packetOutActions: (data, text) => this.parsePacketOutActions(data, text),
+      checkFlow: (spec) => this.checkGroups([spec]),
     });
   }
 

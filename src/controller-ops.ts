@@ -34,6 +34,8 @@ export interface ApplyContext {
   hasOfport: (ofport: number) => boolean;
   /** A packet-out's action text, checked against the packet's headers (Bridge.packetOut's rules). */
   packetOutActions: (data: Buffer, text: string) => Action[];
+  /** What the bridge checks of an added or modified flow beyond its syntax (the groups it names). */
+  checkFlow?: (spec: FlowSpec) => void;
 }
 
 /** Compiled packet-out action lists of one apply call, by the list object given (a controller reuses one per output). */
@@ -44,10 +46,16 @@ function toPlanned(op: ControllerOp, ctx: ApplyContext, compiled: CompiledLists)
   const parse = (flow: string | FlowSpec | undefined, context: 'add' | 'modify' | 'delete'): FlowSpec =>
     typeof flow === 'object' && flow !== null ? flow : parseFlow(flow ?? '', { context, resolvePort: ctx.resolvePort });
   switch (op.op) {
-    case 'add':
-      return { kind: 'add', spec: parse(op.flow, 'add') };
-    case 'modify':
-      return { kind: 'modify', spec: parse(op.flow, 'modify'), strict: op.strict === true };
+    case 'add': {
+      const spec = parse(op.flow, 'add');
+      ctx.checkFlow?.(spec);
+      return { kind: 'add', spec };
+    }
+    case 'modify': {
+      const spec = parse(op.flow, 'modify');
+      ctx.checkFlow?.(spec);
+      return { kind: 'modify', spec, strict: op.strict === true };
+    }
     case 'delete':
       return { kind: 'delete', spec: parse(op.flow, 'delete'), strict: op.strict === true };
     case 'packetOut': {

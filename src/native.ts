@@ -54,6 +54,10 @@ export interface NativeConstants {
   maxOfport: number;
   /** resubmit's table for "the table this resubmit runs in". */
   resubmitCurrentTable: number;
+  /** native/dp/group_table.h: group type names by OFPGT_* number, buckets per group, OFPG_ANY. */
+  groupTypes: readonly string[];
+  groupMaxBuckets: number;
+  ofpgAny: number;
   /** Egress queues a shaped port has (ids 0..maxQueues-1; native/dp/stages/shaper.h). */
   maxQueues: number;
   /** Each queue's bound: frames, and the bytes held for them. */

@@ -4,6 +4,7 @@
 #include "core/packet.h"
 #include "dp/bond.h"
 #include "dp/flow_batch.h"
+#include "dp/group_table.h"
 #include "dp/of_action.h"
 #include "dp/controller_batch.h"
 #include "dp/poll_mode.h"
@@ -64,6 +65,9 @@ Napi::Object constants_to_js(Napi::Env env) {
   c.Set("flowKeySize", uint32_t(sizeof(FlowKey)));
   c.Set("maxOfport", uint32_t(kMaxOfport));
   c.Set("resubmitCurrentTable", kResubmitCurrentTable);
+  c.Set("groupTypes", names_to_js(env, kGroupTypeNames));
+  c.Set("groupMaxBuckets", GroupTable::kMaxBuckets);
+  c.Set("ofpgAny", kOfpgAny);
   c.Set("maxQueues", kMaxQueues);
   c.Set("queueFrames", kQueueFrames);
   c.Set("queueBytes", kQueueBytes);

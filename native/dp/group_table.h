@@ -35,8 +35,10 @@
 
 namespace nodeswitch {
 
-// OFPGT_* numbers.
+// OFPGT_* numbers; the names (ovs-ofctl's) are what the addon exports to TypeScript,
+// index = number (test/native/constants.test.ts checks src/ofproto/group.ts).
 enum class GroupType : uint8_t { kAll = 0, kSelect = 1, kIndirect = 2, kFastFailover = 3 };
+constexpr const char* kGroupTypeNames[] = {"all", "select", "indirect", "ff"};
 
 // OFPG_ANY: no group (an unset watch_group).
 constexpr uint32_t kOfpgAny = 0xffffffff;

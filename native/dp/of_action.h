@@ -39,7 +39,7 @@ namespace nodeswitch {
   X(kSetIpEcn, setIpEcn)   /* u32: ECN (2 bits) */                                                   \
   X(kSetIpTtl, setIpTtl)   /* u32: TTL */                                                            \
   X(kDecTtl, decTtl)                                                                                 \
-  X(kSetTpSrc, setTpSrc) /* u32: port (TCP, UDP) */                                                  \
+  X(kSetTpSrc, setTpSrc) /* u32: port (TCP, UDP); port: the IP protocol set_field named, 0 any */    \
   X(kSetTpDst, setTpDst)                                                                             \
   /* QoS. */                                                                                         \
   X(kMeter, meter)       /* u32: meter id; port: its slot in the meter table, set by the pipeline */ \

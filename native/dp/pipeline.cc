@@ -665,6 +665,9 @@ void Pipeline::clear_bond_hash(uint32_t ofport) {
 
 void Pipeline::rewrite(Xlate& x, const OfAction& a) {
   consulted_by_rewrite(x.key, a, &x.wc, &x.rewritten);
+  // set_field to tcp_* / udp_* names its protocol in `port`: on a packet of another
+  // (a group bucket, which has no match to check prerequisites), nothing, as in OVS.
+  if ((a.code == OpCode::kSetTpSrc || a.code == OpCode::kSetTpDst) && a.port != 0 && x.key.nw_proto != a.port) return;
   if (a.code == OpCode::kPushVlan || a.code == OpCode::kPopVlan) x.moved = true;
   x.ops.push_back(a);
   // TTL expired: OpenFlow's invalid-TTL drop. The dec_ttl op stays in the program so

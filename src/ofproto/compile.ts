@@ -146,6 +146,11 @@ export function compileAction(a: Action): NativeAction {
       if (typeof v === 'string') return { code, bytes: Buffer.from(v, 'hex') };
       if (typeof v === 'bigint') return { code, u64: v, u64b: 0xffffffffffffffffn };
       // vlan_vid values carry the VLAN-present bit; the datapath wants the VID.
+      // A transport port names its protocol, checked at translation (a group bucket has no match).
+      if (a.field.endsWith('_src') || a.field.endsWith('_dst')) {
+        const proto = a.field.startsWith('tcp_') ? 6 : a.field.startsWith('udp_') ? 17 : 0;
+        if (proto) return { code, u32: v >>> 0, port: proto };
+      }
       return { code, u32: a.field === 'vlan_vid' ? v & 0x0fff : v >>> 0 };
     }
   }

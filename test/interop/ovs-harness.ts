@@ -380,6 +380,28 @@ export class OvsDummySwitch {
     return r.stdout;
   }
 
+  /**
+   * Replaces every group with `groups` (ovs-ofctl add-group lines; call before
+   * setFlows, which needs the groups its flows name). Returns ovs-ofctl's complaint.
+   */
+  async setGroups(groups: readonly string[]): Promise<string | undefined> {
+    await this.ofctl(['del-flows', this.mgmt]);
+    let r = await this.ofctl(['del-groups', this.mgmt]);
+    if (r.code !== 0) throw new Error(`ovs-ofctl del-groups: ${r.stderr}`);
+    for (const g of groups) {
+      r = await this.ofctl(['add-group', this.mgmt, g]);
+      if (r.code !== 0) return r.stderr.trim();
+    }
+    return undefined;
+  }
+
+  /** OpenFlow's port admin state (ovs-ofctl mod-port up|down): a fast-failover bucket watching a down port is not live. */
+  async setPortUp(ofport: number, up: boolean): Promise<void> {
+    const r = await this.ofctl(['mod-port', this.mgmt, String(ofport), up ? 'up' : 'down']);
+    if (r.code !== 0) throw new Error(`ovs-ofctl mod-port: ${r.stderr}`);
+    await unixctl(join(this.dir, 'ovs-vswitchd.ctl'), 'revalidator/purge', []);
+  }
+
   /** Forgets every learned MAC (ovs-appctl fdb/flush). */
   async flushFdb(): Promise<void> {
     await unixctl(join(this.dir, 'ovs-vswitchd.ctl'), 'fdb/flush', [this.bridge]);

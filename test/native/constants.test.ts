@@ -5,6 +5,8 @@
 // compare it, names and order, with what the addon exports from the C++ lists, so
 // a list changed on one side only fails here. The stats objects are checked to be
 // built from the same lists.
+import { GROUP_TYPE_CODE, OFPG_ANY } from '../../src/ofproto/group.js';
+import { GROUP_MAX_BUCKETS } from '../../src/ofproto/group-table.js';
 import { describe, expect, it } from 'vitest';
 import {
   addon,
@@ -42,7 +44,7 @@ const OPS = {
   output: true, inPort: true, normal: true, flood: true, all: true, local: true, controller: true,
   setEthSrc: true, setEthDst: true, setVlanVid: true, setVlanPcp: true, pushVlan: true, popVlan: true,
   setIpv4Src: true, setIpv4Dst: true, setIpv6Src: true, setIpv6Dst: true, setIpDscp: true, setIpEcn: true,
-  setIpTtl: true, decTtl: true, setTpSrc: true, setTpDst: true, meter: true, setQueue: true, setInPort: true, setMetadata: true, resubmit: true, group: true,
+  setIpTtl: true, decTtl: true, setTpSrc: true, setTpDst: true, meter: true, setQueue: true, setInPort: true, setMetadata: true, group: true, resubmit: true,
 } satisfies Record<NativeOpName, true>;
 const PORT_COUNTERS = {
   rxPackets: true, rxBytes: true, rxDropped: true, rxErrors: true,
@@ -120,6 +122,11 @@ describe('constants shared by C++ and TypeScript', () => {
     expect(OFPP_LOCAL).toBe(constants.ofpp.local);
     expect([...constants.vlanModes]).toEqual(Object.keys(VLAN_MODES_TS));
     expect(LIMITS_MAX_QUEUES).toBe(constants.maxQueues);
+    // src/ofproto/group.ts and group-table.ts: the OFPGT_* numbers, OFPG_ANY, buckets per group.
+    expect(Object.values(GROUP_TYPE_CODE).map((code) => constants.groupTypes[code])).toEqual(Object.keys(GROUP_TYPE_CODE));
+    expect(constants.groupTypes).toHaveLength(Object.keys(GROUP_TYPE_CODE).length);
+    expect(OFPG_ANY).toBe(constants.ofpgAny);
+    expect(GROUP_MAX_BUCKETS).toBe(constants.groupMaxBuckets);
   });
 
   it('lists the counters in struct order', () => {

@@ -198,3 +198,13 @@ describe('syntax', () => {
     }
   });
 });
+
+describe('a controller batch', () => {
+  it('names only groups the bridge has (ops[i] says which)', async () => {
+    const br = await bridgeWith(['group_id=1,type=all,bucket=output:2'], []);
+    await br.apply([{ op: 'add', flow: 'in_port=1,actions=group:1' }]);
+    await expect(br.apply([{ op: 'add', flow: 'priority=7,actions=output:3' }, { op: 'add', flow: 'in_port=2,actions=group:9' }])).rejects.toThrow(/ops\[1\]: group:9: group 9 does not exist/);
+    expect(br.flows.list()).toHaveLength(1);
+    expect(portsOf(await sendFrames(br, 1, udp(1), 5))).toEqual([2]);
+  });
+});

@@ -11,7 +11,7 @@ import { Controller } from '../../src/daemon/controller.js';
 import { FlowJournal } from '../../src/daemon/flow-journal.js';
 import { restoreSwitch } from '../../src/daemon/restore.js';
 import { parseFlow } from '../../src/ofproto/flow.js';
-import { OFPG_ANY } from '../../src/ofproto/group.js';
+import { OFPG_ANY, parseGroup } from '../../src/ofproto/group.js';
 import { OFPP } from '../../src/ofproto/values.js';
 import { parseMeter } from '../../src/qos/meter-syntax.js';
 import { OpenFlowAgent } from '../../src/openflow/agent/index.js';
@@ -49,7 +49,7 @@ const add = (text: string, xid: number) => ({
 });
 
 describe('the wire’s changes in the config DB', () => {
-  it('flows and meters added over the wire are saved and come back after a restart', async () => {
+  it('flows, meters and groups added over the wire are saved and come back after a restart', async () => {
     dir = mkdtempSync(join(tmpdir(), 'ofagent-db-'));
     const db = join(dir, 'db.json');
     const doc: ConfigDoc = { version: 1, bridges: [{ name: 'ofsave', ports: [], flows: [] }] };
@@ -59,17 +59,23 @@ describe('the wire’s changes in the config DB', () => {
     expect(await first.agent.handle({ type: 'meter_mod', xid: 1, command: 'add', spec: parseMeter('meter=3,kbps,bands=type=drop,rate=500') }, session)).toEqual([]);
     expect(await first.agent.handle(add('priority=100,ip,actions=meter:3,output:LOCAL', 2), session)).toEqual([]);
     expect(await first.agent.handle(add('table=1,priority=5,udp,actions=drop', 3), session)).toEqual([]);
+    expect(await first.agent.handle({ type: 'group_mod', xid: 4, command: 'add', spec: parseGroup('group_id=2,type=all,bucket=actions=drop') }, session)).toEqual([]);
+    expect(await first.agent.handle(add('table=1,priority=6,tcp,actions=group:2', 5), session)).toEqual([]);
+    await first.agent.flush();
     await first.c.idle();
     const saved = loadDb(db)!;
     expect(saved.bridges[0]!.meters).toEqual(['meter=3,kbps,bands=type=drop,rate=500']);
-    expect(saved.bridges[0]!.flows).toEqual(['priority=100,ip actions=meter:3,LOCAL', 'table=1, priority=5,udp actions=drop']);
+    expect(saved.bridges[0]!.groups).toHaveLength(1);
+    expect(saved.bridges[0]!.flows).toEqual(['priority=100,ip actions=meter:3,LOCAL', 'table=1, priority=6,tcp actions=group:2', 'table=1, priority=5,udp actions=drop']);
     for (const sw of switches.splice(0)) await sw.close();
 
     const second = await daemon(saved, db);
     expect((await second.br.dumpFlowsText()).map((l) => l.replace(/duration=[0-9.]+s, /, ''))).toEqual([
       'cookie=0x0, table=0, n_packets=0, n_bytes=0, idle_age=0, priority=100,ip actions=meter:3,LOCAL',
+      'cookie=0x0, table=1, n_packets=0, n_bytes=0, idle_age=0, priority=6,tcp actions=group:2',
       'cookie=0x0, table=1, n_packets=0, n_bytes=0, idle_age=0, priority=5,udp actions=drop',
     ]);
     expect(second.br.dumpMeters().map((m) => m.id)).toEqual([3]);
+    expect(second.br.dumpGroups().map((g) => g.groupId)).toEqual([2]);
   });
 });

@@ -129,7 +129,7 @@ function randomMatch(r: Rand, proto: Proto, table: number): { text: string; vlan
   return { text: [proto, ...fields].filter(Boolean).join(','), vlan };
 }
 
-function randomActions(r: Rand, proto: Proto, table: number, vlanKnown: boolean): string {
+function randomActions(r: Rand, proto: Proto, table: number, vlanKnown: boolean, groups = 0): string {
   const ip4 = ['ip', 'tcp', 'udp', 'icmp'].includes(proto);
   const ip6 = ['ipv6', 'tcp6', 'udp6'].includes(proto);
   const l4 = ['tcp', 'udp', 'tcp6', 'udp6'].includes(proto);
@@ -178,11 +178,12 @@ function randomActions(r: Rand, proto: Proto, table: number, vlanKnown: boolean)
     if (x < 0.4) apply.push(outputs());
     else if (x < 0.9) apply.push(pick(r, rewrites)());
     else if (table + 1 < TABLES) apply.push(`resubmit(,${table + 1 + Math.floor(r() * (TABLES - table - 1))})`);
+    if (groups && chance(r, 0.3)) apply.push(`group:${1 + Math.floor(r() * groups)}`);
   }
   const parts = [...apply];
   if (chance(r, 0.15)) parts.push('clear_actions');
   if (chance(r, 0.25)) {
-    const w = [pick(r, rewrites)(), outputs()].filter((a) => a !== 'in_port' || chance(r, 0.5));
+    const w = [pick(r, rewrites)(), groups && chance(r, 0.3) ? `group:${1 + Math.floor(r() * groups)}` : outputs()].filter((a) => a !== 'in_port' || chance(r, 0.5));
     parts.push(`write_actions(${w.join(',')})`);
   }
   if (table + 1 < TABLES && chance(r, 0.35)) {
@@ -192,11 +193,52 @@ function randomActions(r: Rand, proto: Proto, table: number, vlanKnown: boolean)
   return parts.length ? parts.join(',') : 'drop';
 }
 
-function randomFlow(r: Rand, table: number, priority: number): string {
+function randomFlow(r: Rand, table: number, priority: number, groups = 0): string {
   const proto = pick(r, ['', '', 'ip', 'tcp', 'udp', 'icmp', 'ipv6', 'tcp6', 'udp6', 'arp'] as const);
   const m = randomMatch(r, proto, table);
-  const actions = randomActions(r, proto, table, m.vlan);
+  const actions = randomActions(r, proto, table, m.vlan, groups);
   return `table=${table},priority=${priority}${m.text ? `,${m.text}` : ''},actions=${actions}`;
+}
+
+/**
+ * A random group 1..n: any type, 1 to 3 buckets of outputs and rewrites (a bucket has
+ * no match: its rewrites are any), chained to a lower group now and then (no loops).
+ */
+function randomGroup(r: Rand, id: number): string {
+  const type = pick(r, ['all', 'select', 'indirect', 'ff'] as const);
+  const n = type === 'indirect' ? 1 : 1 + Math.floor(r() * 3);
+  const buckets: string[] = [];
+  for (let b = 0; b < n; b++) {
+    const fields: string[] = [];
+    if (type === 'select') fields.push(`weight:${pick(r, [1, 1, 2, 5])}`);
+    if (type === 'ff') fields.push(`watch_port:${1 + Math.floor(r() * PORTS)}`);
+    const actions: string[] = [];
+    const k = 1 + Math.floor(r() * 3);
+    for (let i = 0; i < k; i++) {
+      const x = r();
+      if (x < 0.45) actions.push(`output:${1 + Math.floor(r() * PORTS)}`);
+      else if (x < 0.55 && id > 1) actions.push(`group:${1 + Math.floor(r() * (id - 1))}`);
+      else {
+        actions.push(
+          pick(r, [
+            'mod_dl_dst:02:dd:00:00:00:04',
+            'mod_dl_src:02:ee:00:00:00:05',
+            'push_vlan:0x8100',
+            'strip_vlan',
+            'mod_nw_src:10.8.8.8',
+            'mod_nw_tos:0x20',
+            'dec_ttl',
+            'set_field:4444->tcp_dst',
+            'set_field:5555->udp_src',
+            'set_field:fd00::55->ipv6_src',
+          ]),
+        );
+      }
+    }
+    fields.push(`actions=${actions.join(',')}`);
+    buckets.push(`bucket=${fields.join(',')}`);
+  }
+  return `group_id=${id},type=${type},${buckets.join(',')}`;
 }
 
 // ---- the model: trace ops → frames out ------------------------------------------
@@ -316,6 +358,7 @@ class RuleSet {
   constructor(
     private readonly br: Bridge,
     private readonly r: Rand,
+    private readonly groups = 0,
   ) {}
 
   private freshPriority(table: number): number {
@@ -329,7 +372,7 @@ class RuleSet {
     const table = chance(this.r, 0.5) ? 0 : 1 + Math.floor(this.r() * (TABLES - 1));
     const priority = this.freshPriority(table);
     try {
-      await this.br.addFlow(randomFlow(this.r, table, priority));
+      await this.br.addFlow(randomFlow(this.r, table, priority, this.groups));
       this.used[table]!.add(priority);
       this.added++;
     } catch {
@@ -344,6 +387,12 @@ class RuleSet {
       await this.addRandom();
       return 'add';
     }
+    if (this.groups && x > 0.9) {
+      // A group changes under the cached programs that inline it.
+      const id = 1 + Math.floor(this.r() * this.groups);
+      await this.br.modGroup(randomGroup(this.r, id));
+      return 'mod-group';
+    }
     const victim = pick(this.r, flows);
     if (x < 0.6) {
       await this.br.delFlows(`table=${victim.table},priority=${victim.spec.priority}`, { strict: false });
@@ -352,7 +401,7 @@ class RuleSet {
       return 'delete';
     }
     // Modify: new random actions for one flow (strict), or replace it with an add.
-    const text = randomFlow(this.r, victim.table, victim.spec.priority);
+    const text = randomFlow(this.r, victim.table, victim.spec.priority, this.groups);
     const actions = text.slice(text.indexOf('actions='));
     try {
       const spec = formatFlow({ ...victim.spec, actions: [], instructions: {} }).replace(/ actions=.*$/, '');
@@ -370,12 +419,16 @@ const MODES: Record<string, Partial<NativeCacheConfig>> = {
   'exact alone': { megaflows: false },
   // Two masks at most: new megaflows coalesce into wider ones, whole fields, or exact.
   'masks coalesced': { maxMasks: 2, prefixGranularity: 1 },
+  // Flows output through random groups (all, select, indirect, ff, chained).
+  groups: {},
 };
+const GROUPS = 6;
 const CASES = [
   ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((seed) => ['both', seed] as const),
   ...[1, 2, 3, 4].map((seed) => ['megaflows alone', seed] as const),
   ...[5, 6, 7].map((seed) => ['exact alone', seed] as const),
   ...[8, 9, 10].map((seed) => ['masks coalesced', seed] as const),
+  ...[11, 12, 13, 14, 15, 16].map((seed) => ['groups', seed] as const),
 ];
 
 /** The megaflow a trace reports covers the packet's own key (what table 0 saw): key = packet key & mask. */
@@ -389,7 +442,9 @@ describe('the caches agree with the uncached pipeline', () => {
     const r = prng(seed * 7919);
     const br = await bridge();
     await br.setCacheConfig(MODES[mode]!);
-    const rules = new RuleSet(br, r);
+    const groups = mode === 'groups' ? GROUPS : 0;
+    for (let g = 1; g <= groups; g++) await br.addGroup(randomGroup(r, g));
+    const rules = new RuleSet(br, r, groups);
     for (let i = 0; i < 25; i++) await rules.addRandom();
     // A catch-all per table, so that most frames go somewhere (a miss is a drop).
     for (let t = 0; t < TABLES; t++) {
@@ -436,6 +491,10 @@ describe('the caches agree with the uncached pipeline', () => {
     if (mode === 'masks coalesced') expect(s.megaflowMasks).toBeLessThanOrEqual(5);
     if (mode !== 'exact alone') expect(s.megaflowsKept, 'table changes kept megaflows they could not affect').toBeGreaterThan(0);
     expect(s.megaflowsRevalidated, 'table changes dropped the megaflows they could affect').toBeGreaterThan(0);
+    if (groups) {
+      const gs = await br.groupStats();
+      expect(gs.filter((g) => g.packetCount > 0n).length, 'frames went through several groups').toBeGreaterThan(1);
+    }
   });
 
   it('a burst of repeats of one microflow comes out as the same frames, in order', async () => {

@@ -76,6 +76,13 @@ needs(OSKEN).describe('os-ken decodes what we encode', () => {
     expect(get(36, 'OFPRoleReply')).toEqual({ role: 3, generation_id: '18446744073709551615' });
     expect(get(38, 'OFPGetAsyncReply')).toEqual({ packet_in_mask: [3, 0], port_status_mask: [7, 7], flow_removed_mask: [15, 0] });
     expect(get(34, 'OFPBarrierReply')).toEqual({});
+    expect(get(69, 'OFPQueueGetConfigReply')).toMatchObject({ port: 1 });
+    const queues = get(69, 'OFPQueueGetConfigReply').queues as { OFPPacketQueue: { queue_id: number; properties: Json[] } }[];
+    expect(queues.map((q) => [q.OFPPacketQueue.queue_id, q.OFPPacketQueue.properties.map((p) => Object.values(p)[0])])).toEqual([
+      [0, [expect.objectContaining({ rate: 100 }), expect.objectContaining({ rate: 500 })]],
+      [1, [expect.objectContaining({ rate: 1000 })]],
+      [2, []],
+    ]);
   });
 
   it('PACKET_IN: buffer, reason, table, cookie, in_port and metadata, the frame', () => {

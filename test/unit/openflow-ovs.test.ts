@@ -104,6 +104,13 @@ needs(OVS_OFCTL).describe('ovs-ofctl ofp-print decodes what we encode', () => {
     expect(lines(await ofpPrint(sample(20)))[0]).toBe('OFPT_PACKET_OUT (OF1.3) (xid=0x14): in_port=CONTROLLER actions=output:1,output:2 data_len=38');
     expect(lines(await ofpPrint(sample(35)))).toEqual(['OFPT_ROLE_REQUEST (OF1.3) (xid=0x23): role=primary generation_id=7']);
     expect(lines(await ofpPrint(sample(36)))).toEqual(['OFPT_ROLE_REPLY (OF1.3) (xid=0x24): role=secondary']);
+    expect(lines(await ofpPrint(sample(68)))).toEqual(['OFPT_QUEUE_GET_CONFIG_REQUEST (OF1.3) (xid=0x44): port=1']);
+    expect(lines(await ofpPrint(sample(69)))).toEqual([
+      'OFPT_QUEUE_GET_CONFIG_REPLY (OF1.3) (xid=0x45): port=1',
+      'queue 0: min_rate:10.0% max_rate:50.0%',
+      'queue 1: max_rate:100.0%',
+      'queue 2:',
+    ]);
     const async = lines(await ofpPrint(sample(38)));
     expect(async.slice(0, 5)).toEqual(['OFPT_GET_ASYNC_REPLY (OF1.3) (xid=0x26):', 'primary:', 'PACKET_IN: no_match action', 'PORT_STATUS: add delete modify', 'FLOW_REMOVED: idle hard delete group_delete']);
     expect(async.slice(8, 11)).toEqual(['secondary:', 'PACKET_IN: (off)', 'PORT_STATUS: add delete modify']);
@@ -319,6 +326,20 @@ needs(OVS_OFCTL).describe('we decode what ovs-ofctl -O OpenFlow13 sends', () => 
       const reqs = only(await ofctl(...args), 'multipart_request').map((m) => m.body);
       expect(reqs, args.join(' ')).toContainEqual(body);
     }
+  });
+
+  it('HELLO: the version bitmap ovs-ofctl offers', async () => {
+    const before = rec.messages.length;
+    rec.take();
+    await run('ovs-ofctl', ['-O', 'OpenFlow10,OpenFlow13,OpenFlow15', 'show', `unix:${rec.path}`], { timeout: 10_000 });
+    const hello = rec.messages.slice(before).find((m) => m.type === 'hello');
+    expect(hello).toEqual({ type: 'hello', xid: expect.any(Number), version: 6, versions: [1, 4, 6] });
+    rec.take();
+  });
+
+  it('queue-get-config: QUEUE_GET_CONFIG_REQUEST of the port', async () => {
+    const msgs = await ofctl('queue-get-config', '2');
+    expect(only(msgs, 'queue_get_config_request').map(noXid)).toEqual([{ type: 'queue_get_config_request', xid: 0, port: 2 }]);
   });
 
   it('show, get-frags/set-frags, packet-out', async () => {

@@ -91,6 +91,8 @@ function answer(m: OfMessage): OfMessage | undefined {
       return { type: 'role_reply', xid: m.xid, role: m.role === 'nochange' ? 'equal' : m.role, generationId: m.generationId };
     case 'get_async_request':
       return { type: 'get_async_reply', xid: m.xid, packetInMask: [3, 0], portStatusMask: [7, 7], flowRemovedMask: [15, 0] };
+    case 'queue_get_config_request':
+      return { type: 'queue_get_config_reply', xid: m.xid, port: m.port, queues: [{ queueId: 0, port: m.port, minRate: 100, maxRate: 500 }] };
     case 'multipart_request':
       return { type: 'multipart_reply', xid: m.xid, flags: 0, body: replyBody(m) };
     default:

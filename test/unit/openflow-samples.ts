@@ -119,6 +119,11 @@ export function sampleMessages(): OfMessage[] {
     { type: 'get_async_request', xid: 37 },
     { type: 'get_async_reply', xid: 38, packetInMask: [3, 0], portStatusMask: [7, 7], flowRemovedMask: [15, 0] },
     { type: 'set_async', xid: 39, packetInMask: [1, 0], portStatusMask: [7, 0], flowRemovedMask: [0, 0] },
+    { type: 'queue_get_config_request', xid: 68, port: 1 },
+    {
+      type: 'queue_get_config_reply', xid: 69, port: 1,
+      queues: [{ queueId: 0, port: 1, minRate: 100, maxRate: 500 }, { queueId: 1, port: 1, maxRate: 1000 }, { queueId: 2, port: 1 }],
+    },
     ...sampleMultipart(),
   ];
 }

@@ -10,8 +10,8 @@
  * - modify never adds (1.1+) and leaves the cookie alone: cookie/cookie_mask only
  *   select; out_port/out_group select for deletes only.
  * - RESET_COUNTS on a modify: each chosen flow is replaced by an identical one with
- *   the new instructions, so its counters and duration start again (OVS's rule
- *   replacement); without it counters are kept.
+ *   the new instructions and the old one's age, so its counters start again and its
+ *   duration goes on (OVS's rule replacement); without it counters are kept.
  * - NO_PKT_COUNTS / NO_BYT_COUNTS: accepted, and the counters are kept anyway — the
  *   spec lets a switch count regardless, and OVS does the same.
  * - Deletes take the CLI's del-flows path (FlowTable.delete), which announces the
@@ -58,6 +58,13 @@ export async function flowMod(msg: FlowModMsg, ctx: AgentContext): Promise<void>
           ctx,
           chosen.map((f) => ({ op: 'add' as const, flow: { ...f.entry.spec, actions: spec.actions, instructions: spec.instructions } })),
         );
+        // A modify keeps each flow's age (OVS's replace_rule_start): only the counters start again.
+        const key = (e: { table: number; spec: FlowSpec; match: string }): string => `${e.table}/${e.spec.priority}/${e.match}`;
+        const age = new Map(chosen.map((f) => [key(f.entry), f.entry.created]));
+        for (const e of ctx.bridge.flows.list()) {
+          const created = age.get(key(e));
+          if (created !== undefined) e.created = created;
+        }
         return;
       }
       const counts = await apply(ctx, [{ op: 'modify', flow: filter, strict }], false);

@@ -41,7 +41,12 @@ export interface AgentOptions {
   datapathId: bigint;
   /** dp_desc of the DESC reply (default: the bridge's name). */
   dpDesc?: string;
-  /** Called after every change the wire made, before its reply goes out; a rejection only logs. */
+  /**
+   * Told what the wire changed, so that an owner can save it (the daemon's config DB).
+   * Coalesced: a burst of flow-mods (ovs-ofctl add-flows) is one call per kind of
+   * change, CHANGE_DELAY_MS after the first of them (flush() tells it at once). A
+   * rejection only logs.
+   */
   onChange?: (what: AgentChange) => Promise<void> | void;
   /** Where a failed onChange is reported (default: nowhere). */
   log?: (line: string) => void;
@@ -52,11 +57,19 @@ export interface AgentContext {
   bridge: Bridge;
   opts: AgentOptions;
   session: Session;
-  /** Tell the owner what changed (awaited: the reply goes out once it is saved). */
+  /** Tell the owner what changed (coalesced: see AgentOptions.onChange). */
   changed(what: AgentChange): Promise<void>;
 }
 
+/** How long the agent gathers changes before telling its owner (see AgentOptions.onChange). */
+export const CHANGE_DELAY_MS = 50;
+
 export class OpenFlowAgent {
+  // What changed since the owner was last told, and the timer that will tell it.
+  private readonly pending = new Set<AgentChange>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
   constructor(
     readonly bridge: Bridge,
     readonly opts: AgentOptions,
@@ -89,7 +102,9 @@ export class OpenFlowAgent {
         setConfig(msg, ctx.session);
         return [];
       case 'barrier_request':
-        // Every earlier request has been handled and applied: handle() resolves after the datapath did.
+        // Every earlier request has been handled and applied: handle() resolves after the
+        // datapath did. (Saving is not waited for: ovs-ofctl add-flows sends a barrier
+        // after every flow-mod, and a save per flow would make it fsync-bound.)
         return [{ type: 'barrier_reply', xid: msg.xid }];
       case 'flow_mod':
         await flowMod(msg, ctx);
@@ -124,12 +139,32 @@ export class OpenFlowAgent {
     }
   }
 
-  private async changed(what: AgentChange): Promise<void> {
-    try {
-      await this.opts.onChange?.(what);
-    } catch (err) {
-      this.opts.log?.(`openflow: saving the ${what} of bridge ${this.bridge.name} failed: ${(err as Error).message}`);
+  private changed(what: AgentChange): Promise<void> {
+    if (!this.opts.onChange) return Promise.resolve();
+    this.pending.add(what);
+    if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), CHANGE_DELAY_MS);
+      this.timer.unref();
     }
+    return Promise.resolve();
+  }
+
+  /** Tells the owner now what changed since it was last told; resolves when it has taken it. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const whats = [...this.pending];
+    this.pending.clear();
+    this.flushing = this.flushing.then(async () => {
+      for (const what of whats) {
+        try {
+          await this.opts.onChange?.(what);
+        } catch (err) {
+          this.opts.log?.(`openflow: saving the ${what} of bridge ${this.bridge.name} failed: ${(err as Error).message}`);
+        }
+      }
+    });
+    return this.flushing;
   }
 }
 

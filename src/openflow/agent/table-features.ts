@@ -84,7 +84,11 @@ const setFields = SET_FIELDS.map(([f, len]) => oxm(f, len));
 /** The flows a table holds at most: the datapath sets no limit per table. */
 const MAX_ENTRIES = 0xffffffff;
 
+let cached: TableFeatures[] | undefined;
+
+/** The same for every bridge and every request: made once. */
 export function tableFeatures(): TableFeatures[] {
+  if (cached) return cached;
   const tables: TableFeatures[] = [];
   for (let t = 0; t < N_TABLES; t++) {
     const next = Array.from({ length: N_TABLES - 1 - t }, (_, i) => t + 1 + i);
@@ -115,5 +119,5 @@ export function tableFeatures(): TableFeatures[] {
       properties: props,
     });
   }
-  return tables;
+  return (cached = tables);
 }

@@ -92,7 +92,8 @@ export class Reader {
  * the buffer: take the offset before touching this.buf.)
  */
 export class Writer {
-  private buf = Buffer.alloc(256);
+  // Unsafe: every byte below `at` is written (zeros() included) before finish().
+  private buf = Buffer.allocUnsafe(256);
   private at = 0;
 
   get length(): number {
@@ -101,7 +102,7 @@ export class Writer {
 
   private room(n: number): number {
     if (this.at + n > this.buf.length) {
-      const bigger = Buffer.alloc(Math.max(this.buf.length * 2, this.at + n));
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
       this.buf.copy(bigger, 0, 0, this.at);
       this.buf = bigger;
     }

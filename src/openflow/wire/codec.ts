@@ -13,6 +13,12 @@ import { readMultipartReply, writeMultipartReply } from './multipart-reply.js';
 import { readMultipartRequest, writeMultipartRequest } from './multipart-request.js';
 import { readFlowRemoved, readPacketIn, readPacketOut, writeFlowRemoved, writePacketIn, writePacketOut } from './packet.js';
 import { readPortMod, readPortStatus, writePortMod, writePortStatus } from './port.js';
+import {
+  readQueueGetConfigReply,
+  readQueueGetConfigRequest,
+  writeQueueGetConfigReply,
+  writeQueueGetConfigRequest,
+} from './queue-config.js';
 
 interface Entry<T extends OfMessageType> {
   ofpt: number;
@@ -79,6 +85,12 @@ const MESSAGES: { [T in OfMessageType]: Entry<T> } = {
   },
   set_async: { ofpt: OFPT.SET_ASYNC, read: (r, xid) => basic.readAsync(r, xid, 'set_async'), write: basic.writeAsync },
   meter_mod: { ofpt: OFPT.METER_MOD, read: readMeterMod, write: writeMeterMod },
+  queue_get_config_request: {
+    ofpt: OFPT.QUEUE_GET_CONFIG_REQUEST,
+    read: readQueueGetConfigRequest,
+    write: writeQueueGetConfigRequest,
+  },
+  queue_get_config_reply: { ofpt: OFPT.QUEUE_GET_CONFIG_REPLY, read: readQueueGetConfigReply, write: writeQueueGetConfigReply },
 };
 
 const BY_OFPT = new Map<number, Entry<OfMessageType>>(
@@ -134,5 +146,5 @@ export function encodeMessage(msg: OfMessage): Buffer {
   entry.write(w, msg);
   if (w.length > OFP_MAX_MSG_LEN) throw new RangeError(`${msg.type} of ${w.length} bytes exceeds OpenFlow's 65535`);
   w.patch16(2, w.length);
-  return Buffer.from(w.finish());
+  return w.finish();
 }

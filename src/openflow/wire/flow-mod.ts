@@ -31,7 +31,13 @@ const FLAG_BITS: [keyof FlowModFlags, number][] = [
 const ALL_FLAGS = FLAG_BITS.reduce((a, [, b]) => a | b, 0);
 
 export function flagsFromBits(bits: number): FlowModFlags {
-  return Object.fromEntries(FLAG_BITS.map(([k, b]) => [k, (bits & b) !== 0])) as unknown as FlowModFlags;
+  return {
+    sendFlowRem: (bits & OFPFF.SEND_FLOW_REM) !== 0,
+    checkOverlap: (bits & OFPFF.CHECK_OVERLAP) !== 0,
+    resetCounts: (bits & OFPFF.RESET_COUNTS) !== 0,
+    noPktCounts: (bits & OFPFF.NO_PKT_COUNTS) !== 0,
+    noBytCounts: (bits & OFPFF.NO_BYT_COUNTS) !== 0,
+  };
 }
 export function flagsToBits(f: FlowModFlags): number {
   return FLAG_BITS.reduce((a, [k, b]) => (f[k] ? a | b : a), 0);

@@ -231,6 +231,26 @@ export interface TableModMsg extends Base {
   config: number;
 }
 
+/** ofp_packet_queue: rates in tenths of a percent of the port's speed (OFPQT_MIN_RATE/MAX_RATE); undefined: no such property. */
+export interface PacketQueue {
+  queueId: number;
+  port: number;
+  minRate?: number;
+  maxRate?: number;
+}
+
+export interface QueueGetConfigRequestMsg extends Base {
+  type: 'queue_get_config_request';
+  /** OFPP_ANY: every port. */
+  port: number;
+}
+
+export interface QueueGetConfigReplyMsg extends Base {
+  type: 'queue_get_config_reply';
+  port: number;
+  queues: PacketQueue[];
+}
+
 // --- Multipart --------------------------------------------------------------------------
 
 /** FLOW and AGGREGATE requests select flows the same way. */
@@ -424,6 +444,8 @@ export type OfMessage =
   | MeterModMsg
   | PortModMsg
   | TableModMsg
+  | QueueGetConfigRequestMsg
+  | QueueGetConfigReplyMsg
   | MultipartRequestMsg
   | MultipartReplyMsg;
 

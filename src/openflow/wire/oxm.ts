@@ -144,7 +144,8 @@ export const OXM_FIELDS: OxmDef[] = [
   { name: 'in_port', cls: OFPXMC_NXM_0, field: 0, len: 2, kind: 'uint', maskable: false, key: 'in_port', matchFull: 0xffffffff, decodeOnly: true, widen: port16to32 },
 ];
 
-const headerKey = (cls: number, field: number, experimenter = 0): string => `${cls}:${field}:${experimenter}`;
+/** Lookup key of a TLV header: class and field (experimenter OXMs: by experimenter id and field). */
+const headerKey = (cls: number, field: number, experimenter = 0): number => (cls === OFPXMC_EXPERIMENTER ? -(experimenter * 128 + field) : cls * 128 + field);
 const BY_HEADER = new Map(OXM_FIELDS.map((d) => [headerKey(d.cls, d.field, d.experimenter), d]));
 const BY_NAME = new Map<string, OxmDef>();
 for (const d of OXM_FIELDS) if (!d.decodeOnly) BY_NAME.set(d.name, d);
@@ -163,7 +164,15 @@ export function oxmHeader(d: OxmDef, masked = false): number {
   return ((d.cls << 16) | (d.field << 9) | (masked ? 0x100 : 0) | len) >>> 0;
 }
 
+const FULL = new Map<OxmDef, Value>();
+/** The all-ones mask of the field's wire width (computed once per field). */
 function fullOf(d: OxmDef): Value {
+  let f = FULL.get(d);
+  if (f === undefined) FULL.set(d, (f = fullOfUncached(d)));
+  return f;
+}
+
+function fullOfUncached(d: OxmDef): Value {
   switch (d.kind) {
     case 'u64':
       return 0xffffffffffffffffn;
@@ -351,22 +360,32 @@ function defFor(m: Match, key: MatchKey): OxmDef {
   return def;
 }
 
+const DEF_INDEX = new Map(OXM_FIELDS.map((d, i) => [d, i]));
+/** Match keys in the order their OXMs come in OXM_FIELDS ('vlan_tci' where VLAN_VID is). */
+const KEY_ORDER: MatchKey[] = [];
+for (const d of OXM_FIELDS) {
+  const key = d.key === null ? 'vlan_tci' : d.decodeOnly ? undefined : d.key;
+  if (key && !KEY_ORDER.includes(key)) KEY_ORDER.push(key);
+}
+
 /** The TLVs of a Match, in OXM_FIELDS order. */
 export function matchToOxms(m: Match): OxmTlv[] {
   const out: OxmTlv[] = [];
-  const keys = new Set(Object.keys(m) as MatchKey[]);
-  for (const def of OXM_FIELDS) {
-    if (def.key === null) {
-      if (def.name === 'vlan_vid' && m.vlan_tci) out.push(...vlanToOxm(m.vlan_tci));
+  for (const key of KEY_ORDER) {
+    const entry = m[key] as Masked<Value> | undefined;
+    if (entry === undefined) continue;
+    if (key === 'vlan_tci') {
+      out.push(...vlanToOxm(entry as Masked<number>));
       continue;
     }
-    if (!def.key || !keys.has(def.key) || defFor(m, def.key) !== def) continue;
-    const { value, mask } = m[def.key] as Masked<Value>;
+    const def = defFor(m, key);
+    const { value, mask } = entry;
     if (mask === (def.matchFull ?? fullOf(def))) out.push({ def, value: def.fromMatch ? def.fromMatch(value as number) : value });
     else if (def.maskable) out.push({ def, value, mask });
     else throw new RangeError(`cannot encode match field ${def.key}: OpenFlow cannot mask ${def.name}`);
   }
-  return out;
+  // Keys sharing a slot (arp_sha is also nd_sll) may sit elsewhere in the table.
+  return out.sort((a, b) => DEF_INDEX.get(a.def)! - DEF_INDEX.get(b.def)!);
 }
 
 function vlanToOxm(tci: Masked<number>): OxmTlv[] {
