@@ -50,14 +50,17 @@ import { formatQos } from '../qos/qos.js';
 import { dumpQueuesVerb, type QosVerbContext, restoreQos, setQosVerb, withQueues } from './qos-verbs.js';
 import { isOpenFlowVerb, type OpenFlowService, type OpenFlowVerbContext, openflowVerb, setDatapathId, showOpenFlow } from './openflow-verbs.js';
 
+/** How long the wire's table changes wait to be saved together (they are in the switch at once). */
+const WIRE_SAVE_DELAY_MS = 200;
+
 export class Controller {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly captures: Captures;
   private readonly jobs = new Jobs();
   /** Injects running, by bridge/port: what inject-stop aborts. */
   private readonly injects = new Map<string, AbortController>();
-  /** Bridges whose wire changes have a save queued (saveWireChange). */
-  private readonly wireSavePending = new Set<string>();
+  /** Bridges whose wire changes wait to be saved (saveWireChange), with the timer that will queue the save. */
+  private readonly wireSaves = new Map<string, NodeJS.Timeout>();
   private readonly qosContext: QosVerbContext = {
     config: () => this.config(),
     commit: (next, undo) => this.commit(next, undo),
@@ -79,15 +82,10 @@ export class Controller {
     private readonly openflow?: OpenFlowService,
   ) {
     this.captures = new Captures(log, (name) => this.sw.bridge(name), this.jobs);
-    // One save queued per bridge at a time: a burst of flow-mods (ovs-ofctl add-flows) writes once it pauses, not once per flow.
+    // Saved a moment after the first change, once: a burst of flow-mods (ovs-ofctl add-flows) writes once, not once per flow.
     if (openflow) {
       openflow.onWireChange = (name) => {
-        if (this.wireSavePending.has(name)) return;
-        this.wireSavePending.add(name);
-        this.enqueue(async () => {
-          this.wireSavePending.delete(name);
-          this.saveWireChange(name);
-        }).catch(() => undefined);
+        if (!this.wireSaves.has(name)) this.wireSaves.set(name, setTimeout(() => this.queueWireSave(name), WIRE_SAVE_DELAY_MS));
       };
     }
     for (const b of doc.bridges) {
@@ -170,9 +168,16 @@ export class Controller {
     return structuredClone(this.doc);
   }
 
-  /** Resolves when no verb is running or queued. */
+  /** Resolves when no verb is running or queued (the wire's changes waiting to be saved are saved first). */
   async idle(): Promise<void> {
+    for (const name of [...this.wireSaves.keys()]) this.queueWireSave(name);
     await this.queue;
+  }
+
+  private queueWireSave(name: string): void {
+    clearTimeout(this.wireSaves.get(name));
+    this.wireSaves.delete(name);
+    this.enqueue(async () => this.saveWireChange(name)).catch(() => undefined);
   }
 
   /** Runs one verb for `client` (the connection it came on; none from the API or tests). */

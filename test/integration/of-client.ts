@@ -14,11 +14,17 @@ export class RawOfClient {
   /** Resolves when the switch closed the connection (or it broke). */
   readonly closed: Promise<void>;
   isClosed = false;
+  /** Answer the switch's ECHO_REQUESTs (its inactivity probe) by itself. */
+  answerEchoes = false;
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) =>
       this.framer.push(chunk, (buf) => {
         const m = decodeMessage(Buffer.from(buf));
+        if (this.answerEchoes && m.type === 'echo_request') {
+          this.send({ type: 'echo_reply', xid: m.xid, data: m.data });
+          return;
+        }
         const w = this.waiters.find((x) => x.pred(m));
         if (w) {
           this.waiters = this.waiters.filter((x) => x !== w);

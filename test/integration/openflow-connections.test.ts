@@ -255,7 +255,8 @@ connTests.describe('OpenFlow connections', () => {
 
     // Silent: the next probe goes unanswered and the switch drops the connection, then comes back.
     await ctl.closed;
-    expect(d.daemon!.stderr()).toMatch(/disconnected: inactivity probe: no message for \d+ s/);
+    // (the log comes through a pipe: it may arrive after the socket's end)
+    await waitFor(async () => /disconnected: inactivity probe: no message for \d+ s/.test(d.daemon!.stderr()), { timeoutMs: 3000, what: 'the probe named in the log' });
     await waitFor(async () => accepted.length === 2, { timeoutMs: 10_000, what: 'the switch reconnecting' });
     await d.ok('del-controller', br);
   });
@@ -275,14 +276,17 @@ connTests.describe('OpenFlow connections', () => {
     const a = await RawOfClient.over(accepted[0]!);
     const b = await RawOfClient.over(tcp[0]!);
     clients.push(a, b);
+    a.answerEchoes = b.answerEchoes = true;
     const features = (await a.request({ type: 'features_request', xid: 0 })) as OfMessageOf<'features_reply'>;
-    expect(features.datapathId.toString(16).padStart(16, '0')).toBe(/datapath-id: ([0-9a-f]{16})/.exec(await d.ok('show'))![1]);
-    await a.request({ type: 'role_request', xid: 0, role: 'master', generationId: 1n });
-    await waitFor(async () => /Controller "unix:[^"]+"\n {8}state: connected\n {8}role: master\n(.*\n)*    Controller "tcp:[^"]+"\n {8}state: connected\n {8}role: equal\n/.test(await d.ok('show')), {
+    expect(features.datapathId.toString(16).padStart(16, '0')).toBe(new RegExp(`Bridge ${br}\n(?:    .*\n)*?    datapath-id: ([0-9a-f]{16})`).exec(await d.ok('show'))![1]);
+    // The bridge keeps the largest generation id it saw (20, above): 1 is stale, 100 is not.
+    expect(await a.request({ type: 'role_request', xid: 0, role: 'master', generationId: 1n })).toMatchObject({ type: 'error', code: OFPRRFC.STALE });
+    expect(await a.request({ type: 'role_request', xid: 0, role: 'master', generationId: 100n })).toMatchObject({ type: 'role_reply', role: 'master' });
+    await waitFor(async () => /Controller "unix:[^"]+"\n {8}state: connected\n {8}role: master\n(.*\n)* {4}Controller "tcp:[^"]+"\n {8}state: connected\n {8}role: equal\n/.test(await d.ok('show')), {
       timeoutMs: 5000,
-      what: 'both connected, the unix one master',
+      what: `both connected, the unix one master (${await d.ok('show')})`,
     });
-    await b.request({ type: 'role_request', xid: 0, role: 'master', generationId: 2n });
+    expect(await b.request({ type: 'role_request', xid: 0, role: 'master', generationId: 101n })).toMatchObject({ role: 'master' });
     await waitFor(async () => /role: slave\n(.*\n)*.*role: master\n/.test(await d.ok('show')), { timeoutMs: 5000, what: 'the roles swapped' });
     await d.ok('del-controller', br);
     await Promise.all([a.closed, b.closed]);
