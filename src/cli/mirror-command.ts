@@ -6,7 +6,7 @@
 // checks the syntax (lists, VLAN ranges, one output); the daemon checks the ports.
 import type { Command } from 'commander';
 import { NodeswitchError } from '../errors.js';
-import { MIRROR_VLAN, type MirrorInfo } from '../mirror.js';
+import { MIRROR_VLAN, type MirrorInfo, type MirrorSpec } from '../mirror.js';
 import { parseInteger } from './args.js';
 import type { Verb } from '../daemon/protocol.js';
 import { call } from './client.js';
@@ -18,14 +18,8 @@ interface Io {
   err(text: string): void;
 }
 
-interface AddMirrorFlags extends DaemonFlags {
-  selectAll?: boolean;
-  selectSrcPort?: string[];
-  selectDstPort?: string[];
-  selectVlan?: number[];
-  outputPort?: string;
-  outputVlan?: number;
-}
+/** commander's options of add-mirror: the MirrorSpec's own fields. */
+interface AddMirrorFlags extends DaemonFlags, MirrorSpec {}
 
 /** "vnet0,vnet1" → ["vnet0", "vnet1"]: ports by name or ofport. */
 function portList(argument: string): (value: string) => string[] {

@@ -32,6 +32,7 @@ import {
   udp4,
   udp6,
 } from '../../src/packet/frame-builder.js';
+import { ovsLogProblems } from '../lab/ovs-netdev.js';
 import { findOvsSchema, ovsMissing } from '../lab/requirements.js';
 
 /** The port markers come in on; it has no pcap (floods reaching it are not seen). */
@@ -458,13 +459,7 @@ export class OvsDummySwitch {
 
   /** WARN/ERR lines of ovs-vswitchd's log. */
   logProblems(): string[] {
-    try {
-      return readFileSync(join(this.dir, 'ovs-vswitchd.log'), 'utf8')
-        .split('\n')
-        .filter((l) => /\|(WARN|ERR|EMER)\|/.test(l));
-    } catch {
-      return [];
-    }
+    return ovsLogProblems(this.dir);
   }
 
   async stop(): Promise<void> {

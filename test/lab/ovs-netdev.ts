@@ -46,6 +46,17 @@ function installExitHandler(): void {
   });
 }
 
+/** The WARN/ERR/EMER lines of the ovs-vswitchd.log in `dir` (none when there is no log yet). */
+export function ovsLogProblems(dir: string): string[] {
+  try {
+    return readFileSync(join(dir, 'ovs-vswitchd.log'), 'utf8')
+      .split('\n')
+      .filter((l) => /\|(WARN|ERR|EMER)\|/.test(l));
+  } catch {
+    return [];
+  }
+}
+
 export class OvsNetdev {
   private readonly procs: ChildProcess[] = [];
 
@@ -158,13 +169,7 @@ export class OvsNetdev {
 
   /** Lines of ovs-vswitchd's log that are warnings or errors (for messages about odd results). */
   logProblems(): string[] {
-    try {
-      return readFileSync(join(this.dir, 'ovs-vswitchd.log'), 'utf8')
-        .split('\n')
-        .filter((l) => /\|(WARN|ERR|EMER)\|/.test(l));
-    } catch {
-      return [];
-    }
+    return ovsLogProblems(this.dir);
   }
 
   /** Stops both daemons (SIGTERM, then SIGKILL after 3 s) and removes the temp dir. Idempotent. */
