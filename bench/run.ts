@@ -132,8 +132,14 @@ async function main(): Promise<number> {
       for (const f of fabrics.splice(0)) {
         await f.close().catch((err: unknown) => say(`${f.mode}: teardown: ${(err as Error).message}`));
       }
-      await topo?.close().catch((err: unknown) => say(`topology teardown: ${(err as Error).message}`));
-      guardAlso('lab', []);
+      // The guard's lines are dropped only once the topology is really gone: a signal that
+      // arrives while it is being built leaves them for the guard to run at exit.
+      if (topo !== undefined) {
+        await topo
+          .close()
+          .then(() => guardAlso('lab', []))
+          .catch((err: unknown) => say(`topology teardown: ${(err as Error).message}`));
+      }
     })());
 
   let interrupted = false;
@@ -160,12 +166,12 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   try {
-    topo = await Topology.build();
-    const prefix = topo.lab.prefix;
-    guardAlso('lab', [
-      `for n in $(ip netns list | awk '{print $1}'); do case "$n" in ${prefix}*) ip netns del "$n";; esac; done`,
-      `for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1); do case "$l" in ${prefix}*) ip link del "$l";; esac; done`,
-    ]);
+    topo = await Topology.build(({ prefix }) =>
+      guardAlso('lab', [
+        `for n in $(ip netns list | awk '{print $1}'); do case "$n" in ${prefix}*) ip netns del "$n";; esac; done`,
+        `for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1); do case "$l" in ${prefix}*) ip link del "$l";; esac; done`,
+      ]),
+    );
     say(`topology: hosts ${topo.lab.netns('a')} (${topo.ipA}, ${topo.macA}) and ${topo.lab.netns('b')} (${topo.ipB}, ${topo.macB}); switch ports ${topo.ports.join(', ')}`);
 
     for (const mode of opts.modes) {

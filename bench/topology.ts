@@ -98,8 +98,10 @@ export class Topology {
     readonly macB: string,
   ) {}
 
-  static async build(): Promise<Topology> {
+  /** onLab runs once the lab's prefix is chosen, before anything exists, so a crash guard can cover every name. */
+  static async build(onLab: (lab: Lab) => void = () => {}): Promise<Topology> {
     const lab = new Lab();
+    onLab(lab);
     try {
       await lab.addHost('a');
       await lab.addHost('b');
