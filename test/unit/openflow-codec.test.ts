@@ -424,8 +424,10 @@ describe('OpenFlow 1.3 codec: properties (fast-check)', () => {
     fc.assert(
       fc.property(flowText, fc.constantFrom('add', 'modify', 'modify_strict', 'delete', 'delete_strict'), (text, command) => {
         const isDelete = command.startsWith('delete');
-        const noCookie = text.replace(/cookie=[^, ]*,/, '');
-        const t = isDelete ? noCookie.replace(/ actions=.*/, '') : command === 'add' ? text : `table=0,${noCookie}`;
+        // The cookie may be followed by a comma or by the actions' space, and may be the whole match.
+        const noCookie = text.replace(/cookie=[^, ]*,?/, '').replace(/,( |$)/, '$1').trim();
+        const sep = noCookie.startsWith('actions=') ? ' ' : ',';
+        const t = isDelete ? noCookie.replace(/ ?actions=.*/, '') : command === 'add' ? text : `table=0${sep}${noCookie}`;
         const msg: OfMessage = flowMod(t, command as 'add');
         const bytes = encodeMessage(msg);
         expect(decodeMessage(bytes)).toEqual(msg);
